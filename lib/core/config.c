@@ -1,0 +1,45 @@
+/* Settings read once (COWLINK_FSYNC, COWLINK_DEBUG) and the debug line. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+struct cl_config cl_cfg = { .fsync = CL_FSYNC_AUTO, .debug = false };
+
+void cl_config_load(void)
+{
+	const char *s = secure_getenv("COWLINK_FSYNC");
+
+	if (s && !strcmp(s, "always"))
+		cl_cfg.fsync = CL_FSYNC_ALWAYS;
+	else if (s && !strcmp(s, "never"))
+		cl_cfg.fsync = CL_FSYNC_NEVER;
+	else
+		cl_cfg.fsync = CL_FSYNC_AUTO;
+	s = secure_getenv("COWLINK_DEBUG");
+	cl_cfg.debug = s && *s && strcmp(s, "0");
+}
+
+void cl_debug(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int saved = errno, n;
+	size_t len;
+
+	if (!cl_cfg.debug)
+		return;
+	memcpy(line, "cowlink: ", 9);
+	va_start(ap, fmt);
+	n = vsnprintf(line + 9, sizeof line - 10, fmt, ap);
+	va_end(ap);
+	len = 9 + (n < 0 ? 0 : (size_t)n < sizeof line - 10 ? (size_t)n : sizeof line - 11);
+	line[len++] = '\n';
+	(void)cl_write(2, line, len);
+	errno = saved;
+}

@@ -1,0 +1,126 @@
+/* lib/core internals shared by the modules, the shim and the tools.
+ * cl_* names; all return 0 (or a count) or -errno and leave errno alone only
+ * where they say so. Everything here is hidden from libcowlink.so's exports. */
+#ifndef CL_INTERNAL_H
+#define CL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "cowlink.h"
+#include "sys.h"
+
+#define CL_XATTR "user.cowlink"
+
+/* Hidden names a break or a link may leave after a crash between link-in and
+ * rename: ".cowlink-tmp.<pid>.<n>". cowlink fsck removes them. */
+#define CL_TMP_PREFIX ".cowlink-tmp."
+
+/* ---- record.c: the user.cowlink record ---------------------------------- */
+
+#define CL_RECORD_VERSION 1
+#define CL_RECORD_MAX 32
+
+struct cl_record {
+	unsigned version; /* 0 when the record was malformed or of an unknown version */
+	mode_t wbits;     /* the write bits protection cleared (subset of 0222) */
+};
+
+/* Parse a record value. 0: *r is filled. -EINVAL: malformed, -EPROTO:
+ * unknown version; in both cases *r is {0, 0}: treat as a cowlink. */
+int cl_record_parse(const void *buf, size_t len, struct cl_record *r);
+/* Format *r into buf (CL_RECORD_MAX bytes); returns the length, no NUL. */
+size_t cl_record_format(const struct cl_record *r, char *buf);
+
+/* Read the mark of an open fd (any access mode but O_PATH) or of a path
+ * (not following a final symlink). 1: marked, *r filled (malformed records
+ * give version 0); 0: not marked (or no xattr support); -errno otherwise. */
+int cl_mark_read_fd(int fd, struct cl_record *r);
+int cl_mark_read_path(const char *path, struct cl_record *r);
+/* Read the mark of NAME in directory DIRFD (no xattr *at call before Linux
+ * 6.13: goes through /proc/self/fd/DIRFD/NAME or NAME itself for AT_FDCWD). */
+int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r);
+/* Write or remove the mark on an fd. */
+int cl_mark_write_fd(int fd, const struct cl_record *r);
+int cl_mark_remove_fd(int fd);
+
+/* ---- config.c: settings, read once by the shim or the tool -------------- */
+
+enum cl_fsync { CL_FSYNC_AUTO, CL_FSYNC_ALWAYS, CL_FSYNC_NEVER };
+
+struct cl_config {
+	enum cl_fsync fsync;
+	bool debug;           /* COWLINK_DEBUG: one "cowlink:" line per decision */
+};
+extern struct cl_config cl_cfg;
+
+/* Read COWLINK_FSYNC and COWLINK_DEBUG with secure_getenv. */
+void cl_config_load(void);
+/* One "cowlink: ..." line on stderr when debugging; keeps errno. */
+void cl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- break.c: giving a name its private copy (DESIGN §5) ---------------- */
+
+struct cl_break_opts {
+	off_t keep;          /* -1: copy everything; n >= 0: only the first n bytes */
+	bool nofollow;       /* do not follow a final symlink (lchmod, O_NOFOLLOW) */
+	bool scope;          /* treat an unmarked multi-link inode as a cowlink */
+	dev_t dev;           /* when ino != 0: only break if the name still is this inode */
+	ino_t ino;
+};
+
+/* Break NAME relative to DIRFD (AT_FDCWD or a directory fd). 0 when the name
+ * now has a private inode or never needed one (not a cowlink, already
+ * broken by someone else). A final symlink is followed unless o->nofollow.
+ * Orphaned marks (one name left) are unshared in place. */
+int cl_break_at(int dirfd, const char *name, const struct cl_break_opts *o);
+
+/* Unshare in place an inode that has the mark but one name: restore the
+ * recorded write bits, then remove the mark. FD is any fd on it. */
+int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r);
+
+/* ---- copy.c: data and metadata ------------------------------------------ */
+
+/* Copy the first LEN bytes (or all when LEN < 0) of IN to OUT (both at
+ * offset 0, OUT empty): FICLONE, else copy_file_range per data extent
+ * (holes kept), else read/write. *cloned is set when FICLONE did it. */
+int cl_copy_data(int in, int out, off_t len, bool *cloned);
+/* Copy metadata as cp -p does, in DESIGN §5 step 4's order: owner, xattrs
+ * but the mark, ACL (or none), security labels where permitted, mode | WBITS,
+ * then atime/mtime from ST. */
+int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits);
+
+/* ---- perm.c: who may break ---------------------------------------------- */
+
+/* May the caller (fsuid, fsgid, groups; root passes) write a file presented
+ * with mode MODE (ACL of FD honoured, its mask taken as MODE's group bits)
+ * and keep its owner? 0 or -EACCES. */
+int cl_may_break(int fd, const struct stat *st, mode_t mode);
+
+/* ---- lock.c: the break lock --------------------------------------------- */
+
+/* flock(LOCK_EX|LOCK_NB) on DIRFD with a bounded retry; -EWOULDBLOCK after
+ * the bound. cl_unlock releases it explicitly. */
+int cl_lock_dir(int dirfd);
+void cl_unlock_dir(int dirfd);
+
+/* ---- link.c, tree.c: making cowlinks (cowln) ---------------------------- */
+
+/* Diagnostics a link may want to tell the user under -v (no lease, ...). */
+typedef void (*cl_note_fn)(void *arg, const char *msg);
+extern cl_note_fn cl_note;
+extern void *cl_note_arg;
+
+/* ---- scope.c: COWLINK_TREES --------------------------------------------- */
+
+/* Parse a colon-separated list of directories; remembers their (dev, ino). */
+int cl_scope_init(const char *trees);
+/* Is the directory DIRFD (or the parent of the file at PATH when DIRFD is
+ * AT_FDCWD) at or under one of the scope trees? Cached per directory. */
+bool cl_scope_active(void);
+bool cl_scope_contains_dir(int dirfd, const char *dirpath);
+
+#endif

@@ -1,0 +1,60 @@
+# Helpers for the integration scripts: source it first.
+#   . "$(dirname "$0")/lib.sh"
+# Every script runs in its own temporary directory ($T), removed at exit.
+# Exit 77 (skip) says why on stderr; a failure says what differed.
+set -euo pipefail
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/cowlink-test.XXXXXX")
+MOUNTS=()
+cleanup() {
+	local m
+	for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+cd "$T"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+note() { echo "# $*" >&2; }
+
+# need CMD...: skip unless every command exists.
+need() { local c; for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"; done; }
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+
+# under_shim CMD...: run CMD with the preload library.
+under_shim() { LD_PRELOAD="$LIBCOWLINK" "$@"; }
+
+# same_file A B: both names still refer to one inode.
+same_inode() { [ "$(stat -c %d:%i "$1")" = "$(stat -c %d:%i "$2")" ]; }
+
+# meta PATH: the metadata a copy must keep, raw (without the shim).
+meta() { stat -c '%f %u %g %s %Y' "$1"; }
+
+# snapshot PATH: content hash, metadata and user xattrs, to compare later.
+snapshot() {
+	{ sha256sum <"$1"; meta "$1"; getfattr -d -m '^user\.' --absolute-names "$1" 2>/dev/null | grep -v '^user.cowlink=' | sed 1d || true; } 
+}
+
+# expect_unchanged PATH SNAPSHOT: fail unless PATH still matches SNAPSHOT.
+expect_unchanged() {
+	local now
+	now=$(snapshot "$1")
+	[ "$now" = "$2" ] || fail "$1 changed: before [$2] after [$now]"
+}
+
+# loopfs TYPE SIZE_MB [MKFS_OPTS...]: make and mount a loop filesystem,
+# print its mount point; skip when it cannot be had here.
+loopfs() {
+	local type=$1 size=$2; shift 2
+	need_root
+	command -v "mkfs.$type" >/dev/null 2>&1 || skip "mkfs.$type is not installed"
+	local img="$T/$type.img" mnt="$T/mnt-$type"
+	mkdir -p "$mnt"
+	truncate -s "${size}M" "$img"
+	"mkfs.$type" -q "$@" "$img" >/dev/null 2>&1 || "mkfs.$type" "$@" "$img" >/dev/null 2>&1 \
+		|| skip "mkfs.$type failed"
+	mount -o loop "$img" "$mnt" 2>/dev/null || skip "cannot loop-mount $type here"
+	MOUNTS+=("$mnt")
+	echo "$mnt"
+}
