@@ -1,0 +1,18 @@
+# Make the version script (exports = the rows of wrap.def) and a plain list
+# of the exported names for the ABI test. Run with -DDEF= -DMAP= -DSYMS=.
+file(STRINGS ${DEF} lines REGEX "^WRAP\\(")
+set(names)
+foreach(l ${lines})
+  string(REGEX REPLACE "^WRAP\\([^,]+, *([A-Za-z0-9_]+),.*" "\\1" n "${l}")
+  list(APPEND names ${n})
+endforeach()
+list(SORT names)
+set(map "/* Generated from wrap.def: the exports are exactly its rows. */\n{\n  global:\n")
+set(syms "")
+foreach(n ${names})
+  string(APPEND map "    ${n};\n")
+  string(APPEND syms "${n}\n")
+endforeach()
+string(APPEND map "  local: *;\n};\n")
+file(WRITE ${MAP} "${map}")
+file(WRITE ${SYMS} "${syms}")

@@ -1,0 +1,38 @@
+/* Common includes and helpers of the shim's wrapper families. The shim is
+ * compiled without _FILE_OFFSET_BITS=64 and without fortification, so that
+ * `open`, `stat`, `mmap`... below are the plain symbols, not redirects. */
+#ifndef CL_PRELOAD_H
+#define CL_PRELOAD_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include "internal.h"
+
+/* Exported entry points (everything else is hidden). */
+#define CL_EXPORT __attribute__((visibility("default")))
+
+/* Turn a core result (0 / count or -errno) into the libc convention, keeping
+ * errno untouched on success. */
+static inline long cl_ret(long r)
+{
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+#endif

@@ -1,0 +1,35 @@
+/* The real libc functions behind every wrapper, one pointer per row of
+ * wrap.def, and the way to reach them. */
+#ifndef CL_REAL_H
+#define CL_REAL_H
+
+#include "preload.h"
+
+/* real_<sym>: the next definition of <sym> after ours (usually libc's). */
+#define WRAP(ret, sym, params, ver, opt) extern ret(*real_##sym) params;
+#include "wrap.def"
+#undef WRAP
+
+/* One index per row, for resolving a single symbol on first use. */
+enum cl_sym {
+#define WRAP(ret, sym, params, ver, opt) CL_SYM_##sym,
+#include "wrap.def"
+#undef WRAP
+	CL_SYM_NR
+};
+
+/* Resolve every row (the constructor does it once); a missing required
+ * symbol is one clear line on stderr. */
+void cl_real_resolve_all(void);
+/* Resolve one row now: a call that arrives before our constructor (another
+ * library's constructor may open first). */
+void cl_real_resolve(enum cl_sym s);
+
+/* REAL(sym): the real function, resolved on first use. It may be NULL for an
+ * optional row that libc lacks: such wrappers check REAL_MISSING first. */
+#define REAL(sym) \
+	(__builtin_expect(real_##sym != NULL, 1) ? real_##sym \
+	 : (cl_real_resolve(CL_SYM_##sym), real_##sym))
+#define REAL_MISSING(sym) (REAL(sym) == NULL)
+
+#endif
