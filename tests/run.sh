@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build and run every test: the README's test command, and all CI runs.
 #   1. gcc build (-Werror), every test (unit, ABI, integration);
-#   2. clang build (-Werror), compile only;
+#   2. clang build (-Werror), and each libFuzzer target for a fixed time;
 #   3. AddressSanitizer + UndefinedBehaviorSanitizer build, every test;
 #   4. ThreadSanitizer build of the fd-table and break-lock stress tests.
 # Installs missing Debian packages first. Build trees go to build/ (kept).
@@ -18,9 +18,11 @@ cmake -S . -B build/gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc
 cmake --build build/gcc -j"$jobs"
 ctest --test-dir build/gcc --output-on-failure -j"$jobs" || status=1
 
-log "clang build (warnings are errors)"
-cmake -S . -B build/clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang >/dev/null
+log "clang build (warnings are errors) and the fuzz targets"
+cmake -S . -B build/clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+	-DCOWLINK_FUZZ=ON >/dev/null
 cmake --build build/clang -j"$jobs" || status=1
+ctest --test-dir build/clang --output-on-failure -L fuzz || status=1
 
 log "ASan+UBSan build and tests"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc -DCOWLINK_SANITIZE=ON >/dev/null
