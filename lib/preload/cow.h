@@ -6,6 +6,7 @@
 #define CL_COW_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "internal.h"
@@ -25,12 +26,39 @@ int cl_cow_break_path(int dirfd, const char *path, bool nofollow, off_t keep);
 
 /* The name an fd was opened by, for the f* forms: readlink of
  * /proc/self/fd/FD, trusted only when a stat of that path shows the fd's
- * (dev, ino). PATH gets PATH_MAX bytes. 0, or -errno (the call then fails). */
+ * (dev, ino). PATH gets PATH_MAX bytes. 0, or -errno (the call then fails):
+ * -ETXTBSY when the fd has no trustworthy name (unlinked, renamed since,
+ * not a file). */
 int cl_cow_fd_path(int fd, const struct stat *fdst, char *path);
 
 /* Break the name behind FD (a cowlink: checked by the caller) and leave its
  * path in PATH (PATH_MAX bytes) so that the change can be applied to the new
  * private file by path; the fd keeps reading the old, identical data. */
 int cl_cow_break_fd(int fd, const struct stat *fdst, char *path);
+
+/* ETXTBSY is the shim's answer wherever it cannot give the caller a private
+ * file: a writable fd on a shared inode that something opened bypassing the
+ * shim, a magic link (/proc/self/fd/N, /dev/stdout) whose name no longer
+ * names the fd's inode, open_by_handle_at for writing on a cowlink (a handle
+ * has no name to break). "Text file busy": the file is in use by others. */
+#define CL_ESHARED ETXTBSY
+
+/* If DIRFD/PATH (a final symlink followed unless NOFOLLOW) names a cowlink
+ * -- or, with ORPHANS, an orphaned marked inode, which is how a protected
+ * file answers EACCES -- break it keeping KEEP bytes. 1 broken, 0 nothing to
+ * do, -errno. One fstatat when the name is not a multi-link regular file. */
+int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,
+			bool orphans);
+
+/* The write family's slow path: FD is not known safe. One fstat; for
+ * nlink > 1 the mark and the access mode. 0: go on (FD now cached safe where
+ * it may be), -CL_ESHARED: a writable fd on a shared inode (one
+ * COWLINK_DEBUG line), or -errno from reading the mark. Keeps errno. */
+int cl_cow_check_fd(int fd);
+
+/* Mark FD safe after a check that read SEEN from the fd table first. Also
+ * makes sure the write family's real functions are resolved, so that the
+ * fast paths may call real_write & co. without a NULL test. */
+void cl_cow_mark_safe(int fd, uint8_t seen);
 
 #endif

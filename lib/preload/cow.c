@@ -1,0 +1,306 @@
+/* The shim's decisions, shared by every wrapper family (cow.h): classify an
+ * inode, find the name behind an fd or a symlink, break. System calls go
+ * through lib/core's raw cl_* calls, never through our own wrappers. */
+#include "cow.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "fdtab.h"
+#include "preload.h"
+#include "real.h"
+
+#define SYMLOOP_MAX_HOPS 40
+
+/* "/proc/self/fd/<fd>" into BUF (32 bytes) without stdio, which is not
+ * async-signal-safe. */
+static void proc_fd_path(int fd, char *buf)
+{
+	static const char pre[] = "/proc/self/fd/";
+	char digits[12];
+	int n = 0;
+	unsigned v = (unsigned)fd;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < (int)sizeof digits);
+	memcpy(buf, pre, sizeof pre - 1);
+	buf += sizeof pre - 1;
+	while (n)
+		*buf++ = digits[--n];
+	*buf = '\0';
+}
+
+/* Follow the final symlinks of DIRFD/PATH by readlink -- magic links such as
+ * /proc/self/fd/N and /dev/stdout included -- into OUT (PATH_MAX bytes, a
+ * name relative to DIRFD whose last component is not a symlink), with its
+ * lstat in *ST. When a link was followed, the result is trusted only if its
+ * (dev, ino) is what a following stat of PATH shows (DESIGN §4). */
+static int resolve(int dirfd, const char *path, char *out, struct stat *st)
+{
+	char link[PATH_MAX];
+	struct stat want;
+	size_t len = strlen(path), dir;
+	ssize_t n;
+	int hops = 0, e;
+
+	if (len >= PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(out, path, len + 1);
+	for (;;) {
+		e = cl_fstatat(dirfd, out, st, AT_SYMLINK_NOFOLLOW);
+		if (e < 0)
+			return hops ? (e == -ENOENT ? -CL_ESHARED : e) : e;
+		if (!S_ISLNK(st->st_mode))
+			break;
+		if (++hops > SYMLOOP_MAX_HOPS)
+			return -ELOOP;
+		n = cl_readlinkat(dirfd, out, link, sizeof link - 1);
+		if (n < 0)
+			return (int)n;
+		link[n] = '\0';
+		if (link[0] == '/') {
+			memcpy(out, link, (size_t)n + 1);
+			continue;
+		}
+		/* Relative to the directory the link lives in. */
+		dir = strlen(out);
+		while (dir && out[dir - 1] != '/')
+			dir--;
+		if (dir + (size_t)n >= PATH_MAX)
+			return -ENAMETOOLONG;
+		memcpy(out + dir, link, (size_t)n + 1);
+	}
+	if (!hops)
+		return 0;
+	e = cl_fstatat(dirfd, path, &want, 0);
+	if (e < 0)
+		return e;
+	if (want.st_dev != st->st_dev || want.st_ino != st->st_ino)
+		return -CL_ESHARED;
+	return 0;
+}
+
+/* Is the directory that holds DIRFD/NAME (NAME's last component is not a
+ * symlink) under COWLINK_TREES? */
+static bool name_in_scope(int dirfd, const char *name)
+{
+	char dir[PATH_MAX];
+	size_t n = strlen(name);
+
+	while (n && name[n - 1] != '/')
+		n--;
+	if (n == 0)
+		return cl_scope_contains_dir(dirfd, NULL);
+	memcpy(dir, name, n);
+	dir[n] = '\0';
+	return cl_scope_contains_dir(dirfd, dir);
+}
+
+int cl_cow_fd_path(int fd, const struct stat *fdst, char *path)
+{
+	char proc[32];
+	struct stat st;
+	ssize_t n;
+	int e;
+
+	proc_fd_path(fd, proc);
+	n = cl_readlinkat(AT_FDCWD, proc, path, PATH_MAX - 1);
+	if (n < 0)
+		return (int)n;
+	path[n] = '\0';
+	if (path[0] != '/')
+		return -CL_ESHARED; /* pipe:[...], anon_inode:... */
+	e = cl_fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW);
+	if (e == -ENOENT || e == -ENOTDIR)
+		return -CL_ESHARED; /* "... (deleted)", or renamed away */
+	if (e < 0)
+		return e;
+	if (st.st_dev != fdst->st_dev || st.st_ino != fdst->st_ino)
+		return -CL_ESHARED;
+	return 0;
+}
+
+int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
+		    struct cl_record *r)
+{
+	char name[PATH_MAX];
+	struct stat lst;
+	int saved = errno, m;
+	bool have_name = false;
+
+	r->version = 0;
+	r->wbits = 0;
+	if (!S_ISREG(st->st_mode) || st->st_nlink <= 1)
+		return 0;
+	if (fd >= 0) {
+		m = cl_mark_read_fd(fd, r);
+		if (m == -EBADF) { /* O_PATH: read it by name */
+			m = cl_cow_fd_path(fd, st, name);
+			if (m == 0) {
+				have_name = true;
+				m = cl_mark_read_path(name, r);
+			}
+		}
+	} else {
+		m = cl_mark_read_at(dirfd, path, r);
+		if (m == 0) {
+			/* Not marked, or PATH ends in a symlink (the mark was
+			 * read without following): read it at the target. */
+			m = resolve(dirfd, path, name, &lst);
+			if (m == 0) {
+				have_name = true;
+				if (strcmp(name, path))
+					m = cl_mark_read_at(dirfd, name, r);
+			}
+		}
+	}
+	if (m == 0 && cl_scope_active()) {
+		if (!have_name)
+			m = fd >= 0 ? cl_cow_fd_path(fd, st, name)
+				    : resolve(dirfd, path, name, &lst);
+		if (m == 0 && name_in_scope(fd >= 0 ? AT_FDCWD : dirfd, name)) {
+			r->version = 0;
+			r->wbits = 0;
+			m = 1;
+		} else if (m < 0) {
+			m = 0; /* no name to place it by: not in scope */
+		}
+	}
+	errno = saved;
+	return m;
+}
+
+/* Break NAME (relative to DIRFD, last component not a symlink, lstat in
+ * *ST) with the engine, telling it whether scope makes it a cowlink and
+ * which inode we mean to break. */
+static int break_name(int dirfd, const char *name, const struct stat *st,
+		      off_t keep)
+{
+	struct cl_break_opts o = {
+		.keep = keep, .nofollow = true, .dev = st->st_dev, .ino = st->st_ino,
+	};
+
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	o.scope = cl_scope_active() && name_in_scope(dirfd, name);
+	cl_debug("break %s (keep %lld)", name, (long long)keep);
+	return cl_break_at(dirfd, name, &o);
+}
+
+int cl_cow_break_path(int dirfd, const char *path, bool nofollow, off_t keep)
+{
+	char name[PATH_MAX];
+	struct stat st;
+	int saved = errno, e;
+
+	if (nofollow) {
+		if (strlen(path) >= PATH_MAX)
+			return -ENAMETOOLONG;
+		strcpy(name, path);
+		e = cl_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
+	} else {
+		e = resolve(dirfd, path, name, &st);
+	}
+	if (e == 0)
+		e = break_name(dirfd, name, &st, keep);
+	errno = saved;
+	return e;
+}
+
+int cl_cow_break_fd(int fd, const struct stat *fdst, char *path)
+{
+	int saved = errno, e;
+
+	e = cl_cow_fd_path(fd, fdst, path);
+	if (e == 0)
+		e = break_name(AT_FDCWD, path, fdst, -1);
+	errno = saved;
+	return e;
+}
+
+int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,
+			bool orphans)
+{
+	struct cl_record r;
+	struct stat st;
+	int saved = errno, e;
+
+	e = cl_fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0);
+	if (e < 0 || !S_ISREG(st.st_mode)) {
+		e = 0; /* nothing there (yet): the real call decides */
+		goto out;
+	}
+	if (st.st_nlink > 1) {
+		e = cl_cow_classify(-1, dirfd, path, &st, &r);
+	} else if (orphans) {
+		char name[PATH_MAX];
+		struct stat lst;
+
+		e = nofollow ? cl_mark_read_at(dirfd, path, &r)
+			     : resolve(dirfd, path, name, &lst);
+		if (!nofollow && e == 0)
+			e = cl_mark_read_at(dirfd, name, &r);
+	} else {
+		e = 0;
+	}
+	if (e > 0) {
+		e = cl_cow_break_path(dirfd, path, nofollow, keep);
+		if (e == 0)
+			e = 1;
+	}
+out:
+	errno = saved;
+	return e;
+}
+
+/* The rows the write family's fast paths call without REAL(): resolved
+ * before the first fd is marked safe (a SAFE byte implies they are). */
+static const enum cl_sym fast_rows[] = {
+	CL_SYM_write, CL_SYM_pwrite, CL_SYM_pwrite64, CL_SYM_writev,
+	CL_SYM_pwritev, CL_SYM_pwritev64, CL_SYM_ftruncate, CL_SYM_ftruncate64,
+	CL_SYM_fallocate, CL_SYM_fallocate64, CL_SYM_posix_fallocate,
+	CL_SYM_posix_fallocate64, CL_SYM_sendfile, CL_SYM_sendfile64,
+	CL_SYM_splice, CL_SYM_mmap, CL_SYM_mmap64,
+};
+static bool fast_resolved;
+
+void cl_cow_mark_safe(int fd, uint8_t seen)
+{
+	if (!__atomic_load_n(&fast_resolved, __ATOMIC_ACQUIRE)) {
+		for (size_t i = 0; i < sizeof fast_rows / sizeof fast_rows[0]; i++)
+			cl_real_resolve(fast_rows[i]);
+		__atomic_store_n(&fast_resolved, true, __ATOMIC_RELEASE);
+	}
+	(void)cl_fd_mark_safe(fd, seen);
+}
+
+int cl_cow_check_fd(int fd)
+{
+	struct cl_record r;
+	struct stat st;
+	uint8_t seen = cl_fd_begin_check(fd);
+	int saved = errno, e, fl;
+
+	if (cl_fstat(fd, &st) < 0) {
+		e = 0; /* not an fd: the real call says so */
+		goto out;
+	}
+	e = cl_cow_classify(fd, AT_FDCWD, NULL, &st, &r);
+	if (e < 0)
+		goto out;
+	if (e > 0) {
+		fl = cl_fcntl(fd, F_GETFL, 0);
+		if (fl >= 0 && (fl & O_ACCMODE) != O_RDONLY && !(fl & O_PATH)) {
+			cl_debug("fd %d: writable fd on a shared inode (opened "
+				 "bypassing the shim): refused", fd);
+			e = -CL_ESHARED;
+			goto out;
+		}
+	}
+	e = 0;
+	cl_cow_mark_safe(fd, seen);
+out:
+	errno = saved;
+	return e;
+}

@@ -1,0 +1,86 @@
+/* The constructor: settings (read once, secure_getenv), the fd table's vfork
+ * guard, COWLINK_TREES, and the one exception to "fail, don't re-point":
+ * inherited fds 0-2 that are writable fds on a shared inode (`cmd > b` from
+ * a root shell without the shim) are re-pointed at the private copy of their
+ * name, since stdio writes through glibc-internal calls no wrapper sees.
+ * The real functions resolve on first use (REAL()), not here: resolving
+ * every row costs more start-up than a program that never calls them should
+ * pay. No pthread_atfork: the fd table is plain memory that fork copies. */
+#include <limits.h>
+#include <stdlib.h>
+
+#include "cow.h"
+#include "fdtab.h"
+#include "preload.h"
+#include "real.h"
+
+/* Give std fd FD (a writable fd on a shared inode, ST its fstat, FL its
+ * status flags) the private copy of its name: same flags, same offset,
+ * same close-on-exec. */
+static void repoint(int fd, const struct stat *st, int fl)
+{
+	char name[PATH_MAX];
+	int e, nfd, fdfl;
+	off_t off;
+
+	e = cl_cow_break_fd(fd, st, name);
+	if (e < 0) {
+		cl_debug("fd %d: cannot break its name (%d): writes will fail", fd, -e);
+		return;
+	}
+	fl &= O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC | O_DIRECT |
+	      O_NOATIME | O_LARGEFILE;
+	nfd = cl_openat(AT_FDCWD, name, fl | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (nfd < 0) {
+		cl_debug("fd %d: cannot open %s (%d)", fd, name, -nfd);
+		return;
+	}
+	off = cl_lseek(fd, 0, SEEK_CUR);
+	if (off > 0)
+		(void)cl_lseek(nfd, off, SEEK_SET);
+	fdfl = cl_fcntl(fd, F_GETFD, 0);
+	e = cl_dup3(nfd, fd, fdfl > 0 && (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+	(void)cl_close(nfd);
+	(void)cl_fd_invalidate(fd);
+	if (e < 0)
+		cl_debug("fd %d: dup3 failed (%d)", fd, -e);
+	else
+		cl_debug("fd %d re-pointed at the private copy of %s", fd, name);
+}
+
+static void check_std_fds(void)
+{
+	struct cl_record r;
+	struct stat st;
+	int fl;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		if (cl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_nlink <= 1)
+			continue;
+		if (cl_cow_classify(fd, AT_FDCWD, NULL, &st, &r) <= 0)
+			continue;
+		fl = cl_fcntl(fd, F_GETFL, 0);
+		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY || (fl & O_PATH))
+			continue;
+		repoint(fd, &st, fl);
+	}
+}
+
+__attribute__((constructor)) static void cl_shim_init(void)
+{
+	int saved = errno;
+	const char *trees;
+
+	cl_config_load();
+	cl_fdtab_init();
+	trees = secure_getenv("COWLINK_TREES");
+	if (trees && *trees) {
+		int e = cl_scope_init(trees);
+
+		if (e < 0)
+			cl_debug("COWLINK_TREES: an entry was skipped (%d)", -e);
+	}
+	check_std_fds();
+	errno = saved;
+}

@@ -1,0 +1,253 @@
+/* Opens for writing (DESIGN §4). Every alias and fortify twin is a short
+ * entry point into open_write(); read-only opens go straight to the real
+ * function with no system call of ours. A write-open costs one extra call:
+ * an fstat of the new fd (the mark is read only when st_nlink > 1), or for
+ * O_TRUNC an fstatat before the open, which must never truncate a shared
+ * inode. */
+#include <limits.h>
+#include <stdarg.h>
+
+#include "cow.h"
+#include "fdtab.h"
+#include "preload.h"
+#include "real.h"
+
+/* How often a write-open breaks and reopens before giving up: each round
+ * means someone made the name a cowlink again under us. */
+#define OPEN_TRIES 8
+
+/* Any access mode but O_RDONLY (which is 0), and O_RDONLY|O_TRUNC. */
+#define WRITE_OPEN(flags) (((flags) & (O_ACCMODE | O_TRUNC)) != 0)
+/* musl's rule for when the variadic mode is there to read. */
+#define HAS_MODE(flags) \
+	(((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE)
+#define EXCL(flags) (((flags) & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+
+/* The new fd FD is what the caller gets: forget what its number meant and,
+ * when ST (its fstat) shows a one-link or non-regular file, cache it safe. */
+static void fresh_fd(int fd, const struct stat *st)
+{
+	uint8_t seen = cl_fd_invalidate(fd);
+
+	if (st && (!S_ISREG(st->st_mode) || st->st_nlink <= 1))
+		cl_cow_mark_safe(fd, seen);
+}
+
+/* O_TRUNC: break (copying nothing) before the open, so that the kernel never
+ * truncates a shared inode. A protected cowlink or orphan that still
+ * answers EACCES is broken and the open retried once. */
+static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
+{
+	bool nofollow = flags & O_NOFOLLOW;
+	int saved = errno, fd, e;
+
+	if (!EXCL(flags)) {
+		e = cl_cow_break_if_cow(dirfd, path, nofollow, 0, false);
+		if (e < 0)
+			return (int)cl_ret(e);
+	}
+	fd = REAL(openat64)(dirfd, path, flags, mode);
+	if (fd < 0 && errno == EACCES && !EXCL(flags)) {
+		e = cl_cow_break_if_cow(dirfd, path, nofollow, 0, true);
+		if (e <= 0) {
+			errno = e < 0 ? -e : EACCES;
+			return -1;
+		}
+		errno = saved;
+		fd = REAL(openat64)(dirfd, path, flags, mode);
+	}
+	if (fd >= 0)
+		fresh_fd(fd, NULL);
+	return fd;
+}
+
+/* The body of every write-open: open, fstat; a cowlink behind the new fd
+ * (root opens it despite protection) is closed, broken and reopened; an
+ * EACCES from a protected cowlink is broken and retried. The name is
+ * re-opened after each break, never assumed: another process may have
+ * broken it first (the engine's lock makes the copy exactly once). */
+static int open_write(int dirfd, const char *path, int flags, mode_t mode)
+{
+	bool nofollow = flags & O_NOFOLLOW;
+	struct cl_record r;
+	struct stat st;
+	int saved = errno, fd, e;
+
+	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE) {
+		fd = REAL(openat64)(dirfd, path, flags, mode);
+		if (fd >= 0)
+			fresh_fd(fd, NULL);
+		return fd;
+	}
+	if (flags & O_TRUNC)
+		return open_trunc(dirfd, path, flags, mode);
+	for (int tries = 0;; tries++) {
+		fd = REAL(openat64)(dirfd, path, flags, mode);
+		if (fd < 0) {
+			if (errno != EACCES || EXCL(flags) || tries == OPEN_TRIES)
+				return -1;
+			e = cl_cow_break_if_cow(dirfd, path, nofollow, -1, true);
+			if (e <= 0) {
+				errno = e < 0 ? -e : EACCES;
+				return -1;
+			}
+			errno = saved;
+			continue;
+		}
+		if (cl_fstat(fd, &st) < 0) {
+			fresh_fd(fd, NULL);
+			break;
+		}
+		e = cl_cow_classify(fd, dirfd, path, &st, &r);
+		if (e == 0) {
+			fresh_fd(fd, &st);
+			break;
+		}
+		/* A shared inode behind a writable fd: never hand it out. */
+		(void)cl_close(fd);
+		(void)cl_fd_invalidate(fd);
+		if (e > 0 && tries == OPEN_TRIES)
+			e = -CL_ESHARED;
+		if (e > 0)
+			e = cl_cow_break_path(dirfd, path, nofollow, -1);
+		if (e < 0)
+			return (int)cl_ret(e);
+	}
+	errno = saved;
+	return fd;
+}
+
+/* The variadic mode, read only when the flags say it is there. */
+#define GET_MODE(last, flags, mode)             \
+	do {                                    \
+		if (HAS_MODE(flags)) {          \
+			va_list ap;             \
+			va_start(ap, last);     \
+			mode = va_arg(ap, mode_t); \
+			va_end(ap);             \
+		}                               \
+	} while (0)
+
+CL_EXPORT int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	GET_MODE(flags, flags, mode);
+	if (__builtin_expect(!WRITE_OPEN(flags), 1))
+		return REAL(open)(path, flags, mode);
+	return open_write(AT_FDCWD, path, flags, mode);
+}
+
+CL_EXPORT int open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	GET_MODE(flags, flags, mode);
+	if (__builtin_expect(!WRITE_OPEN(flags), 1))
+		return REAL(open64)(path, flags, mode);
+	return open_write(AT_FDCWD, path, flags, mode);
+}
+
+CL_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	GET_MODE(flags, flags, mode);
+	if (__builtin_expect(!WRITE_OPEN(flags), 1))
+		return REAL(openat)(dirfd, path, flags, mode);
+	return open_write(dirfd, path, flags, mode);
+}
+
+CL_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	GET_MODE(flags, flags, mode);
+	if (__builtin_expect(!WRITE_OPEN(flags), 1))
+		return REAL(openat64)(dirfd, path, flags, mode);
+	return open_write(dirfd, path, flags, mode);
+}
+
+/* glibc declares these only under _FORTIFY_SOURCE, which the shim is
+ * built without. */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+
+/* Fortify twins: no mode (glibc's own twins abort on O_CREAT without one,
+ * and still do, since those opens reach them). */
+CL_EXPORT int __open_2(const char *path, int flags)
+{
+	if (__builtin_expect(!WRITE_OPEN(flags) || HAS_MODE(flags), 1))
+		return REAL(__open_2)(path, flags);
+	return open_write(AT_FDCWD, path, flags, 0);
+}
+
+CL_EXPORT int __open64_2(const char *path, int flags)
+{
+	if (__builtin_expect(!WRITE_OPEN(flags) || HAS_MODE(flags), 1))
+		return REAL(__open64_2)(path, flags);
+	return open_write(AT_FDCWD, path, flags, 0);
+}
+
+CL_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	if (__builtin_expect(!WRITE_OPEN(flags) || HAS_MODE(flags), 1))
+		return REAL(__openat_2)(dirfd, path, flags);
+	return open_write(dirfd, path, flags, 0);
+}
+
+CL_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	if (__builtin_expect(!WRITE_OPEN(flags) || HAS_MODE(flags), 1))
+		return REAL(__openat64_2)(dirfd, path, flags);
+	return open_write(dirfd, path, flags, 0);
+}
+
+CL_EXPORT int creat(const char *path, mode_t mode)
+{
+	return open_write(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
+CL_EXPORT int creat64(const char *path, mode_t mode)
+{
+	return open_write(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
+/* A handle has no name to break: a write-open of a cowlink by handle fails
+ * with CL_ESHARED (ETXTBSY) instead of handing out a shared inode. */
+CL_EXPORT int open_by_handle_at(int mountfd, struct file_handle *h, int flags)
+{
+	struct cl_record r;
+	struct stat st;
+	int saved, fd, e;
+
+	if (REAL_MISSING(open_by_handle_at)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (__builtin_expect(!WRITE_OPEN(flags) || (flags & O_PATH), 1))
+		return real_open_by_handle_at(mountfd, h, flags);
+	saved = errno;
+	fd = real_open_by_handle_at(mountfd, h, flags);
+	if (fd < 0)
+		return fd;
+	if (cl_fstat(fd, &st) < 0) {
+		fresh_fd(fd, NULL);
+		return fd;
+	}
+	e = cl_cow_classify(fd, -1, NULL, &st, &r);
+	if (e == 0) {
+		fresh_fd(fd, &st);
+		errno = saved;
+		return fd;
+	}
+	(void)cl_close(fd);
+	(void)cl_fd_invalidate(fd);
+	if (e > 0) {
+		cl_debug("open_by_handle_at for writing on a cowlink: refused");
+		e = -CL_ESHARED;
+	}
+	return (int)cl_ret(e);
+}

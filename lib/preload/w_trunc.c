@@ -1,0 +1,51 @@
+/* truncate(path, n): break keeping only the first n bytes (none for 0: the
+ * private file starts empty), then the real truncate on the private file.
+ * A protected cowlink or orphan that still answers EACCES is broken and the
+ * call retried once. */
+#include "cow.h"
+#include "preload.h"
+#include "real.h"
+
+static int trunc_body(int (*real)(const char *, off64_t), const char *path,
+		      off64_t len)
+{
+	int saved = errno, e, r;
+
+	if (len >= 0) {
+		e = cl_cow_break_if_cow(AT_FDCWD, path, false, len, false);
+		if (e < 0)
+			return (int)cl_ret(e);
+	}
+	r = real(path, len);
+	if (r < 0 && errno == EACCES && len >= 0) {
+		e = cl_cow_break_if_cow(AT_FDCWD, path, false, len, true);
+		if (e <= 0) {
+			errno = e < 0 ? -e : EACCES;
+			return -1;
+		}
+		errno = saved;
+		r = real(path, len);
+	}
+	return r;
+}
+
+/* truncate's off_t is off64_t here (LP64); this adapter keeps one body. */
+static int real_trunc32(const char *path, off64_t len)
+{
+	return REAL(truncate)(path, (off_t)len);
+}
+
+static int real_trunc64(const char *path, off64_t len)
+{
+	return REAL(truncate64)(path, len);
+}
+
+CL_EXPORT int truncate(const char *path, off_t len)
+{
+	return trunc_body(real_trunc32, path, len);
+}
+
+CL_EXPORT int truncate64(const char *path, off64_t len)
+{
+	return trunc_body(real_trunc64, path, len);
+}

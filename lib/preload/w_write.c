@@ -1,0 +1,210 @@
+/* Writes through fds the shim did not open (DESIGN §4, the fd table). The
+ * fast path on a known-safe fd is a bounds check, one relaxed load and the
+ * real call: no system call, lock, TLS or getenv. An unknown fd is checked
+ * once (cl_cow_check_fd); a writable fd on a shared inode makes the call fail
+ * with ETXTBSY. real_<sym> of the non-optional rows is called without
+ * REAL(): a SAFE byte implies they were resolved (cl_cow_mark_safe). */
+#include "cow.h"
+#include "fdtab.h"
+#include "preload.h"
+#include "real.h"
+
+/* Check FD when it is not known safe; on refusal set errno and return
+ * FAILVAL from the calling wrapper. */
+#define CHECK_OR_FAIL(fd, failval)                           \
+	do {                                                 \
+		int e_ = cl_cow_check_fd(fd);                \
+		if (e_ < 0) {                                \
+			errno = -e_;                         \
+			return failval;                      \
+		}                                            \
+	} while (0)
+
+CL_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_write(fd, buf, n);
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(write)(fd, buf, n);
+}
+
+CL_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_pwrite(fd, buf, n, off);
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(pwrite)(fd, buf, n, off);
+}
+
+CL_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
+{
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_pwrite64(fd, buf, n, off);
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(pwrite64)(fd, buf, n, off);
+}
+
+CL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_writev(fd, iov, cnt);
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(writev)(fd, iov, cnt);
+}
+
+CL_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_pwritev(fd, iov, cnt, off);
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(pwritev)(fd, iov, cnt, off);
+}
+
+CL_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off64_t off)
+{
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_pwritev64(fd, iov, cnt, off);
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(pwritev64)(fd, iov, cnt, off);
+}
+
+CL_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off,
+			   int flags)
+{
+	if (REAL_MISSING(pwritev2)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!cl_fd_is_safe(fd))
+		CHECK_OR_FAIL(fd, -1);
+	return real_pwritev2(fd, iov, cnt, off, flags);
+}
+
+CL_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int cnt,
+			      off64_t off, int flags)
+{
+	if (REAL_MISSING(pwritev64v2)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!cl_fd_is_safe(fd))
+		CHECK_OR_FAIL(fd, -1);
+	return real_pwritev64v2(fd, iov, cnt, off, flags);
+}
+
+CL_EXPORT int ftruncate(int fd, off_t len)
+{
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_ftruncate(fd, len);
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(ftruncate)(fd, len);
+}
+
+CL_EXPORT int ftruncate64(int fd, off64_t len)
+{
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_ftruncate64(fd, len);
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(ftruncate64)(fd, len);
+}
+
+CL_EXPORT int fallocate(int fd, int mode, off_t off, off_t len)
+{
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_fallocate(fd, mode, off, len);
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(fallocate)(fd, mode, off, len);
+}
+
+CL_EXPORT int fallocate64(int fd, int mode, off64_t off, off64_t len)
+{
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_fallocate64(fd, mode, off, len);
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(fallocate64)(fd, mode, off, len);
+}
+
+/* posix_fallocate reports its error as the return value, errno untouched. */
+CL_EXPORT int posix_fallocate(int fd, off_t off, off_t len)
+{
+	int e;
+
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_posix_fallocate(fd, off, len);
+	e = cl_cow_check_fd(fd);
+	if (e < 0)
+		return -e;
+	return REAL(posix_fallocate)(fd, off, len);
+}
+
+CL_EXPORT int posix_fallocate64(int fd, off64_t off, off64_t len)
+{
+	int e;
+
+	if (__builtin_expect(cl_fd_is_safe(fd), 1))
+		return real_posix_fallocate64(fd, off, len);
+	e = cl_cow_check_fd(fd);
+	if (e < 0)
+		return -e;
+	return REAL(posix_fallocate64)(fd, off, len);
+}
+
+/* copy_file_range, sendfile, splice: only the target fd is written. */
+CL_EXPORT ssize_t copy_file_range(int in, off64_t *inoff, int out,
+				  off64_t *outoff, size_t n, unsigned flags)
+{
+	if (REAL_MISSING(copy_file_range)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!cl_fd_is_safe(out))
+		CHECK_OR_FAIL(out, -1);
+	return real_copy_file_range(in, inoff, out, outoff, n, flags);
+}
+
+CL_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
+{
+	if (__builtin_expect(cl_fd_is_safe(out), 1))
+		return real_sendfile(out, in, off, n);
+	CHECK_OR_FAIL(out, -1);
+	return REAL(sendfile)(out, in, off, n);
+}
+
+CL_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
+{
+	if (__builtin_expect(cl_fd_is_safe(out), 1))
+		return real_sendfile64(out, in, off, n);
+	CHECK_OR_FAIL(out, -1);
+	return REAL(sendfile64)(out, in, off, n);
+}
+
+CL_EXPORT ssize_t splice(int in, off64_t *inoff, int out, off64_t *outoff,
+			 size_t n, unsigned flags)
+{
+	if (__builtin_expect(cl_fd_is_safe(out), 1))
+		return real_splice(in, inoff, out, outoff, n, flags);
+	CHECK_OR_FAIL(out, -1);
+	return REAL(splice)(in, inoff, out, outoff, n, flags);
+}
+
+/* A shared mapping (MAP_SHARED, MAP_SHARED_VALIDATE: anything but
+ * MAP_PRIVATE) of a file fd writes the file, now or after an mprotect. */
+#define MAPS_FILE(flags, fd) \
+	((fd) >= 0 && !((flags) & MAP_ANONYMOUS) && ((flags) & MAP_TYPE) != MAP_PRIVATE)
+
+CL_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (!MAPS_FILE(flags, fd) || cl_fd_is_safe(fd))
+		return REAL(mmap)(addr, len, prot, flags, fd, off);
+	CHECK_OR_FAIL(fd, MAP_FAILED);
+	return REAL(mmap)(addr, len, prot, flags, fd, off);
+}
+
+CL_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+		       off64_t off)
+{
+	if (!MAPS_FILE(flags, fd) || cl_fd_is_safe(fd))
+		return REAL(mmap64)(addr, len, prot, flags, fd, off);
+	CHECK_OR_FAIL(fd, MAP_FAILED);
+	return REAL(mmap64)(addr, len, prot, flags, fd, off);
+}
