@@ -1,0 +1,44 @@
+# COWLINK_* variables are ignored in a set-user-ID or set-group-ID program
+# (secure_getenv), while the shim itself still protects the other names.
+# In secure-execution mode glibc preloads only set-user-ID libraries from
+# the standard directories, so the test installs a copy there for its run.
+. "$(dirname "$0")/lib.sh"
+need_root
+need setpriv
+prog="$COWLINK_PROGS/append_x"
+[ -x "$prog" ] || fail "append_x was not built"
+[ -z "${COWLINK_ASAN_RUNTIME:-}" ] || skip "secure-execution preloading cannot bring the ASan runtime"
+libdir=$(dirname "$(gcc -print-file-name=libc.so.6)")
+[ -d "$libdir" ] || libdir=/lib/$(gcc -dumpmachine)
+[ -d "$libdir" ] || skip "no standard library directory found"
+name=libcowlink-securetest-$$.so
+install -m 4755 "$LIBCOWLINK" "$libdir/$name"
+trap 'rm -f "$libdir/$name"; cleanup' EXIT
+
+grp=$(getent group adm | cut -d: -f3)
+[ -n "$grp" ] || skip "no adm group to make a set-group-ID program with"
+chmod 0755 "$T"
+mkdir w && chown 65534:"$grp" w && chmod 0775 w
+printf 'original\n' >w/a
+chown 65534:"$grp" w/a
+"$COWLN" w/a w/b
+cp "$prog" w/sgid && chown root:"$grp" w/sgid && chmod 2755 w/sgid
+cp "$prog" w/plain && chmod 0755 w/plain
+
+run() { setpriv --reuid=65534 --regid=65534 --clear-groups env LD_PRELOAD="$name" COWLINK_DEBUG=1 "$@"; }
+
+# Control: an ordinary program reads COWLINK_DEBUG and says what it does.
+cp w/a a.orig
+run w/plain w/b >out 2>err || fail "plain program failed: $(cat err)"
+grep -q '^shim loaded' out || fail "the shim was not preloaded into the plain program"
+grep -q '^cowlink:' err || fail "COWLINK_DEBUG=1 printed nothing in an ordinary program"
+cmp -s w/a a.orig || fail "w/a changed by the plain program"
+
+# The set-group-ID program: the shim is there and breaks, but stays silent.
+"$COWLN" -f w/a w/c
+run w/sgid w/c >out 2>err || fail "set-group-ID program failed: $(cat err)"
+grep -q '^shim loaded' out || fail "the shim was not preloaded into the set-group-ID program"
+grep -q '^cowlink:' err && fail "COWLINK_DEBUG was honoured in a set-group-ID program: $(cat err)"
+cmp -s w/a a.orig || fail "w/a changed by the set-group-ID program"
+[ "$(tail -1 w/c)" = x ] || fail "the write did not reach w/c"
+exit 0
