@@ -82,7 +82,7 @@ fi
 # ---- EDQUOT: the break is charged to the writer's quota.
 if command -v setquota >/dev/null && command -v quotaon >/dev/null; then
 	q=$(loopfs ext4 64 -O quota -E quotatype=usrquota)
-	umount "$q" && mount -o loop,usrquota "$T/ext4.img" "$q" 2>/dev/null || skip "cannot mount with usrquota"
+	umount "$q" && mount -o loop,usrquota "$q.img" "$q" 2>/dev/null || skip "cannot mount with usrquota"
 	quotaon "$q" 2>/dev/null || true
 	mkdir "$q/u" && chown 65534:65534 "$q/u"
 	head -c 4M /dev/urandom >"$q/u/a" && chown 65534:65534 "$q/u/a"

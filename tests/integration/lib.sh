@@ -6,9 +6,14 @@ set -euo pipefail
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/cowlink-test.XXXXXX")
 MOUNTS=()
+# Unmount everything under $T (loopfs may run in a $(...) subshell, so the
+# mount table, not a variable, says what to undo), deepest first.
 cleanup() {
 	local m
+	cd /
 	for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null || true; done
+	awk -v t="$T" '$2 ~ "^"t {print $2}' /proc/mounts | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -52,17 +57,20 @@ expect_unchanged() {
 }
 
 # loopfs TYPE SIZE_MB [MKFS_OPTS...]: make and mount a loop filesystem,
-# print its mount point; skip when it cannot be had here.
+# print its mount point (LOOPIMG names the image in the caller's shell when
+# not called in a subshell); skip when it cannot be had here.
 loopfs() {
 	local type=$1 size=$2; shift 2
 	need_root
 	command -v "mkfs.$type" >/dev/null 2>&1 || skip "mkfs.$type is not installed"
-	local img="$T/$type.img" mnt="$T/mnt-$type"
-	mkdir -p "$mnt"
+	local mnt img
+	mnt=$(mktemp -d "$T/mnt-$type.XXXXXX")
+	img=$mnt.img
 	truncate -s "${size}M" "$img"
 	"mkfs.$type" -q "$@" "$img" >/dev/null 2>&1 || "mkfs.$type" "$@" "$img" >/dev/null 2>&1 \
 		|| skip "mkfs.$type failed"
 	mount -o loop "$img" "$mnt" 2>/dev/null || skip "cannot loop-mount $type here"
 	MOUNTS+=("$mnt")
+	LOOPIMG=$img
 	echo "$mnt"
 }
