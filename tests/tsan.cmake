@@ -1,0 +1,21 @@
+# ThreadSanitizer stress of the shim's lock-free fd table: built on its own
+# with -fsanitize=thread (it cannot share the ASan build's flags), fast.
+include(CheckCSourceCompiles)
+if(NOT COWLINK_SANITIZE AND NOT COWLINK_TSAN)
+  set(CMAKE_REQUIRED_FLAGS -fsanitize=thread)
+  set(CMAKE_REQUIRED_LINK_OPTIONS -fsanitize=thread)
+  check_c_source_compiles("int main(void) { return 0; }" COWLINK_HAVE_TSAN)
+  unset(CMAKE_REQUIRED_FLAGS)
+  unset(CMAKE_REQUIRED_LINK_OPTIONS)
+endif()
+if(COWLINK_HAVE_TSAN OR COWLINK_TSAN)
+  add_executable(tsan_fdtab ${CMAKE_CURRENT_SOURCE_DIR}/tsan/fdtab_stress.c
+    ${PROJECT_SOURCE_DIR}/lib/preload/fdtab.c)
+  target_include_directories(tsan_fdtab PRIVATE ${PROJECT_SOURCE_DIR}/lib/preload)
+  target_compile_options(tsan_fdtab PRIVATE -fsanitize=thread -O1 -g)
+  target_link_options(tsan_fdtab PRIVATE -fsanitize=thread)
+  target_link_libraries(tsan_fdtab PRIVATE pthread)
+  add_test(NAME tsan/fdtab COMMAND tsan_fdtab)
+  set_tests_properties(tsan/fdtab PROPERTIES TIMEOUT 120
+    ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1 exitcode=66")
+endif()
