@@ -103,7 +103,10 @@ int cl_may_break(int fd, const struct stat *st, mode_t mode);
 /* ---- lock.c: the break lock --------------------------------------------- */
 
 /* flock(LOCK_EX|LOCK_NB) on DIRFD with a bounded retry; -EWOULDBLOCK after
- * the bound. cl_unlock releases it explicitly. */
+ * cl_lock_wait_ms (default CL_LOCK_WAIT_MS; tests lower it), other flock
+ * errors (EBADF on O_PATH, ENOLCK) at once. cl_unlock_dir releases it. */
+#define CL_LOCK_WAIT_MS 120000u
+extern unsigned cl_lock_wait_ms;
 int cl_lock_dir(int dirfd);
 void cl_unlock_dir(int dirfd);
 
@@ -122,5 +125,71 @@ int cl_scope_init(const char *trees);
  * AT_FDCWD) at or under one of the scope trees? Cached per directory. */
 bool cl_scope_active(void);
 bool cl_scope_contains_dir(int dirfd, const char *dirpath);
+
+/* ---- fsck.c, status.c: inspection and repair (cowlink status, fsck, du) - */
+
+/* One entry of a cl_walk(): DIRFD/NAME name it (AT_FDCWD and the root path
+ * for the root), PATH is for messages. ST is its lstat (the root's stat
+ * follows a final symlink). ERR is 0, or -errno when the entry could not be
+ * stat'ed (ST zeroed) or, for a directory, opened or read (called again after
+ * its contents with POST set). POST: a directory, after its contents. */
+struct cl_walk_ent {
+	int dirfd;
+	const char *name;
+	const char *path;
+	const struct stat *st;
+	int err;
+	bool post;
+	unsigned depth;       /* 0 for the root */
+};
+/* Return 0 to go on, 1 to skip a directory's contents, < 0 to stop. */
+typedef int (*cl_walk_fn)(const struct cl_walk_ent *e, void *arg);
+
+/* Walk the tree at ROOT without following symlinks below it, through the
+ * raw calls (right under the shim too). Returns 0 or the callback's < 0. */
+int cl_walk(const char *root, cl_walk_fn fn, void *arg);
+
+/* What cl_fsck_at() found about one name. */
+enum cl_fsck_kind {
+	CL_FSCK_TMP,          /* a CL_TMP_PREFIX name left by an interrupted break or link */
+	CL_FSCK_ORPHAN,       /* marked, one name left */
+	CL_FSCK_MALFORMED,    /* a mark that does not parse (or an unknown version) */
+	CL_FSCK_UNPROTECTED,  /* record says bits were cleared, the mode has write bits */
+};
+
+struct cl_fsck_finding {
+	enum cl_fsck_kind kind;
+	const char *path;
+	const struct stat *st;
+	struct cl_record rec;   /* the record as read (version 0: malformed) */
+	mode_t wbits;           /* the record written (or to write) by the repair */
+	int result;             /* 1 repaired, 0 reported only (dry run), -errno: repair failed */
+	pid_t pid;              /* CL_FSCK_TMP left alone: the live process it may belong to */
+};
+typedef void (*cl_fsck_fn)(const struct cl_fsck_finding *f, void *arg);
+
+/* The write bits fsck records for a malformed mark on an inode of mode MODE:
+ * the owner's, when the owner may read; never group's or other's. */
+mode_t cl_fsck_guess_wbits(mode_t mode);
+
+/* Check NAME in DIRFD (ST its lstat, PATH for the report) and repair it
+ * unless DRY_RUN: remove a temp name (not while a live process may still
+ * own it), unshare an orphan in place, rewrite a malformed record, re-protect
+ * an inode that was made writable behind the shim's back. Calls FN once per
+ * finding; returns the number of findings or -errno when NAME could not be
+ * examined. */
+int cl_fsck_at(int dirfd, const char *name, const char *path,
+	       const struct stat *st, bool dry_run, cl_fsck_fn fn, void *arg);
+
+/* A process that has an inode open or mapped. */
+struct cl_holder {
+	uint64_t dev, ino;
+	pid_t pid;
+};
+
+/* Scan /proc/<pid>/fd and /proc/<pid>/maps of every process but the caller
+ * (the ones we may look at) once. *OUT is a malloc'ed array sorted by dev,
+ * ino, pid without duplicates; returns its length or -errno. */
+ssize_t cl_holders_scan(struct cl_holder **out);
 
 #endif

@@ -1,0 +1,313 @@
+/* The tree walk and the checks behind cowlink fsck: temp names left by an
+ * interrupted break or link, orphaned marks, malformed records, shared
+ * inodes made writable behind the shim's back. Raw calls only, so the walk
+ * sees the raw metadata even under the shim. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+/* The walk's state: the callback and the path of the current entry, grown
+ * as the walk goes deeper. */
+struct walk {
+	cl_walk_fn fn;
+	void *arg;
+	char *path;
+	size_t len, cap;
+};
+
+static int path_push(struct walk *w, const char *name, size_t *old)
+{
+	size_t n = strlen(name), need;
+
+	*old = w->len;
+	need = w->len + 1 + n + 1;
+	if (need > w->cap) {
+		size_t cap = need * 2;
+		char *p = realloc(w->path, cap);
+
+		if (!p)
+			return -ENOMEM;
+		w->path = p;
+		w->cap = cap;
+	}
+	if (w->len && w->path[w->len - 1] != '/')
+		w->path[w->len++] = '/';
+	memcpy(w->path + w->len, name, n + 1);
+	w->len += n;
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in DFD but "." and "..", sorted so reports are stable. */
+static int read_names(int dfd, char ***out, size_t *count)
+{
+	char buf[8192];
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	ssize_t got, off;
+	int r = 0;
+
+	while ((got = cl_getdents64(dfd, buf, sizeof buf)) > 0) {
+		for (off = 0; off < got;) {
+			struct cl_dirent64 *d = (struct cl_dirent64 *)(buf + off);
+
+			off += d->d_reclen;
+			if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+				continue;
+			if (n == cap) {
+				char **nv;
+
+				cap = cap ? cap * 2 : 64;
+				nv = realloc(v, cap * sizeof *v);
+				if (!nv) {
+					r = -ENOMEM;
+					goto out_free;
+				}
+				v = nv;
+			}
+			v[n] = strdup(d->d_name);
+			if (!v[n]) {
+				r = -ENOMEM;
+				goto out_free;
+			}
+			n++;
+		}
+	}
+	if (got < 0) {
+		r = (int)got;
+		goto out_free;
+	}
+	if (n)
+		qsort(v, n, sizeof *v, name_cmp);
+	*out = v;
+	*count = n;
+	return 0;
+out_free:
+	while (n)
+		free(v[--n]);
+	free(v);
+	return r;
+}
+
+/* Visit one entry (its path already in w->path) and, for a directory the
+ * callback wants, everything below it. */
+static int walk_entry(struct walk *w, int dirfd, const char *name, unsigned depth)
+{
+	struct cl_walk_ent e = { .dirfd = dirfd, .name = name, .depth = depth };
+	struct stat st, dst;
+	char **names = NULL;
+	size_t n = 0, i, old;
+	int r, dfd, err = 0;
+
+	memset(&st, 0, sizeof st);
+	e.st = &st;
+	e.path = w->path;
+	e.err = cl_fstatat(dirfd, name, &st, depth ? AT_SYMLINK_NOFOLLOW : 0);
+	r = w->fn(&e, w->arg);
+	if (r || e.err || !S_ISDIR(st.st_mode))
+		return r < 0 ? r : 0;
+
+	dfd = cl_openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+			(depth ? O_NOFOLLOW : 0), 0);
+	if (dfd < 0) {
+		err = dfd;
+		goto out_post;
+	}
+	/* Replaced since the stat: not the directory we were told about. */
+	if (cl_fstat(dfd, &dst) < 0 || dst.st_dev != st.st_dev || dst.st_ino != st.st_ino) {
+		err = -EAGAIN;
+		goto out_close;
+	}
+	err = read_names(dfd, &names, &n);
+	for (i = 0; i < n && r >= 0; i++) {
+		r = path_push(w, names[i], &old);
+		if (r < 0)
+			break;
+		r = walk_entry(w, dfd, names[i], depth + 1);
+		w->len = old;
+		w->path[old] = 0;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+out_close:
+	cl_close(dfd);
+out_post:
+	if (r < 0)
+		return r;
+	e.err = err;
+	e.post = true;
+	e.path = w->path;
+	r = w->fn(&e, w->arg);
+	return r < 0 ? r : 0;
+}
+
+int cl_walk(const char *root, cl_walk_fn fn, void *arg)
+{
+	struct walk w = { .fn = fn, .arg = arg };
+	size_t old;
+	int r;
+
+	r = path_push(&w, root, &old);
+	if (r == 0)
+		r = walk_entry(&w, AT_FDCWD, root, 0);
+	free(w.path);
+	return r;
+}
+
+mode_t cl_fsck_guess_wbits(mode_t mode)
+{
+	return (mode & S_IRUSR) ? S_IWUSR : 0;
+}
+
+/* The pid in a temp name ".cowlink-tmp.<pid>.<n>", or 0. */
+static pid_t tmp_pid(const char *name)
+{
+	const char *p = name + sizeof CL_TMP_PREFIX - 1;
+	long pid = 0;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		pid = pid * 10 + (*p - '0');
+		if (pid > 0x3fffffff)
+			return 0;
+	}
+	return *p == '.' ? (pid_t)pid : 0;
+}
+
+/* Take the break lock of the directory (DESIGN §4: flock(LOCK_EX) on the
+ * directory), so a temp name is never removed under a break in progress. */
+static int lock_dir(int dirfd)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int i, r;
+
+	for (i = 0; i < 300; i++) {
+		r = cl_flock(dirfd, LOCK_EX | LOCK_NB);
+		if (r != -EWOULDBLOCK && r != -EINTR)
+			return r;
+		nanosleep(&ts, NULL);
+	}
+	return -EWOULDBLOCK;
+}
+
+/* A temp name: remove it, unless its process is still running (a break or
+ * link in progress) or the directory's break lock cannot be had. */
+static int fsck_tmp(int dirfd, const char *name, struct cl_fsck_finding *f, bool dry_run)
+{
+	char proc[32];
+	struct stat pst;
+	pid_t pid = tmp_pid(name);
+	int r;
+
+	if (pid > 0 && pid != getpid()) {
+		snprintf(proc, sizeof proc, "/proc/%d", (int)pid);
+		if (cl_fstatat(AT_FDCWD, proc, &pst, 0) == 0) {
+			f->pid = pid;
+			return 0;
+		}
+	}
+	if (dry_run)
+		return 0;
+	if (dirfd != AT_FDCWD) {
+		r = lock_dir(dirfd);
+		if (r < 0)
+			return r;
+	}
+	r = cl_unlinkat(dirfd, name, 0);
+	if (dirfd != AT_FDCWD)
+		cl_flock(dirfd, LOCK_UN);
+	return r < 0 ? r : 1;
+}
+
+/* Unshare an orphan in place: write bits back first, then the mark, since a
+ * non-root owner cannot change a user xattr of an inode it may not write. */
+static int repair_orphan(int fd, const struct stat *st, mode_t wbits)
+{
+	int r = 0;
+
+	if ((st->st_mode & wbits) != wbits)
+		r = cl_fchmod(fd, (st->st_mode & 07777) | wbits);
+	if (r == 0)
+		r = cl_mark_remove_fd(fd);
+	return r < 0 ? r : 1;
+}
+
+/* Record WBITS, then clear the write bits: the record first, while the
+ * inode may still be written (a non-root owner needs that for the xattr). */
+static int repair_protect(int fd, const struct stat *st, mode_t wbits)
+{
+	struct cl_record rec = { CL_RECORD_VERSION, wbits };
+	int r;
+
+	r = cl_mark_write_fd(fd, &rec);
+	if (r == 0 && (st->st_mode & 0222))
+		r = cl_fchmod(fd, st->st_mode & 07777 & ~(mode_t)0222);
+	return r < 0 ? r : 1;
+}
+
+int cl_fsck_at(int dirfd, const char *name, const char *path,
+	       const struct stat *st, bool dry_run, cl_fsck_fn fn, void *arg)
+{
+	struct cl_fsck_finding f = { .path = path, .st = st };
+	const char *base = strrchr(name, '/');
+	struct stat fst;
+	int marked, fd, r;
+
+	base = base ? base + 1 : name;
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	if (!strncmp(base, CL_TMP_PREFIX, sizeof CL_TMP_PREFIX - 1)) {
+		f.kind = CL_FSCK_TMP;
+		f.result = fsck_tmp(dirfd, name, &f, dry_run);
+		fn(&f, arg);
+		return 1;
+	}
+	marked = cl_mark_read_at(dirfd, name, &f.rec);
+	if (marked <= 0)
+		return marked;
+
+	if (st->st_nlink == 1) {
+		f.kind = CL_FSCK_ORPHAN;
+		f.wbits = f.rec.version ? f.rec.wbits : cl_fsck_guess_wbits(st->st_mode);
+	} else if (f.rec.version == 0) {
+		f.kind = CL_FSCK_MALFORMED;
+		f.wbits = cl_fsck_guess_wbits(st->st_mode) | (st->st_mode & 0222);
+	} else if (f.rec.wbits && (st->st_mode & 0222)) {
+		f.kind = CL_FSCK_UNPROTECTED;
+		f.wbits = f.rec.wbits | (st->st_mode & 0222);
+	} else {
+		return 0;
+	}
+	if (dry_run)
+		goto out_report;
+
+	fd = cl_openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		f.result = fd;
+		goto out_report;
+	}
+	r = cl_fstat(fd, &fst);
+	if (r == 0 && (fst.st_dev != st->st_dev || fst.st_ino != st->st_ino ||
+		       fst.st_mode != st->st_mode || fst.st_nlink != st->st_nlink))
+		r = -EAGAIN; /* changed since the walk saw it: look again later */
+	if (r == 0)
+		r = f.kind == CL_FSCK_ORPHAN ? repair_orphan(fd, st, f.wbits)
+					     : repair_protect(fd, st, f.wbits);
+	f.result = r;
+	cl_close(fd);
+out_report:
+	fn(&f, arg);
+	return 1;
+}

@@ -1,0 +1,411 @@
+/* cowlink audit's judge: a program is covered by the shim when the dynamic
+ * loader will preload libcowlink.so into it (a dynamic 64-bit executable of
+ * our machine with a PT_INTERP, not set-ID, without file capabilities) and it
+ * imports libc calls that the shim wraps. The wrapped names come from the
+ * shim's own table, lib/preload/wrap.def. */
+#include "audit.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+/* Every symbol the shim wraps: the one list, included from wrap.def. */
+static const char *const wrapped[] = {
+#define WRAP(ret, sym, params, version, optional) #sym,
+#include "wrap.def"
+#undef WRAP
+};
+
+/* Wrapped symbols that only keep the fd table true, present metadata or
+ * rename: importing only these does not make a program's writes covered. */
+static const char *const passive[] = {
+	"close", "close_range", "closefrom", "dup", "dup2", "dup3", "fcntl",
+	"fcntl64", "recvmsg", "posix_spawn_file_actions_init",
+	"posix_spawn_file_actions_destroy", "rename", "renameat", "renameat2",
+	"getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr",
+	"flistxattr", "stat", "fstat", "lstat", "fstatat", "stat64", "fstat64",
+	"lstat64", "fstatat64", "statx", "__xstat", "__fxstat", "__lxstat",
+	"__fxstatat", "__xstat64", "__fxstat64", "__lxstat64", "__fxstatat64",
+	"access", "faccessat", "euidaccess", "eaccess",
+};
+
+#if defined(__x86_64__)
+#define NATIVE_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_MACHINE EM_AARCH64
+#elif defined(__riscv)
+#define NATIVE_MACHINE EM_RISCV
+#elif defined(__powerpc64__)
+#define NATIVE_MACHINE EM_PPC64
+#elif defined(__s390x__)
+#define NATIVE_MACHINE EM_S390
+#else
+#error "cowlink audit: add this machine's EM_ value"
+#endif
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define NATIVE_DATA ELFDATA2LSB
+#else
+#define NATIVE_DATA ELFDATA2MSB
+#endif
+
+static enum audit_verdict verdict(struct audit_result *r, enum audit_verdict v,
+				  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static enum audit_verdict verdict(struct audit_result *r, enum audit_verdict v,
+				  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+	va_end(ap);
+	r->verdict = v;
+	return v;
+}
+
+static bool in_list(const char *name, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(name, list[i]))
+			return true;
+	return false;
+}
+
+/* Does [off, off + size) lie inside a file of LEN bytes? */
+static bool in_file(uint64_t off, uint64_t size, size_t len)
+{
+	return off <= len && size <= len - off;
+}
+
+/* The imported wrapped symbols of ELF, listed into R->reason after PREFIX;
+ * returns how many (-1: the dynamic symbols cannot be read). */
+static int imports(Elf *elf, size_t len, struct audit_result *r, const char *prefix,
+		   size_t *needed)
+{
+	const size_t nwrapped = sizeof wrapped / sizeof wrapped[0];
+	bool *seen = calloc(nwrapped, sizeof *seen);
+	Elf_Scn *scn = NULL;
+	size_t shnum, i, k;
+	int found = 0, have_dynsym = 0, shown = 0;
+	size_t used;
+
+	*needed = 0;
+	if (!seen)
+		return -1;
+	if (elf_getshdrnum(elf, &shnum) != 0) {
+		free(seen);
+		return -1;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh))
+			goto out_corrupt;
+		if (sh.sh_type != SHT_NOBITS && !in_file(sh.sh_offset, sh.sh_size, len))
+			goto out_corrupt;
+		if (sh.sh_type == SHT_DYNAMIC) {
+			GElf_Dyn dyn;
+
+			d = elf_getdata(scn, NULL);
+			if (!d || !sh.sh_entsize)
+				goto out_corrupt;
+			for (k = 0; k < sh.sh_size / sh.sh_entsize && gelf_getdyn(d, (int)k, &dyn); k++)
+				if (dyn.d_tag == DT_NEEDED)
+					(*needed)++;
+		}
+		if (sh.sh_type != SHT_DYNSYM)
+			continue;
+		have_dynsym = 1;
+		d = elf_getdata(scn, NULL);
+		if (!d || !sh.sh_entsize)
+			goto out_corrupt;
+		for (k = 0; k < sh.sh_size / sh.sh_entsize; k++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (!gelf_getsym(d, (int)k, &sym))
+				goto out_corrupt;
+			if (sym.st_shndx != SHN_UNDEF || !sym.st_name)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!name)
+				goto out_corrupt;
+			for (i = 0; i < nwrapped; i++)
+				if (!seen[i] && !strcmp(name, wrapped[i]) &&
+				    !in_list(name, passive, sizeof passive / sizeof passive[0])) {
+					seen[i] = true;
+					found++;
+				}
+		}
+	}
+	if (!have_dynsym) {
+		free(seen);
+		return -1;
+	}
+	/* In table order, so the list reads open, openat, ..., write, ... */
+	used = (size_t)snprintf(r->reason, sizeof r->reason, "%s", prefix);
+	for (i = 0; i < nwrapped && found; i++) {
+		if (!seen[i])
+			continue;
+		if (shown == 8) {
+			snprintf(r->reason + used, sizeof r->reason - used, ", ... (%d in all)", found);
+			break;
+		}
+		used += (size_t)snprintf(r->reason + used, sizeof r->reason - used, "%s%s",
+					 shown ? ", " : "", wrapped[i]);
+		if (used >= sizeof r->reason)
+			break;
+		shown++;
+	}
+	free(seen);
+	return found;
+out_corrupt:
+	free(seen);
+	return -2;
+}
+
+enum audit_verdict audit_elf_mem(void *buf, size_t len, struct audit_result *r)
+{
+	const unsigned char *id = buf;
+	GElf_Ehdr eh;
+	size_t phnum, i, needed;
+	bool interp = false;
+	enum audit_verdict v;
+	Elf *elf;
+	int n;
+
+	if (len < 4 || memcmp(id, ELFMAG, SELFMAG))
+		return verdict(r, AUDIT_NOT_COVERED, "not an ELF program");
+	if (len < EI_NIDENT)
+		return verdict(r, AUDIT_NOT_COVERED, "truncated ELF file");
+	if (id[EI_CLASS] == ELFCLASS32)
+		return verdict(r, AUDIT_NOT_COVERED,
+			       "32-bit ELF program: libcowlink.so is built 64-bit only, the loader would not load it");
+	if (id[EI_CLASS] != ELFCLASS64)
+		return verdict(r, AUDIT_NOT_COVERED, "corrupt ELF file (unknown class %u)", id[EI_CLASS]);
+	if (id[EI_DATA] != NATIVE_DATA)
+		return verdict(r, AUDIT_NOT_COVERED, "ELF program of another byte order");
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return verdict(r, AUDIT_ERROR, "libelf: %s", elf_errmsg(-1));
+	elf = elf_memory(buf, len);
+	if (!elf)
+		return verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (%s)", elf_errmsg(-1));
+	if (!gelf_getehdr(elf, &eh)) {
+		v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF header");
+		goto out_end;
+	}
+	if (eh.e_machine != NATIVE_MACHINE) {
+		v = verdict(r, AUDIT_NOT_COVERED, "ELF program for another machine (e_machine %u)",
+			    (unsigned)eh.e_machine);
+		goto out_end;
+	}
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
+		v = verdict(r, AUDIT_NOT_COVERED, "not a program (ELF type %u)", (unsigned)eh.e_type);
+		goto out_end;
+	}
+	if (elf_getphdrnum(elf, &phnum) != 0 ||
+	    !in_file(eh.e_phoff, (uint64_t)phnum * eh.e_phentsize, len)) {
+		v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (program headers)");
+		goto out_end;
+	}
+	for (i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph)) {
+			v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (program headers)");
+			goto out_end;
+		}
+		if (ph.p_type == PT_INTERP) {
+			if (!in_file(ph.p_offset, ph.p_filesz, len)) {
+				v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (PT_INTERP)");
+				goto out_end;
+			}
+			interp = true;
+		}
+	}
+	n = imports(elf, len, r, "dynamic, imports ", &needed);
+	if (n == -2) {
+		v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (sections)");
+		goto out_end;
+	}
+	if (!interp) {
+		if (eh.e_type == ET_DYN && needed)
+			v = verdict(r, AUDIT_NOT_COVERED, "a shared library, not a program");
+		else
+			v = verdict(r, AUDIT_NOT_COVERED,
+				    "static executable (no PT_INTERP: no dynamic loader, no preload)");
+		goto out_end;
+	}
+	if (n == -1)
+		v = verdict(r, AUDIT_NOT_COVERED,
+			    "its dynamic symbols cannot be read (no section headers)");
+	else if (n == 0)
+		v = verdict(r, AUDIT_NOT_COVERED,
+			    "dynamic, but imports none of the libc calls the shim wraps (raw system calls, as Go programs make)");
+	else
+		v = AUDIT_COVERED; /* imports() wrote the reason */
+	r->verdict = v;
+out_end:
+	elf_end(elf);
+	return v;
+}
+
+enum audit_verdict audit_elf_fd(int fd, struct audit_result *r)
+{
+	struct stat st;
+	enum audit_verdict v;
+	void *map;
+
+	if (fstat(fd, &st) < 0)
+		return verdict(r, AUDIT_ERROR, "%s", strerror(errno));
+	if (st.st_size == 0)
+		return verdict(r, AUDIT_NOT_COVERED, "not an ELF program (empty file)");
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return verdict(r, AUDIT_ERROR, "cannot map it: %s", strerror(errno));
+	v = audit_elf_mem(map, (size_t)st.st_size, r);
+	munmap(map, (size_t)st.st_size);
+	return v;
+}
+
+/* Find PROG as execvp does: as given with a slash, else the first
+ * executable regular file of that name in PATH. */
+static bool resolve(const char *prog, char *out, size_t n)
+{
+	const char *path = getenv("PATH"), *p, *e;
+	struct stat st;
+
+	if (strchr(prog, '/')) {
+		snprintf(out, n, "%s", prog);
+		return true;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = e + 1) {
+		size_t len;
+
+		e = strchr(p, ':');
+		len = e ? (size_t)(e - p) : strlen(p);
+		if ((size_t)snprintf(out, n, "%.*s%s%s", (int)len, p, len ? "/" : "", prog) < n &&
+		    stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+			return true;
+		if (!e)
+			break;
+	}
+	return false;
+}
+
+/* The interpreter of a "#!" script, through /usr/bin/env; "" when none. */
+static void script_interp(const char *line, char *out, size_t n)
+{
+	char buf[256], *tok, *save = NULL;
+	bool env = false;
+
+	out[0] = 0;
+	snprintf(buf, sizeof buf, "%s", line + 2);
+	buf[strcspn(buf, "\r\n")] = 0;
+	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		const char *base = strrchr(tok, '/');
+
+		if (!env && base && !strcmp(base + 1, "env")) {
+			env = true;
+			continue;
+		}
+		if (env && (tok[0] == '-' || strchr(tok, '='))) /* env -S, env VAR=x */
+			continue;
+		snprintf(out, n, "%s", tok);
+		return;
+	}
+}
+
+static enum audit_verdict judge(const char *prog, struct audit_result *r, int depth)
+{
+	char head[256], interp[PATH_MAX], path[PATH_MAX];
+	enum audit_verdict v;
+	struct stat st;
+	ssize_t got;
+	int fd;
+
+	if (!resolve(prog, path, sizeof path))
+		return verdict(r, AUDIT_ERROR, "not found in PATH");
+	if (depth == 0)
+		snprintf(r->path, sizeof r->path, "%s", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return verdict(r, AUDIT_ERROR, "%s%s", depth ? "interpreter: " : "", strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		v = verdict(r, AUDIT_ERROR, "%s", strerror(errno));
+		goto out_close;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		v = verdict(r, AUDIT_ERROR, "%s", strerror(EISDIR));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		v = verdict(r, AUDIT_NOT_COVERED, "not a regular file");
+		goto out_close;
+	}
+	if (st.st_mode & (S_ISUID | S_ISGID)) {
+		v = verdict(r, AUDIT_NOT_COVERED,
+			    "set-%s-ID program: the loader runs it in secure mode and ignores LD_PRELOAD",
+			    st.st_mode & S_ISUID ? "user" : "group");
+		goto out_close;
+	}
+	if (fgetxattr(fd, "security.capability", NULL, 0) > 0) {
+		v = verdict(r, AUDIT_NOT_COVERED,
+			    "has file capabilities: the loader runs it in secure mode and ignores LD_PRELOAD");
+		goto out_close;
+	}
+	got = pread(fd, head, sizeof head - 1, 0);
+	if (got < 0) {
+		v = verdict(r, AUDIT_ERROR, "%s", strerror(errno));
+		goto out_close;
+	}
+	head[got] = 0;
+	if (got >= 2 && head[0] == '#' && head[1] == '!') {
+		char inner[sizeof r->reason];
+
+		script_interp(head, interp, sizeof interp);
+		if (!interp[0]) {
+			v = verdict(r, AUDIT_NOT_COVERED, "script without an interpreter");
+			goto out_close;
+		}
+		if (depth >= 4) {
+			v = verdict(r, AUDIT_NOT_COVERED, "scripts nested too deep");
+			goto out_close;
+		}
+		v = judge(interp, r, depth + 1);
+		snprintf(inner, sizeof inner, "%s", r->reason);
+		if (v == AUDIT_ERROR)
+			v = AUDIT_NOT_COVERED; /* it would not run either */
+		verdict(r, v, "script for %s: %s", interp, inner);
+		goto out_close;
+	}
+	v = audit_elf_fd(fd, r);
+out_close:
+	close(fd);
+	return v;
+}
+
+enum audit_verdict audit_program(const char *prog, struct audit_result *r)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->path, sizeof r->path, "%s", prog);
+	return judge(prog, r, 0);
+}

@@ -1,0 +1,58 @@
+/* cowlink audit: one line per program telling whether the shim will cover
+ * it, and why not. Exit 0 all covered, 1 some not covered, 2 on error. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "audit.h"
+#include "util.h"
+
+static void help(void)
+{
+	printf("Usage: cowlink audit PROGRAM...\n"
+	       "Tell from each PROGRAM's ELF file whether libcowlink.so will cover it: a\n"
+	       "dynamic 64-bit executable that imports the libc calls the shim wraps is\n"
+	       "covered; static, set-ID, capability, 32-bit and raw-syscall programs are not.\n"
+	       "Scripts are judged by their interpreter. A PROGRAM without a slash is\n"
+	       "looked up in PATH.\n\n"
+	       "Exit status: 0 all covered, 1 some not covered, 2 some could not be read.\n");
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct audit_result r;
+	int o, i, rc = 0;
+
+	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (o == 'h') {
+			help();
+			return 0;
+		}
+		return usage_error("audit");
+	}
+	if (optind >= argc) {
+		warnmsg("audit: no PROGRAM given");
+		return usage_error("audit");
+	}
+	for (i = optind; i < argc; i++) {
+		switch (audit_program(argv[i], &r)) {
+		case AUDIT_COVERED:
+			printf("%s: covered (%s)\n", argv[i], r.reason);
+			break;
+		case AUDIT_NOT_COVERED:
+			printf("%s: NOT covered: %s\n", argv[i], r.reason);
+			if (rc < 1)
+				rc = 1;
+			break;
+		default:
+			fflush(stdout);
+			warnmsg("%s: %s", argv[i], r.reason);
+			rc = 2;
+			break;
+		}
+	}
+	return rc;
+}

@@ -1,0 +1,166 @@
+/* cowlink du: for each directory, the apparent size (every name counted, as
+ * copies would be), the space really used (st_blocks, each inode once), and
+ * the space saved by names that share an inode with one already counted —
+ * what real copies would take on top. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util.h"
+
+struct du_sum {
+	uint64_t apparent, used, saved;
+};
+
+struct du_ctx {
+	bool summarize, bytes;
+	int rc;
+	struct inoset seen;
+	struct du_sum *stack;   /* one per directory depth of the walk */
+	size_t depth_cap;
+	struct du_sum total;
+};
+
+static void print_line(const struct du_ctx *c, const struct du_sum *s, const char *path)
+{
+	char a[32], u[32], v[32];
+
+	printf("%s\t%s\t%s\t%s\n", fmt_size(s->apparent, c->bytes, a),
+	       fmt_size(s->used, c->bytes, u), fmt_size(s->saved, c->bytes, v), path);
+}
+
+/* What one name adds: its size always, its blocks the first time its inode
+ * is met, and those blocks as saved space each later time. */
+static void account(struct du_ctx *c, const struct stat *st, struct du_sum *s)
+{
+	uint64_t blocks = (uint64_t)st->st_blocks * 512;
+
+	s->apparent += (uint64_t)st->st_size;
+	if (st->st_nlink > 1 && !S_ISDIR(st->st_mode) &&
+	    inoset_add(&c->seen, st->st_dev, st->st_ino) > 1) {
+		s->saved += blocks;
+		return;
+	}
+	s->used += blocks;
+}
+
+static int tree_entry(const struct cl_walk_ent *e, void *arg)
+{
+	struct du_ctx *c = arg;
+	struct du_sum *s;
+	unsigned d = e->depth;
+
+	if (e->err) {
+		errmsg(e->err, "%s", e->path);
+		c->rc = 1;
+		if (!e->post)
+			return 0;
+	}
+	if (d + 1 > c->depth_cap) {
+		size_t cap = (d + 1) * 2;
+
+		c->stack = xrealloc(c->stack, cap * sizeof *c->stack);
+		c->depth_cap = cap;
+	}
+	s = &c->stack[d];
+	if (e->post) {
+		if (!c->summarize || d == 0)
+			print_line(c, s, e->path);
+		if (d > 0) {
+			c->stack[d - 1].apparent += s->apparent;
+			c->stack[d - 1].used += s->used;
+			c->stack[d - 1].saved += s->saved;
+		} else {
+			c->total.apparent += s->apparent;
+			c->total.used += s->used;
+			c->total.saved += s->saved;
+		}
+		return 0;
+	}
+	if (S_ISDIR(e->st->st_mode)) {
+		memset(s, 0, sizeof *s);
+		account(c, e->st, s);
+		return 0;
+	}
+	if (d == 0) { /* a file given as an argument */
+		struct du_sum one = { 0 };
+
+		account(c, e->st, &one);
+		print_line(c, &one, e->path);
+		c->total.apparent += one.apparent;
+		c->total.used += one.used;
+		c->total.saved += one.saved;
+		return 0;
+	}
+	account(c, e->st, &c->stack[d - 1]);
+	return 0;
+}
+
+static void help(void)
+{
+	printf("Usage: cowlink du [-s] [-b] [-c] DIR...\n"
+	       "Print, for each directory under each DIR, four columns: the apparent size\n"
+	       "(every name counted, as copies would be), the space really used (each\n"
+	       "inode once), the space saved by names sharing an inode already counted,\n"
+	       "and the path.\n\n"
+	       "  -s, --summarize  one line per DIR\n"
+	       "  -b, --bytes      sizes in bytes (default: human-readable, as du -h)\n"
+	       "  -h, --human-readable  human-readable sizes (the default)\n"
+	       "  -c, --total      a last line with the grand total\n"
+	       "      --help       this text\n\n"
+	       "Exit status: 0, or 1 when something could not be read.\n");
+}
+
+int cmd_du(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "summarize", no_argument, NULL, 's' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "human-readable", no_argument, NULL, 'h' },
+		{ "total", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'H' },
+		{ 0 },
+	};
+	struct du_ctx c = { 0 };
+	bool total = false;
+	int o, i;
+
+	while ((o = getopt_long(argc, argv, "+sbhc", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			c.summarize = true;
+			break;
+		case 'b':
+			c.bytes = true;
+			break;
+		case 'h':
+			c.bytes = false;
+			break;
+		case 'c':
+			total = true;
+			break;
+		case 'H':
+			help();
+			return 0;
+		default:
+			return usage_error("du");
+		}
+	}
+	if (optind >= argc) {
+		warnmsg("du: no DIR given");
+		return usage_error("du");
+	}
+	if (isatty(STDOUT_FILENO))
+		printf("APPARENT\tUSED\tSAVED\tPATH\n");
+	for (i = optind; i < argc; i++)
+		cl_walk(argv[i], tree_entry, &c);
+	if (total)
+		print_line(&c, &c.total, "total");
+	inoset_free(&c.seen);
+	free(c.stack);
+	return c.rc;
+}

@@ -1,0 +1,147 @@
+/* cowlink run: run a command with libcowlink.so preloaded (and
+ * COWLINK_TREES / COWLINK_DEBUG set), warning first when the program is one
+ * the shim cannot cover. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "util.h"
+
+/* Where to look for the shim, in order: the libdir next to the installed
+ * tool (the install's relative bindir-to-libdir path), the build tree, the
+ * libdir configured at build time. Set by tools/cowlink.cmake. */
+#ifndef COWLINK_REL_LIBDIR
+#define COWLINK_REL_LIBDIR "../lib"
+#endif
+#ifndef COWLINK_INSTALL_LIBDIR
+#define COWLINK_INSTALL_LIBDIR "/usr/local/lib"
+#endif
+
+#define SHIM_NAME "libcowlink.so"
+
+static bool usable(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/* The shim's absolute path into OUT, or false. */
+static bool find_shim(char *out, size_t n)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (len > 0) {
+		exe[len] = 0;
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			if ((size_t)snprintf(out, n, "%s/%s/%s", exe, COWLINK_REL_LIBDIR, SHIM_NAME) < n &&
+			    usable(out)) {
+				char real[PATH_MAX];
+
+				if (realpath(out, real))
+					snprintf(out, n, "%s", real);
+				return true;
+			}
+		}
+	}
+#ifdef COWLINK_BUILD_SHIM
+	if ((size_t)snprintf(out, n, "%s", COWLINK_BUILD_SHIM) < n && usable(out))
+		return true;
+#endif
+	if ((size_t)snprintf(out, n, "%s/%s", COWLINK_INSTALL_LIBDIR, SHIM_NAME) < n && usable(out))
+		return true;
+	return false;
+}
+
+/* LD_PRELOAD with the shim first, or right after a sanitizer runtime, which
+ * must stay first. Unchanged when the shim is already in it. */
+static char *preload_value(const char *shim)
+{
+	const char *old = getenv("LD_PRELOAD");
+	size_t n;
+	char *v;
+
+	if (!old || !*old)
+		return xstrdup(shim);
+	if (strstr(old, shim))
+		return xstrdup(old);
+	n = strlen(old) + strlen(shim) + 2;
+	v = xmalloc(n);
+	if (strstr(old, "libasan") || strstr(old, "libclang_rt.asan"))
+		snprintf(v, n, "%s:%s", old, shim);
+	else
+		snprintf(v, n, "%s:%s", shim, old);
+	return v;
+}
+
+static void help(void)
+{
+	printf("Usage: cowlink run [--trees DIR:DIR] [--debug] [--] CMD [ARG]...\n"
+	       "Run CMD with libcowlink.so preloaded, so writes through any cowlink give\n"
+	       "that name its private copy first.\n\n"
+	       "      --trees DIRS  set COWLINK_TREES: hard links under these directories\n"
+	       "                    count as cowlinks even without the mark\n"
+	       "      --debug       set COWLINK_DEBUG=1: one line per decision on stderr\n"
+	       "  -h, --help        this text\n\n"
+	       "A warning is printed first when cowlink audit says CMD is not covered.\n"
+	       "Exit status: CMD's, or 127 when it cannot be run (126: not executable).\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "trees", required_argument, NULL, 't' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	char shim[PATH_MAX];
+	struct audit_result ar;
+	const char *trees = NULL;
+	bool debug = false;
+	char *pre;
+	int o, e;
+
+	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (o) {
+		case 't':
+			trees = optarg;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			return usage_error("run");
+		}
+	}
+	if (optind >= argc) {
+		warnmsg("run: no command given");
+		return usage_error("run");
+	}
+	if (!find_shim(shim, sizeof shim)) {
+		warnmsg("run: cannot find %s (looked next to this program and in %s)",
+			SHIM_NAME, COWLINK_INSTALL_LIBDIR);
+		return 127;
+	}
+	if (audit_program(argv[optind], &ar) == AUDIT_NOT_COVERED)
+		warnmsg("warning: %s will not be covered: %s", argv[optind], ar.reason);
+
+	pre = preload_value(shim);
+	if (setenv("LD_PRELOAD", pre, 1) < 0 ||
+	    (trees && setenv("COWLINK_TREES", trees, 1) < 0) ||
+	    (debug && setenv("COWLINK_DEBUG", "1", 1) < 0))
+		die(errno, "run: setenv");
+	free(pre);
+	execvp(argv[optind], argv + optind);
+	e = errno;
+	errmsg(e, "run: %s", argv[optind]);
+	return e == ENOENT ? 127 : 126;
+}

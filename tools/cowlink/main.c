@@ -1,0 +1,58 @@
+/* cowlink: the admin tool. One table maps each subcommand to its function
+ * (cmd_<name>.c) and its one-line summary for the usage text. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cowlink.h"
+#include "internal.h"
+#include "util.h"
+
+static const struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *summary;
+} subcommands[] = {
+	{ "status", cmd_status, "[-r] [--json] PATH...", "show what each path shares, and who holds it open" },
+	{ "break",  cmd_break,  "[-r] [-v] PATH...", "give each path its private copy now" },
+	{ "run",    cmd_run,    "[--trees DIR:DIR] [--debug] -- CMD [ARG]...", "run a command with libcowlink.so preloaded" },
+	{ "audit",  cmd_audit,  "PROGRAM...", "tell whether the shim can cover a program" },
+	{ "fsck",   cmd_fsck,   "[-n] DIR...", "find and repair what a crash can leave" },
+	{ "du",     cmd_du,     "[-s] [-b] DIR...", "apparent size, space used and space saved" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: cowlink COMMAND [OPTION]... [ARG]...\n\n");
+	for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+		fprintf(f, "  cowlink %s %s\n      %s\n", subcommands[i].name,
+			subcommands[i].args, subcommands[i].summary);
+	fprintf(f, "\n'cowlink COMMAND --help' describes a command; see cowlink(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	cl_config_load();
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("cowlink %s\n", COWLINK_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(argc - 1, argv + 1);
+	warnmsg("'%s' is not a cowlink command", argv[1]);
+	usage(stderr);
+	return 2;
+}

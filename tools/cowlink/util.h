@@ -1,0 +1,50 @@
+/* Helpers shared by the cowlink subcommands. Following git's naming tiers,
+ * x* functions die on failure; the others return an error. */
+#ifndef COWLINK_TOOL_UTIL_H
+#define COWLINK_TOOL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The subcommands, each in cmd_<name>.c; they return the exit status. */
+int cmd_status(int argc, char **argv);
+int cmd_break(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_fsck(int argc, char **argv);
+int cmd_du(int argc, char **argv);
+
+/* "cowlink: MSG" on stderr (err: plus ": strerror(-ERR)" when ERR != 0). */
+void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void errmsg(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* errmsg, then exit(2). */
+void die(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Print "Try 'cowlink SUB --help'." on stderr and return 2. */
+int usage_error(const char *sub);
+
+/* SIZE as du -h prints it ("4.0K", "12M") into BUF, or in bytes. */
+const char *fmt_size(uint64_t size, bool bytes, char buf[32]);
+
+/* Print S as a JSON string, quotes included. */
+void json_str(FILE *f, const char *s);
+
+/* The command name of a process (/proc/PID/comm) into BUF. */
+const char *proc_comm(int pid, char *buf, size_t n);
+
+/* A set of (dev, ino) pairs, for counting each inode once. */
+struct inoset {
+	struct inoset_ent { uint64_t dev, ino, seen; } *v;
+	size_t n, cap;
+};
+/* Add DEV/INO; returns how many times it has now been seen (1 = new). */
+uint64_t inoset_add(struct inoset *s, uint64_t dev, uint64_t ino);
+void inoset_free(struct inoset *s);
+
+#endif
