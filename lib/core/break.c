@@ -1,0 +1,354 @@
+/* Breaking a cowlink (DESIGN §5): give one name a private inode with the same
+ * content and presented metadata, so that at every instant, kill -9 included,
+ * the name is either the old shared inode or the complete copy. */
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+#define MAX_HOPS     40  /* symlinks followed before ELOOP, as the kernel does */
+#define MAX_ROUNDS   8   /* restarts when the name changes under us */
+#define MAX_TMPNAMES 100 /* hidden names tried before giving up with EEXIST */
+#define RESTART      1
+
+static atomic_uint tmp_counter;
+
+/* Follow a final symlink of NAME (relative to DIRFD) into PATH: a relative
+ * target is relative to the symlink's own directory. Lookup errors are left
+ * for the locked re-check to report; only ELOOP and ENAMETOOLONG come out. */
+static int resolve(int dirfd, const char *name, bool nofollow, char *path)
+{
+	char target[PATH_MAX];
+	struct stat st;
+	size_t len = strlen(name), pre;
+	const char *slash;
+	ssize_t n;
+	int hops;
+
+	if (len >= PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(path, name, len + 1);
+	if (nofollow)
+		return 0;
+	for (hops = 0;; hops++) {
+		if (cl_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) || !S_ISLNK(st.st_mode))
+			return 0;
+		if (hops >= MAX_HOPS)
+			return -ELOOP;
+		n = cl_readlinkat(dirfd, path, target, sizeof target);
+		if (n < 0)
+			return (int)n;
+		if ((size_t)n >= sizeof target)
+			return -ENAMETOOLONG;
+		target[n] = '\0';
+		slash = strrchr(path, '/');
+		pre = target[0] == '/' || !slash ? 0 : (size_t)(slash - path) + 1;
+		if (pre + (size_t)n >= PATH_MAX)
+			return -ENAMETOOLONG;
+		memcpy(path + pre, target, (size_t)n + 1);
+	}
+}
+
+/* Open the directory that holds the name once, and lock it. An unreadable
+ * directory gets an O_PATH fd (enough for the *at calls) and no lock. */
+static int open_parent(int dirfd, const char *dir, bool *locked)
+{
+	int fd, e;
+
+	*locked = false;
+	fd = cl_openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd == -EACCES) {
+		cl_debug("break: directory %s unreadable, no lock", dir);
+		return cl_openat(dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	}
+	if (fd < 0)
+		return fd;
+	e = cl_lock_dir(fd);
+	if (!e) {
+		*locked = true;
+	} else if (e == -EWOULDBLOCK) {
+		cl_close(fd);
+		return e;
+	} else {
+		cl_debug("break: no lock on %s (%d), going on", dir, -e);
+	}
+	return fd;
+}
+
+/* The next hidden name: CL_TMP_PREFIX "<pid>.<counter>". */
+static void tmp_name(char *buf, size_t n)
+{
+	snprintf(buf, n, CL_TMP_PREFIX "%d.%u", (int)getpid(),
+		 atomic_fetch_add(&tmp_counter, 1));
+}
+
+/* Create the private file in the parent, invisible (O_TMPFILE), or under a
+ * hidden name where the filesystem cannot (*NAMED set, TMPNAME filled). */
+static int make_tmp(int pfd, char *tmpname, size_t n, bool *named)
+{
+	int fd, i;
+
+	*named = false;
+	fd = cl_openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (fd != -EOPNOTSUPP && fd != -EISDIR && fd != -EINVAL))
+		return fd;
+	cl_debug("break: no O_TMPFILE here (%d), hidden name", -fd);
+	for (i = 0; i < MAX_TMPNAMES; i++) {
+		tmp_name(tmpname, n);
+		fd = cl_openat(pfd, tmpname, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd != -EEXIST)
+			break;
+	}
+	if (fd >= 0)
+		*named = true;
+	return fd;
+}
+
+/* Give the O_TMPFILE file TFD a hidden name in PFD: AT_EMPTY_PATH, or the
+ * /proc/self/fd link where AT_EMPTY_PATH needs a capability we lack. */
+static int link_in(int pfd, int tfd, char *tmpname, size_t n)
+{
+	char proc[40];
+	int e = -EEXIST, i;
+
+	for (i = 0; i < MAX_TMPNAMES && e == -EEXIST; i++) {
+		tmp_name(tmpname, n);
+		e = cl_linkat(tfd, "", pfd, tmpname, AT_EMPTY_PATH);
+		if (e == -ENOENT || e == -EPERM) {
+			snprintf(proc, sizeof proc, "/proc/self/fd/%d", tfd);
+			e = cl_linkat(AT_FDCWD, proc, pfd, tmpname, AT_SYMLINK_FOLLOW);
+		}
+	}
+	return e;
+}
+
+/* Must the copy reach the disk before it replaces the name? Not when it was
+ * cloned or is empty, nor where the filesystem orders data before a
+ * replacing rename (ext4, btrfs) or forgets everything anyway (tmpfs). */
+static bool need_sync(int tfd, bool cloned, bool empty)
+{
+	struct statfs sf;
+
+	if (cl_cfg.fsync == CL_FSYNC_ALWAYS)
+		return true;
+	if (cl_cfg.fsync == CL_FSYNC_NEVER || cloned || empty)
+		return false;
+	if (cl_fstatfs(tfd, &sf))
+		return true;
+	return sf.f_type != EXT4_SUPER_MAGIC && sf.f_type != BTRFS_SUPER_MAGIC &&
+	       sf.f_type != TMPFS_MAGIC;
+}
+
+/* Orphan found by a break: the caller must be one who may break it. */
+static int unshare_checked(int fd, const char *base, const struct stat *st,
+			   const struct cl_record *r)
+{
+	int e = cl_may_break(fd, st, st->st_mode | r->wbits);
+
+	if (!e)
+		e = cl_unshare_orphan(fd, st, r);
+	cl_debug("break %s: orphan, unshared in place (%d)", base, -e);
+	return e;
+}
+
+/* Copy SRC (open on the shared inode ST, record R) into a private file and
+ * put it in place of BASE. Returns 0 also when the name turned out to have
+ * been replaced by someone else meanwhile. */
+static int copy_in(int pfd, const char *base, int src, const struct stat *st,
+		   const struct cl_record *r, const struct cl_break_opts *o)
+{
+	char tmpname[64];
+	struct stat now;
+	bool named, cloned = false;
+	int tfd, e;
+
+	tfd = make_tmp(pfd, tmpname, sizeof tmpname, &named);
+	if (tfd < 0)
+		return tfd;
+	e = cl_copy_data(src, tfd, o->keep, &cloned);
+	if (e)
+		goto out_close_tmp;
+	e = cl_copy_meta(src, tfd, st, r->wbits);
+	if (e)
+		goto out_close_tmp;
+	if (need_sync(tfd, cloned, o->keep == 0 || st->st_size == 0)) {
+		e = cl_fdatasync(tfd);
+		if (e)
+			goto out_close_tmp;
+	}
+	if (!named) {
+		e = link_in(pfd, tfd, tmpname, sizeof tmpname);
+		if (e)
+			goto out_close_tmp;
+	}
+	/* From here TMPNAME is visible: remove it on any failure. */
+	e = cl_fstatat(pfd, base, &now, AT_SYMLINK_NOFOLLOW);
+	if (e || now.st_dev != st->st_dev || now.st_ino != st->st_ino) {
+		cl_debug("break %s: replaced meanwhile (%d), leaving it", base, -e);
+		if (e == -ENOENT)
+			e = 0;
+		goto out_unlink_tmp;
+	}
+	e = cl_renameat2(pfd, tmpname, pfd, base, 0);
+	if (e)
+		goto out_unlink_tmp;
+	cl_debug("break %s: private copy in place (%s%s)", base,
+		 cloned ? "cloned" : "copied", named ? ", hidden name" : "");
+	cl_close(tfd);
+	return 0;
+
+out_unlink_tmp:
+	(void)cl_unlinkat(pfd, tmpname, 0);
+	named = false;
+out_close_tmp:
+	if (named)
+		(void)cl_unlinkat(pfd, tmpname, 0);
+	cl_close(tfd);
+	return e;
+}
+
+/* The locked part: re-check what BASE is now, then unshare an orphan in
+ * place or copy a shared inode. RESTART when a symlink appeared there. */
+static int break_locked(int pfd, const char *base, const struct cl_break_opts *o)
+{
+	struct cl_record rec = { 0, 0 };
+	struct stat st, fst;
+	int fd, marked, e;
+
+	e = cl_fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW);
+	if (e == -ENOENT)
+		return 0;
+	if (e)
+		return e;
+	if (S_ISLNK(st.st_mode) && !o->nofollow)
+		return RESTART;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	if (o->ino && (st.st_dev != o->dev || st.st_ino != o->ino)) {
+		cl_debug("break %s: not the inode asked for, leaving it", base);
+		return 0;
+	}
+	fd = cl_openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd == -ELOOP)
+		return o->nofollow ? 0 : RESTART;
+	if (fd < 0)
+		return fd;
+	e = cl_fstat(fd, &fst);
+	if (e)
+		goto out_close;
+	if (fst.st_dev != st.st_dev || fst.st_ino != st.st_ino) {
+		e = RESTART;
+		goto out_close;
+	}
+	marked = cl_mark_read_fd(fd, &rec);
+	if (marked < 0) {
+		e = marked;
+		goto out_close;
+	}
+	if (fst.st_nlink <= 1) {
+		e = marked ? unshare_checked(fd, base, &fst, &rec) : 0;
+		goto out_close;
+	}
+	if (!marked && !o->scope) {
+		cl_debug("break %s: plain hard link, not a cowlink", base);
+		e = 0;
+		goto out_close;
+	}
+	e = cl_may_break(fd, &fst, fst.st_mode | rec.wbits);
+	if (e)
+		goto out_close;
+	e = copy_in(pfd, base, fd, &fst, &rec, o);
+	if (e)
+		goto out_close;
+	/* The shared inode may be left with one name: unshare it too. Its
+	 * names are other users' business, so a failure here is only noted. */
+	if (marked && !cl_fstat(fd, &fst) && fst.st_nlink == 1) {
+		int u = cl_unshare_orphan(fd, &fst, &rec);
+
+		cl_debug("break %s: left an orphan, unshared in place (%d)", base, -u);
+	}
+out_close:
+	cl_close(fd);
+	return e;
+}
+
+int cl_break_at(int dirfd, const char *name, const struct cl_break_opts *o)
+{
+	char path[PATH_MAX];
+	const char *dir, *base;
+	char *slash;
+	int saved = errno, round, pfd, e = 0;
+	bool locked;
+
+	for (round = 0; round < MAX_ROUNDS; round++) {
+		e = resolve(dirfd, name, o->nofollow, path);
+		if (e)
+			break;
+		slash = strrchr(path, '/');
+		if (!slash) {
+			dir = ".";
+			base = path;
+		} else {
+			base = slash + 1;
+			if (slash == path) {
+				dir = "/";
+			} else {
+				*slash = '\0';
+				dir = path;
+			}
+		}
+		if (!*base) /* "dir/": not a regular file */
+			break;
+		pfd = open_parent(dirfd, dir, &locked);
+		if (pfd < 0) {
+			e = pfd == -ENOENT ? 0 : pfd;
+			break;
+		}
+		e = break_locked(pfd, base, o);
+		if (locked)
+			cl_unlock_dir(pfd);
+		cl_close(pfd);
+		if (e != RESTART)
+			break;
+		cl_debug("break %s: changed under us, again", name);
+	}
+	if (e == RESTART)
+		e = -ELOOP;
+	errno = saved;
+	return e;
+}
+
+int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r)
+{
+	mode_t mode = (st->st_mode & 07777) | (r->wbits & 0222);
+	int e, e2;
+
+	/* Write bits first: a user xattr cannot be removed without them. */
+	if (mode != (st->st_mode & 07777)) {
+		e = cl_fchmod(fd, mode);
+		if (e)
+			return e;
+	}
+	e = cl_mark_remove_fd(fd);
+	if ((e == -EACCES || e == -EPERM) && !(mode & S_IWUSR)) {
+		/* A read-only original (wbits without the owner's bit): lend
+		 * the owner write permission just for the removal. */
+		e = cl_fchmod(fd, mode | S_IWUSR);
+		if (e)
+			return e;
+		e = cl_mark_remove_fd(fd);
+		e2 = cl_fchmod(fd, mode);
+		if (!e)
+			e = e2;
+	}
+	return e;
+}
