@@ -1,0 +1,38 @@
+# The README's examples run as written (each block after an
+# "<!-- example: NAME -->" line, under bash -e, in a fresh directory with the
+# built tools on PATH and the shim findable as plain "libcowlink.so"), and
+# then do what the README says they do.
+. "$(dirname "$0")/lib.sh"
+[ -n "${LIBCOWLINK:-}" ] && [ -x "${COWLN:-}" ] && [ -x "${COWLINK_TOOL:-}" ] || fail "needs cowln, cowlink and libcowlink.so"
+[ -z "${COWLINK_ASAN_RUNTIME:-}" ] || skip "the examples preload the shim by name, without the ASan runtime"
+mkdir bin && ln -s "$COWLN" bin/cowln && ln -s "$COWLINK_TOOL" bin/cowlink
+export PATH="$T/bin:$PATH" LD_LIBRARY_PATH="$(dirname "$LIBCOWLINK")"
+
+python3 - "$COWLINK_SRC/README.md" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for name, body in re.findall(r"<!-- example: (\w+) -->\s*```sh\n(.*?)```", text, re.S):
+    body = "\n".join(l[2:] if l.startswith("  ") else l for l in body.splitlines())
+    open(f"example-{name}.sh", "w").write(body + "\n")
+PY
+for ex in survive cowln cowlink scope; do
+	[ -f "example-$ex.sh" ] || fail "README has no example '$ex'"
+	mkdir "run-$ex"
+	(cd "run-$ex" && bash -e "../example-$ex.sh" >../"out-$ex" 2>&1) || fail "example $ex failed: $(cat "out-$ex")"
+done
+
+cd run-survive
+[ "$(stat -c %s big.bin)" = 10485760 ] || fail "survive: big.bin changed size"
+[ "$(stat -c %s copy.bin)" = 10485762 ] || fail "survive: copy.bin did not get the write"
+[ "$(stat -c %i big.bin)" != "$(stat -c %i copy.bin)" ] || fail "survive: still one inode"
+cd ../run-cowln
+for f in a.copy dest/a dest/b tree.copy/a tree.copy/sub/b a.open a.cow; do [ -f "$f" ] || fail "cowln example: $f missing"; done
+[ "$(readlink tree.copy/link)" = a ] || fail "cowln example: symlink not copied"
+[ "$(stat -c %i src/a)" = "$(stat -c %i a.copy)" ] || fail "cowln example: a.copy is not a cowlink"
+[ -w a.open ] && [ "$(stat -c %A src/a | cut -c3)" = w ] || fail "cowln example: --no-protect still cleared write bits"
+cd ../run-cowlink
+[ "$(stat -c %i f)" != "$(stat -c %i g)" ] || fail "cowlink example: break did not give g its copy"
+grep -qi cowlink ../out-cowlink || fail "cowlink example: status said nothing about the cowlink"
+cd ../run-scope
+[ "$(grep -c patched cache/obj)" = 0 ] && [ "$(grep -c patched build/obj)" = 1 ] || fail "scope example: the cache entry changed"
+exit 0
