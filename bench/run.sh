@@ -36,11 +36,12 @@ bash tools/deps.sh bench
 # --- build -----------------------------------------------------------------
 B=$src/build/bench
 say "building (Release) into build/bench"
-cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DCOWLINK_TESTS=OFF >"$B.cmake.log" 2>&1 ||
-	{ cat "$B.cmake.log" >&2; exit 1; }
+mkdir -p "$B"
+cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DCOWLINK_TESTS=OFF >"$B/bench-build.log" 2>&1 ||
+	{ cat "$B/bench-build.log" >&2; exit 1; }
 for t in cowln cowlink; do
-	cmake --build "$B" -j2 --target "$t" >>"$B.cmake.log" 2>&1 ||
-		say "target $t did not build (see build/bench.cmake.log); its cases are skipped"
+	cmake --build "$B" -j2 --target "$t" >>"$B/bench-build.log" 2>&1 ||
+		say "target $t did not build (see build/bench/bench-build.log); its cases are skipped"
 done
 COWLN=$B/tools/cowln
 SHIM=$B/lib/preload/libcowlink.so
@@ -97,7 +98,7 @@ alternate() {
 	for n in "$@"; do
 		: >"$W/t.$n"
 		prep_"$n"
-		run_"$n" >/dev/null 2>&1 || { say "warm-up of $n failed"; run_"$n"; exit 1; }
+		run_"$n" >/dev/null 2>"$W/err" || { say "warm-up of $n failed:"; cat "$W/err" >&2; exit 1; }
 	done
 	for ((r = 0; r < rounds; r++)); do
 		for n in "$@"; do
@@ -141,7 +142,7 @@ unmark() { setfattr -x user.cowlink "$1" 2>/dev/null || true; chmod u+w "$1"; }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 LOAD_START=$(load)
-FS_TYPE=$(stat -f -c %T "$W")
+FS_TYPE=$(findmnt -no FSTYPE -T "$W" 2>/dev/null || stat -f -c %T "$W")
 say "scratch $W ($FS_TYPE), load $LOAD_START"
 
 # --- data ------------------------------------------------------------------
