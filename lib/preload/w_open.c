@@ -7,10 +7,14 @@
 #include <limits.h>
 #include <stdarg.h>
 
-#include "cow.h"
-#include "fdtab.h"
 #include "preload.h"
+#include "cow.h"
+
+/* Our own table and pointers: reached without a GOT load. */
+#pragma GCC visibility push(hidden)
+#include "fdtab.h"
 #include "real.h"
+#pragma GCC visibility pop
 
 /* How often a write-open breaks and reopens before giving up: each round
  * means someone made the name a cowlink again under us. */
@@ -66,7 +70,7 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
  * EACCES from a protected cowlink is broken and retried. The name is
  * re-opened after each break, never assumed: another process may have
  * broken it first (the engine's lock makes the copy exactly once). */
-static int open_write(int dirfd, const char *path, int flags, mode_t mode)
+static __attribute__((noinline)) int open_write(int dirfd, const char *path, int flags, mode_t mode)
 {
 	bool nofollow = flags & O_NOFOLLOW;
 	struct cl_record r;
@@ -117,23 +121,44 @@ static int open_write(int dirfd, const char *path, int flags, mode_t mode)
 	return fd;
 }
 
-/* The variadic mode, read only when the flags say it is there. */
-#define GET_MODE(last, flags, mode)             \
-	do {                                    \
-		if (HAS_MODE(flags)) {          \
-			va_list ap;             \
-			va_start(ap, last);     \
-			mode = va_arg(ap, mode_t); \
-			va_end(ap);             \
-		}                               \
+/* The common case first: no write, no mode to read (O_CREAT or O_TMPFILE
+ * would bring one), so the entry point is a check and a tail call. Else
+ * the variadic mode, read only when the flags say it is there. */
+#define PLAIN_RO(flags) \
+	(!((flags) & (O_ACCMODE | O_TRUNC | O_CREAT | (O_TMPFILE & ~O_DIRECTORY))))
+#define GET_MODE(last, flags, mode)                     \
+	do {                                            \
+		if (HAS_MODE(flags)) {                  \
+			va_list ap;                     \
+			va_start(ap, last);             \
+			mode = va_arg(ap, mode_t);      \
+			va_end(ap);                     \
+		}                                       \
 	} while (0)
+
+/* The first read-only open before anything resolved it, kept out of the
+ * entry points so that their common path needs no saved registers. */
+#define FIRST(sym, params, ...)                                         \
+	static __attribute__((noinline, cold)) int sym##_first params  \
+	{                                                               \
+		return REAL(sym)(__VA_ARGS__);                          \
+	}
+FIRST(open, (const char *path, int flags), path, flags)
+FIRST(open64, (const char *path, int flags), path, flags)
+FIRST(openat, (int dirfd, const char *path, int flags), dirfd, path, flags)
+FIRST(openat64, (int dirfd, const char *path, int flags), dirfd, path, flags)
 
 CL_EXPORT int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
+	if (__builtin_expect(PLAIN_RO(flags), 1)) {
+		if (__builtin_expect(real_open != NULL, 1))
+			return real_open(path, flags);
+		return open_first(path, flags);
+	}
 	GET_MODE(flags, flags, mode);
-	if (__builtin_expect(!WRITE_OPEN(flags), 1))
+	if (!WRITE_OPEN(flags))
 		return REAL(open)(path, flags, mode);
 	return open_write(AT_FDCWD, path, flags, mode);
 }
@@ -142,8 +167,13 @@ CL_EXPORT int open64(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
+	if (__builtin_expect(PLAIN_RO(flags), 1)) {
+		if (__builtin_expect(real_open64 != NULL, 1))
+			return real_open64(path, flags);
+		return open64_first(path, flags);
+	}
 	GET_MODE(flags, flags, mode);
-	if (__builtin_expect(!WRITE_OPEN(flags), 1))
+	if (!WRITE_OPEN(flags))
 		return REAL(open64)(path, flags, mode);
 	return open_write(AT_FDCWD, path, flags, mode);
 }
@@ -152,8 +182,13 @@ CL_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
+	if (__builtin_expect(PLAIN_RO(flags), 1)) {
+		if (__builtin_expect(real_openat != NULL, 1))
+			return real_openat(dirfd, path, flags);
+		return openat_first(dirfd, path, flags);
+	}
 	GET_MODE(flags, flags, mode);
-	if (__builtin_expect(!WRITE_OPEN(flags), 1))
+	if (!WRITE_OPEN(flags))
 		return REAL(openat)(dirfd, path, flags, mode);
 	return open_write(dirfd, path, flags, mode);
 }
@@ -162,8 +197,13 @@ CL_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
+	if (__builtin_expect(PLAIN_RO(flags), 1)) {
+		if (__builtin_expect(real_openat64 != NULL, 1))
+			return real_openat64(dirfd, path, flags);
+		return openat64_first(dirfd, path, flags);
+	}
 	GET_MODE(flags, flags, mode);
-	if (__builtin_expect(!WRITE_OPEN(flags), 1))
+	if (!WRITE_OPEN(flags))
 		return REAL(openat64)(dirfd, path, flags, mode);
 	return open_write(dirfd, path, flags, mode);
 }

@@ -4,10 +4,15 @@
  * once (cl_cow_check_fd); a writable fd on a shared inode makes the call fail
  * with ETXTBSY. real_<sym> of the non-optional rows is called without
  * REAL(): a SAFE byte implies they were resolved (cl_cow_mark_safe). */
-#include "cow.h"
-#include "fdtab.h"
 #include "preload.h"
+#include "cow.h"
+
+/* The table and the real_* pointers are this library's own: saying so lets
+ * the fast path reach them without a GOT load (one instruction less). */
+#pragma GCC visibility push(hidden)
+#include "fdtab.h"
 #include "real.h"
+#pragma GCC visibility pop
 
 /* Check FD when it is not known safe; on refusal set errno and return
  * FAILVAL from the calling wrapper. */
@@ -20,52 +25,86 @@
 		}                                            \
 	} while (0)
 
+/* The slow paths live apart so that the fast path needs no stack frame:
+ * it compiles to a tail jump. */
+#define SLOW static __attribute__((noinline, cold))
+
+SLOW ssize_t write_slow(int fd, const void *buf, size_t n)
+{
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(write)(fd, buf, n);
+}
+
 CL_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
 	if (__builtin_expect(cl_fd_is_safe(fd), 1))
 		return real_write(fd, buf, n);
+	return write_slow(fd, buf, n);
+}
+
+SLOW ssize_t pwrite_slow(int fd, const void *buf, size_t n, off_t off)
+{
 	CHECK_OR_FAIL(fd, -1);
-	return REAL(write)(fd, buf, n);
+	return REAL(pwrite)(fd, buf, n, off);
 }
 
 CL_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
 	if (__builtin_expect(cl_fd_is_safe(fd), 1))
 		return real_pwrite(fd, buf, n, off);
+	return pwrite_slow(fd, buf, n, off);
+}
+
+SLOW ssize_t pwrite64_slow(int fd, const void *buf, size_t n, off64_t off)
+{
 	CHECK_OR_FAIL(fd, -1);
-	return REAL(pwrite)(fd, buf, n, off);
+	return REAL(pwrite64)(fd, buf, n, off);
 }
 
 CL_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 {
 	if (__builtin_expect(cl_fd_is_safe(fd), 1))
 		return real_pwrite64(fd, buf, n, off);
+	return pwrite64_slow(fd, buf, n, off);
+}
+
+SLOW ssize_t writev_slow(int fd, const struct iovec *iov, int cnt)
+{
 	CHECK_OR_FAIL(fd, -1);
-	return REAL(pwrite64)(fd, buf, n, off);
+	return REAL(writev)(fd, iov, cnt);
 }
 
 CL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
 	if (__builtin_expect(cl_fd_is_safe(fd), 1))
 		return real_writev(fd, iov, cnt);
+	return writev_slow(fd, iov, cnt);
+}
+
+SLOW ssize_t pwritev_slow(int fd, const struct iovec *iov, int cnt, off_t off)
+{
 	CHECK_OR_FAIL(fd, -1);
-	return REAL(writev)(fd, iov, cnt);
+	return REAL(pwritev)(fd, iov, cnt, off);
 }
 
 CL_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
 {
 	if (__builtin_expect(cl_fd_is_safe(fd), 1))
 		return real_pwritev(fd, iov, cnt, off);
+	return pwritev_slow(fd, iov, cnt, off);
+}
+
+SLOW ssize_t pwritev64_slow(int fd, const struct iovec *iov, int cnt, off64_t off)
+{
 	CHECK_OR_FAIL(fd, -1);
-	return REAL(pwritev)(fd, iov, cnt, off);
+	return REAL(pwritev64)(fd, iov, cnt, off);
 }
 
 CL_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off64_t off)
 {
 	if (__builtin_expect(cl_fd_is_safe(fd), 1))
 		return real_pwritev64(fd, iov, cnt, off);
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(pwritev64)(fd, iov, cnt, off);
+	return pwritev64_slow(fd, iov, cnt, off);
 }
 
 CL_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off,
@@ -92,36 +131,56 @@ CL_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int cnt,
 	return real_pwritev64v2(fd, iov, cnt, off, flags);
 }
 
+SLOW int ftruncate_slow(int fd, off_t len)
+{
+	CHECK_OR_FAIL(fd, -1);
+	return REAL(ftruncate)(fd, len);
+}
+
 CL_EXPORT int ftruncate(int fd, off_t len)
 {
 	if (__builtin_expect(cl_fd_is_safe(fd), 1))
 		return real_ftruncate(fd, len);
+	return ftruncate_slow(fd, len);
+}
+
+SLOW int ftruncate64_slow(int fd, off64_t len)
+{
 	CHECK_OR_FAIL(fd, -1);
-	return REAL(ftruncate)(fd, len);
+	return REAL(ftruncate64)(fd, len);
 }
 
 CL_EXPORT int ftruncate64(int fd, off64_t len)
 {
 	if (__builtin_expect(cl_fd_is_safe(fd), 1))
 		return real_ftruncate64(fd, len);
+	return ftruncate64_slow(fd, len);
+}
+
+SLOW int fallocate_slow(int fd, int mode, off_t off, off_t len)
+{
 	CHECK_OR_FAIL(fd, -1);
-	return REAL(ftruncate64)(fd, len);
+	return REAL(fallocate)(fd, mode, off, len);
 }
 
 CL_EXPORT int fallocate(int fd, int mode, off_t off, off_t len)
 {
 	if (__builtin_expect(cl_fd_is_safe(fd), 1))
 		return real_fallocate(fd, mode, off, len);
+	return fallocate_slow(fd, mode, off, len);
+}
+
+SLOW int fallocate64_slow(int fd, int mode, off64_t off, off64_t len)
+{
 	CHECK_OR_FAIL(fd, -1);
-	return REAL(fallocate)(fd, mode, off, len);
+	return REAL(fallocate64)(fd, mode, off, len);
 }
 
 CL_EXPORT int fallocate64(int fd, int mode, off64_t off, off64_t len)
 {
 	if (__builtin_expect(cl_fd_is_safe(fd), 1))
 		return real_fallocate64(fd, mode, off, len);
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(fallocate64)(fd, mode, off, len);
+	return fallocate64_slow(fd, mode, off, len);
 }
 
 /* posix_fallocate reports its error as the return value, errno untouched. */
@@ -162,20 +221,37 @@ CL_EXPORT ssize_t copy_file_range(int in, off64_t *inoff, int out,
 	return real_copy_file_range(in, inoff, out, outoff, n, flags);
 }
 
+SLOW ssize_t sendfile_slow(int out, int in, off_t *off, size_t n)
+{
+	CHECK_OR_FAIL(out, -1);
+	return REAL(sendfile)(out, in, off, n);
+}
+
 CL_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
 {
 	if (__builtin_expect(cl_fd_is_safe(out), 1))
 		return real_sendfile(out, in, off, n);
+	return sendfile_slow(out, in, off, n);
+}
+
+SLOW ssize_t sendfile64_slow(int out, int in, off64_t *off, size_t n)
+{
 	CHECK_OR_FAIL(out, -1);
-	return REAL(sendfile)(out, in, off, n);
+	return REAL(sendfile64)(out, in, off, n);
 }
 
 CL_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
 {
 	if (__builtin_expect(cl_fd_is_safe(out), 1))
 		return real_sendfile64(out, in, off, n);
+	return sendfile64_slow(out, in, off, n);
+}
+
+SLOW ssize_t splice_slow(int in, off64_t *inoff, int out, off64_t *outoff,
+			 size_t n, unsigned flags)
+{
 	CHECK_OR_FAIL(out, -1);
-	return REAL(sendfile64)(out, in, off, n);
+	return REAL(splice)(in, inoff, out, outoff, n, flags);
 }
 
 CL_EXPORT ssize_t splice(int in, off64_t *inoff, int out, off64_t *outoff,
@@ -183,8 +259,7 @@ CL_EXPORT ssize_t splice(int in, off64_t *inoff, int out, off64_t *outoff,
 {
 	if (__builtin_expect(cl_fd_is_safe(out), 1))
 		return real_splice(in, inoff, out, outoff, n, flags);
-	CHECK_OR_FAIL(out, -1);
-	return REAL(splice)(in, inoff, out, outoff, n, flags);
+	return splice_slow(in, inoff, out, outoff, n, flags);
 }
 
 /* A shared mapping (MAP_SHARED, MAP_SHARED_VALIDATE: anything but
