@@ -1,0 +1,50 @@
+/* The rule every metadata change follows (DESIGN §4), shared by w_meta.c and
+ * w_xattr.c: break the name first, then apply the change with the real call;
+ * for the f* forms on an fd that refers to a shared inode, break the fd's
+ * name and apply the change by path to the new private file. Implemented in
+ * w_meta.c. */
+#ifndef CL_META_H
+#define CL_META_H
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* *at-style arguments that name the fd itself: AT_EMPTY_PATH with "", or
+ * (utimensat, futimesat, statx) a NULL path. */
+static inline bool cl_names_fd(const char *path, int flags)
+{
+	return !path || (path[0] == '\0' && (flags & AT_EMPTY_PATH));
+}
+
+/* One metadata call in progress: what to break again if the real call meets
+ * a protected orphan, and the caller's errno to restore on success. */
+struct cl_meta {
+	int saved;
+	int dirfd;
+	const char *path;
+	int fd;
+	bool nofollow;
+	bool retried;
+};
+
+/* Before a change of DIRFD/PATH: break it when it names a cowlink; with
+ * ORPHANS, also unshare an orphaned mark in place first (chmod: the record
+ * must not outlive a mode the user chose). 0, or -1 with errno set. */
+int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
+		  bool nofollow, bool orphans);
+/* After the real call returned R: true when it failed with EACCES on a
+ * protected orphan (a user xattr needs write permission) that is now
+ * unshared: call it once more (errno is restored). */
+bool cl_meta_again(struct cl_meta *m, int r);
+
+/* Before a change through FD: 1 when FD's inode was shared and its name is
+ * now broken -- PATH (PATH_MAX bytes) names the private file, apply the
+ * change to it by path, not following a symlink; 0: apply it to FD; -1 with
+ * errno: fail (-ETXTBSY when FD has no trustworthy name). ORPHANS as above
+ * (costs one fgetxattr on one-link regular files). */
+int cl_meta_fd_begin(struct cl_meta *m, int fd, bool orphans, char *path);
+/* cl_meta_again for the fd forms. */
+bool cl_meta_fd_again(struct cl_meta *m, int r);
+
+#endif

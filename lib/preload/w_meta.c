@@ -1,0 +1,511 @@
+/* Metadata changes (DESIGN §4): chmod, chown and utime families and ioctl.
+ * A change through a name breaks the name first and then applies the change
+ * with the real call, so that the shared inode -- and so every other name --
+ * keeps its mode, owner and times. A change through an fd that refers to a
+ * shared inode (fchmod, futimens... work on read-only fds) breaks the fd's
+ * name and applies the change by path to the new private file; the fd keeps
+ * reading the old, identical data. Non-regular files and one-link inodes
+ * cost one stat at most. */
+#include <limits.h>
+#include <linux/fs.h>
+#include <linux/fsverity.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+
+#include "cow.h"
+#include "fdtab.h"
+#include "meta.h"
+#include "preload.h"
+#include "real.h"
+
+int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
+		  bool nofollow, bool orphans)
+{
+	int e;
+
+	m->saved = errno;
+	m->dirfd = dirfd;
+	m->path = path;
+	m->fd = -1;
+	m->nofollow = nofollow;
+	m->retried = false;
+	if (!path)
+		return 0; /* the real call says EFAULT */
+	e = cl_cow_break_if_cow(dirfd, path, nofollow, -1, orphans);
+	if (e < 0) {
+		cl_debug("metadata change of %s: the break failed (%d)", path, -e);
+		errno = -e;
+		return -1;
+	}
+	if (e > 0)
+		cl_debug("metadata change of %s: broken first", path);
+	errno = m->saved;
+	return 0;
+}
+
+bool cl_meta_again(struct cl_meta *m, int r)
+{
+	int e;
+
+	if (r == 0 || errno != EACCES || m->retried || !m->path)
+		return false;
+	m->retried = true;
+	e = cl_cow_break_if_cow(m->dirfd, m->path, m->nofollow, -1, true);
+	if (e <= 0) {
+		errno = e < 0 ? -e : EACCES;
+		return false;
+	}
+	cl_debug("metadata change of %s: protected orphan unshared, again", m->path);
+	errno = m->saved;
+	return true;
+}
+
+/* Unshare FD's inode in place when it is an orphaned mark (one name left,
+ * ST its fstat). True when it was one and now is not. */
+static bool fd_unshare_orphan(int fd, const struct stat *st)
+{
+	struct cl_record r;
+
+	if (!S_ISREG(st->st_mode) || st->st_nlink != 1)
+		return false;
+	if (cl_mark_read_fd(fd, &r) <= 0)
+		return false;
+	if (cl_unshare_orphan(fd, st, &r) < 0)
+		return false;
+	cl_debug("fd %d: orphaned mark unshared in place", fd);
+	return true;
+}
+
+int cl_meta_fd_begin(struct cl_meta *m, int fd, bool orphans, char *path)
+{
+	struct cl_record r;
+	struct stat st;
+	int c, fl;
+
+	m->saved = errno;
+	m->dirfd = AT_FDCWD;
+	m->path = NULL;
+	m->fd = fd;
+	m->nofollow = true;
+	m->retried = false;
+	if (fd < 0 || cl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		goto apply_to_fd; /* the real call says what it is */
+	if (st.st_nlink <= 1) {
+		if (orphans)
+			(void)fd_unshare_orphan(fd, &st);
+		goto apply_to_fd;
+	}
+	c = cl_cow_classify(fd, AT_FDCWD, NULL, &st, &r);
+	if (c < 0) {
+		errno = -c;
+		return -1;
+	}
+	if (c == 0)
+		goto apply_to_fd;
+	fl = cl_fcntl(fd, F_GETFL, 0);
+	if (fl >= 0 && (fl & O_PATH))
+		goto apply_to_fd; /* EBADF from the real call, nothing to break */
+	c = cl_cow_break_fd(fd, &st, path);
+	if (c < 0) {
+		cl_debug("fd %d: metadata change on a shared inode, the break "
+			 "failed (%d)", fd, -c);
+		errno = -c;
+		return -1;
+	}
+	cl_debug("fd %d: metadata change on a shared inode: %s broken, "
+		 "applied by path", fd, path);
+	errno = m->saved;
+	return 1;
+apply_to_fd:
+	errno = m->saved;
+	return 0;
+}
+
+bool cl_meta_fd_again(struct cl_meta *m, int r)
+{
+	struct stat st;
+
+	if (r == 0 || errno != EACCES || m->retried || m->fd < 0)
+		return false;
+	m->retried = true;
+	if (cl_fstat(m->fd, &st) < 0 || !fd_unshare_orphan(m->fd, &st)) {
+		errno = EACCES;
+		return false;
+	}
+	errno = m->saved;
+	return true;
+}
+
+/* ---- chmod -------------------------------------------------------------- */
+
+/* An orphaned mark is unshared before a chmod: restoring its recorded bits
+ * later would undo the mode the user chose. */
+static int chmod_path(int dirfd, const char *path, mode_t mode, int flags,
+		      int (*real)(int, const char *, mode_t, int))
+{
+	struct cl_meta m;
+	int r;
+
+	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, true) < 0)
+		return -1;
+	do
+		r = real(dirfd, path, mode, flags);
+	while (cl_meta_again(&m, r));
+	return r;
+}
+
+static int chmod_fd(int fd, mode_t mode, int (*real)(int, mode_t))
+{
+	char path[PATH_MAX];
+	struct cl_meta m;
+	int c, r;
+
+	c = cl_meta_fd_begin(&m, fd, true, path);
+	if (c != 0)
+		return c < 0 ? -1 : REAL(chmod)(path, mode);
+	do
+		r = real(fd, mode);
+	while (cl_meta_fd_again(&m, r));
+	return r;
+}
+
+static int via_chmod(int dirfd, const char *path, mode_t mode, int flags)
+{
+	return REAL(chmod)(path, mode);
+}
+
+static int via_lchmod(int dirfd, const char *path, mode_t mode, int flags)
+{
+	return REAL(lchmod)(path, mode);
+}
+
+static int via_fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	return REAL(fchmodat)(dirfd, path, mode, flags);
+}
+
+static int via_fchmod(int fd, mode_t mode)
+{
+	return REAL(fchmod)(fd, mode);
+}
+
+static int via_fchmodat_fd(int fd, mode_t mode)
+{
+	return REAL(fchmodat)(fd, "", mode, AT_EMPTY_PATH);
+}
+
+CL_EXPORT int chmod(const char *path, mode_t mode)
+{
+	return chmod_path(AT_FDCWD, path, mode, 0, via_chmod);
+}
+
+CL_EXPORT int lchmod(const char *path, mode_t mode)
+{
+	if (REAL_MISSING(lchmod)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return chmod_path(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW, via_lchmod);
+}
+
+CL_EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	if (path[0] == '\0' && (flags & AT_EMPTY_PATH))
+		return chmod_fd(dirfd, mode, via_fchmodat_fd);
+	return chmod_path(dirfd, path, mode, flags, via_fchmodat);
+}
+
+CL_EXPORT int fchmod(int fd, mode_t mode)
+{
+	return chmod_fd(fd, mode, via_fchmod);
+}
+
+/* ---- chown -------------------------------------------------------------- */
+
+static int chown_path(int dirfd, const char *path, uid_t uid, gid_t gid,
+		      int flags, int (*real)(int, const char *, uid_t, gid_t, int))
+{
+	struct cl_meta m;
+	int r;
+
+	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, false) < 0)
+		return -1;
+	do
+		r = real(dirfd, path, uid, gid, flags);
+	while (cl_meta_again(&m, r));
+	return r;
+}
+
+static int chown_fd(int fd, uid_t uid, gid_t gid, int (*real)(int, uid_t, gid_t))
+{
+	char path[PATH_MAX];
+	struct cl_meta m;
+	int c, r;
+
+	c = cl_meta_fd_begin(&m, fd, false, path);
+	if (c != 0)
+		return c < 0 ? -1 : REAL(lchown)(path, uid, gid);
+	do
+		r = real(fd, uid, gid);
+	while (cl_meta_fd_again(&m, r));
+	return r;
+}
+
+static int via_chown(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	return REAL(chown)(path, uid, gid);
+}
+
+static int via_lchown(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	return REAL(lchown)(path, uid, gid);
+}
+
+static int via_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	return REAL(fchownat)(dirfd, path, uid, gid, flags);
+}
+
+static int via_fchown(int fd, uid_t uid, gid_t gid)
+{
+	return REAL(fchown)(fd, uid, gid);
+}
+
+static int via_fchownat_fd(int fd, uid_t uid, gid_t gid)
+{
+	return REAL(fchownat)(fd, "", uid, gid, AT_EMPTY_PATH);
+}
+
+CL_EXPORT int chown(const char *path, uid_t uid, gid_t gid)
+{
+	return chown_path(AT_FDCWD, path, uid, gid, 0, via_chown);
+}
+
+CL_EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
+{
+	return chown_path(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW, via_lchown);
+}
+
+CL_EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	if (path[0] == '\0' && (flags & AT_EMPTY_PATH))
+		return chown_fd(dirfd, uid, gid, via_fchownat_fd);
+	return chown_path(dirfd, path, uid, gid, flags, via_fchownat);
+}
+
+CL_EXPORT int fchown(int fd, uid_t uid, gid_t gid)
+{
+	return chown_fd(fd, uid, gid, via_fchown);
+}
+
+/* ---- utime -------------------------------------------------------------- */
+
+/* Times as utimensat takes them; the timeval and utimbuf forms are turned
+ * into it, so one body serves all (NULL: now). */
+static int times_path(int dirfd, const char *path, const struct timespec *ts,
+		      int flags)
+{
+	struct cl_meta m;
+	int r;
+
+	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, false) < 0)
+		return -1;
+	do
+		r = REAL(utimensat)(dirfd, path, ts, flags);
+	while (cl_meta_again(&m, r));
+	return r;
+}
+
+static int times_fd(int fd, const struct timespec *ts)
+{
+	char path[PATH_MAX];
+	struct cl_meta m;
+	int c, r;
+
+	c = cl_meta_fd_begin(&m, fd, false, path);
+	if (c != 0)
+		return c < 0 ? -1 : REAL(utimensat)(AT_FDCWD, path, ts,
+						    AT_SYMLINK_NOFOLLOW);
+	do
+		r = REAL(futimens)(fd, ts);
+	while (cl_meta_fd_again(&m, r));
+	return r;
+}
+
+/* timeval[2] (or NULL) to timespec[2]; false when a microsecond count is
+ * out of range (EINVAL, as the kernel says). */
+static bool tv_to_ts(const struct timeval *tv, struct timespec *ts)
+{
+	for (int i = 0; i < 2; i++) {
+		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000) {
+			errno = EINVAL;
+			return false;
+		}
+		ts[i].tv_sec = tv[i].tv_sec;
+		ts[i].tv_nsec = tv[i].tv_usec * 1000;
+	}
+	return true;
+}
+
+CL_EXPORT int utime(const char *path, const struct utimbuf *t)
+{
+	struct timespec ts[2];
+
+	if (!t)
+		return times_path(AT_FDCWD, path, NULL, 0);
+	ts[0].tv_sec = t->actime;
+	ts[0].tv_nsec = 0;
+	ts[1].tv_sec = t->modtime;
+	ts[1].tv_nsec = 0;
+	return times_path(AT_FDCWD, path, ts, 0);
+}
+
+CL_EXPORT int utimes(const char *path, const struct timeval t[2])
+{
+	struct timespec ts[2];
+
+	if (t && !tv_to_ts(t, ts))
+		return -1;
+	return times_path(AT_FDCWD, path, t ? ts : NULL, 0);
+}
+
+CL_EXPORT int lutimes(const char *path, const struct timeval t[2])
+{
+	struct timespec ts[2];
+
+	if (t && !tv_to_ts(t, ts))
+		return -1;
+	return times_path(AT_FDCWD, path, t ? ts : NULL, AT_SYMLINK_NOFOLLOW);
+}
+
+CL_EXPORT int futimes(int fd, const struct timeval t[2])
+{
+	struct timespec ts[2];
+
+	if (t && !tv_to_ts(t, ts))
+		return -1;
+	return times_fd(fd, t ? ts : NULL);
+}
+
+/* futimesat(fd, NULL, t) changes FD itself. */
+CL_EXPORT int futimesat(int dirfd, const char *path, const struct timeval t[2])
+{
+	struct timespec ts[2];
+
+	if (REAL_MISSING(futimesat)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (t && !tv_to_ts(t, ts))
+		return -1;
+	if (!path)
+		return times_fd(dirfd, t ? ts : NULL);
+	return times_path(dirfd, path, t ? ts : NULL, 0);
+}
+
+/* utimensat(fd, NULL, ...) is futimens (Linux). */
+CL_EXPORT int utimensat(int dirfd, const char *path, const struct timespec t[2],
+			int flags)
+{
+	if (cl_names_fd(path, flags))
+		return times_fd(dirfd, t);
+	return times_path(dirfd, path, t, flags);
+}
+
+CL_EXPORT int futimens(int fd, const struct timespec t[2])
+{
+	return times_fd(fd, t);
+}
+
+/* ---- ioctl -------------------------------------------------------------- */
+
+/* Inode flags, fsxattr, fs-verity: changes of the inode behind FD (a
+ * read-only fd will do). A shared inode's name is broken and the request
+ * made on a read-only fd of the private file. */
+static int ioctl_inode(int fd, unsigned long req, void *arg)
+{
+	char path[PATH_MAX];
+	struct cl_meta m;
+	int c, nfd, r, e;
+
+	c = cl_meta_fd_begin(&m, fd, false, path);
+	if (c < 0)
+		return -1;
+	if (c == 0)
+		return REAL(ioctl)(fd, req, arg);
+	nfd = cl_openat(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+			O_NONBLOCK | O_NOCTTY, 0);
+	if (nfd < 0) {
+		errno = -nfd;
+		return -1;
+	}
+	r = REAL(ioctl)(nfd, req, arg);
+	e = errno;
+	(void)cl_close(nfd);
+	errno = r < 0 ? e : m.saved;
+	return r;
+}
+
+/* FD is the destination of a clone or dedupe: a writable fd on a shared
+ * inode exists only because something bypassed the shim (the write
+ * family's rule: ETXTBSY, never re-pointed). */
+static int check_dest(int fd)
+{
+	int e;
+
+	if (cl_fd_is_safe(fd))
+		return 0;
+	e = cl_cow_check_fd(fd);
+	if (e < 0) {
+		cl_debug("ioctl: clone/dedupe onto fd %d, a shared inode: refused", fd);
+		errno = -e;
+		return -1;
+	}
+	return 0;
+}
+
+/* FIDEDUPERANGE: each destination is checked. A read-only destination on a
+ * shared inode is let through: dedupe remaps only ranges whose bytes are
+ * equal and changes no timestamps, so no name sees a change. */
+static int check_dedupe(const struct file_dedupe_range *d)
+{
+	if (!d)
+		return 0; /* EFAULT from the kernel */
+	for (unsigned i = 0; i < d->dest_count; i++)
+		if (check_dest((int)d->info[i].dest_fd) < 0)
+			return -1;
+	return 0;
+}
+
+/* ioctl is variadic: the third argument is read as a pointer, as glibc's
+ * own ioctl does. Requests other than the ones below pass straight through
+ * with no system call of ours. */
+CL_EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	switch (req) {
+	case FS_IOC_SETFLAGS:
+	case FS_IOC32_SETFLAGS:
+	case FS_IOC_FSSETXATTR:
+	case FS_IOC_SETVERSION:
+	case FS_IOC_ENABLE_VERITY:
+		return ioctl_inode(fd, req, arg);
+	case FICLONE:
+	case FICLONERANGE:
+		if (check_dest(fd) < 0)
+			return -1;
+		break;
+	case FIDEDUPERANGE:
+		if (check_dedupe(arg) < 0)
+			return -1;
+		break;
+	default:
+		break;
+	}
+	return REAL(ioctl)(fd, req, arg);
+}

@@ -1,0 +1,358 @@
+/* Presentation (DESIGN §4): stat and access present a cowlink as the private
+ * file it stands for -- st_mode | recorded write bits, st_nlink == 1 -- so
+ * that tar, rsync -H and cp -a treat names as separate files and editors see
+ * a writable file. Every alias is a short entry point into one body per
+ * struct type. The real call runs first; only a regular file with
+ * st_nlink > 1 costs more (the mark is read), so one-link inodes cost no
+ * extra system call. A failure to classify presents the raw metadata: stat
+ * itself never fails because of us. */
+#include <limits.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "cow.h"
+#include "meta.h"
+#include "preload.h"
+#include "real.h"
+
+/* Is the inode described by these fields (from a stat of DIRFD/PATH, or of
+ * FD when FD >= 0) a cowlink? 1 with *wbits the recorded write bits to show,
+ * else 0 (not one, or it could not be told: show it raw). */
+static int cow_bits(int fd, int dirfd, const char *path, mode_t mode,
+		    nlink_t nlink, dev_t dev, ino_t ino,
+		    const struct timespec *ctim, mode_t *wbits)
+{
+	struct cl_record r;
+	struct stat st;
+	int c;
+
+	memset(&st, 0, sizeof st);
+	st.st_mode = mode;
+	st.st_nlink = nlink;
+	st.st_dev = dev;
+	st.st_ino = ino;
+	st.st_ctim = *ctim;
+	c = cl_cow_classify(fd, dirfd, path, &st, &r);
+	if (c <= 0)
+		return 0;
+	*wbits = r.wbits & 0222;
+	cl_debug("stat %s: a cowlink, presented with mode %o and one link",
+		 fd >= 0 ? "(fd)" : path, (unsigned)((mode | *wbits) & 07777));
+	return 1;
+}
+
+/* Present ST (struct stat / struct stat64: one body each via this macro,
+ * the types differ off LP64). R is the real call's result. */
+#define PRESENT(r, fd, dirfd, path, st)                                       \
+	do {                                                                  \
+		mode_t wb_;                                                   \
+		if ((r) == 0 && S_ISREG((st)->st_mode) &&                     \
+		    __builtin_expect((st)->st_nlink > 1, 0) &&                \
+		    cow_bits(fd, dirfd, path, (st)->st_mode, (st)->st_nlink,  \
+			     (st)->st_dev, (st)->st_ino, &(st)->st_ctim, &wb_)) { \
+			(st)->st_mode |= wb_;                                 \
+			(st)->st_nlink = 1;                                   \
+		}                                                             \
+	} while (0)
+
+static int present(int r, int fd, int dirfd, const char *path, int flags,
+		   struct stat *st)
+{
+	if (fd < 0 && cl_names_fd(path, flags))
+		fd = dirfd;
+	PRESENT(r, fd, dirfd, path, st);
+	return r;
+}
+
+static int present64(int r, int fd, int dirfd, const char *path, int flags,
+		     struct stat64 *st)
+{
+	if (fd < 0 && cl_names_fd(path, flags))
+		fd = dirfd;
+	PRESENT(r, fd, dirfd, path, st);
+	return r;
+}
+
+static int enosys(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+#define CALL(sym, ...) (REAL_MISSING(sym) ? enosys() : REAL(sym)(__VA_ARGS__))
+
+CL_EXPORT int stat(const char *path, struct stat *st)
+{
+	return present(CALL(stat, path, st), -1, AT_FDCWD, path, 0, st);
+}
+
+CL_EXPORT int lstat(const char *path, struct stat *st)
+{
+	return present(CALL(lstat, path, st), -1, AT_FDCWD, path, 0, st);
+}
+
+CL_EXPORT int fstat(int fd, struct stat *st)
+{
+	return present(CALL(fstat, fd, st), fd, AT_FDCWD, NULL, 0, st);
+}
+
+CL_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	return present(CALL(fstatat, dirfd, path, st, flags), -1, dirfd, path,
+		       flags, st);
+}
+
+CL_EXPORT int stat64(const char *path, struct stat64 *st)
+{
+	return present64(CALL(stat64, path, st), -1, AT_FDCWD, path, 0, st);
+}
+
+CL_EXPORT int lstat64(const char *path, struct stat64 *st)
+{
+	return present64(CALL(lstat64, path, st), -1, AT_FDCWD, path, 0, st);
+}
+
+CL_EXPORT int fstat64(int fd, struct stat64 *st)
+{
+	return present64(CALL(fstat64, fd, st), fd, AT_FDCWD, NULL, 0, st);
+}
+
+CL_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
+			int flags)
+{
+	return present64(CALL(fstatat64, dirfd, path, st, flags), -1, dirfd,
+			 path, flags, st);
+}
+
+/* The pre-2.33 names that old binaries still call (glibc 2.33+ headers
+ * no longer declare them). */
+int __xstat(int ver, const char *path, struct stat *st);
+int __lxstat(int ver, const char *path, struct stat *st);
+int __fxstat(int ver, int fd, struct stat *st);
+int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
+int __xstat64(int ver, const char *path, struct stat64 *st);
+int __lxstat64(int ver, const char *path, struct stat64 *st);
+int __fxstat64(int ver, int fd, struct stat64 *st);
+int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st,
+		 int flags);
+
+CL_EXPORT int __xstat(int ver, const char *path, struct stat *st)
+{
+	return present(CALL(__xstat, ver, path, st), -1, AT_FDCWD, path, 0, st);
+}
+
+CL_EXPORT int __lxstat(int ver, const char *path, struct stat *st)
+{
+	return present(CALL(__lxstat, ver, path, st), -1, AT_FDCWD, path, 0, st);
+}
+
+CL_EXPORT int __fxstat(int ver, int fd, struct stat *st)
+{
+	return present(CALL(__fxstat, ver, fd, st), fd, AT_FDCWD, NULL, 0, st);
+}
+
+CL_EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st,
+			 int flags)
+{
+	return present(CALL(__fxstatat, ver, dirfd, path, st, flags), -1, dirfd,
+		       path, flags, st);
+}
+
+CL_EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
+{
+	return present64(CALL(__xstat64, ver, path, st), -1, AT_FDCWD, path, 0,
+			 st);
+}
+
+CL_EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
+{
+	return present64(CALL(__lxstat64, ver, path, st), -1, AT_FDCWD, path, 0,
+			 st);
+}
+
+CL_EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
+{
+	return present64(CALL(__fxstat64, ver, fd, st), fd, AT_FDCWD, NULL, 0,
+			 st);
+}
+
+CL_EXPORT int __fxstatat64(int ver, int dirfd, const char *path,
+			   struct stat64 *st, int flags)
+{
+	return present64(CALL(__fxstatat64, ver, dirfd, path, st, flags), -1,
+			 dirfd, path, flags, st);
+}
+
+/* statx: patch only the fields the kernel says it filled (stx_mask). The
+ * type and link count decide; when the kernel left the link count out but
+ * filled the mode, one fstatat tells it. */
+CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
+		    struct statx *stx)
+{
+	struct timespec ctim;
+	struct stat st;
+	nlink_t nlink;
+	mode_t wb;
+	int r, saved, fd = -1;
+
+	r = CALL(statx, dirfd, path, flags, mask, stx);
+	if (r != 0 || !(stx->stx_mask & STATX_TYPE) || !S_ISREG(stx->stx_mode))
+		return r;
+	if (cl_names_fd(path, flags))
+		fd = dirfd;
+	if (stx->stx_mask & STATX_NLINK) {
+		nlink = stx->stx_nlink;
+	} else if (stx->stx_mask & STATX_MODE) {
+		saved = errno;
+		if (fd >= 0 ? cl_fstat(fd, &st) < 0
+			    : cl_fstatat(dirfd, path, &st,
+					 flags & AT_SYMLINK_NOFOLLOW) < 0) {
+			errno = saved;
+			return r;
+		}
+		errno = saved;
+		nlink = st.st_nlink;
+	} else {
+		return r;
+	}
+	if (__builtin_expect(nlink <= 1, 1))
+		return r;
+	ctim.tv_sec = stx->stx_ctime.tv_sec;
+	ctim.tv_nsec = stx->stx_ctime.tv_nsec;
+	if (!cow_bits(fd, dirfd, fd >= 0 ? NULL : path,
+		      (mode_t)stx->stx_mode, nlink,
+		      makedev(stx->stx_dev_major, stx->stx_dev_minor),
+		      (ino_t)stx->stx_ino, &ctim, &wb))
+		return r;
+	if (stx->stx_mask & STATX_MODE)
+		stx->stx_mode |= (uint16_t)wb;
+	if (stx->stx_mask & STATX_NLINK)
+		stx->stx_nlink = 1;
+	return r;
+}
+
+/* The directory part of absolute NAME into DIR (PATH_MAX bytes). */
+static void dir_of(const char *name, char *dir)
+{
+	size_t n = strlen(name);
+
+	while (n > 1 && name[n - 1] != '/')
+		n--;
+	if (n > 1)
+		n--; /* drop the slash, keep "/" for the root */
+	memcpy(dir, name, n);
+	dir[n] = '\0';
+}
+
+/* W_OK on a cowlink (or an orphaned mark) that the real call refused: would
+ * a write succeed, break included? The break needs the caller to be allowed
+ * to write the presented mode and to keep the owner (DESIGN §5), so for
+ * anyone but root the owner class decides and no ACL entry matters; it also
+ * needs write and search permission on the directory of the name. MODE's
+ * other bits are asked of the real call. 0: yes; -1 with errno: no, or not a
+ * cowlink (errno then is what the real call said). */
+static int access_cow(int dirfd, const char *path, int mode, int flags,
+		      int (*real_ok)(int dirfd, const char *path, int mode,
+				     int flags))
+{
+	char name[PATH_MAX], dir[PATH_MAX];
+	struct cl_record r;
+	struct stat st;
+	uid_t uid;
+	int fd, c;
+
+	fd = cl_openat(dirfd, path, O_PATH | O_CLOEXEC |
+		       ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0);
+	if (fd < 0)
+		goto refused;
+	c = cl_fstat(fd, &st);
+	if (c == 0 && S_ISREG(st.st_mode))
+		c = cl_cow_fd_path(fd, &st, name);
+	else
+		c = -1;
+	(void)cl_close(fd);
+	if (c < 0)
+		goto refused;
+	if (st.st_nlink > 1)
+		c = cl_cow_classify(-1, AT_FDCWD, name, &st, &r);
+	else
+		c = cl_mark_read_path(name, &r); /* an orphan is unshared */
+	if (c <= 0)
+		goto refused;
+	uid = (flags & AT_EACCESS) ? geteuid() : getuid();
+	if (uid != 0 && (uid != st.st_uid || !((st.st_mode | r.wbits) & S_IWUSR))) {
+		cl_debug("access(W_OK) %s: a cowlink the caller may not break", path);
+		goto refused;
+	}
+	dir_of(name, dir);
+	if (real_ok(AT_FDCWD, dir, W_OK | X_OK, flags & AT_EACCESS) < 0) {
+		cl_debug("access(W_OK) %s: a cowlink in a directory the caller "
+			 "may not write", path);
+		return -1;
+	}
+	if ((mode & ~W_OK) && real_ok(dirfd, path, mode & ~W_OK, flags) < 0)
+		return -1;
+	cl_debug("access(W_OK) %s: a cowlink, writable by a break", path);
+	return 0;
+refused:
+	errno = EACCES;
+	return -1;
+}
+
+/* The four entry points answer through their own real function (access
+ * checks real ids, the others effective ones), W_OK first. On success the
+ * answer stands: a cowlink the caller may write in place is one it may
+ * break too but for a directory it cannot write (documented; checking every
+ * success would cost one-link files a system call). */
+static int via_access(int dirfd, const char *path, int mode, int flags)
+{
+	return REAL(access)(path, mode);
+}
+
+static int via_eaccess(int dirfd, const char *path, int mode, int flags)
+{
+	return REAL(eaccess)(path, mode);
+}
+
+static int via_euidaccess(int dirfd, const char *path, int mode, int flags)
+{
+	return REAL(euidaccess)(path, mode);
+}
+
+static int via_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	return REAL(faccessat)(dirfd, path, mode, flags);
+}
+
+static int access_body(int (*real_ok)(int, const char *, int, int),
+		       int dirfd, const char *path, int mode, int flags)
+{
+	int saved = errno, r;
+
+	r = real_ok(dirfd, path, mode, flags);
+	if (r == 0 || !(mode & W_OK) || errno != EACCES)
+		return r;
+	errno = saved;
+	return access_cow(dirfd, path, mode, flags,
+			  real_ok == via_access ? via_faccessat : real_ok);
+}
+
+CL_EXPORT int access(const char *path, int mode)
+{
+	return access_body(via_access, AT_FDCWD, path, mode, 0);
+}
+
+CL_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	return access_body(via_faccessat, dirfd, path, mode, flags);
+}
+
+CL_EXPORT int euidaccess(const char *path, int mode)
+{
+	return access_body(via_euidaccess, AT_FDCWD, path, mode, AT_EACCESS);
+}
+
+CL_EXPORT int eaccess(const char *path, int mode)
+{
+	return access_body(via_eaccess, AT_FDCWD, path, mode, AT_EACCESS);
+}

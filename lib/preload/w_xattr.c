@@ -1,0 +1,320 @@
+/* Extended attributes (DESIGN §4). Setting or removing one is a metadata
+ * change: the name is broken first and the change applied to the private
+ * file (for the f* forms, by path, w_meta.c's rule). The mark itself is
+ * hidden: get reports ENODATA, list omits it (sizes included, so that a
+ * buffer of exactly the size a size query returned works), and set or
+ * remove fails with EPERM -- otherwise cp -a or rsync -X under the shim
+ * would copy the mark onto new files. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cow.h"
+#include "meta.h"
+#include "preload.h"
+#include "real.h"
+
+/* Room for a listing on the stack; a longer one is malloc'ed (not a fast
+ * path: only an ERANGE that the mark may have caused gets there). */
+#define LIST_STACK 1024
+
+/* What an xattr call works on: a path (following a final symlink or not)
+ * or an fd. */
+struct xt {
+	const char *path;
+	int fd;
+	bool nofollow;
+};
+
+static bool is_mark(const char *name)
+{
+	return name && strcmp(name, CL_XATTR) == 0;
+}
+
+static ssize_t x_get(const struct xt *t, const char *name, void *val, size_t n)
+{
+	if (t->fd >= 0)
+		return REAL(fgetxattr)(t->fd, name, val, n);
+	if (t->nofollow)
+		return REAL(lgetxattr)(t->path, name, val, n);
+	return REAL(getxattr)(t->path, name, val, n);
+}
+
+static ssize_t x_list(const struct xt *t, char *list, size_t n)
+{
+	if (t->fd >= 0)
+		return REAL(flistxattr)(t->fd, list, n);
+	if (t->nofollow)
+		return REAL(llistxattr)(t->path, list, n);
+	return REAL(listxattr)(t->path, list, n);
+}
+
+/* getxattr of the mark: ENODATA where the real call finds it (any other
+ * error -- ENOENT, ENOTSUP, EACCES -- stays what the kernel says). */
+static ssize_t get_body(const struct xt *t, const char *name, void *val,
+			size_t n)
+{
+	ssize_t r;
+
+	if (!is_mark(name))
+		return x_get(t, name, val, n);
+	r = x_get(t, name, NULL, 0);
+	if (r >= 0 || errno == ERANGE) {
+		cl_debug("getxattr %s: hidden", CL_XATTR);
+		errno = ENODATA;
+		return -1;
+	}
+	return r;
+}
+
+/* Drop the mark from the LEN-byte name list at LIST; the new length. */
+static size_t drop_mark(char *list, size_t len)
+{
+	size_t i = 0, l;
+
+	while (i < len) {
+		l = strnlen(list + i, len - i);
+		if (l == sizeof CL_XATTR - 1 && memcmp(list + i, CL_XATTR, l) == 0) {
+			l++; /* the NUL */
+			if (i + l > len)
+				l = len - i;
+			memmove(list + i, list + i + l, len - i - l);
+			return len - l;
+		}
+		i += l + 1;
+	}
+	return len;
+}
+
+/* The list without the mark into LIST (N bytes) after the real call said
+ * ERANGE: the listing with the mark may not fit where the one without it
+ * does. Fetch the whole listing, drop the mark, copy it if it fits. */
+static ssize_t list_exact(const struct xt *t, char *list, size_t n)
+{
+	char stackbuf[LIST_STACK], *buf = stackbuf;
+	ssize_t size, r = -1;
+	int saved = errno;
+
+	for (int tries = 0; tries < 4; tries++) {
+		size = x_list(t, NULL, 0);
+		if (size < 0)
+			return size;
+		if ((size_t)size > n + sizeof CL_XATTR) {
+			errno = ERANGE; /* even without the mark it cannot fit */
+			return -1;
+		}
+		if ((size_t)size > sizeof stackbuf) {
+			buf = malloc((size_t)size);
+			if (!buf) {
+				errno = ENOMEM;
+				return -1;
+			}
+		}
+		r = x_list(t, buf, (size_t)size);
+		if (r >= 0 || errno != ERANGE)
+			break; /* ERANGE: it grew meanwhile, ask again */
+		if (buf != stackbuf)
+			free(buf);
+		buf = stackbuf;
+	}
+	if (r >= 0) {
+		r = (ssize_t)drop_mark(buf, (size_t)r);
+		if ((size_t)r > n) {
+			errno = ERANGE;
+			r = -1;
+		} else {
+			memcpy(list, buf, (size_t)r);
+			errno = saved;
+		}
+	}
+	if (buf != stackbuf)
+		free(buf);
+	return r;
+}
+
+/* listxattr without the mark. The size query (N == 0) answers the size of
+ * the filtered list: the full size less the mark's entry when the inode has
+ * it (one more call, for the mark's presence). */
+static ssize_t list_body(const struct xt *t, char *list, size_t n)
+{
+	int saved = errno;
+	ssize_t r;
+
+	if (n == 0) {
+		r = x_list(t, NULL, 0);
+		if (r < (ssize_t)sizeof CL_XATTR)
+			return r;
+		if (x_get(t, CL_XATTR, NULL, 0) >= 0 || errno == ERANGE)
+			r -= (ssize_t)sizeof CL_XATTR;
+		errno = saved;
+		return r;
+	}
+	r = x_list(t, list, n);
+	if (r > 0)
+		return (ssize_t)drop_mark(list, (size_t)r);
+	if (r < 0 && errno == ERANGE && n >= 1)
+		return list_exact(t, list, n);
+	return r;
+}
+
+CL_EXPORT ssize_t getxattr(const char *path, const char *name, void *val,
+			   size_t n)
+{
+	struct xt t = { path, -1, false };
+
+	return get_body(&t, name, val, n);
+}
+
+CL_EXPORT ssize_t lgetxattr(const char *path, const char *name, void *val,
+			    size_t n)
+{
+	struct xt t = { path, -1, true };
+
+	return get_body(&t, name, val, n);
+}
+
+CL_EXPORT ssize_t fgetxattr(int fd, const char *name, void *val, size_t n)
+{
+	struct xt t = { NULL, fd, false };
+
+	if (fd < 0) /* the real call says EBADF */
+		return REAL(fgetxattr)(fd, name, val, n);
+	return get_body(&t, name, val, n);
+}
+
+CL_EXPORT ssize_t listxattr(const char *path, char *list, size_t n)
+{
+	struct xt t = { path, -1, false };
+
+	return list_body(&t, list, n);
+}
+
+CL_EXPORT ssize_t llistxattr(const char *path, char *list, size_t n)
+{
+	struct xt t = { path, -1, true };
+
+	return list_body(&t, list, n);
+}
+
+CL_EXPORT ssize_t flistxattr(int fd, char *list, size_t n)
+{
+	struct xt t = { NULL, fd, false };
+
+	if (fd < 0)
+		return REAL(flistxattr)(fd, list, n);
+	return list_body(&t, list, n);
+}
+
+/* The mark may not be set or removed through the shim. */
+static int refuse_mark(void)
+{
+	cl_debug("set/remove %s through the shim: refused", CL_XATTR);
+	errno = EPERM;
+	return -1;
+}
+
+/* setxattr and removexattr by path: break first (a protected orphan that
+ * answers EACCES -- user xattrs need write permission -- is unshared and the
+ * call retried), then the real call. */
+CL_EXPORT int setxattr(const char *path, const char *name, const void *val,
+		       size_t n, int flags)
+{
+	struct cl_meta m;
+	int r;
+
+	if (is_mark(name))
+		return refuse_mark();
+	if (cl_meta_begin(&m, AT_FDCWD, path, false, false) < 0)
+		return -1;
+	do
+		r = REAL(setxattr)(path, name, val, n, flags);
+	while (cl_meta_again(&m, r));
+	return r;
+}
+
+CL_EXPORT int lsetxattr(const char *path, const char *name, const void *val,
+			size_t n, int flags)
+{
+	struct cl_meta m;
+	int r;
+
+	if (is_mark(name))
+		return refuse_mark();
+	if (cl_meta_begin(&m, AT_FDCWD, path, true, false) < 0)
+		return -1;
+	do
+		r = REAL(lsetxattr)(path, name, val, n, flags);
+	while (cl_meta_again(&m, r));
+	return r;
+}
+
+CL_EXPORT int removexattr(const char *path, const char *name)
+{
+	struct cl_meta m;
+	int r;
+
+	if (is_mark(name))
+		return refuse_mark();
+	if (cl_meta_begin(&m, AT_FDCWD, path, false, false) < 0)
+		return -1;
+	do
+		r = REAL(removexattr)(path, name);
+	while (cl_meta_again(&m, r));
+	return r;
+}
+
+CL_EXPORT int lremovexattr(const char *path, const char *name)
+{
+	struct cl_meta m;
+	int r;
+
+	if (is_mark(name))
+		return refuse_mark();
+	if (cl_meta_begin(&m, AT_FDCWD, path, true, false) < 0)
+		return -1;
+	do
+		r = REAL(lremovexattr)(path, name);
+	while (cl_meta_again(&m, r));
+	return r;
+}
+
+/* The fd forms: a shared inode behind FD is broken and the change applied
+ * by path to the private file (lsetxattr: the name is no symlink). */
+CL_EXPORT int fsetxattr(int fd, const char *name, const void *val, size_t n,
+			int flags)
+{
+	char path[PATH_MAX];
+	struct cl_meta m;
+	int c, r;
+
+	if (is_mark(name))
+		return refuse_mark();
+	c = cl_meta_fd_begin(&m, fd, false, path);
+	if (c < 0)
+		return -1;
+	if (c > 0)
+		return REAL(lsetxattr)(path, name, val, n, flags);
+	do
+		r = REAL(fsetxattr)(fd, name, val, n, flags);
+	while (cl_meta_fd_again(&m, r));
+	return r;
+}
+
+CL_EXPORT int fremovexattr(int fd, const char *name)
+{
+	char path[PATH_MAX];
+	struct cl_meta m;
+	int c, r;
+
+	if (is_mark(name))
+		return refuse_mark();
+	c = cl_meta_fd_begin(&m, fd, false, path);
+	if (c < 0)
+		return -1;
+	if (c > 0)
+		return REAL(lremovexattr)(path, name);
+	do
+		r = REAL(fremovexattr)(fd, name);
+	while (cl_meta_fd_again(&m, r));
+	return r;
+}
