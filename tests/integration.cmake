@@ -3,13 +3,32 @@
 # find everything through the environment set here. Exit 77 means skipped.
 file(GLOB INTEG_PROGS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/integration/progs/*.c)
 set(INTEG_PROG_TARGETS)
+# They are built without _FILE_OFFSET_BITS and _FORTIFY_SOURCE, so that a
+# call to open() in api_open.c reaches the symbol "open" (the 64 and
+# fortified names have programs of their own). fort_*.c are built twice with
+# -O2 -D_FORTIFY_SOURCE=2: <name> plain (__open_2...) and <name>64 with
+# _FILE_OFFSET_BITS=64 (__open64_2...).
+find_package(Threads)
+function(cowlink_integ_prog target out src)
+  add_executable(${target} ${src})
+  set_target_properties(${target} PROPERTIES OUTPUT_NAME ${out}
+    RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/progs)
+  target_compile_options(${target} PRIVATE -U_FILE_OFFSET_BITS -U_FORTIFY_SOURCE ${ARGN})
+  target_link_libraries(${target} PRIVATE cowlink_core)
+  if(TARGET Threads::Threads)
+    target_link_libraries(${target} PRIVATE Threads::Threads)
+  endif()
+endfunction()
 foreach(src ${INTEG_PROGS})
   get_filename_component(name ${src} NAME_WE)
-  add_executable(prog_${name} ${src})
-  set_target_properties(prog_${name} PROPERTIES OUTPUT_NAME ${name}
-    RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/progs)
-  target_link_libraries(prog_${name} PRIVATE cowlink_core)
-  list(APPEND INTEG_PROG_TARGETS prog_${name})
+  if(name MATCHES "^fort_")
+    cowlink_integ_prog(prog_${name} ${name} ${src} -O2 -D_FORTIFY_SOURCE=2)
+    cowlink_integ_prog(prog_${name}64 ${name}64 ${src} -O2 -D_FORTIFY_SOURCE=2 -D_FILE_OFFSET_BITS=64)
+    list(APPEND INTEG_PROG_TARGETS prog_${name} prog_${name}64)
+  else()
+    cowlink_integ_prog(prog_${name} ${name} ${src})
+    list(APPEND INTEG_PROG_TARGETS prog_${name})
+  endif()
 endforeach()
 
 set(INTEG_ENV

@@ -1,0 +1,9 @@
+/* open(PATH, FLAGS, 0644), then write the payload through the fd. */
+#include "prog.h"
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage("api_open PATH [FLAGS]");
+	return opened(open(argv[1], flags_of(argv[2]), 0644));
+}

@@ -1,0 +1,15 @@
+/* openat64(DIRFD, NAME, FLAGS, 0644) with DIRFD the directory DIR, then write the
+ * payload through the fd. */
+#include "prog.h"
+
+int main(int argc, char **argv)
+{
+	int dirfd;
+
+	if (argc < 3)
+		return usage("api_openat64 DIR NAME [FLAGS]");
+	dirfd = open(argv[1], O_RDONLY | O_DIRECTORY);
+	if (dirfd < 0)
+		return 2;
+	return opened(openat64(dirfd, argv[2], flags_of(argv[3]), 0644));
+}

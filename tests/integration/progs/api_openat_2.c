@@ -1,0 +1,16 @@
+/* __openat_2(DIRFD, NAME, FLAGS): the fortified openat without a mode. */
+#include "prog.h"
+
+int __openat_2(int dirfd, const char *path, int flags);
+
+int main(int argc, char **argv)
+{
+	int dirfd;
+
+	if (argc < 3)
+		return usage("api_openat_2 DIR NAME [FLAGS]");
+	dirfd = open(argv[1], O_RDONLY | O_DIRECTORY);
+	if (dirfd < 0)
+		return 2;
+	return opened(__openat_2(dirfd, argv[2], flags_of(argv[3])));
+}

@@ -1,0 +1,17 @@
+/* sendfile(FD, SRC, NULL, size of SRC): FD is the target. */
+#include "prog.h"
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+
+int main(int argc, char **argv)
+{
+	struct stat st;
+	int in;
+
+	if (argc < 3)
+		return usage("api_sendfile SRC FD");
+	in = open(argv[1], O_RDONLY);
+	if (in < 0 || fstat(in, &st) < 0)
+		return 2;
+	return outcome(sendfile(fd_arg(argv[2]), in, NULL, (size_t)st.st_size) < 0);
+}
