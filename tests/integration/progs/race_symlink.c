@@ -25,7 +25,8 @@ static long swaps, breaks, errors;
 
 static void path(char *out, const char *rel)
 {
-	snprintf(out, 4096, "%s/%s", base, rel);
+	if (snprintf(out, 4096, "%s/%s", base, rel) >= 4096)
+		abort();
 }
 
 static void *racer(void *arg)

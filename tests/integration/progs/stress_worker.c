@@ -22,7 +22,7 @@ static char **names;
 static int nnames;
 static double deadline;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static FILE *logf;
+static FILE *logfp;
 static int failures;
 
 static double now(void)
@@ -60,8 +60,8 @@ static void *run(void *arg)
 				if (write(fd, line, (size_t)n) != n) bad("append", name);
 				close(fd);
 				pthread_mutex_lock(&log_lock);
-				fprintf(logf, "%s %s", name, line);
-				fflush(logf);
+				fprintf(logfp, "%s %s", name, line);
+				fflush(logfp);
 				pthread_mutex_unlock(&log_lock);
 			} else if (op < 8) {
 				if (chmod(name, op == 6 ? 0640 : 0644)) bad("chmod", name);
@@ -104,8 +104,8 @@ int main(int argc, char **argv)
 		return 2;
 	names = argv + 4;
 	nnames = argc - 4;
-	logf = fopen(logpath, "a");
-	if (!logf) {
+	logfp = fopen(logpath, "a");
+	if (!logfp) {
 		perror(logpath);
 		return 2;
 	}
@@ -113,6 +113,6 @@ int main(int argc, char **argv)
 		pthread_create(&tid[i], NULL, run, (void *)(uintptr_t)i);
 	for (int i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
-	fclose(logf);
+	fclose(logfp);
 	return failures ? 1 : 0;
 }
