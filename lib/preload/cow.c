@@ -188,9 +188,9 @@ static int break_name(int dirfd, const char *name, const struct stat *st,
 	return cl_break_at(dirfd, name, &o);
 }
 
-int cl_cow_break_path(int dirfd, const char *path, bool nofollow, off_t keep)
+int cl_cow_break_path_name(int dirfd, const char *path, bool nofollow,
+			   off_t keep, char *name)
 {
-	char name[PATH_MAX];
 	struct stat st;
 	int saved = errno, e;
 
@@ -208,6 +208,35 @@ int cl_cow_break_path(int dirfd, const char *path, bool nofollow, off_t keep)
 	return e;
 }
 
+/* After a break of NAME, resolved from DIRFD/PATH: does PATH still lead to
+ * NAME? Not for a magic link (/proc/self/fd/N keeps pointing at the fd's
+ * old inode), so a caller that goes on by PATH would reach the shared (or
+ * now orphaned) inode: -CL_ESHARED for those who did not take NAME. */
+static int still_leads(int dirfd, const char *path, const char *name)
+{
+	struct stat a, b;
+
+	if (!strcmp(path, name))
+		return 0;
+	if (cl_fstatat(dirfd, path, &a, 0) < 0 ||
+	    cl_fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return -CL_ESHARED;
+	return 0;
+}
+
+int cl_cow_break_path(int dirfd, const char *path, bool nofollow, off_t keep)
+{
+	char name[PATH_MAX];
+	int saved = errno, e;
+
+	e = cl_cow_break_path_name(dirfd, path, nofollow, keep, name);
+	if (e == 0)
+		e = still_leads(dirfd, path, name);
+	errno = saved;
+	return e;
+}
+
 int cl_cow_break_fd(int fd, const struct stat *fdst, char *path)
 {
 	int saved = errno, e;
@@ -219,8 +248,8 @@ int cl_cow_break_fd(int fd, const struct stat *fdst, char *path)
 	return e;
 }
 
-int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,
-			bool orphans)
+int cl_cow_break_if_cow_name(int dirfd, const char *path, bool nofollow,
+			     off_t keep, bool orphans, char *name)
 {
 	struct cl_record r;
 	struct stat st;
@@ -234,7 +263,6 @@ int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,
 	if (st.st_nlink > 1) {
 		e = cl_cow_classify(-1, dirfd, path, &st, &r);
 	} else if (orphans) {
-		char name[PATH_MAX];
 		struct stat lst;
 
 		e = nofollow ? cl_mark_read_at(dirfd, path, &r)
@@ -245,11 +273,24 @@ int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,
 		e = 0;
 	}
 	if (e > 0) {
-		e = cl_cow_break_path(dirfd, path, nofollow, keep);
+		e = cl_cow_break_path_name(dirfd, path, nofollow, keep, name);
 		if (e == 0)
 			e = 1;
 	}
 out:
+	errno = saved;
+	return e;
+}
+
+int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,
+			bool orphans)
+{
+	char name[PATH_MAX];
+	int saved = errno, e;
+
+	e = cl_cow_break_if_cow_name(dirfd, path, nofollow, keep, orphans, name);
+	if (e > 0 && still_leads(dirfd, path, name) < 0)
+		e = -CL_ESHARED;
 	errno = saved;
 	return e;
 }

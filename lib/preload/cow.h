@@ -50,6 +50,16 @@ int cl_cow_break_fd(int fd, const struct stat *fdst, char *path);
 int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,
 			bool orphans);
 
+/* The same two, leaving in NAME (PATH_MAX bytes, relative to DIRFD) the name
+ * that was broken: the final symlinks of PATH resolved. Go on by NAME, not
+ * PATH: a magic link (/proc/self/fd/N, /dev/stdout) still leads to the fd's
+ * old inode after the break. The forms without NAME check that PATH still
+ * leads to NAME and fail with -CL_ESHARED otherwise. */
+int cl_cow_break_path_name(int dirfd, const char *path, bool nofollow,
+			   off_t keep, char *name);
+int cl_cow_break_if_cow_name(int dirfd, const char *path, bool nofollow,
+			     off_t keep, bool orphans, char *name);
+
 /* The write family's slow path: FD is not known safe. One fstat; for
  * nlink > 1 the mark and the access mode. 0: go on (FD now cached safe where
  * it may be), -CL_ESHARED: a writable fd on a shared inode (one

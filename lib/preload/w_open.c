@@ -43,22 +43,25 @@ static void fresh_fd(int fd, const struct stat *st)
 static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 {
 	bool nofollow = flags & O_NOFOLLOW;
-	int saved = errno, fd, e;
+	char name[PATH_MAX];
+	int saved = errno, fd, e = 0;
 
 	if (!EXCL(flags)) {
-		e = cl_cow_break_if_cow(dirfd, path, nofollow, 0, false);
+		e = cl_cow_break_if_cow_name(dirfd, path, nofollow, 0, false, name);
 		if (e < 0)
 			return (int)cl_ret(e);
 	}
-	fd = REAL(openat64)(dirfd, path, flags, mode);
+	/* After a break, open the name that was broken: PATH may be a magic
+	 * link that still leads to the shared inode. */
+	fd = REAL(openat64)(dirfd, e > 0 ? name : path, flags, mode);
 	if (fd < 0 && errno == EACCES && !EXCL(flags)) {
-		e = cl_cow_break_if_cow(dirfd, path, nofollow, 0, true);
+		e = cl_cow_break_if_cow_name(dirfd, path, nofollow, 0, true, name);
 		if (e <= 0) {
 			errno = e < 0 ? -e : EACCES;
 			return -1;
 		}
 		errno = saved;
-		fd = REAL(openat64)(dirfd, path, flags, mode);
+		fd = REAL(openat64)(dirfd, name, flags, mode);
 	}
 	if (fd >= 0)
 		fresh_fd(fd, NULL);
@@ -69,10 +72,15 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
  * (root opens it despite protection) is closed, broken and reopened; an
  * EACCES from a protected cowlink is broken and retried. The name is
  * re-opened after each break, never assumed: another process may have
- * broken it first (the engine's lock makes the copy exactly once). */
-static __attribute__((noinline)) int open_write(int dirfd, const char *path, int flags, mode_t mode)
+ * broken it first (the engine's lock makes the copy exactly once). After a
+ * break the name that was broken is opened, not PATH, which may be a magic
+ * link to the old inode. */
+static __attribute__((noinline)) int open_write(int dirfd, const char *path,
+						int flags, mode_t mode)
 {
 	bool nofollow = flags & O_NOFOLLOW;
+	char name[PATH_MAX];
+	const char *cur = path;
 	struct cl_record r;
 	struct stat st;
 	int saved = errno, fd, e;
@@ -86,15 +94,17 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path, int
 	if (flags & O_TRUNC)
 		return open_trunc(dirfd, path, flags, mode);
 	for (int tries = 0;; tries++) {
-		fd = REAL(openat64)(dirfd, path, flags, mode);
+		fd = REAL(openat64)(dirfd, cur, flags, mode);
 		if (fd < 0) {
 			if (errno != EACCES || EXCL(flags) || tries == OPEN_TRIES)
 				return -1;
-			e = cl_cow_break_if_cow(dirfd, path, nofollow, -1, true);
+			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, -1, true,
+						     name);
 			if (e <= 0) {
 				errno = e < 0 ? -e : EACCES;
 				return -1;
 			}
+			cur = name;
 			errno = saved;
 			continue;
 		}
@@ -102,7 +112,7 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path, int
 			fresh_fd(fd, NULL);
 			break;
 		}
-		e = cl_cow_classify(fd, dirfd, path, &st, &r);
+		e = cl_cow_classify(fd, dirfd, cur, &st, &r);
 		if (e == 0) {
 			fresh_fd(fd, &st);
 			break;
@@ -113,9 +123,10 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path, int
 		if (e > 0 && tries == OPEN_TRIES)
 			e = -CL_ESHARED;
 		if (e > 0)
-			e = cl_cow_break_path(dirfd, path, nofollow, -1);
+			e = cl_cow_break_path_name(dirfd, cur, nofollow, -1, name);
 		if (e < 0)
 			return (int)cl_ret(e);
+		cur = name;
 	}
 	errno = saved;
 	return fd;

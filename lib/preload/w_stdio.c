@@ -47,38 +47,40 @@ static int mode_flags(const char *mode)
 #define EXCL(fl) (((fl) & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 
 /* Before a real fopen of PATH with FL: break a cowlink there (nothing
- * copied when FL truncates). 0 or -errno. */
-static int before_open(const char *path, int fl, bool orphans)
+ * copied when FL truncates). 1 broken (go on with NAME, not PATH, which
+ * may be a magic link to the old inode), 0 nothing done, or -errno. */
+static int before_open(const char *path, int fl, bool orphans, char *name)
 {
 	if (!WRITES(fl) || EXCL(fl))
 		return 0;
-	return cl_cow_break_if_cow(AT_FDCWD, path, false,
-				   (fl & O_TRUNC) ? 0 : -1, orphans);
+	return cl_cow_break_if_cow_name(AT_FDCWD, path, false,
+					(fl & O_TRUNC) ? 0 : -1, orphans, name);
 }
 
 static FILE *fopen_body(FILE *(*real)(const char *, const char *),
 			const char *path, const char *mode)
 {
 	int fl = mode && path ? mode_flags(mode) : -1;
+	char name[PATH_MAX];
 	int saved = errno, e;
 	FILE *f;
 
-	e = before_open(path, fl, false);
+	e = before_open(path, fl, false, name);
 	if (e < 0) {
 		errno = -e;
 		return NULL;
 	}
-	f = real(path, mode);
+	f = real(e > 0 ? name : path, mode);
 	if (!f && errno == EACCES && WRITES(fl) && !EXCL(fl)) {
 		/* A protected cowlink whose mark we could not see before, or
 		 * an orphan: break and retry once. */
-		e = before_open(path, fl, true);
+		e = before_open(path, fl, true, name);
 		if (e <= 0) {
 			errno = e < 0 ? -e : EACCES;
 			return NULL;
 		}
 		errno = saved;
-		f = real(path, mode);
+		f = real(name, mode);
 	}
 	if (f)
 		(void)cl_fd_invalidate(fileno(f));
@@ -119,7 +121,9 @@ static FILE *freopen_body(FILE *(*real)(const char *, const char *, FILE *),
 	FILE *res;
 
 	if (path) {
-		e = before_open(path, fl, false);
+		e = before_open(path, fl, false, name);
+		if (e > 0)
+			path = name;
 	} else if (WRITES(fl) && fd >= 0 && cl_fstat(fd, &st) == 0) {
 		e = cl_cow_classify(fd, AT_FDCWD, NULL, &st, &r);
 		if (e > 0) {

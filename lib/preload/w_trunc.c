@@ -2,6 +2,8 @@
  * private file starts empty), then the real truncate on the private file.
  * A protected cowlink or orphan that still answers EACCES is broken and the
  * call retried once. */
+#include <limits.h>
+
 #include "cow.h"
 #include "preload.h"
 #include "real.h"
@@ -9,22 +11,25 @@
 static int trunc_body(int (*real)(const char *, off64_t), const char *path,
 		      off64_t len)
 {
-	int saved = errno, e, r;
+	char name[PATH_MAX];
+	int saved = errno, e = 0, r;
 
+	/* After a break, truncate the name that was broken: PATH may be a
+	 * magic link that still leads to the shared inode. */
 	if (len >= 0) {
-		e = cl_cow_break_if_cow(AT_FDCWD, path, false, len, false);
+		e = cl_cow_break_if_cow_name(AT_FDCWD, path, false, len, false, name);
 		if (e < 0)
 			return (int)cl_ret(e);
 	}
-	r = real(path, len);
+	r = real(e > 0 ? name : path, len);
 	if (r < 0 && errno == EACCES && len >= 0) {
-		e = cl_cow_break_if_cow(AT_FDCWD, path, false, len, true);
+		e = cl_cow_break_if_cow_name(AT_FDCWD, path, false, len, true, name);
 		if (e <= 0) {
 			errno = e < 0 ? -e : EACCES;
 			return -1;
 		}
 		errno = saved;
-		r = real(path, len);
+		r = real(name, len);
 	}
 	return r;
 }
