@@ -1,0 +1,506 @@
+/* Making one cowlink (DESIGN §1, §3, §6): a reflinked copy where the
+ * filesystem can clone, else one more name of the marked, protected source
+ * inode, else (link limit, foreign hard links, across filesystems) a copy. */
+#include "internal.h"
+
+#include <errno.h>
+#include <linux/fs.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+#define MAX_TMPNAMES 100
+
+cl_note_fn cl_note;
+void *cl_note_arg;
+
+static atomic_uint tmp_counter;
+
+void cl_notef(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!cl_note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cl_note(cl_note_arg, msg);
+}
+
+const char *cowlink_version(void)
+{
+	return COWLINK_VERSION;
+}
+
+void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags)
+{
+	memset(c, 0, sizeof *c);
+	c->flags = flags;
+	c->clone = -1;
+}
+
+/* The next hidden name: CL_TMP_PREFIX "<pid>.<counter>" (cowlink fsck
+ * knows the pattern). */
+static void tmp_name(char *buf, size_t n)
+{
+	snprintf(buf, n, CL_TMP_PREFIX "%d.%u", (int)getpid(),
+		 atomic_fetch_add(&tmp_counter, 1));
+}
+
+/* Errors of FICLONE or O_TMPFILE that mean "not here": fall back. */
+static bool unsupported(int e)
+{
+	return e == -EOPNOTSUPP || e == -ENOTTY || e == -EXDEV ||
+	       e == -EINVAL || e == -ENOSYS || e == -EISDIR;
+}
+
+/* Open the source as a regular file. A single SRC is stat'ed first so that a
+ * FIFO or a device is never opened; a tree entry is opened without following
+ * a symlink and checked after. Returns the fd, ST filled. */
+static int open_src(struct cl_link_ctx *c, int srcdir, const char *src, struct stat *st)
+{
+	int fd, e;
+
+	if (!c->nofollow) {
+		e = cl_fstatat(srcdir, src, st, 0);
+		if (e)
+			return e;
+		if (S_ISDIR(st->st_mode))
+			return -EISDIR;
+		if (!S_ISREG(st->st_mode))
+			return -EINVAL;
+	}
+	fd = cl_openat(srcdir, src, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC |
+		       (c->nofollow ? O_NOFOLLOW : 0), 0);
+	if (fd == -ELOOP && c->nofollow)
+		return -EINVAL;
+	if (fd == -EWOULDBLOCK) /* someone holds a write lease: about to write */
+		return -ETXTBSY;
+	if (fd < 0)
+		return fd;
+	e = cl_fstat(fd, st);
+	if (!e && S_ISDIR(st->st_mode))
+		e = -EISDIR;
+	else if (!e && !S_ISREG(st->st_mode))
+		e = -EINVAL;
+	if (e) {
+		cl_close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* Read the raw mark of FD into BUF (CL_RECORD_MAX bytes): its length, 0 when
+ * unmarked (or no xattrs here), -errno. Too long for us counts as malformed. */
+static ssize_t mark_raw(int fd, char *buf)
+{
+	ssize_t n = cl_fgetxattr(fd, CL_XATTR, buf, CL_RECORD_MAX);
+
+	if (n == -ENODATA || n == -EOPNOTSUPP)
+		return 0;
+	if (n == -ERANGE) {
+		buf[0] = '?';
+		return 1;
+	}
+	return n;
+}
+
+/* The write bits an existing mark stands for: its own, or for a malformed
+ * one the owner's when the owner may read (fsck's rule). */
+static mode_t mark_wbits(const char *buf, size_t n, mode_t mode)
+{
+	struct cl_record r;
+
+	if (cl_record_parse(buf, n, &r) == 0)
+		return r.wbits;
+	return (mode & S_IRUSR) ? S_IWUSR : 0;
+}
+
+/* Give the open file FD the name NAME in PFD: AT_EMPTY_PATH, or the
+ * /proc/self/fd link where AT_EMPTY_PATH needs a capability we lack. Linking
+ * the fd, not a path, links exactly the inode we leased and marked. */
+static int link_fd(struct cl_link_ctx *c, int fd, int pfd, const char *name)
+{
+	char proc[40];
+	int e;
+
+	if (!c->no_empty_path) {
+		e = cl_linkat(fd, "", pfd, name, AT_EMPTY_PATH);
+		if (e != -ENOENT && e != -EPERM)
+			return e;
+		c->no_empty_path = true;
+	}
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	return cl_linkat(AT_FDCWD, proc, pfd, name, AT_SYMLINK_FOLLOW);
+}
+
+/* Link FD as BASE, or with REPLACE under a fresh hidden name TMP (for a
+ * rename over BASE later); TMP is "" when BASE itself was made. */
+static int put_name(struct cl_link_ctx *c, int fd, int pfd, const char *base,
+		    bool replace, char *tmp, size_t n)
+{
+	int e = -EEXIST, i;
+
+	tmp[0] = '\0';
+	if (!replace)
+		return link_fd(c, fd, pfd, base);
+	for (i = 0; i < MAX_TMPNAMES && e == -EEXIST; i++) {
+		tmp_name(tmp, n);
+		e = link_fd(c, fd, pfd, tmp);
+	}
+	if (e)
+		tmp[0] = '\0';
+	return e;
+}
+
+/* Make BASE in PFD an independent file with SFD's data (cloned when
+ * CLONE_ONLY, else cloned or copied) and metadata as cp -p, the mode
+ * presented with WBITS. Invisible until complete: O_TMPFILE, or a hidden
+ * name where the filesystem has none. */
+static int copy_to(struct cl_link_ctx *c, int sfd, const struct stat *st, mode_t wbits,
+		   int pfd, const char *base, bool replace, bool clone_only, bool *cloned)
+{
+	char tmp[64] = "";
+	int tfd, e, i;
+
+	*cloned = false;
+	tfd = cl_openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (tfd < 0 && unsupported(tfd)) {
+		if (clone_only)
+			return -EOPNOTSUPP;
+		for (i = 0, tfd = -EEXIST; i < MAX_TMPNAMES && tfd == -EEXIST; i++) {
+			tmp_name(tmp, sizeof tmp);
+			tfd = cl_openat(pfd, tmp, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW |
+					O_CLOEXEC, 0600);
+		}
+		if (tfd < 0)
+			tmp[0] = '\0';
+	}
+	if (tfd < 0)
+		return tfd;
+	if (clone_only) {
+		e = cl_ioctl(tfd, FICLONE, (void *)(intptr_t)sfd);
+		*cloned = !e;
+	} else {
+		e = cl_copy_data(sfd, tfd, -1, cloned);
+	}
+	if (e)
+		goto out_close_tmp;
+	e = cl_copy_meta(sfd, tfd, st, wbits);
+	if (e)
+		goto out_close_tmp;
+	if (tmp[0]) { /* a hidden name already: rename it into place */
+		if (replace)
+			e = cl_renameat2(pfd, tmp, pfd, base, 0);
+		else
+			e = cl_renameat2(pfd, tmp, pfd, base, RENAME_NOREPLACE);
+		if (e)
+			goto out_close_tmp;
+		tmp[0] = '\0';
+	} else {
+		e = put_name(c, tfd, pfd, base, replace, tmp, sizeof tmp);
+		if (e)
+			goto out_close_tmp;
+		if (tmp[0]) {
+			e = cl_renameat2(pfd, tmp, pfd, base, 0);
+			if (e)
+				goto out_close_tmp;
+			tmp[0] = '\0';
+		}
+	}
+out_close_tmp:
+	if (tmp[0])
+		(void)cl_unlinkat(pfd, tmp, 0);
+	cl_close(tfd);
+	return e;
+}
+
+/* Set (XFLAGS XATTR_CREATE / XATTR_REPLACE) or, with VAL NULL, remove the
+ * mark. A user xattr needs write permission: for an owner whose file has no
+ * owner write bit (mode MODE now), lend it for the call. Root never needs to. */
+static int mark_op(int fd, const char *val, size_t n, int xflags, mode_t mode)
+{
+	int e, e2;
+
+	e = val ? cl_fsetxattr(fd, CL_XATTR, val, n, xflags) : cl_mark_remove_fd(fd);
+	if ((e != -EACCES && e != -EPERM) || (mode & S_IWUSR))
+		return e;
+	e = cl_fchmod(fd, mode | S_IWUSR);
+	if (e)
+		return e == -EPERM ? -EACCES : e;
+	e = val ? cl_fsetxattr(fd, CL_XATTR, val, n, xflags) : cl_mark_remove_fd(fd);
+	e2 = cl_fchmod(fd, mode);
+	return e ? e : e2;
+}
+
+/* What cowlink() changed on the source, to put back on failure. */
+struct undo {
+	mode_t mode;             /* the mode before */
+	bool chmoded;            /* write bits cleared */
+	bool created;            /* the mark is ours */
+	bool rewrote;            /* the mark was replaced: OLD holds it */
+	char old[CL_RECORD_MAX];
+	size_t oldlen;
+};
+
+/* Put the source back as it was: mode first (a user xattr needs write
+ * permission), then the mark. Best effort: the first error is reported by
+ * the caller already. */
+static void undo_src(int fd, const struct undo *u)
+{
+	if (u->chmoded)
+		(void)cl_fchmod(fd, u->mode);
+	if (u->created)
+		(void)mark_op(fd, NULL, 0, 0, u->mode);
+	else if (u->rewrote)
+		(void)mark_op(fd, u->old, u->oldlen, XATTR_REPLACE, u->mode);
+}
+
+/* Note once per context that the source cannot be leased. */
+static void note_no_lease(struct cl_link_ctx *c, const char *src, int why)
+{
+	if (c->lease_noted)
+		return;
+	c->lease_noted = true;
+	cl_notef("no lease on '%s' (%s): a writer that has it open now would not be seen%s",
+		 src, strerror(why), c->nofollow ? " (said once for the tree)" : "");
+}
+
+/* The cowlink proper, in DESIGN §6's order: lease, record, protection,
+ * link, re-check under the lease. Any failure leaves the source as it was
+ * and BASE absent (or, with REPLACE, the old BASE in place). */
+static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const char *src,
+		   int pfd, const char *base, bool replace)
+{
+	struct undo u = { .mode = st->st_mode & 07777 };
+	bool protect = !(c->flags & COWLINK_NO_PROTECT);
+	struct cl_record rec = { CL_RECORD_VERSION, 0 };
+	char val[CL_RECORD_MAX], tmp[64];
+	ssize_t old;
+	size_t n;
+	int held, why, e;
+
+	held = cl_lease_take(sfd, &why);
+	if (held < 0)
+		return held;
+	if (!held)
+		note_no_lease(c, src, why);
+
+	/* The mark first: where user xattrs are missing nothing has changed. */
+	rec.wbits = protect ? u.mode & 0222 : 0;
+	n = cl_record_format(&rec, val);
+	e = mark_op(sfd, val, n, XATTR_CREATE, u.mode);
+	if (e == -EEXIST) {
+		old = mark_raw(sfd, u.old);
+		if (old < 0) {
+			e = (int)old;
+			goto out;
+		}
+		u.oldlen = (size_t)old;
+		/* Keep the set's bits, add those the owner restored behind
+		 * the shim's back (they are about to be cleared again). */
+		rec.wbits = (old ? mark_wbits(u.old, u.oldlen, u.mode) : 0) | rec.wbits;
+		n = cl_record_format(&rec, val);
+		e = 0;
+		if (n != u.oldlen || memcmp(val, u.old, n)) {
+			e = mark_op(sfd, val, n, old ? XATTR_REPLACE : 0, u.mode);
+			u.rewrote = old != 0;
+			u.created = old == 0;
+		}
+	} else if (!e) {
+		u.created = true;
+	}
+	if (e) {
+		u.created = u.rewrote = false;
+		goto out;
+	}
+	if (protect && (u.mode & 0222)) {
+		e = cl_fchmod(sfd, u.mode & ~(mode_t)0222);
+		if (e)
+			goto out_undo;
+		u.chmoded = true;
+	}
+	e = put_name(c, sfd, pfd, base, replace, tmp, sizeof tmp);
+	if (e)
+		goto out_undo;
+	if (held) {
+		e = cl_lease_recheck(sfd);
+		if (e)
+			goto out_unlink;
+	}
+	if (tmp[0]) {
+		e = cl_renameat2(pfd, tmp, pfd, base, 0);
+		if (e)
+			goto out_unlink;
+	}
+	cl_debug("link %s: cowlink (%s, record w=%04o)", base,
+		 held ? "leased" : "no lease", (unsigned)rec.wbits);
+	return 0;
+
+out_unlink:
+	(void)cl_unlinkat(pfd, tmp[0] ? tmp : base, 0);
+out_undo:
+	undo_src(sfd, &u);
+out:
+	cl_debug("link %s: failed (%d), source left as it was", base, -e);
+	return e;
+}
+
+int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
+		const char *base, enum cowlink_how *how)
+{
+	unsigned flags = c->flags;
+	char buf[CL_RECORD_MAX];
+	struct stat st, dst;
+	bool replace = false, try_clone, cloned;
+	mode_t wbits = 0;
+	ssize_t marked = -1;
+	int sfd, e;
+
+	c->same = false;
+	c->bytes = 0;
+	sfd = open_src(c, srcdir, src, &st);
+	if (sfd < 0)
+		return sfd;
+	c->bytes = (uint64_t)st.st_size;
+	if (c->check_dst) {
+		e = cl_fstatat(pfd, base, &dst, AT_SYMLINK_NOFOLLOW);
+		if (!e && dst.st_dev == st.st_dev && dst.st_ino == st.st_ino) {
+			marked = mark_raw(sfd, buf);
+			e = marked > 0 ? 0 : marked < 0 ? (int)marked : -EEXIST;
+			c->same = e == -EEXIST;
+			*how = COWLINK_LINKED;
+			goto out_close;
+		}
+		if (!e && !(flags & COWLINK_FORCE)) {
+			e = -EEXIST;
+			goto out_close;
+		}
+		if (!e && S_ISDIR(dst.st_mode)) {
+			e = -EISDIR;
+			goto out_close;
+		}
+		if (e && e != -ENOENT)
+			goto out_close;
+		replace = !e;
+	}
+
+	/* A copy presents the mode the shim would: with the recorded bits. */
+	try_clone = !(flags & COWLINK_REFLINK_NEVER) && c->clone != 0;
+	if (try_clone || st.st_nlink > 1 || st.st_dev != c->dst_dev) {
+		marked = mark_raw(sfd, buf);
+		if (marked < 0) {
+			e = (int)marked;
+			goto out_close;
+		}
+		if (marked)
+			wbits = mark_wbits(buf, (size_t)marked, st.st_mode);
+	}
+
+	if (try_clone) {
+		e = copy_to(c, sfd, &st, wbits, pfd, base, replace, true, &cloned);
+		if (!e) {
+			c->clone = 1;
+			*how = COWLINK_CLONED;
+			goto out_close;
+		}
+		if (!unsupported(e))
+			goto out_close;
+		if (flags & COWLINK_REFLINK_ALWAYS) {
+			e = -EOPNOTSUPP;
+			goto out_close;
+		}
+		if (e != -EINVAL) /* EINVAL may be about this file only */
+			c->clone = 0;
+		cl_debug("link %s: no clone here (%d), cowlink", base, -e);
+	}
+
+	if (st.st_dev != c->dst_dev) {
+		e = -EXDEV;
+		goto out_xdev;
+	}
+	if (st.st_nlink > 1 && !marked && !(flags & COWLINK_ADOPT)) {
+		/* Plain hard links share writes on purpose: do not make them a
+		 * set behind their owner's back. */
+		cl_debug("link %s: source has other hard links, copying", base);
+		goto out_copy;
+	}
+	e = cowlink(c, sfd, &st, src, pfd, base, replace);
+	if (!e) {
+		*how = COWLINK_LINKED;
+		goto out_close;
+	}
+	if (e == -EMLINK) {
+		cl_debug("link %s: link limit, a new shared inode from a copy", base);
+		goto out_copy;
+	}
+out_xdev:
+	if (e != -EXDEV || !(flags & COWLINK_COPY_XDEV))
+		goto out_close;
+out_copy:
+	e = copy_to(c, sfd, &st, wbits, pfd, base, replace, false, &cloned);
+	if (!e)
+		*how = cloned ? COWLINK_CLONED : COWLINK_COPIED;
+out_close:
+	cl_close(sfd);
+	return e;
+}
+
+int cowlink_link_at(int srcdir, const char *src, int dstdir, const char *dst,
+		    unsigned flags, enum cowlink_how *how)
+{
+	char dir[PATH_MAX];
+	const char *base, *slash;
+	enum cowlink_how h = 0;
+	struct cl_link_ctx c;
+	struct stat pst;
+	int saved = errno, pfd, e;
+
+	if (!src || !dst)
+		return -EFAULT;
+	if ((flags & COWLINK_REFLINK_ALWAYS) && (flags & COWLINK_REFLINK_NEVER))
+		return -EINVAL;
+	slash = strrchr(dst, '/');
+	base = slash ? slash + 1 : dst;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return -EISDIR;
+	if (!slash) {
+		strcpy(dir, ".");
+	} else if (slash == dst) {
+		strcpy(dir, "/");
+	} else {
+		if ((size_t)(slash - dst) >= sizeof dir)
+			return -ENAMETOOLONG;
+		memcpy(dir, dst, (size_t)(slash - dst));
+		dir[slash - dst] = '\0';
+	}
+	pfd = cl_openat(dstdir, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (pfd < 0)
+		return pfd;
+	e = cl_fstat(pfd, &pst);
+	if (e)
+		goto out_close;
+	cl_link_ctx_init(&c, flags);
+	c.check_dst = true;
+	c.dst_dev = pst.st_dev;
+	e = cl_link_one(&c, srcdir, src, pfd, base, &h);
+	if (!e && how)
+		*how = h;
+out_close:
+	cl_close(pfd);
+	errno = saved;
+	return e;
+}
+
+int cowlink_link(const char *src, const char *dst, unsigned flags, enum cowlink_how *how)
+{
+	return cowlink_link_at(AT_FDCWD, src, AT_FDCWD, dst, flags, how);
+}

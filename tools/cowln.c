@@ -1,0 +1,312 @@
+/* cowln: make copy-on-write links, with ln's and cp's conventions
+ * (DESIGN §6). A thin layer on cowlink_link() and cowlink_link_tree(). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cowlink.h"
+#include "internal.h"
+
+static const char *prog = "cowln";
+static bool verbose;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [OPTION]... SRC DST\n"
+		"  or:  %s [OPTION]... SRC... DIR\n"
+		"Make DST (or DIR/SRC) a copy-on-write copy of SRC: a reflinked copy where\n"
+		"the filesystem can clone, else a cowlink (one more name of SRC's inode,\n"
+		"broken into a private copy on the first write under libcowlink.so).\n"
+		"\n"
+		"  -f, --force            replace existing destination files\n"
+		"  -r, -R, --recursive    copy directories: cowlinks for the files in them\n"
+		"      --reflink[=WHEN]   auto (default): clone where possible, else cowlink;\n"
+		"                         always (bare --reflink): clone or fail; never: cowlink\n"
+		"      --no-protect       keep the write bits of the shared inode\n"
+		"      --adopt            link a source that already has other hard links\n"
+		"                         (they become cowlinks too) instead of copying it\n"
+		"      --copy-across      copy when SRC and DST are on different filesystems\n"
+		"  -v, --verbose          say what is done, and why when it is not a link\n"
+		"      --help             show this help and exit\n"
+		"      --version          show the version and exit\n",
+		prog, prog);
+}
+
+static void try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+	exit(1);
+}
+
+/* cl_note under -v: a lease that could not be had, a skipped entry... */
+static void note(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s: %s\n", prog, msg);
+}
+
+/* A filesystem's name from statfs f_type, for "X does not support ...". */
+static const char *fs_name(const char *path, char *buf, size_t n)
+{
+	static const struct { long type; const char *name; } names[] = {
+		{ 0xEF53, "ext4" }, { 0x01021994, "tmpfs" }, { 0x58465342, "xfs" },
+		{ 0x9123683E, "btrfs" }, { 0x4d44, "vfat" }, { 0x2011BAB0, "exfat" },
+		{ 0x5346544e, "ntfs" }, { 0x7366746e, "ntfs3" }, { 0x6969, "nfs" },
+		{ 0x65735546, "fuse" }, { 0x794c7630, "overlayfs" },
+		{ 0x73717368, "squashfs" }, { 0x9660, "iso9660" }, { 0x858458f6, "ramfs" },
+		{ 0xFF534D42, "cifs" }, { 0xFE534D42, "smb2" }, { 0xF2F52010, "f2fs" },
+		{ 0x2fc12fc1, "zfs" }, { 0x9fa0, "proc" }, { 0x62656572, "sysfs" },
+	};
+	struct statfs sf;
+	size_t i;
+
+	if (statfs(path, &sf) == 0) {
+		for (i = 0; i < sizeof names / sizeof names[0]; i++)
+			if ((unsigned long)sf.f_type == (unsigned long)names[i].type)
+				return names[i].name;
+		snprintf(buf, n, "this filesystem (type 0x%lx)", (unsigned long)sf.f_type);
+		return buf;
+	}
+	return "this filesystem";
+}
+
+/* The words for a failure to link SRC: clearer than strerror where the
+ * fix is an option or the cause is not obvious. */
+static const char *reason(int e, const char *src, bool always, char *buf, size_t n)
+{
+	char fs[64];
+	struct stat st;
+
+	switch (e) {
+	case EXDEV:
+		return "different filesystems (use --copy-across)";
+	case ETXTBSY:
+		return "source is open for writing";
+	case EOPNOTSUPP:
+		if (always)
+			return "the filesystem cannot clone (--reflink=always)";
+		snprintf(buf, n, "%s does not support user extended attributes",
+			 fs_name(src, fs, sizeof fs));
+		return buf;
+	case EISDIR:
+		if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
+			return "is a directory (use -r)";
+		break;
+	case EINVAL:
+		return "not a regular file";
+	}
+	return strerror(e);
+}
+
+/* Progress of -r on a terminal: files, bytes, rate, on one line. */
+struct meter {
+	struct timespec start;
+	bool shown;
+};
+
+static int show_progress(const struct cowlink_progress *p, void *arg)
+{
+	struct meter *m = arg;
+	struct timespec now;
+	double secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = (double)(now.tv_sec - m->start.tv_sec) +
+	       (double)(now.tv_nsec - m->start.tv_nsec) / 1e9;
+	if (p->done && !m->shown)
+		return 0;
+	fprintf(stderr, "\r%" PRIu64 " files, %.1f MiB, %.0f files/s   ",
+		p->files, (double)p->bytes / (1024.0 * 1024.0),
+		secs > 0 ? (double)p->files / secs : 0.0);
+	if (p->done)
+		fputc('\n', stderr);
+	m->shown = true;
+	return 0;
+}
+
+static const char *how_word(enum cowlink_how how)
+{
+	return how == COWLINK_CLONED ? " (reflink copy)" :
+	       how == COWLINK_COPIED ? " (full copy)" : "";
+}
+
+/* Link SRC to DST, or the tree at SRC with -r. 0, or 1 after a message. */
+static int link_one(const char *src, const char *dst, unsigned flags, bool recursive)
+{
+	char buf[PATH_MAX + 64], failed[PATH_MAX];
+	const char *s = src, *d = dst;
+	enum cowlink_how how = COWLINK_LINKED;
+	struct stat a, b;
+	struct meter m = { .shown = false };
+	uint64_t skipped = 0;
+	char sbuf[PATH_MAX * 2], dbuf[PATH_MAX * 2];
+	bool always = flags & COWLINK_REFLINK_ALWAYS;
+	int e;
+
+	if (recursive) {
+		clock_gettime(CLOCK_MONOTONIC, &m.start);
+		e = cl_link_tree(src, dst, flags, isatty(2) ? show_progress : NULL, &m,
+				 &skipped, failed, sizeof failed);
+		if (e && failed[0]) {
+			snprintf(sbuf, sizeof sbuf, "%s/%s", src, failed);
+			snprintf(dbuf, sizeof dbuf, "%s/%s", dst, failed);
+			s = sbuf;
+			d = dbuf;
+		}
+	} else {
+		e = cowlink_link(src, dst, flags, &how);
+	}
+	if (e == -EEXIST && stat(s, &a) == 0 && lstat(d, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		fprintf(stderr, "%s: '%s' and '%s' are the same file\n", prog, s, d);
+		return 1;
+	}
+	if (e) {
+		fprintf(stderr, "%s: cannot link '%s' to '%s': %s\n", prog, s, d,
+			reason(-e, s, always, buf, sizeof buf));
+		return 1;
+	}
+	if (verbose && recursive && skipped)
+		printf("'%s' => '%s' (%" PRIu64 " skipped)\n", src, dst, skipped);
+	else if (verbose)
+		printf("'%s' => '%s'%s\n", src, dst, recursive ? "" : how_word(how));
+	return 0;
+}
+
+/* DIR/basename(SRC), trailing slashes of SRC ignored. */
+static int join(char *out, size_t n, const char *dir, const char *src)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(src);
+	const char *base;
+	int r;
+
+	if (len >= sizeof tmp)
+		return -1;
+	memcpy(tmp, src, len + 1);
+	while (len > 1 && tmp[len - 1] == '/')
+		tmp[--len] = '\0';
+	base = strrchr(tmp, '/');
+	base = base && base[1] ? base + 1 : tmp;
+	r = snprintf(out, n, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", base);
+	return r < 0 || (size_t)r >= n ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_REFLINK = 256, OPT_NO_PROTECT, OPT_ADOPT, OPT_COPY_ACROSS,
+	       OPT_HELP, OPT_VERSION };
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "recursive", no_argument, NULL, 'r' },
+		{ "reflink", optional_argument, NULL, OPT_REFLINK },
+		{ "no-protect", no_argument, NULL, OPT_NO_PROTECT },
+		{ "adopt", no_argument, NULL, OPT_ADOPT },
+		{ "copy-across", no_argument, NULL, OPT_COPY_ACROSS },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned flags = 0;
+	bool recursive = false, into_dir = false;
+	struct stat st;
+	const char *target;
+	char path[PATH_MAX];
+	int c, i, n, status = 0;
+
+	/* A lease break must never kill us (lib/core also moves its signal
+	 * off SIGIO; this covers any other path to one). */
+	signal(SIGIO, SIG_IGN);
+	cl_config_load();
+	while ((c = getopt_long(argc, argv, "fvrR", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			flags |= COWLINK_FORCE;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'r':
+		case 'R':
+			recursive = true;
+			break;
+		case OPT_REFLINK:
+			flags &= ~(unsigned)(COWLINK_REFLINK_ALWAYS | COWLINK_REFLINK_NEVER);
+			if (!optarg || !strcmp(optarg, "always")) {
+				flags |= COWLINK_REFLINK_ALWAYS;
+			} else if (!strcmp(optarg, "never")) {
+				flags |= COWLINK_REFLINK_NEVER;
+			} else if (strcmp(optarg, "auto")) {
+				fprintf(stderr, "%s: invalid argument '%s' for '--reflink'\n"
+					"Valid arguments are: 'auto', 'always', 'never'\n",
+					prog, optarg);
+				try_help();
+			}
+			break;
+		case OPT_NO_PROTECT:
+			flags |= COWLINK_NO_PROTECT;
+			break;
+		case OPT_ADOPT:
+			flags |= COWLINK_ADOPT;
+			break;
+		case OPT_COPY_ACROSS:
+			flags |= COWLINK_COPY_XDEV;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("cowln (cowlink) %s\n", cowlink_version());
+			return 0;
+		default:
+			try_help();
+		}
+	}
+	if (verbose) {
+		cl_note = note;
+		cl_note_arg = NULL;
+	}
+	n = argc - optind;
+	if (n == 0) {
+		fprintf(stderr, "%s: missing file operand\n", prog);
+		try_help();
+	}
+	target = argv[argc - 1];
+	if (n == 1) {
+		fprintf(stderr, "%s: missing destination file operand after '%s'\n", prog, target);
+		try_help();
+	}
+	into_dir = stat(target, &st) == 0 && S_ISDIR(st.st_mode);
+	if (n > 2 && !into_dir) {
+		fprintf(stderr, "%s: target '%s' is not a directory\n", prog, target);
+		return 1;
+	}
+	for (i = optind; i < argc - 1; i++) {
+		const char *dst = target;
+
+		if (into_dir) {
+			if (join(path, sizeof path, target, argv[i])) {
+				fprintf(stderr, "%s: cannot link '%s' into '%s': %s\n", prog,
+					argv[i], target, strerror(ENAMETOOLONG));
+				status = 1;
+				continue;
+			}
+			dst = path;
+		}
+		status |= link_one(argv[i], dst, flags, recursive);
+	}
+	return status;
+}
