@@ -116,6 +116,42 @@ void cl_unlock_dir(int dirfd);
 typedef void (*cl_note_fn)(void *arg, const char *msg);
 extern cl_note_fn cl_note;
 extern void *cl_note_arg;
+/* Format a note and hand it to cl_note when one is set. */
+void cl_notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* lease.c: a read lease on FD (open O_RDONLY) while linking. 1: held;
+ * 0: none to be had here (*WHY: EACCES/EPERM not the owner, EINVAL leases
+ * off or unsupported); -ETXTBSY: open for writing somewhere. A lease break
+ * never sends SIGIO to the caller (see lease.c). Closing FD drops it too. */
+int cl_lease_take(int fd, int *why);
+/* With the lease still held: 0, or -ETXTBSY when a writer opened meanwhile. */
+int cl_lease_recheck(int fd);
+void cl_lease_drop(int fd);
+
+/* State of one cowlink_link() or of a whole cowlink_link_tree(). */
+struct cl_link_ctx {
+	unsigned flags;       /* COWLINK_* */
+	bool nofollow;        /* source named by a directory entry (tree): O_NOFOLLOW */
+	bool check_dst;       /* look at an existing destination (not in a tree) */
+	dev_t dst_dev;        /* st_dev of the destination directory */
+	int clone;            /* -1 untried, 0 FICLONE unavailable here, 1 works */
+	bool no_empty_path;   /* linkat AT_EMPTY_PATH refused: use /proc/self/fd */
+	bool lease_noted;     /* "no lease" told once */
+	bool same;            /* set on -EEXIST when SRC and DST are one unmarked inode */
+	uint64_t bytes;       /* st_size of the last file handled */
+};
+void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags);
+
+/* Link SRC (in SRCDIR) to BASE in the directory PFD (a single name) as
+ * cowlink_link() does; *HOW says how. */
+int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
+		const char *base, enum cowlink_how *how);
+
+/* cowlink_link_tree(), with the relative path of the entry that stopped the
+ * walk (FAILED, N bytes; "" when it was the root) for the tool's message. */
+int cl_link_tree(const char *src, const char *dst, unsigned flags,
+		 cowlink_progress_fn fn, void *arg, uint64_t *skipped,
+		 char *failed, size_t n);
 
 /* ---- scope.c: COWLINK_TREES --------------------------------------------- */
 
