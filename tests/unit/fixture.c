@@ -46,9 +46,9 @@ void fx_rmtree(const char *path)
 
 const char *fx_p(const char *dir, const char *name)
 {
-	static char ring[16][PATH_MAX];
+	static char ring[64][PATH_MAX];
 	static unsigned next;
-	char *b = ring[next++ % 16];
+	char *b = ring[next++ % 64];
 
 	snprintf(b, PATH_MAX, "%s/%s", dir, name);
 	return b;
@@ -357,6 +357,7 @@ void fx_loop_umount(struct fx_mount *m)
 unsigned long fx_calls[CL_OP_NR];
 unsigned long fx_calls_total;
 bool fx_fault_fired;
+enum cl_op fx_trace[FX_TRACE_MAX];
 
 #define MAX_FAULTS 4
 static struct fault {
@@ -372,6 +373,8 @@ static int fault_hook(enum cl_op op)
 	unsigned long all = __atomic_add_fetch(&fx_calls_total, 1, __ATOMIC_RELAXED);
 	int i;
 
+	if (all <= FX_TRACE_MAX)
+		fx_trace[all - 1] = op;
 	for (i = 0; i < nfaults; i++) {
 		const struct fault *f = &faults[i];
 

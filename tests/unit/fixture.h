@@ -22,7 +22,7 @@
 char *fx_tmpdir(void);
 void fx_rmtree(const char *path);
 
-/* DIR "/" NAME in one of 16 rotating static buffers: valid for a while. */
+/* DIR "/" NAME in one of 64 rotating static buffers: valid for 63 more calls. */
 const char *fx_p(const char *dir, const char *name);
 
 /* Create PATH (O_TRUNC) with LEN bytes of DATA, or SIZE bytes of a
@@ -74,6 +74,9 @@ void fx_loop_umount(struct fx_mount *m);
 extern unsigned long fx_calls[CL_OP_NR];
 extern unsigned long fx_calls_total;
 extern bool fx_fault_fired;
+/* The op of each of the first FX_TRACE_MAX calls since the last arm. */
+#define FX_TRACE_MAX 256
+extern enum cl_op fx_trace[FX_TRACE_MAX];
 void fx_fault_arm(enum cl_op op, unsigned long n, int err);
 /* One more fault (up to 4 in all) besides the one fx_fault_arm set. */
 void fx_fault_add(enum cl_op op, unsigned long n, int err);

@@ -1,0 +1,771 @@
+/* cl_break_at: a name gets a private inode with the same content and
+ * presented metadata; the other names never change; every failure leaves
+ * the path exactly as it was, with no temporary litter. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+#define ACL_XATTR "system.posix_acl_access"
+#define ACL_DEFAULT_XATTR "system.posix_acl_default"
+
+static char *dir;
+static const struct cl_break_opts ALL = { .keep = -1 };
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = fx_tmpdir();
+	return dir ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fx_fault_off();
+	fx_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+/* The other names of a set after a successful break: same inode, same
+ * bytes, same mode, owner, mtime and xattrs (nlink and ctime may move). */
+static void assert_other_same(const char *path, const struct fx_snap *s)
+{
+	struct fx_snap now;
+
+	assert_int_equal(fx_snap(path, &now), 0);
+	assert_true(now.st.st_ino == s->st.st_ino && now.st.st_dev == s->st.st_dev);
+	assert_int_equal(now.st.st_mode, s->st.st_mode);
+	assert_int_equal(now.st.st_uid, s->st.st_uid);
+	assert_int_equal(now.st.st_gid, s->st.st_gid);
+	assert_int_equal(now.st.st_size, s->st.st_size);
+	assert_true(now.st.st_mtim.tv_sec == s->st.st_mtim.tv_sec &&
+		    now.st.st_mtim.tv_nsec == s->st.st_mtim.tv_nsec);
+	assert_true(now.hash == s->hash);
+	assert_int_equal(now.xlen, s->xlen);
+	assert_memory_equal(now.xattrs, s->xattrs, s->xlen);
+}
+
+/* A private, complete copy of OTHER at NAME: its own inode, same bytes,
+ * presented mode of OTHER, one link, no mark. */
+static void assert_broken(const char *name, const char *other, mode_t mode)
+{
+	struct stat st;
+	char v[64];
+
+	assert_false(fx_same_inode(name, other));
+	assert_int_equal(fx_same_content(name, other), 1);
+	assert_int_equal(lstat(name, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_nlink, 1);
+	assert_int_equal(st.st_mode & 07777, mode);
+	assert_int_equal(lgetxattr(name, CL_XATTR, v, sizeof v), -1);
+	assert_int_equal(errno, ENODATA);
+}
+
+/* A three-name set a, b, c of SIZE bytes of mode MODE, protected. */
+static void make3(off_t size, mode_t mode)
+{
+	assert_int_equal(fx_fill(fx_p(dir, "a"), size, 1, mode), 0);
+	assert_int_equal(fx_make_set(fx_p(dir, "a"), fx_p(dir, "b"), true), 0);
+	assert_int_equal(fx_make_set(fx_p(dir, "a"), fx_p(dir, "c"), true), 0);
+}
+
+static int brk_name(const char *name, const struct cl_break_opts *o)
+{
+	return cl_break_at(AT_FDCWD, fx_p(dir, name), o);
+}
+
+/* Content, mode | wbits, owner, times and user xattrs (not the mark). */
+static void keeps_everything(void **state)
+{
+	struct timespec ts[2] = { { 1000000000, 123456789 }, { 1200000000, 987654321 } };
+	const char *a = fx_p(dir, "a");
+	struct fx_snap sa;
+	struct stat st;
+	char v[16];
+
+	(void)state;
+	assert_int_equal(fx_fill(a, 100000, 7, 0640), 0);
+	assert_int_equal(chown(a, 1234, 5678), 0);
+	assert_int_equal(chmod(a, 06750), 0); /* setgid/setuid must survive fchown */
+	assert_int_equal(setxattr(a, "user.colour", "blue", 4, 0), 0);
+	assert_int_equal(utimensat(AT_FDCWD, a, ts, 0), 0);
+	assert_int_equal(fx_make_set(a, fx_p(dir, "b"), true), 0);
+	assert_int_equal(fx_make_set(a, fx_p(dir, "c"), true), 0);
+	assert_int_equal(fx_presented_mode(fx_p(dir, "b")), 06750);
+	assert_int_equal(fx_snap(a, &sa), 0);
+	/* Reading a moved its atime (relatime): the copy keeps the current one. */
+	assert_int_equal(lstat(a, &st), 0);
+	ts[0] = st.st_atim;
+
+	assert_int_equal(brk_name("b", &ALL), 0);
+	/* Before anything reads the copy and moves its atime. */
+	assert_int_equal(lstat(fx_p(dir, "b"), &st), 0);
+	assert_broken(fx_p(dir, "b"), a, 06750);
+	assert_int_equal(st.st_uid, 1234);
+	assert_int_equal(st.st_gid, 5678);
+	if (!(st.st_atim.tv_sec == ts[0].tv_sec && st.st_atim.tv_nsec == ts[0].tv_nsec))
+		fail_msg("atime %ld.%09ld, want %ld.%09ld", (long)st.st_atim.tv_sec,
+			 st.st_atim.tv_nsec, (long)ts[0].tv_sec, ts[0].tv_nsec);
+	assert_true(st.st_mtim.tv_sec == ts[1].tv_sec && st.st_mtim.tv_nsec == ts[1].tv_nsec);
+	assert_int_equal(lgetxattr(fx_p(dir, "b"), "user.colour", v, sizeof v), 4);
+	assert_memory_equal(v, "blue", 4);
+	assert_other_same(a, &sa);
+	assert_other_same(fx_p(dir, "c"), &sa);
+	assert_true(fx_same_inode(a, fx_p(dir, "c")));
+	assert_int_equal(fx_litter(dir), 0);
+	/* A second break of the same name is a no-op. */
+	assert_int_equal(lstat(fx_p(dir, "b"), &st), 0);
+	assert_int_equal(brk_name("b", &ALL), 0);
+	struct stat st2;
+	assert_int_equal(lstat(fx_p(dir, "b"), &st2), 0);
+	assert_true(st.st_ino == st2.st_ino);
+}
+
+/* An ACL: user_obj rw, user 1234 rw, group_obj r, mask rw, other r. */
+static size_t make_acl(unsigned char *buf)
+{
+	static const uint16_t ent[][2] = { { 0x01, 6 }, { 0x02, 6 }, { 0x04, 4 },
+					   { 0x10, 6 }, { 0x20, 4 } };
+	static const uint32_t ids[] = { 0xffffffff, 1234, 0xffffffff, 0xffffffff, 0xffffffff };
+	uint32_t ver = 2;
+	size_t i, n = 4;
+
+	memcpy(buf, &ver, 4);
+	for (i = 0; i < 5; i++) {
+		memcpy(buf + n, &ent[i][0], 2);
+		memcpy(buf + n + 2, &ent[i][1], 2);
+		memcpy(buf + n + 4, &ids[i], 4);
+		n += 8;
+	}
+	return n;
+}
+
+static void keeps_acl(void **state)
+{
+	unsigned char acl[64], got[64];
+	size_t n = make_acl(acl);
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	struct fx_snap sa;
+
+	(void)state;
+	assert_int_equal(fx_fill(a, 5000, 2, 0644), 0);
+	if (setxattr(a, ACL_XATTR, acl, n, 0)) {
+		print_message("SKIP: no POSIX ACLs here (%s)\n", strerror(errno));
+		skip();
+	}
+	assert_int_equal(fx_make_set(a, b, true), 0);
+	assert_int_equal(fx_make_set(a, fx_p(dir, "c"), true), 0);
+	assert_int_equal(fx_presented_mode(b), 0664);
+	assert_int_equal(fx_snap(a, &sa), 0);
+	assert_int_equal(brk_name("b", &ALL), 0);
+	assert_broken(b, a, 0664);
+	/* The mask got its write bit back with the mode: the ACL as it was. */
+	assert_int_equal(lgetxattr(b, ACL_XATTR, got, sizeof got), (ssize_t)n);
+	assert_memory_equal(got, acl, n);
+	assert_other_same(a, &sa);
+}
+
+/* O_TMPFILE in a directory with a default ACL inherits it; the copy must
+ * not keep it when the source had no ACL. */
+static void default_acl_dir(void **state)
+{
+	unsigned char acl[64], got[64];
+	size_t n = make_acl(acl);
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+
+	(void)state;
+	make3(3000, 0640);
+	if (setxattr(dir, ACL_DEFAULT_XATTR, acl, n, 0)) {
+		print_message("SKIP: no default ACLs here (%s)\n", strerror(errno));
+		skip();
+	}
+	assert_int_equal(brk_name("b", &ALL), 0);
+	assert_broken(b, a, 0640);
+	assert_int_equal(lgetxattr(b, ACL_XATTR, got, sizeof got), -1);
+	assert_int_equal(errno, ENODATA);
+}
+
+static void keeps_holes(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	char block[65536];
+	struct stat sa, sb;
+	int fd;
+
+	(void)state;
+	memset(block, 'x', sizeof block);
+	fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, block, sizeof block, 0), (ssize_t)sizeof block);
+	assert_int_equal(pwrite(fd, block, sizeof block, 4 << 20), (ssize_t)sizeof block);
+	assert_int_equal(ftruncate(fd, 8 << 20), 0);
+	assert_int_equal(fsync(fd), 0);
+	close(fd);
+	assert_int_equal(fx_make_set(a, b, true), 0);
+	assert_int_equal(fx_make_set(a, fx_p(dir, "c"), true), 0);
+	assert_int_equal(brk_name("b", &ALL), 0);
+	assert_broken(b, a, 0644);
+	assert_int_equal(stat(a, &sa), 0);
+	assert_int_equal(stat(b, &sb), 0);
+	assert_int_equal(sb.st_size, 8 << 20);
+	/* 128 KiB of data, not 8 MiB: the holes stayed holes. */
+	assert_true(sb.st_blocks <= sa.st_blocks + 16);
+	assert_true(sb.st_blocks < (1 << 20) / 512);
+}
+
+static void truncate_to_zero(void **state)
+{
+	struct cl_break_opts o = { .keep = 0 };
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	struct timespec t0, t1;
+	struct fx_snap sa;
+	struct stat st;
+
+	(void)state;
+	make3(4 << 20, 0644);
+	assert_int_equal(fx_snap(a, &sa), 0);
+	fx_fault_arm(CL_OP_NR, 0, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(brk_name("b", &o), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fx_fault_off();
+	print_message("truncate-to-0 break of 4 MiB: %ld us, %lu calls\n",
+		      (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000),
+		      fx_calls_total);
+	/* Nothing was copied or synced, whatever the size. */
+	assert_int_equal(fx_calls[CL_OP_COPY_FILE_RANGE], 0);
+	assert_int_equal(fx_calls[CL_OP_READ] + fx_calls[CL_OP_PREAD], 0);
+	assert_int_equal(fx_calls[CL_OP_IOCTL], 0);
+	assert_int_equal(fx_calls[CL_OP_FDATASYNC] + fx_calls[CL_OP_FSYNC], 0);
+	assert_int_equal(lstat(b, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(st.st_nlink, 1);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_other_same(a, &sa);
+}
+
+static void truncate_to_n(void **state)
+{
+	struct cl_break_opts o = { .keep = 1000 };
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *c = fx_p(dir, "c");
+	char ba[200000], bb[200000];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	make3(100000, 0600);
+	assert_int_equal(brk_name("b", &o), 0);
+	assert_int_equal(lstat(b, &st), 0);
+	assert_int_equal(st.st_size, 1000);
+	fd = open(a, O_RDONLY);
+	assert_int_equal(read(fd, ba, sizeof ba), 100000);
+	close(fd);
+	fd = open(b, O_RDONLY);
+	assert_int_equal(read(fd, bb, sizeof bb), 1000);
+	close(fd);
+	assert_memory_equal(ba, bb, 1000);
+	/* Longer than the file: the rest reads as zeros, as truncate would. */
+	o.keep = 150000;
+	assert_int_equal(brk_name("c", &o), 0);
+	assert_false(fx_same_inode(a, c));
+	fd = open(c, O_RDONLY);
+	assert_int_equal(read(fd, bb, sizeof bb), 150000);
+	close(fd);
+	assert_memory_equal(ba, bb, 100000);
+	for (int i = 100000; i < 150000; i++)
+		assert_int_equal(bb[i], 0);
+}
+
+static void orphan_in_place(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	struct stat before, after;
+	char v[64];
+
+	(void)state;
+	assert_int_equal(fx_fill(a, 4096, 3, 0664), 0);
+	assert_int_equal(fx_make_set(a, b, true), 0);
+	assert_int_equal(unlink(a), 0);
+	assert_int_equal(lstat(b, &before), 0);
+	assert_int_equal(before.st_mode & 0777, 0444);
+	fx_fault_arm(CL_OP_NR, 0, 0);
+	assert_int_equal(brk_name("b", &ALL), 0);
+	fx_fault_off();
+	assert_int_equal(lstat(b, &after), 0);
+	assert_true(before.st_ino == after.st_ino);
+	assert_int_equal(after.st_mode & 0777, 0664);
+	assert_int_equal(lgetxattr(b, CL_XATTR, v, sizeof v), -1);
+	assert_int_equal(errno, ENODATA);
+	assert_int_equal(fx_calls[CL_OP_LINKAT] + fx_calls[CL_OP_RENAMEAT2], 0);
+
+	/* A read-only original (no write bits recorded) loses its mark too. */
+	assert_int_equal(fx_fill(a, 10, 4, 0444), 0);
+	assert_int_equal(fx_make_set(a, fx_p(dir, "x"), true), 0);
+	assert_int_equal(unlink(fx_p(dir, "x")), 0);
+	assert_int_equal(brk_name("a", &ALL), 0);
+	assert_int_equal(lgetxattr(a, CL_XATTR, v, sizeof v), -1);
+	assert_int_equal(lstat(a, &after), 0);
+	assert_int_equal(after.st_mode & 0777, 0444);
+
+	/* Breaking one of two names leaves the other an orphan: unshared too. */
+	assert_int_equal(unlink(b), 0);
+	assert_int_equal(fx_fill(a, 5000, 5, 0640), 0);
+	assert_int_equal(fx_make_set(a, b, true), 0);
+	assert_int_equal(brk_name("b", &ALL), 0);
+	assert_broken(b, a, 0640);
+	assert_broken(a, b, 0640);
+}
+
+/* A malformed or unknown record means "a cowlink with no recorded bits". */
+static void malformed_record(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+
+	(void)state;
+	assert_int_equal(fx_fill(a, 3000, 6, 0444), 0);
+	assert_int_equal(setxattr(a, CL_XATTR, "cowlink v9 w=0222", 17, 0), 0);
+	assert_int_equal(link(a, b), 0);
+	assert_int_equal(brk_name("b", &ALL), 0);
+	assert_broken(b, a, 0444);
+}
+
+static void symlinks(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *c = fx_p(dir, "c");
+	struct fx_snap sb;
+	struct stat st;
+
+	(void)state;
+	make3(2000, 0644);
+	assert_int_equal(symlink("b", fx_p(dir, "lb")), 0);
+	assert_int_equal(mkdir(fx_p(dir, "sub"), 0755), 0);
+	assert_int_equal(symlink("../c", fx_p(dir, "sub/lc")), 0);
+	assert_int_equal(symlink("sub/lc", fx_p(dir, "llc")), 0);
+	assert_int_equal(fx_snap(b, &sb), 0);
+
+	/* nofollow: the symlink itself is not a cowlink. */
+	struct cl_break_opts nf = { .keep = -1, .nofollow = true };
+	assert_int_equal(brk_name("lb", &nf), 0);
+	assert_int_equal(fx_snap_same(b, &sb), 1);
+
+	assert_int_equal(brk_name("lb", &ALL), 0);
+	assert_int_equal(lstat(fx_p(dir, "lb"), &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_broken(b, a, 0644);
+	/* Relative targets are relative to each symlink's own directory. */
+	assert_int_equal(brk_name("llc", &ALL), 0);
+	assert_broken(c, a, 0644);
+	assert_int_equal(lstat(fx_p(dir, "sub/lc"), &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+
+	assert_int_equal(symlink("loop2", fx_p(dir, "loop1")), 0);
+	assert_int_equal(symlink("loop1", fx_p(dir, "loop2")), 0);
+	assert_int_equal(brk_name("loop1", &ALL), -ELOOP);
+	/* A dangling symlink: nothing to break. */
+	assert_int_equal(symlink("nowhere", fx_p(dir, "dangling")), 0);
+	assert_int_equal(brk_name("dangling", &ALL), 0);
+}
+
+static void not_a_cowlink(void **state)
+{
+	const char *a = fx_p(dir, "a"), *h = fx_p(dir, "h");
+	struct fx_snap sa;
+
+	(void)state;
+	assert_int_equal(fx_fill(a, 2000, 8, 0644), 0);
+	assert_int_equal(fx_snap(a, &sa), 0);
+	assert_int_equal(brk_name("a", &ALL), 0);
+	assert_int_equal(fx_snap_same(a, &sa), 1);
+	/* Plain hard links share writes: not ours to break... */
+	assert_int_equal(link(a, h), 0);
+	assert_int_equal(fx_snap(a, &sa), 0);
+	assert_int_equal(brk_name("h", &ALL), 0);
+	assert_int_equal(fx_snap_same(h, &sa), 1);
+	/* ...unless in scope (COWLINK_TREES). */
+	struct cl_break_opts sc = { .keep = -1, .scope = true };
+	assert_int_equal(brk_name("h", &sc), 0);
+	assert_broken(h, a, 0644);
+	assert_int_equal(brk_name("missing", &ALL), 0);
+	assert_int_equal(mkdir(fx_p(dir, "d"), 0755), 0);
+	assert_int_equal(brk_name("d", &ALL), 0);
+	assert_int_equal(brk_name("d/", &ALL), 0);
+	assert_int_equal(cl_break_at(AT_FDCWD, "/", &ALL), 0);
+	assert_int_equal(mkfifo(fx_p(dir, "fifo"), 0644), 0);
+	assert_int_equal(brk_name("fifo", &ALL), 0);
+}
+
+/* With dev/ino given, only that inode is broken. And a dirfd works. */
+static void dev_ino_and_dirfd(void **state)
+{
+	struct cl_break_opts o = { .keep = -1 };
+	const char *b = fx_p(dir, "b");
+	struct fx_snap sb;
+	struct stat st;
+	int dfd;
+
+	(void)state;
+	make3(1000, 0644);
+	assert_int_equal(fx_snap(b, &sb), 0);
+	o.dev = sb.st.st_dev;
+	o.ino = sb.st.st_ino + 1;
+	assert_int_equal(brk_name("b", &o), 0);
+	assert_int_equal(fx_snap_same(b, &sb), 1);
+	o.ino = sb.st.st_ino;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(cl_break_at(dfd, "b", &o), 0);
+	/* The break's lock was released: nothing holds the directory now. */
+	assert_int_equal(flock(dfd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(lstat(b, &st), 0);
+	assert_true(st.st_ino != sb.st.st_ino);
+	close(dfd);
+}
+
+struct race {
+	const char *path;
+	pthread_barrier_t *bar;
+	int ret;
+};
+
+static void *race_thread(void *arg)
+{
+	struct race *r = arg;
+
+	pthread_barrier_wait(r->bar);
+	r->ret = cl_break_at(AT_FDCWD, r->path, &ALL);
+	return NULL;
+}
+
+/* N threads in each of M processes break one name at once: one copy, made
+ * once (one rename in all), every caller told 0. */
+static void concurrent(void **state)
+{
+	enum { M = 3, N = 4 };
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	pid_t pids[M];
+	struct fx_snap sa;
+	int i, status, renames = 0;
+
+	(void)state;
+	make3(2 << 20, 0644);
+	assert_int_equal(fx_snap(a, &sa), 0);
+	for (i = 0; i < M; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			pthread_barrier_t bar;
+			pthread_t th[N];
+			struct race r[N];
+			int j, bad = 0;
+
+			fx_fault_arm(CL_OP_NR, 0, 0);
+			pthread_barrier_init(&bar, NULL, N);
+			for (j = 0; j < N; j++) {
+				r[j] = (struct race){ b, &bar, -1 };
+				pthread_create(&th[j], NULL, race_thread, &r[j]);
+			}
+			for (j = 0; j < N; j++) {
+				pthread_join(th[j], NULL);
+				bad |= r[j].ret != 0;
+			}
+			_exit(bad ? 100 : (int)fx_calls[CL_OP_RENAMEAT2]);
+		}
+	}
+	for (i = 0; i < M; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_true(WEXITSTATUS(status) != 100);
+		renames += WEXITSTATUS(status);
+	}
+	assert_int_equal(renames, 1);
+	assert_broken(b, a, 0644);
+	assert_other_same(a, &sa);
+	assert_true(fx_same_inode(a, fx_p(dir, "c")));
+	assert_int_equal(fx_litter(dir), 0);
+}
+
+static int break_b(void *arg)
+{
+	return -cl_break_at(AT_FDCWD, arg, &ALL);
+}
+
+static void eacces_non_root(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *o1 = fx_p(dir, "o1"), *o2 = fx_p(dir, "o2");
+	struct fx_snap sb;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("SKIP: needs root to switch users\n");
+		skip();
+	}
+	assert_int_equal(chmod(dir, 0777), 0);
+	/* root's 0644 file: nobody may not write it. */
+	make3(1000, 0644);
+	assert_int_equal(fx_snap(b, &sb), 0);
+	assert_int_equal(fx_run_as(65534, 65534, break_b, (void *)b), EACCES);
+	assert_int_equal(fx_snap_same(b, &sb), 1);
+	/* root's 0666 file: writable, but nobody could not keep the owner. */
+	assert_int_equal(chmod(a, 0444), 0);
+	assert_int_equal(fx_fill(fx_p(dir, "w"), 10, 1, 0666), 0);
+	assert_int_equal(fx_make_set(fx_p(dir, "w"), fx_p(dir, "w2"), true), 0);
+	assert_int_equal(fx_snap(fx_p(dir, "w2"), &sb), 0);
+	assert_int_equal(fx_run_as(65534, 65534, break_b, (void *)fx_p(dir, "w2")), EACCES);
+	assert_int_equal(fx_snap_same(fx_p(dir, "w2"), &sb), 1);
+	/* nobody's own file: fine. */
+	assert_int_equal(fx_fill(o1, 1000, 2, 0644), 0);
+	assert_int_equal(chown(o1, 65534, 65534), 0);
+	assert_int_equal(fx_make_set(o1, o2, true), 0);
+	assert_int_equal(fx_make_set(o1, fx_p(dir, "o3"), true), 0);
+	assert_int_equal(fx_run_as(65534, 65534, break_b, (void *)o2), 0);
+	assert_broken(o2, o1, 0644);
+	assert_int_equal(fx_litter(dir), 0);
+}
+
+static void erofs_bind(void **state)
+{
+	const char *b = fx_p(dir, "b");
+	char ro[PATH_MAX];
+	struct fx_snap sb;
+	int e;
+
+	(void)state;
+	make3(1000, 0644);
+	snprintf(ro, sizeof ro, "%s/ro", dir);
+	assert_int_equal(mkdir(ro, 0755), 0);
+	if (mount(dir, ro, NULL, MS_BIND, NULL) ||
+	    mount(NULL, ro, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL)) {
+		print_message("SKIP: cannot make a read-only bind mount (%s)\n", strerror(errno));
+		umount2(ro, MNT_DETACH);
+		skip();
+	}
+	assert_int_equal(fx_snap(b, &sb), 0);
+	e = cl_break_at(AT_FDCWD, fx_p(ro, "b"), &ALL);
+	umount2(ro, MNT_DETACH);
+	assert_int_equal(e, -EROFS);
+	assert_int_equal(fx_snap_same(b, &sb), 1);
+	assert_int_equal(fx_litter(dir), 0);
+}
+
+static void enospc_loop(void **state)
+{
+	struct fx_mount m;
+	struct statvfs vf;
+	struct fx_snap sb;
+	const char *a, *b;
+	off_t size;
+	int e;
+
+	(void)state;
+	if (fx_loop_mount(&m, "ext4", 16) == FX_SKIP)
+		skip();
+	assert_int_equal(statvfs(m.mnt, &vf), 0);
+	size = (off_t)(vf.f_bavail * vf.f_frsize * 6 / 10);
+	a = fx_p(m.mnt, "a");
+	b = fx_p(m.mnt, "b");
+	assert_int_equal(fx_fill(a, size, 9, 0644), 0);
+	assert_int_equal(fx_make_set(a, b, true), 0);
+	assert_int_equal(fx_snap(b, &sb), 0);
+	e = cl_break_at(AT_FDCWD, b, &ALL);
+	assert_int_equal(fx_snap_same(b, &sb), 1);
+	assert_int_equal(fx_litter(m.mnt), 0);
+	assert_int_equal(statvfs(m.mnt, &vf), 0);
+	fx_loop_umount(&m);
+	assert_int_equal(e, -ENOSPC);
+}
+
+static void clone_on_xfs(void **state)
+{
+	struct fx_mount m;
+	const char *a, *b;
+	int e;
+
+	(void)state;
+	if (fx_loop_mount(&m, "xfs", 320) == FX_SKIP)
+		skip();
+	a = fx_p(m.mnt, "a");
+	b = fx_p(m.mnt, "b");
+	assert_int_equal(fx_fill(a, 1 << 20, 10, 0644), 0);
+	assert_int_equal(fx_make_set(a, b, true), 0);
+	fx_fault_arm(CL_OP_NR, 0, 0);
+	e = cl_break_at(AT_FDCWD, b, &ALL);
+	fx_fault_off();
+	if (!e) {
+		assert_false(fx_same_inode(a, b));
+		assert_int_equal(fx_same_content(a, b), 1);
+	}
+	fx_loop_umount(&m);
+	assert_int_equal(e, 0);
+	/* FICLONE did it: no data copy, no data sync (even on XFS). */
+	assert_int_equal(fx_calls[CL_OP_IOCTL], 1);
+	assert_int_equal(fx_calls[CL_OP_COPY_FILE_RANGE], 0);
+	assert_int_equal(fx_calls[CL_OP_PREAD] + fx_calls[CL_OP_READ], 0);
+	assert_int_equal(fx_calls[CL_OP_FDATASYNC], 0);
+}
+
+/* openat #1 is the parent, #2 the source, #3 the O_TMPFILE one. */
+#define TMPFILE_OPENAT 3
+
+static void no_tmpfile(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	struct fx_snap sa;
+
+	(void)state;
+	make3(300000, 0644);
+	assert_int_equal(fx_snap(a, &sa), 0);
+	fx_fault_arm(CL_OP_OPENAT, TMPFILE_OPENAT, EOPNOTSUPP);
+	assert_int_equal(brk_name("b", &ALL), 0);
+	fx_fault_off();
+	assert_true(fx_fault_fired);
+	/* A hidden name was created and renamed: no linkat needed. */
+	assert_int_equal(fx_calls[CL_OP_LINKAT], 0);
+	assert_int_equal(fx_calls[CL_OP_RENAMEAT2], 1);
+	assert_broken(b, a, 0644);
+	assert_other_same(a, &sa);
+	assert_int_equal(fx_litter(dir), 0);
+}
+
+/* Fail every call of a successful break in turn (with ERR; TMPFILE: also
+ * without O_TMPFILE): each run either fails leaving both names exactly as
+ * they were, or succeeds completely; never any litter. */
+static void sweep(int names, int err, bool tmpfile)
+{
+	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], went_on[256] = "";
+	enum cl_op trace[FX_TRACE_MAX];
+	unsigned long total, i, failed = 0;
+	struct fx_snap sa, sb;
+	int e;
+
+	snprintf(a, sizeof a, "%s", fx_p(dir, "a"));
+	snprintf(b, sizeof b, "%s", fx_p(dir, "b"));
+	snprintf(c, sizeof c, "%s", fx_p(dir, "c"));
+	make3(200000, 0644);
+	if (names == 2)
+		assert_int_equal(unlink(c), 0);
+	fx_fault_arm(CL_OP_NR, 0, 0);
+	if (!tmpfile)
+		fx_fault_add(CL_OP_OPENAT, TMPFILE_OPENAT, EOPNOTSUPP);
+	assert_int_equal(brk_name("b", &ALL), 0);
+	total = fx_calls_total;
+	fx_fault_off();
+	memcpy(trace, fx_trace, sizeof trace);
+	assert_true(total > 10);
+	for (i = 1; i <= total; i++) {
+		unlink(a);
+		unlink(b);
+		unlink(c);
+		make3(200000, 0644);
+		if (names == 2)
+			assert_int_equal(unlink(c), 0);
+		assert_int_equal(fx_snap(a, &sa), 0);
+		assert_int_equal(fx_snap(b, &sb), 0);
+		fx_fault_arm(CL_OP_NR, i, err);
+		if (!tmpfile)
+			fx_fault_add(CL_OP_OPENAT, TMPFILE_OPENAT, EOPNOTSUPP);
+		e = brk_name("b", &ALL);
+		fx_fault_off();
+		if (fx_litter(dir) != 0)
+			fail_msg("call %lu: litter left (break returned %d)", i, e);
+		if (e) {
+			failed++;
+			if (e != -err)
+				fail_msg("call %lu: got %d, want %d", i, e, -err);
+			if (!fx_snap_same(b, &sb) || !fx_snap_same(a, &sa))
+				fail_msg("call %lu: failed break changed something", i);
+		} else {
+			size_t l = strlen(went_on);
+			snprintf(went_on + l, sizeof went_on - l, " %d",
+				 i <= FX_TRACE_MAX ? (int)trace[i - 1] : -1);
+			assert_false(fx_same_inode(a, b));
+			assert_int_equal(fx_same_content(a, b), 1);
+			assert_int_equal(fx_presented_mode(b), 0644);
+			assert_int_equal(fx_presented_mode(a), 0644);
+			assert_true(sa.hash == sb.hash);
+		}
+	}
+	print_message("%lu calls, %lu failed cleanly, %lu went on (ops%s)\n", total, failed,
+		      total - failed, went_on);
+	assert_true(failed > total / 2);
+}
+
+static void faults_everywhere(void **state)
+{
+	(void)state;
+	sweep(3, EIO, true);
+}
+
+static void faults_everywhere_enospc(void **state)
+{
+	(void)state;
+	sweep(3, ENOSPC, true);
+}
+
+static void faults_orphan_left(void **state)
+{
+	(void)state;
+	sweep(2, EIO, true);
+}
+
+static void faults_without_tmpfile(void **state)
+{
+	(void)state;
+	sweep(3, EIO, false);
+}
+
+static void public_api(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *c = fx_p(dir, "c");
+	struct stat st;
+
+	(void)state;
+	make3(5000, 0644);
+	errno = 1234;
+	assert_int_equal(cowlink_break(b), 0);
+	assert_int_equal(errno, 1234);
+	assert_broken(b, a, 0644);
+	assert_int_equal(cowlink_break_truncate(c, -1), -EINVAL);
+	assert_int_equal(cowlink_break_truncate(c, 10), 0);
+	assert_int_equal(lstat(c, &st), 0);
+	assert_int_equal(st.st_size, 10);
+	assert_false(fx_same_inode(a, c));
+	assert_int_equal(cowlink_break(fx_p(dir, "none")), 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(keeps_everything), T(keeps_acl), T(default_acl_dir), T(keeps_holes),
+		T(truncate_to_zero), T(truncate_to_n), T(orphan_in_place),
+		T(malformed_record), T(symlinks), T(not_a_cowlink),
+		T(dev_ino_and_dirfd), T(concurrent), T(eacces_non_root), T(erofs_bind),
+		T(enospc_loop), T(clone_on_xfs), T(no_tmpfile), T(faults_everywhere),
+		T(faults_everywhere_enospc), T(faults_orphan_left),
+		T(faults_without_tmpfile), T(public_api),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
