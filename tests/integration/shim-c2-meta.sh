@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Metadata changes under the shim (DESIGN §4), one call at a time: chmod,
+# chown and utime families by path (plain, l-, *at) and through fds --
+# read-only ones included -- and ioctl(FS_IOC_SETFLAGS). Each breaks the name
+# it goes through and applies the change there: the other names, and the
+# shared inode, keep mode, owner, times and flags.
+. "$(dirname "$0")/lib.sh"
+need_shim
+need python3 setfattr getfattr lsattr
+
+PYPRE='
+import ctypes, fcntl, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def ok(r, what):
+    if r != 0:
+        sys.exit("%s: %s" % (what, os.strerror(ctypes.get_errno())))
+class timeval(ctypes.Structure):
+    _fields_ = [("s", ctypes.c_long), ("us", ctypes.c_long)]
+TV = (timeval * 2)(timeval(1000000000, 0), timeval(1000000000, 0))
+AT_FDCWD, AT_EMPTY_PATH = -100, 0x1000
+fd = os.open("b", os.O_RDONLY)
+'
+
+# meta_case NAME PYTHON CHECK: in $T/NAME, a b c are one cowlink set; PYTHON
+# (with fd a read-only fd on b) runs under the shim; then a and c are
+# unchanged and share, b is a private file, and CHECK (a shell test on b's
+# stat -c '%a %u %g %Y' and lsattr flags in $got) holds.
+meta_case() {
+	local d="$T/$1" snap got
+	mkdir "$d"
+	seed_file "$d/a"
+	cow_link "$d/a" "$d/b"
+	cow_link "$d/a" "$d/c"
+	snap=$(snapshot "$d/a")
+	(cd "$d" && under_shim python3 -c "$PYPRE$2") || fail "$1: failed under the shim"
+	expect_unchanged "$d/a" "$snap"
+	same_inode "$d/a" "$d/c" || fail "$1: a and c no longer share"
+	! same_inode "$d/a" "$d/b" || fail "$1: b was not broken"
+	! is_marked "$d/b" || fail "$1: b still carries the mark"
+	cmp -s "$d/a" "$d/b" || fail "$1: b's content changed"
+	got="$(stat -c '%a %u %g %Y' "$d/b") $(lsattr "$d/b" 2>/dev/null | cut -c1-22)"
+	[[ $got == $3 ]] || fail "$1: b is [$got], want [$3]"
+	note "ok: $1"
+}
+
+meta_case chmod          'os.chmod("b", 0o600)'                              '600 *'
+meta_case chmod-symlink  'os.symlink("b", "l"); os.chmod("l", 0o604)'       '604 *'
+meta_case fchmodat       'ok(libc.fchmodat(AT_FDCWD, b"b", 0o606, 0), "fchmodat")' '606 *'
+meta_case fchmodat-nofollow 'os.chmod("b", 0o602, follow_symlinks=False)'   '602 *'
+meta_case fchmod-rdonly  'os.chmod(fd, 0o660)'                               '660 *'
+meta_case chown          'os.chown("b", 1, 2)'                               '640 1 2 *'
+meta_case lchown         'os.chown("b", 3, 4, follow_symlinks=False)'        '640 3 4 *'
+meta_case fchownat       'ok(libc.fchownat(AT_FDCWD, b"b", 5, 6, 0), "fchownat")' '640 5 6 *'
+meta_case fchown-rdonly  'os.chown(fd, 7, 8)'                                '640 7 8 *'
+meta_case fchownat-empty 'ok(libc.fchownat(fd, b"", 9, 9, AT_EMPTY_PATH), "fchownat AT_EMPTY_PATH")' '640 9 9 *'
+meta_case utime          'os.utime("b", (1000000000, 1000000000))'           '* 1000000000 *'
+meta_case utime-libc     'ok(libc.utime(b"b", None), "utime")'               '*'
+meta_case utimes         'ok(libc.utimes(b"b", TV), "utimes")'              '* 1000000000 *'
+meta_case lutimes        'ok(libc.lutimes(b"b", TV), "lutimes")'            '* 1000000000 *'
+meta_case futimes-rdonly 'ok(libc.futimes(fd, TV), "futimes")'              '* 1000000000 *'
+meta_case futimesat      'ok(libc.futimesat(AT_FDCWD, b"b", TV), "futimesat")' '* 1000000000 *'
+meta_case futimesat-null 'ok(libc.futimesat(fd, None, TV), "futimesat(fd, NULL)")' '* 1000000000 *'
+meta_case utimensat-nofollow 'os.utime("b", (1000000000, 1000000000), follow_symlinks=False)' '* 1000000000 *'
+meta_case futimens-rdonly 'os.utime(fd, (1000000000, 1000000000))'           '* 1000000000 *'
+meta_case touch-now       'os.utime(fd)'                                      '*'
+if lsattr "$T" >/dev/null 2>&1 && chattr -d "$T" 2>/dev/null; then
+	# FS_IOC_SETFLAGS on a read-only fd: FS_NODUMP_FL (d).
+	meta_case setflags-rdonly 'fcntl.ioctl(fd, 0x40086602, struct.pack("l", struct.unpack("l", fcntl.ioctl(fd, 0x80086601, b"\0" * 8))[0] | 0x40))' '* ---*d*'
+else
+	note "no inode flags here: FS_IOC_SETFLAGS not checked"
+fi
+
+# An fd whose name is gone has no name to break: ETXTBSY.
+mkdir "$T/gone"; cd "$T/gone"
+seed_file a; cow_link a b; cow_link a c
+under_shim python3 -c "$PYPRE"'
+os.unlink("b")
+try:
+    os.chmod(fd, 0o600)
+    sys.exit("fchmod on an fd with no name succeeded")
+except OSError as e:
+    if e.errno != 26: sys.exit("fchmod on an fd with no name: %s" % e)
+' || fail "fchmod on an unlinked name's fd"
+[ "$(stat -c %a a)" = 440 ] || fail "fchmod reached the shared inode"
+
+# Clone onto a writable fd on a shared inode (opened around the shim, as
+# root may): ETXTBSY, whatever the filesystem would have said.
+cd "$T"; mkdir clone; cd clone
+seed_file a; cow_link a b; printf src >src
+under_shim python3 -c "$PYPRE"'
+libc.syscall.restype = ctypes.c_long
+w = libc.syscall(257, AT_FDCWD, b"b", os.O_RDWR, 0)
+if w < 0: sys.exit("raw open failed")
+s = os.open("src", os.O_RDONLY)
+try:
+    fcntl.ioctl(w, 0x40049409, s)
+    sys.exit("FICLONE onto a shared inode succeeded")
+except OSError as e:
+    if e.errno != 26: sys.exit("FICLONE onto a shared inode: %s" % e)
+' || fail "FICLONE onto a shared inode"
+
+# An orphaned mark (one name left) is unshared before a chmod, so that its
+# record cannot later undo the mode the user chose.
+cd "$T"; mkdir orphan; cd orphan
+seed_file a; cow_link a b; rm b
+under_shim chmod 0444 a || fail "chmod of an orphan failed"
+[ "$(stat -c %a a)" = 444 ] || fail "chmod of an orphan: mode $(stat -c %a a)"
+! is_marked a || fail "chmod of an orphan left its mark (the record would restore write bits)"
+
+# errno: untouched by a successful change, the real one on failure.
+cd "$T"; mkdir errno; cd errno
+seed_file a; cow_link a b
+under_shim python3 -c "$PYPRE"'
+ctypes.set_errno(1234)
+ok(libc.chmod(b"b", 0o600), "chmod")
+if ctypes.get_errno() != 1234: sys.exit("chmod changed errno on success")
+if libc.chmod(b"nope", 0o600) != -1 or ctypes.get_errno() != 2: sys.exit("chmod of a missing name")
+' || fail "errno"
+note "ok"
