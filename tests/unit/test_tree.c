@@ -1,0 +1,254 @@
+/* cowlink_link_tree: directories with their metadata, cowlinks for files,
+ * symlinks as symlinks, other types skipped and counted; a failure at any
+ * system call leaves every source file either untouched or completely
+ * linked; the destination inside the source is not walked into. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = fx_tmpdir();
+	return dir ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fx_fault_off();
+	fx_rmtree(dir);
+	free(dir);
+	dir = NULL;
+	return 0;
+}
+
+static bool marked(const char *path)
+{
+	char buf[CL_RECORD_MAX];
+
+	return lgetxattr(path, CL_XATTR, buf, sizeof buf) > 0;
+}
+
+static void set_mtime(const char *path, time_t t)
+{
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+static struct stat xlstat(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	return st;
+}
+
+/* src/ {f1, sub/ {f2, deep/ {f3}}, link -> sub/f2, fifo}, dirs 0750/0700,
+ * old mtimes everywhere. */
+static const char *make_src(void)
+{
+	const char *s = fx_p(dir, "src");
+	char p[PATH_MAX];
+
+	assert_int_equal(mkdir(s, 0755), 0);
+	assert_int_equal(fx_write(fx_p(s, "f1"), "one", 3, 0644), 0);
+	strcpy(p, fx_p(s, "sub"));
+	assert_int_equal(mkdir(p, 0750), 0);
+	assert_int_equal(fx_fill(fx_p(p, "f2"), 9000, 2, 0600), 0);
+	assert_int_equal(mkdir(fx_p(p, "deep"), 0700), 0);
+	assert_int_equal(fx_write(fx_p(fx_p(p, "deep"), "f3"), "three", 5, 0755), 0);
+	assert_int_equal(symlink("sub/f2", fx_p(s, "link")), 0);
+	assert_int_equal(mkfifo(fx_p(s, "fifo"), 0644), 0);
+	set_mtime(fx_p(s, "link"), 1000000);
+	set_mtime(fx_p(fx_p(s, "sub"), "deep"), 2000000);
+	set_mtime(p, 3000000);
+	set_mtime(s, 4000000);
+	return s;
+}
+
+struct prog {
+	unsigned calls, done;
+	struct cowlink_progress last;
+};
+
+static int on_progress(const struct cowlink_progress *p, void *arg)
+{
+	struct prog *g = arg;
+
+	g->calls++;
+	g->done += p->done != 0;
+	g->last = *p;
+	return 0;
+}
+
+static void test_tree_copy(void **state)
+{
+	const char *s = make_src();
+	char d[PATH_MAX], a[PATH_MAX], b[PATH_MAX], t[64];
+	struct prog g = { 0 };
+	uint64_t skipped = 99;
+	ssize_t n;
+	(void)state;
+
+	strcpy(d, fx_p(dir, "dst"));
+	assert_int_equal(cowlink_link_tree(s, d, COWLINK_REFLINK_NEVER, on_progress, &g, &skipped), 0);
+	assert_int_equal(skipped, 1);                   /* the FIFO */
+	assert_int_equal(g.done, 1);
+	assert_int_equal(g.last.files, 3);
+	assert_int_equal(g.last.dirs, 3);
+	assert_int_equal(g.last.symlinks, 1);
+	assert_int_equal(g.last.bytes, 3 + 9000 + 5);
+	/* files: cowlinks, marked */
+	strcpy(a, fx_p(fx_p(fx_p(s, "sub"), "deep"), "f3"));
+	strcpy(b, fx_p(fx_p(fx_p(d, "sub"), "deep"), "f3"));
+	assert_true(fx_same_inode(a, b));
+	assert_true(marked(a));
+	assert_int_equal(fx_presented_mode(b), 0755);
+	assert_true(fx_same_inode(fx_p(s, "f1"), fx_p(d, "f1")));
+	/* directories: real, with mode and mtime */
+	assert_false(fx_same_inode(fx_p(s, "sub"), fx_p(d, "sub")));
+	assert_int_equal(xlstat(fx_p(d, "sub")).st_mode & 07777, 0750);
+	assert_int_equal(xlstat(fx_p(fx_p(d, "sub"), "deep")).st_mode & 07777, 0700);
+	assert_int_equal(xlstat(fx_p(d, "sub")).st_mtim.tv_sec, 3000000);
+	assert_int_equal(xlstat(fx_p(fx_p(d, "sub"), "deep")).st_mtim.tv_sec, 2000000);
+	assert_int_equal(xlstat(d).st_mtim.tv_sec, 4000000);
+	assert_int_equal(xlstat(d).st_mode & 07777, 0755);
+	/* the symlink: a symlink with the same target and mtime */
+	assert_true(S_ISLNK(xlstat(fx_p(d, "link")).st_mode));
+	n = readlink(fx_p(d, "link"), t, sizeof t - 1);
+	assert_int_equal(n, 6);
+	t[n] = '\0';
+	assert_string_equal(t, "sub/f2");
+	assert_int_equal(xlstat(fx_p(d, "link")).st_mtim.tv_sec, 1000000);
+	/* the FIFO: not there */
+	assert_int_not_equal(access(fx_p(d, "fifo"), F_OK), 0);
+	assert_int_equal(fx_litter(d), 0);
+}
+
+static void test_tree_refusals(void **state)
+{
+	const char *s = make_src();
+	uint64_t skipped;
+	(void)state;
+
+	assert_int_equal(mkdir(fx_p(dir, "exists"), 0755), 0);
+	assert_int_equal(cowlink_link_tree(s, fx_p(dir, "exists"), 0, NULL, NULL, &skipped), -EEXIST);
+	assert_int_equal(cowlink_link_tree(fx_p(s, "fifo"), fx_p(dir, "x"), 0, NULL, NULL, &skipped),
+			 -EINVAL);
+	assert_int_equal(cowlink_link_tree(fx_p(dir, "none"), fx_p(dir, "x"), 0, NULL, NULL, &skipped),
+			 -ENOENT);
+	/* a regular file as the root: one link */
+	assert_int_equal(cowlink_link_tree(fx_p(s, "f1"), fx_p(dir, "x"), COWLINK_REFLINK_NEVER,
+					   NULL, NULL, &skipped), 0);
+	assert_true(fx_same_inode(fx_p(s, "f1"), fx_p(dir, "x")));
+}
+
+/* cowln -r a a/b: the new directory is not copied into itself. */
+static void test_tree_into_itself(void **state)
+{
+	const char *s = make_src();
+	char d[PATH_MAX];
+	uint64_t skipped = 0;
+	(void)state;
+
+	strcpy(d, fx_p(s, "copy"));
+	assert_int_equal(cowlink_link_tree(s, d, COWLINK_REFLINK_NEVER, NULL, NULL, &skipped), 0);
+	assert_int_equal(skipped, 2); /* the FIFO and the destination itself */
+	assert_int_not_equal(access(fx_p(d, "copy"), F_OK), 0);
+	assert_true(fx_same_inode(fx_p(s, "f1"), fx_p(d, "f1")));
+}
+
+/* Progress can stop the walk. */
+static int stop_now(const struct cowlink_progress *p, void *arg)
+{
+	(void)arg;
+	return !p->done;
+}
+
+static void test_tree_cancel(void **state)
+{
+	const char *s = make_src();
+	(void)state;
+
+	assert_int_equal(cowlink_link_tree(s, fx_p(dir, "dst"), COWLINK_REFLINK_NEVER, stop_now,
+					   NULL, NULL), -ECANCELED);
+}
+
+/* Each source file is either as it was or completely linked. */
+static void check_consistent(const char *s, const char *d, const char *rel, mode_t mode)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	struct stat st;
+
+	snprintf(a, sizeof a, "%s/%s", s, rel);
+	snprintf(b, sizeof b, "%s/%s", d, rel);
+	st = xlstat(a);
+	if (st.st_nlink == 1) {
+		if (marked(a) || (st.st_mode & 07777) != mode)
+			fail_msg("%s: one name, but marked or mode %o", rel, (unsigned)st.st_mode);
+		if (access(b, F_OK) == 0)
+			fail_msg("%s: destination left behind", rel);
+	} else {
+		if (!marked(a) || !fx_same_inode(a, b) || st.st_nlink != 2)
+			fail_msg("%s: linked only in part", rel);
+	}
+}
+
+static void test_tree_fault_sweep(void **state)
+{
+	char s[PATH_MAX], d[PATH_MAX];
+	uint64_t skipped;
+	unsigned long n;
+	int e;
+	(void)state;
+
+	for (n = 1; n < 400; n++) {
+		fx_rmtree(fx_p(dir, "src"));
+		fx_rmtree(fx_p(dir, "dst"));
+		strcpy(s, make_src());
+		strcpy(d, fx_p(dir, "dst"));
+		fx_fault_arm(CL_OP_NR, n, EIO);
+		e = cowlink_link_tree(s, d, COWLINK_REFLINK_NEVER, NULL, NULL, &skipped);
+		fx_fault_off();
+		check_consistent(s, d, "f1", 0644);
+		check_consistent(s, d, "sub/f2", 0600);
+		check_consistent(s, d, "sub/deep/f3", 0755);
+		assert_true(fx_litter(s) == 0);
+		if (!fx_fault_fired) {
+			assert_int_equal(e, 0);
+			break;
+		}
+	}
+	assert_true(n > 20 && n < 400);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tree_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_into_itself, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_fault_sweep, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
