@@ -121,6 +121,72 @@ int cl_cow_fd_path(int fd, const struct stat *fdst, char *path)
 	return 0;
 }
 
+/* DESIGN §2's cache of "is this inode marked", keyed by (dev, ino, ctime,
+ * nlink): setting or removing the mark changes ctime, linking changes
+ * nlink (ctime alone is coarse on older kernels and small-inode ext4).
+ * Direct-mapped, guarded by a try-lock: a caller that finds it busy (another
+ * thread, a signal handler interrupting the holder) reads the mark itself. */
+#define MARK_CACHE_SIZE 256
+
+static struct mark_ent {
+	dev_t dev;
+	ino_t ino;
+	struct timespec ctime;
+	nlink_t nlink;
+	struct cl_record r;
+	bool used, marked;
+} mark_cache[MARK_CACHE_SIZE];
+static bool mark_cache_busy;
+
+static struct mark_ent *mark_slot(const struct stat *st)
+{
+	uint64_t h = (uint64_t)st->st_ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)st->st_dev;
+
+	return &mark_cache[(h >> 56) % MARK_CACHE_SIZE];
+}
+
+static bool mark_key_is(const struct mark_ent *e, const struct stat *st)
+{
+	return e->used && e->dev == st->st_dev && e->ino == st->st_ino &&
+	       e->nlink == st->st_nlink && e->ctime.tv_sec == st->st_ctim.tv_sec &&
+	       e->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* 1 marked / 0 not, from the cache; -1 not known. */
+static int mark_cached(const struct stat *st, struct cl_record *r)
+{
+	const struct mark_ent *e;
+	int m = -1;
+
+	if (__atomic_test_and_set(&mark_cache_busy, __ATOMIC_ACQUIRE))
+		return -1;
+	e = mark_slot(st);
+	if (mark_key_is(e, st)) {
+		m = e->marked;
+		*r = e->r;
+	}
+	__atomic_clear(&mark_cache_busy, __ATOMIC_RELEASE);
+	return m;
+}
+
+static void mark_remember(const struct stat *st, int marked,
+			  const struct cl_record *r)
+{
+	struct mark_ent *e;
+
+	if (__atomic_test_and_set(&mark_cache_busy, __ATOMIC_ACQUIRE))
+		return;
+	e = mark_slot(st);
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->ctime = st->st_ctim;
+	e->nlink = st->st_nlink;
+	e->r = *r;
+	e->marked = marked;
+	e->used = true;
+	__atomic_clear(&mark_cache_busy, __ATOMIC_RELEASE);
+}
+
 int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 		    struct cl_record *r)
 {
@@ -133,6 +199,9 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 	r->wbits = 0;
 	if (!S_ISREG(st->st_mode) || st->st_nlink <= 1)
 		return 0;
+	m = mark_cached(st, r);
+	if (m >= 0)
+		goto scope;
 	if (fd >= 0) {
 		m = cl_mark_read_fd(fd, r);
 		if (m == -EBADF) { /* O_PATH: read it by name */
@@ -155,6 +224,12 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 			}
 		}
 	}
+	/* A path replaced between the caller's stat and this read would
+	 * file the new inode's answer under the old one's key: it then needs
+	 * that old inode to keep its ctime and nlink, and to come back. */
+	if (m >= 0)
+		mark_remember(st, m, r);
+scope:
 	if (m == 0 && cl_scope_active()) {
 		if (!have_name)
 			m = fd >= 0 ? cl_cow_fd_path(fd, st, name)
