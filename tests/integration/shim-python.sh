@@ -4,7 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 need_shim
 need python3
-py() { printf 'python3 -c %q' "$1"; }
+# The interpreter itself, not a version manager's wrapper script (slow).
+PY=$(python3 -c 'import sys; print(sys.executable)')
+py() { printf '%q -c %q' "$PY" "$1"; }
 
 writer py-r+ "$(py 'f = open("b", "r+"); f.seek(5); f.write("PY"); f.close()')"
 writer py-a "$(py 'open("b", "a").write("appended\n")')"
