@@ -35,7 +35,6 @@ static int fiemap_shared(int fd)
 		memset(&m, 0, sizeof m);
 		m.fm.fm_start = start;
 		m.fm.fm_length = FIEMAP_MAX_OFFSET - start;
-		m.fm.fm_flags = FIEMAP_FLAG_SYNC;
 		m.fm.fm_extent_count = FIEMAP_BATCH;
 		r = cl_ioctl(fd, FS_IOC_FIEMAP, &m);
 		if (r < 0)
@@ -58,8 +57,9 @@ static int fiemap_shared(int fd)
 }
 
 /* Open PATH (following a final symlink) for reading its mark and extent
- * map. An O_PATH fd first, so a FIFO or device is never really opened; a
- * regular file is then reopened read-only through /proc/self/fd. */
+ * map: an O_PATH fd first, so a FIFO or device is never really opened, then
+ * a regular file is reopened read-only through /proc/self/fd. -EACCES when
+ * the caller may not read it (nor, then, its user.cowlink). */
 int cowlink_status(const char *path, struct cowlink_status *out)
 {
 	char proc[64];
@@ -85,23 +85,15 @@ int cowlink_status(const char *path, struct cowlink_status *out)
 		goto out_close_path;
 
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
+	/* A user xattr needs read permission anyway: a file the caller may
+	 * not read cannot be described beyond its stat. */
 	fd = cl_openat(AT_FDCWD, proc, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
-	if (fd >= 0) {
-		marked = cl_mark_read_fd(fd, &rec);
-		out->reflinked = fiemap_shared(fd);
-	} else {
-		/* Unreadable: the mark can still be read by the file's
-		 * real path, which the O_PATH fd's magic link names. */
-		char real[PATH_MAX];
-		ssize_t n = cl_readlinkat(AT_FDCWD, proc, real, sizeof real - 1);
-
-		if (n < 0) {
-			r = (int)n;
-			goto out_close_path;
-		}
-		real[n] = 0;
-		marked = cl_mark_read_path(real, &rec);
+	if (fd < 0) {
+		r = fd;
+		goto out_close_path;
 	}
+	marked = cl_mark_read_fd(fd, &rec);
+	out->reflinked = fiemap_shared(fd);
 	if (marked < 0) {
 		r = marked;
 		goto out_close;
@@ -116,8 +108,7 @@ int cowlink_status(const char *path, struct cowlink_status *out)
 	}
 	r = 0;
 out_close:
-	if (fd >= 0)
-		cl_close(fd);
+	cl_close(fd);
 out_close_path:
 	cl_close(pfd);
 	return r;

@@ -1,0 +1,481 @@
+/* The tree walk and the fsck checks: temp names, orphaned marks, malformed
+ * records, shared inodes made writable; repairs in the order a non-root
+ * owner needs, and nothing changed by a dry run or a failed repair. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = fx_tmpdir();
+	return dir ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fx_fault_off();
+	fx_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+/* ---- cl_walk ------------------------------------------------------------ */
+
+struct visits {
+	char log[4096];
+	size_t len;
+	int stop_at; /* stop (-ECANCELED) at this visit number, 0: never */
+	int n;
+	bool skip_sub;
+};
+
+static int record_visit(const struct cl_walk_ent *e, void *arg)
+{
+	struct visits *v = arg;
+	const char *rel = e->path + strlen(dir);
+
+	v->n++;
+	v->len += (size_t)snprintf(v->log + v->len, sizeof v->log - v->len, "%s%s%s:%u%s ",
+				   e->post ? "/" : "", *rel ? rel : ".",
+				   S_ISDIR(e->st->st_mode) ? "(d)" : S_ISLNK(e->st->st_mode) ? "(l)" : "",
+				   e->depth, e->err ? "!" : "");
+	if (v->stop_at && v->n == v->stop_at)
+		return -ECANCELED;
+	if (v->skip_sub && !e->post && !strcmp(e->name, "sub"))
+		return 1;
+	return 0;
+}
+
+static void make_tree(void)
+{
+	assert_int_equal(mkdir(fx_p(dir, "sub"), 0755), 0);
+	assert_int_equal(mkdir(fx_p(dir, "sub/deep"), 0755), 0);
+	assert_int_equal(fx_write(fx_p(dir, "b"), "b", 1, 0644), 0);
+	assert_int_equal(fx_write(fx_p(dir, "a"), "a", 1, 0644), 0);
+	assert_int_equal(fx_write(fx_p(dir, "sub/deep/f"), "f", 1, 0644), 0);
+	assert_int_equal(symlink("sub", fx_p(dir, "link")), 0);
+}
+
+static void walk_order(void **state)
+{
+	struct visits v = { .len = 0 };
+
+	(void)state;
+	make_tree();
+	assert_int_equal(cl_walk(dir, record_visit, &v), 0);
+	/* sorted, pre and post for directories, symlinks not followed */
+	assert_string_equal(v.log,
+		".(d):0 /a:1 /b:1 /link(l):1 /sub(d):1 /sub/deep(d):2 /sub/deep/f:3 "
+		"//sub/deep(d):2 //sub(d):1 /.(d):0 ");
+}
+
+static void walk_skip_and_stop(void **state)
+{
+	struct visits v = { .skip_sub = true };
+
+	(void)state;
+	make_tree();
+	assert_int_equal(cl_walk(dir, record_visit, &v), 0);
+	assert_string_equal(v.log, ".(d):0 /a:1 /b:1 /link(l):1 /sub(d):1 /.(d):0 ");
+
+	memset(&v, 0, sizeof v);
+	v.stop_at = 3;
+	assert_int_equal(cl_walk(dir, record_visit, &v), -ECANCELED);
+	assert_int_equal(v.n, 3);
+}
+
+static void walk_root_symlink_and_errors(void **state)
+{
+	struct visits v = { .len = 0 };
+	char root[PATH_MAX];
+
+	(void)state;
+	make_tree();
+	/* the root itself is followed, as du and find -H do */
+	snprintf(root, sizeof root, "%s/link", dir);
+	assert_int_equal(cl_walk(root, record_visit, &v), 0);
+	assert_string_equal(v.log, "/link(d):0 /link/deep(d):1 /link/deep/f:2 //link/deep(d):1 //link(d):0 ");
+
+	memset(&v, 0, sizeof v);
+	snprintf(root, sizeof root, "%s/missing", dir);
+	assert_int_equal(cl_walk(root, record_visit, &v), 0);
+	assert_string_equal(v.log, "/missing:0! ");
+
+	/* a directory that cannot be read: reported after its visit */
+	memset(&v, 0, sizeof v);
+	fx_fault_arm(CL_OP_GETDENTS64, 1, EIO);
+	assert_int_equal(cl_walk(fx_p(dir, "sub/deep"), record_visit, &v), 0);
+	fx_fault_off();
+	assert_string_equal(v.log, "/sub/deep(d):0 //sub/deep(d):0! ");
+}
+
+/* ---- cl_fsck_at --------------------------------------------------------- */
+
+struct found {
+	int n;
+	struct cl_fsck_finding f[8];
+};
+
+static void collect(const struct cl_fsck_finding *f, void *arg)
+{
+	struct found *fd = arg;
+
+	if (fd->n < 8)
+		fd->f[fd->n] = *f;
+	fd->n++;
+}
+
+/* Check NAME in DIR as the walk would: one call, lstat first. */
+static int check(const char *name, bool dry, struct found *out)
+{
+	struct stat st;
+	int dfd, r;
+
+	memset(out, 0, sizeof *out);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0)
+		return -errno;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		close(dfd);
+		return -errno;
+	}
+	r = cl_fsck_at(dfd, name, name, &st, dry, collect, out);
+	close(dfd);
+	return r;
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static const char *mark_of(const char *path, char buf[64])
+{
+	ssize_t n = lgetxattr(path, CL_XATTR, buf, 63);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = 0;
+	return buf;
+}
+
+static void clean_files_no_findings(void **state)
+{
+	struct found f;
+	char m[64];
+
+	(void)state;
+	assert_int_equal(fx_write(fx_p(dir, "plain"), "x", 1, 0644), 0);
+	assert_int_equal(fx_write(fx_p(dir, "a"), "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(fx_p(dir, "a"), fx_p(dir, "b"), true), 0);
+	assert_int_equal(fx_write(fx_p(dir, "np"), "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(fx_p(dir, "np"), fx_p(dir, "np2"), false), 0);
+	assert_int_equal(fx_write(fx_p(dir, "h"), "x", 1, 0644), 0);
+	assert_int_equal(link(fx_p(dir, "h"), fx_p(dir, "h2")), 0);
+	assert_int_equal(mkdir(fx_p(dir, ".cowlink-tmp.dir"), 0755), 0);
+	assert_int_equal(check("plain", false, &f), 0);
+	assert_int_equal(check("a", false, &f), 0);
+	assert_int_equal(check("np", false, &f), 0); /* --no-protect: w=0, writable */
+	assert_int_equal(check("h", false, &f), 0);  /* unmarked hard links */
+	assert_int_equal(check(".cowlink-tmp.dir", false, &f), 0);
+	assert_int_equal(f.n, 0);
+	assert_int_equal(mode_of(fx_p(dir, "a")), 0444);
+	assert_string_equal(mark_of(fx_p(dir, "a"), m), "cowlink v1 w=0200");
+}
+
+static void tmp_names(void **state)
+{
+	const char *t1 = fx_p(dir, ".cowlink-tmp.999999999.1");
+	const char *t2 = fx_p(dir, ".cowlink-tmp.999999998.7");
+	struct found f;
+
+	(void)state;
+	/* an extra link of a shared inode (cowln -f) and a lone private copy */
+	assert_int_equal(fx_write(fx_p(dir, "a"), "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(fx_p(dir, "a"), fx_p(dir, "b"), true), 0);
+	assert_int_equal(link(fx_p(dir, "a"), t1), 0);
+	assert_int_equal(fx_write(t2, "x", 1, 0644), 0);
+
+	assert_int_equal(check(".cowlink-tmp.999999999.1", true, &f), 1);
+	assert_int_equal(f.f[0].kind, CL_FSCK_TMP);
+	assert_int_equal(f.f[0].result, 0);
+	assert_int_equal(access(t1, F_OK), 0);
+
+	assert_int_equal(check(".cowlink-tmp.999999999.1", false, &f), 1);
+	assert_int_equal(f.f[0].result, 1);
+	assert_int_equal(access(t1, F_OK), -1);
+	assert_true(fx_same_inode(fx_p(dir, "a"), fx_p(dir, "b")));
+
+	assert_int_equal(check(".cowlink-tmp.999999998.7", false, &f), 1);
+	assert_int_equal(f.f[0].result, 1);
+	assert_int_equal(fx_litter(dir), 0);
+}
+
+/* A temp name of a running process is a break in progress: left alone. */
+static void tmp_of_live_process(void **state)
+{
+	const char *t = fx_p(dir, ".cowlink-tmp.1.3");
+	struct found f;
+
+	(void)state;
+	assert_int_equal(fx_write(t, "x", 1, 0644), 0);
+	assert_int_equal(check(".cowlink-tmp.1.3", false, &f), 1);
+	assert_int_equal(f.f[0].kind, CL_FSCK_TMP);
+	assert_int_equal(f.f[0].result, 0);
+	assert_int_equal(f.f[0].pid, 1);
+	assert_int_equal(access(t, F_OK), 0);
+}
+
+/* While a break holds the directory's lock, the temp name stays. */
+static void tmp_waits_for_break_lock(void **state)
+{
+	const char *t = fx_p(dir, ".cowlink-tmp.999999997.1");
+	struct found f;
+	int lfd;
+
+	(void)state;
+	assert_int_equal(fx_write(t, "x", 1, 0644), 0);
+	lfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(lfd >= 0);
+	assert_int_equal(flock(lfd, LOCK_EX), 0);
+	assert_int_equal(check(".cowlink-tmp.999999997.1", false, &f), 1);
+	assert_int_equal(f.f[0].result, -EWOULDBLOCK);
+	assert_int_equal(access(t, F_OK), 0);
+	close(lfd);
+	assert_int_equal(check(".cowlink-tmp.999999997.1", false, &f), 1);
+	assert_int_equal(f.f[0].result, 1);
+	assert_int_equal(access(t, F_OK), -1);
+}
+
+static void orphan(void **state)
+{
+	const char *a = fx_p(dir, "a");
+	struct found f;
+	char m[64];
+
+	(void)state;
+	assert_int_equal(fx_write(a, "x", 1, 0664), 0);
+	assert_int_equal(fx_make_set(a, fx_p(dir, "b"), true), 0);
+	assert_int_equal(unlink(fx_p(dir, "b")), 0);
+
+	assert_int_equal(check("a", true, &f), 1);
+	assert_int_equal(f.f[0].kind, CL_FSCK_ORPHAN);
+	assert_int_equal(f.f[0].wbits, 0220);
+	assert_int_equal(f.f[0].result, 0);
+	assert_int_equal(mode_of(a), 0444);
+	assert_non_null(mark_of(a, m));
+
+	assert_int_equal(check("a", false, &f), 1);
+	assert_int_equal(f.f[0].result, 1);
+	assert_int_equal(mode_of(a), 0664);
+	assert_null(mark_of(a, m));
+	assert_int_equal(check("a", false, &f), 0);
+}
+
+static void orphan_malformed(void **state)
+{
+	const char *a = fx_p(dir, "a");
+	struct found f;
+	char m[64];
+
+	(void)state;
+	assert_int_equal(fx_write(a, "x", 1, 0444), 0);
+	assert_int_equal(setxattr(a, CL_XATTR, "junk", 4, 0), 0);
+	assert_int_equal(check("a", false, &f), 1);
+	assert_int_equal(f.f[0].kind, CL_FSCK_ORPHAN);
+	assert_int_equal(f.f[0].rec.version, 0);
+	assert_int_equal(f.f[0].result, 1);
+	assert_int_equal(mode_of(a), 0644); /* the owner's write bit, by guess */
+	assert_null(mark_of(a, m));
+}
+
+static void malformed_shared(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	struct found f;
+	char m[64];
+
+	(void)state;
+	assert_int_equal(fx_write(a, "x", 1, 0664), 0);
+	assert_int_equal(link(a, b), 0);
+	assert_int_equal(setxattr(a, CL_XATTR, "cowlink v7 w=0222", 17, 0), 0);
+	assert_int_equal(check("b", true, &f), 1);
+	assert_int_equal(f.f[0].kind, CL_FSCK_MALFORMED);
+	assert_int_equal(mode_of(a), 0664);
+	assert_int_equal(check("b", false, &f), 1);
+	assert_int_equal(f.f[0].result, 1);
+	assert_int_equal(f.f[0].wbits, 0220);
+	assert_string_equal(mark_of(a, m), "cowlink v1 w=0220");
+	assert_int_equal(mode_of(a), 0444);
+	assert_true(fx_same_inode(a, b));
+	assert_int_equal(check("a", false, &f), 0);
+}
+
+static void unprotected(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	struct found f;
+	char m[64];
+
+	(void)state;
+	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(a, b, true), 0);
+	assert_int_equal(chmod(a, 0666), 0); /* the owner, without the shim */
+	assert_int_equal(check("a", false, &f), 1);
+	assert_int_equal(f.f[0].kind, CL_FSCK_UNPROTECTED);
+	assert_int_equal(f.f[0].rec.wbits, 0200);
+	assert_int_equal(f.f[0].wbits, 0222);
+	assert_int_equal(f.f[0].result, 1);
+	assert_int_equal(mode_of(b), 0444);
+	assert_string_equal(mark_of(b, m), "cowlink v1 w=0222");
+}
+
+/* The walk's stat is stale: nothing is repaired on a guess. */
+static void changed_since_walk(void **state)
+{
+	const char *a = fx_p(dir, "a");
+	struct found f;
+	struct stat st;
+	char m[64];
+	int dfd;
+
+	(void)state;
+	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(a, fx_p(dir, "b"), true), 0);
+	assert_int_equal(unlink(fx_p(dir, "b")), 0);
+	assert_int_equal(lstat(a, &st), 0);
+	assert_int_equal(link(a, fx_p(dir, "c")), 0); /* no longer an orphan */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	memset(&f, 0, sizeof f);
+	assert_int_equal(cl_fsck_at(dfd, "a", "a", &st, false, collect, &f), 1);
+	close(dfd);
+	assert_int_equal(f.f[0].result, -EAGAIN);
+	assert_int_equal(mode_of(a), 0444);
+	assert_non_null(mark_of(a, m));
+}
+
+/* A failed repair step leaves the file as it was: bits before the mark
+ * for an orphan, the record before the bits for re-protection. */
+static void failed_repairs(void **state)
+{
+	const char *a = fx_p(dir, "a"), *u = fx_p(dir, "u");
+	struct found f;
+	char m[64];
+
+	(void)state;
+	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(a, fx_p(dir, "b"), true), 0);
+	assert_int_equal(unlink(fx_p(dir, "b")), 0);
+	fx_fault_arm(CL_OP_FCHMOD, 1, EPERM);
+	assert_int_equal(check("a", false, &f), 1);
+	fx_fault_off();
+	assert_int_equal(f.f[0].result, -EPERM);
+	assert_int_equal(mode_of(a), 0444);
+	assert_string_equal(mark_of(a, m), "cowlink v1 w=0200");
+
+	assert_int_equal(fx_write(u, "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(u, fx_p(dir, "v"), true), 0);
+	assert_int_equal(chmod(u, 0664), 0);
+	fx_fault_arm(CL_OP_FSETXATTR, 1, ENOSPC);
+	assert_int_equal(check("u", false, &f), 1);
+	fx_fault_off();
+	assert_int_equal(f.f[0].result, -ENOSPC);
+	assert_int_equal(mode_of(u), 0664);
+	assert_string_equal(mark_of(u, m), "cowlink v1 w=0200");
+
+	/* an unreadable mark is an error, not a finding */
+	fx_fault_arm(CL_OP_LGETXATTR, 1, EIO);
+	assert_int_equal(check("u", false, &f), -EIO);
+	fx_fault_off();
+	assert_int_equal(f.n, 0);
+}
+
+/* As a non-root owner: the repair order is what makes it possible. */
+static int repair_as_owner(void *arg)
+{
+	struct found f;
+
+	(void)arg;
+	if (check("o", false, &f) != 1 || f.f[0].result != 1)
+		return 10;
+	if (check("u", false, &f) != 1 || f.f[0].result != 1)
+		return 11;
+	return 0;
+}
+
+static void non_root_owner(void **state)
+{
+	const char *o = fx_p(dir, "o"), *u = fx_p(dir, "u");
+	char m[64];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(fx_write(o, "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(o, fx_p(dir, "o2"), true), 0);
+	assert_int_equal(unlink(fx_p(dir, "o2")), 0);
+	assert_int_equal(fx_write(u, "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(u, fx_p(dir, "u2"), true), 0);
+	assert_int_equal(chmod(u, 0644), 0);
+	assert_int_equal(chown(o, 65534, 65534), 0);
+	assert_int_equal(chown(u, 65534, 65534), 0);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(fx_run_as(65534, 65534, repair_as_owner, NULL), 0);
+	assert_int_equal(mode_of(o), 0644);
+	assert_null(mark_of(o, m));
+	assert_int_equal(mode_of(u), 0444);
+	assert_string_equal(mark_of(u, m), "cowlink v1 w=0200");
+}
+
+static void guess(void **state)
+{
+	(void)state;
+	assert_int_equal(cl_fsck_guess_wbits(0644), 0200);
+	assert_int_equal(cl_fsck_guess_wbits(0444), 0200);
+	assert_int_equal(cl_fsck_guess_wbits(0044), 0);
+	assert_int_equal(cl_fsck_guess_wbits(0777), 0200);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(walk_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(walk_skip_and_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(walk_root_symlink_and_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(clean_files_no_findings, setup, teardown),
+		cmocka_unit_test_setup_teardown(tmp_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(tmp_of_live_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(tmp_waits_for_break_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(orphan, setup, teardown),
+		cmocka_unit_test_setup_teardown(orphan_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(malformed_shared, setup, teardown),
+		cmocka_unit_test_setup_teardown(unprotected, setup, teardown),
+		cmocka_unit_test_setup_teardown(changed_since_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_repairs, setup, teardown),
+		cmocka_unit_test_setup_teardown(non_root_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(guess, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
