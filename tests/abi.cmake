@@ -24,7 +24,10 @@ set(ABI_ENV
   "LIBCOWLINK=$<TARGET_FILE:cowlink>"
   "COWLINK_EXPORTS=$<TARGET_FILE_DIR:cowlink>/exports.txt"
   "ABI_VARIADIC=$<TARGET_FILE:abi_variadic>"
-  "ABI_CTOR_MAIN=$<TARGET_FILE:abi_ctor_main>")
+  "ABI_CTOR_MAIN=$<TARGET_FILE:abi_ctor_main>"
+  "COWLINK_BUILD=${CMAKE_BINARY_DIR}"
+  "COWLINK_SRC=${PROJECT_SOURCE_DIR}"
+  "COWLINK_PROGS=${CMAKE_BINARY_DIR}/tests/progs")
 if(TARGET cowln)
   list(APPEND ABI_ENV "COWLN=$<TARGET_FILE:cowln>")
 endif()

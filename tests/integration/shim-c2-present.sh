@@ -84,7 +84,9 @@ setfattr -n user.cowlink -v 'garbage' m1
 
 # Presentation costs one-link inodes no system call: count them.
 if command -v strace >/dev/null 2>&1; then
-	n=$(LD_PRELOAD="$PRELOAD" strace -f -e trace=%file,%desc -o "$T/trace" stat -c %h one >/dev/null && grep -c 'getxattr\|readlink' "$T/trace" || true)
+	# (the ASan runtime reads /proc/self/exe: only calls of ours count)
+	n=$(LD_PRELOAD="$PRELOAD" strace -f -e trace=%file,%desc -o "$T/trace" stat -c %h one >/dev/null &&
+		grep -c -E 'getxattr|readlink.*"/proc/self/fd/' "$T/trace" || true)
 	[ "$n" = 0 ] || fail "stat of a one-link file read xattrs or links ($n calls)"
 fi
 
