@@ -69,7 +69,12 @@ loopfs() {
 	truncate -s "${size}M" "$img"
 	"mkfs.$type" -q "$@" "$img" >/dev/null 2>&1 || "mkfs.$type" "$@" "$img" >/dev/null 2>&1 \
 		|| skip "mkfs.$type failed"
-	mount -o loop "$img" "$mnt" 2>/dev/null || skip "cannot loop-mount $type here"
+	local try
+	for try in 1 2 3 4 5; do
+		mount -o loop "$img" "$mnt" 2>"$mnt.err" && break
+		sleep 1
+	done
+	[ "$try" != 5 ] || mountpoint -q "$mnt" || skip "cannot loop-mount $type here: $(cat "$mnt.err")"
 	MOUNTS+=("$mnt")
 	LOOPIMG=$img
 	echo "$mnt"
@@ -116,7 +121,8 @@ cow_link() {
 # 3 uid, 4 gid, 5 size, 6 mtime, 7 nlink, 8 dev:ino, 9 record, 10 xattrs.
 # pick VAR LINE KIND sets VAR (no fork) to: raw (all that must not change on
 # a shared inode: not nlink), logical (what the name stands for), copy /
-# copy-mtime (what a broken name shares with a plain copy), ino, record.
+# copy-mtime (what a broken name shares with a plain copy), content (raw
+# without times), ino, record.
 snap_fields() { "$COWLINK_PROGS/snap" "$@"; }
 pick() {
 	local -a f
@@ -126,6 +132,7 @@ pick() {
 	logical) printf -v "$1" '%s ' "${f[0]}" "${f[2]}" "${f[3]}" "${f[4]}" "${f[5]}" "${f[6]}" "${f[10]}";;
 	copy) printf -v "$1" '%s ' "${f[0]}" "${f[1]}" "${f[3]}" "${f[4]}" "${f[5]}" "${f[7]}" "${f[9]}" "${f[10]}";;
 	copy-mtime) printf -v "$1" '%s ' "${f[0]}" "${f[1]}" "${f[3]}" "${f[4]}" "${f[5]}" "${f[6]}" "${f[7]}" "${f[9]}" "${f[10]}";;
+	content) printf -v "$1" '%s ' "${f[0]}" "${f[1]}" "${f[3]}" "${f[4]}" "${f[5]}" "${f[8]}" "${f[10]}";;
 	ino) printf -v "$1" '%s' "${f[8]}";;
 	record) printf -v "$1" '%s' "${f[9]}";;
 	esac

@@ -119,6 +119,15 @@ a_intact "concurrent writers"
 [ "$(grep -c '^w' b)" = 8 ] || fail "concurrent writers: $(grep -c '^w' b) of 8 appends in b"
 [ -z "$(ls -A | grep -F .cowlink-tmp)" ] || fail "concurrent writers left temporary names"
 
+# A plain hard link the caller may write but not read (its mark cannot be
+# read either): stays writable, shares the write as hard links do.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	printf 'log\n' >wo && chmod 0622 wo && ln wo wo2 && chown 65534 wo
+	setpriv --reuid=65534 --regid=65534 --clear-groups env LD_PRELOAD="$PRELOAD" \
+		sh -c 'echo more >>wo2' || fail "write-only hard link: the append failed"
+	[ "$(content wo)" = "log|more|" ] || fail "write-only hard link: wo is [$(content wo)]"
+fi
+
 # Scope mode: hard links (no mark) under COWLINK_TREES are cowlinks, decided
 # by (dev, ino) of the directories; outside it they stay hard links.
 mkdir -p src/d && printf 'one\n' >src/d/f && printf 'two\n' >src/g
