@@ -224,6 +224,14 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 			}
 		}
 	}
+	if (m == -EACCES || m == -EPERM) {
+		/* User xattrs need read permission: a caller who may not read
+		 * the inode cannot tell, nor copy it in a break. A plain
+		 * hard-linked file it may only write must stay writable. */
+		cl_debug("cannot read the mark (%d): taken as unmarked", -m);
+		m = 0;
+		goto scope;
+	}
 	/* A path replaced between the caller's stat and this read would
 	 * file the new inode's answer under the old one's key: it then needs
 	 * that old inode to keep its ctime and nlink, and to come back. */
