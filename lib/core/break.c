@@ -237,7 +237,13 @@ static int break_locked(int pfd, const char *base, const struct cl_break_opts *o
 		cl_debug("break %s: not the inode asked for, leaving it", base);
 		return 0;
 	}
-	fd = cl_openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	/* O_NOATIME where we may: reading for the copy must not touch the
+	 * shared inode's atime, which the other names present as theirs. */
+	fd = cl_openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+			       O_CLOEXEC | O_NOATIME, 0);
+	if (fd == -EPERM)
+		fd = cl_openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+				       O_CLOEXEC, 0);
 	if (fd == -ENOENT)
 		return 0;
 	if (fd == -ELOOP)
