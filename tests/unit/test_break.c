@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -628,6 +629,31 @@ static void clone_on_xfs(void **state)
 	assert_int_equal(fx_calls[CL_OP_FDATASYNC], 0);
 }
 
+/* A copy (FICLONE refused) on XFS under COWLINK_FSYNC=auto is synced
+ * before the rename: XFS does not order data before a replacing rename. */
+static void auto_fsync_on_xfs(void **state)
+{
+	struct fx_mount m;
+	const char *a, *b;
+	int e;
+
+	(void)state;
+	if (fx_loop_mount(&m, "xfs", 320) == FX_SKIP)
+		skip();
+	a = fx_p(m.mnt, "a");
+	b = fx_p(m.mnt, "b");
+	assert_int_equal(fx_fill(a, 1 << 20, 10, 0644), 0);
+	assert_int_equal(fx_make_set(a, b, true), 0);
+	fx_fault_arm(CL_OP_IOCTL, 1, EOPNOTSUPP);
+	e = cl_break_at(AT_FDCWD, b, &ALL);
+	fx_fault_off();
+	int same = fx_same_content(a, b);
+	fx_loop_umount(&m);
+	assert_int_equal(e, 0);
+	assert_int_equal(same, 1);
+	assert_int_equal(fx_calls[CL_OP_FDATASYNC], 1);
+}
+
 /* openat #1 is the parent, #2 the source, #3 the O_TMPFILE one. */
 #define TMPFILE_OPENAT 3
 
@@ -757,6 +783,113 @@ static void public_api(void **state)
 	assert_int_equal(cowlink_break(fx_p(dir, "none")), 0);
 }
 
+/* A directory the caller may write but not read: an O_PATH parent, no
+ * lock, and the break still works. */
+static void unreadable_dir(void **state)
+{
+	char ud[PATH_MAX];
+	const char *f, *g;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("SKIP: needs root to switch users\n");
+		skip();
+	}
+	snprintf(ud, sizeof ud, "%s", fx_p(dir, "ud"));
+	f = fx_p(ud, "f");
+	g = fx_p(ud, "g");
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(mkdir(ud, 0755), 0);
+	assert_int_equal(fx_fill(f, 5000, 1, 0644), 0);
+	assert_int_equal(chown(f, 65534, 65534), 0);
+	assert_int_equal(fx_make_set(f, g, true), 0);
+	assert_int_equal(fx_make_set(f, fx_p(ud, "h"), true), 0);
+	assert_int_equal(chmod(ud, 0333), 0);
+	assert_int_equal(fx_run_as(65534, 65534, break_b, (void *)g), 0);
+	assert_int_equal(chmod(ud, 0755), 0);
+	assert_broken(g, f, 0644);
+	assert_int_equal(fx_litter(ud), 0);
+}
+
+/* COWLINK_FSYNC: always syncs, never does not, auto skips ext4/tmpfs. */
+static void fsync_policy(void **state)
+{
+	static const struct { enum cl_fsync how; unsigned long syncs; } cases[] = {
+		{ CL_FSYNC_ALWAYS, 1 }, { CL_FSYNC_NEVER, 0 }, { CL_FSYNC_AUTO, 0 },
+	};
+	const char *b = fx_p(dir, "b");
+	struct statfs sf;
+
+	(void)state;
+	assert_int_equal(statfs(dir, &sf), 0);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		unlink(fx_p(dir, "a"));
+		unlink(b);
+		unlink(fx_p(dir, "c"));
+		make3(100000, 0644);
+		cl_cfg.fsync = cases[i].how;
+		fx_fault_arm(CL_OP_NR, 0, 0);
+		assert_int_equal(brk_name("b", &ALL), 0);
+		fx_fault_off();
+		cl_cfg.fsync = CL_FSYNC_AUTO;
+		assert_false(fx_same_inode(fx_p(dir, "a"), b));
+		if (cases[i].how == CL_FSYNC_AUTO && sf.f_type != 0xEF53 && sf.f_type != 0x01021994)
+			continue; /* auto elsewhere: covered on XFS */
+		assert_int_equal(fx_calls[CL_OP_FDATASYNC], cases[i].syncs);
+	}
+}
+
+/* linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH on older kernels (it
+ * says ENOENT): the /proc/self/fd link is the way in then. */
+static void link_in_via_proc(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+
+	(void)state;
+	make3(10000, 0644);
+	fx_fault_arm(CL_OP_LINKAT, 1, ENOENT);
+	assert_int_equal(brk_name("b", &ALL), 0);
+	fx_fault_off();
+	assert_true(fx_fault_fired);
+	assert_int_equal(fx_calls[CL_OP_LINKAT], 2);
+	assert_broken(b, a, 0644);
+	assert_int_equal(fx_litter(dir), 0);
+}
+
+/* Someone (not a cowlink break) replaced the name while the copy was made:
+ * theirs stays, ours goes, and that is not an error. */
+static bool linked;
+static int replace_hook(enum cl_op op)
+{
+	if (op == CL_OP_LINKAT)
+		linked = true;
+	else if (op == CL_OP_FSTATAT && linked) {
+		linked = false;
+		if (rename(fx_p(dir, "x"), fx_p(dir, "b")))
+			return EIO;
+	}
+	return 0;
+}
+
+static void replaced_meanwhile(void **state)
+{
+	const char *b = fx_p(dir, "b");
+	struct stat x, now;
+
+	(void)state;
+	make3(10000, 0644);
+	assert_int_equal(fx_write(fx_p(dir, "x"), "theirs", 6, 0600), 0);
+	assert_int_equal(lstat(fx_p(dir, "x"), &x), 0);
+	linked = false;
+	cl_fault_hook = replace_hook;
+	assert_int_equal(brk_name("b", &ALL), 0);
+	cl_fault_hook = NULL;
+	assert_int_equal(lstat(b, &now), 0);
+	assert_true(now.st_ino == x.st_ino);
+	assert_int_equal(fx_litter(dir), 0);
+	assert_true(fx_same_inode(fx_p(dir, "a"), fx_p(dir, "c")));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -765,9 +898,10 @@ int main(void)
 		T(truncate_to_zero), T(truncate_to_n), T(orphan_in_place),
 		T(malformed_record), T(symlinks), T(not_a_cowlink),
 		T(dev_ino_and_dirfd), T(concurrent), T(eacces_non_root), T(erofs_bind),
-		T(enospc_loop), T(clone_on_xfs), T(no_tmpfile), T(faults_everywhere),
+		T(enospc_loop), T(clone_on_xfs), T(auto_fsync_on_xfs), T(no_tmpfile), T(faults_everywhere),
 		T(faults_everywhere_enospc), T(faults_orphan_left),
-		T(faults_without_tmpfile), T(public_api),
+		T(faults_without_tmpfile), T(public_api), T(unreadable_dir),
+		T(fsync_policy), T(link_in_via_proc), T(replaced_meanwhile),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
