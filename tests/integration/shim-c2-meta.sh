@@ -70,6 +70,18 @@ else
 	note "no inode flags here: FS_IOC_SETFLAGS not checked"
 fi
 
+# Both times UTIME_OMIT change nothing: nothing is broken.
+mkdir "$T/omit"; cd "$T/omit"
+seed_file a; cow_link a b
+under_shim python3 -c "$PYPRE"'
+class ts(ctypes.Structure):
+    _fields_ = [("s", ctypes.c_long), ("ns", ctypes.c_long)]
+OMIT = (ts * 2)(ts(0, (1 << 30) - 2), ts(0, (1 << 30) - 2))
+ok(libc.utimensat(AT_FDCWD, b"b", OMIT, 0), "utimensat OMIT")
+ok(libc.futimens(fd, OMIT), "futimens OMIT")
+' || fail "UTIME_OMIT"
+same_inode a b || fail "utimensat with both times UTIME_OMIT broke the link"
+
 # An fd whose name is gone has no name to break: ETXTBSY.
 mkdir "$T/gone"; cd "$T/gone"
 seed_file a; cow_link a b; cow_link a c
