@@ -33,5 +33,6 @@ for n in real/x real/x.link; do
 		cmp -s "$n" y.orig || fail "$n: neither the symlink nor a whole copy of y"
 	fi
 done
-ls -a real outside | grep -q '^\.cowlink-tmp\.' && fail "temp litter left"
+litter=$(ls -a real outside | grep '^\.cowlink-tmp\.' || true)
+[ -z "$litter" ] || fail "temp litter left: $litter $(cd real && stat -c "%n %i %h %s" -- * .cowlink-tmp.* 2>/dev/null)"
 exit 0
