@@ -19,7 +19,7 @@ diff -u "$T/plain.out" "$T/debug.out" >&2 || fail "COWLINK_DEBUG changed behavio
 # Shell-level: the same for a script of ordinary file operations.
 script='set -e; echo a > f; echo b >> f; ln f g; echo c >> g; cat f; mkfifo p; (echo piped > p &) ; cat p;
 	exec 3<>f; echo d >&3; exec 3<&-; cat f; chmod 600 f; stat -c "%a %h %s" f g; rm g; truncate -s 2 f; cat f; echo'
-a=$(cd "$T/plain" && mkdir s && cd s && bash -c "$script" 2>&1)
-b=$(cd "$T/shim" && mkdir s && cd s && under_shim bash -c "$script" 2>&1)
+a=$(cd "$T/plain" && mkdir shell && cd shell && bash -c "$script" 2>&1)
+b=$(cd "$T/shim" && mkdir shell && cd shell && under_shim bash -c "$script" 2>&1)
 [ "$a" = "$b" ] || fail "shell script differs under the shim: [$a] vs [$b]"
 note "ok: transparency ($(wc -l <"$T/plain.out") checks)"
