@@ -17,6 +17,18 @@ static inline bool cl_names_fd(const char *path, int flags)
 	return !path || (path[0] == '\0' && (flags & AT_EMPTY_PATH));
 }
 
+/* What a metadata change is, for the rules around its break. */
+enum {
+	/* An orphaned mark is unshared in place first (chmod: the record must
+	 * not outlive a mode the user chose; costs one getxattr on one-link
+	 * regular files). */
+	CL_META_ORPHANS = 1,
+	/* Only the owner (or root) may make it -- chmod, chown, explicit times,
+	 * inode flags, ACLs: a caller who does not own the file gets EPERM,
+	 * as from the real copy, not the break's EACCES. */
+	CL_META_OWNER = 2,
+};
+
 /* One metadata call in progress: what to break again if the real call meets
  * a protected orphan, and the caller's errno to restore on success. */
 struct cl_meta {
@@ -24,15 +36,15 @@ struct cl_meta {
 	int dirfd;
 	const char *path;
 	int fd;
+	int how;
 	bool nofollow;
 	bool retried;
 };
 
-/* Before a change of DIRFD/PATH: break it when it names a cowlink; with
- * ORPHANS, also unshare an orphaned mark in place first (chmod: the record
- * must not outlive a mode the user chose). 0, or -1 with errno set. */
+/* Before a change of DIRFD/PATH: break it when it names a cowlink, by the
+ * CL_META_* rules in HOW. 0, or -1 with errno set. */
 int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
-		  bool nofollow, bool orphans);
+		  bool nofollow, int how);
 /* After the real call returned R: true when it failed with EACCES on a
  * protected orphan (a user xattr needs write permission) that is now
  * unshared: call it once more (errno is restored). */
@@ -41,9 +53,8 @@ bool cl_meta_again(struct cl_meta *m, int r);
 /* Before a change through FD: 1 when FD's inode was shared and its name is
  * now broken -- PATH (PATH_MAX bytes) names the private file, apply the
  * change to it by path, not following a symlink; 0: apply it to FD; -1 with
- * errno: fail (-ETXTBSY when FD has no trustworthy name). ORPHANS as above
- * (costs one fgetxattr on one-link regular files). */
-int cl_meta_fd_begin(struct cl_meta *m, int fd, bool orphans, char *path);
+ * errno: fail (ETXTBSY when FD has no trustworthy name). HOW as above. */
+int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path);
 /* cl_meta_again for the fd forms. */
 bool cl_meta_fd_again(struct cl_meta *m, int r);
 

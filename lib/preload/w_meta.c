@@ -18,23 +18,40 @@
 #include "preload.h"
 #include "real.h"
 
-int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
-		  bool nofollow, bool orphans)
+/* The break of a name refused the caller (E, -EACCES): for a change only
+ * the owner may make, a caller who is not the owner (ST, the file's stat)
+ * gets what the real copy would answer, EPERM. */
+static int owner_errno(int e, int how, const struct stat *st)
 {
+	uid_t uid = geteuid();
+
+	if (e == -EACCES && (how & CL_META_OWNER) && uid != 0 && uid != st->st_uid)
+		return EPERM;
+	return -e;
+}
+
+int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
+		  bool nofollow, int how)
+{
+	struct stat st;
 	int e;
 
 	m->saved = errno;
 	m->dirfd = dirfd;
 	m->path = path;
 	m->fd = -1;
+	m->how = how;
 	m->nofollow = nofollow;
 	m->retried = false;
 	if (!path)
 		return 0; /* the real call says EFAULT */
-	e = cl_cow_break_if_cow(dirfd, path, nofollow, -1, orphans);
+	e = cl_cow_break_if_cow(dirfd, path, nofollow, -1, how & CL_META_ORPHANS);
 	if (e < 0) {
 		cl_debug("metadata change of %s: the break failed (%d)", path, -e);
-		errno = -e;
+		if (cl_fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0)
+			errno = owner_errno(e, how, &st);
+		else
+			errno = -e;
 		return -1;
 	}
 	if (e > 0)
@@ -76,7 +93,7 @@ static bool fd_unshare_orphan(int fd, const struct stat *st)
 	return true;
 }
 
-int cl_meta_fd_begin(struct cl_meta *m, int fd, bool orphans, char *path)
+int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
 {
 	struct cl_record r;
 	struct stat st;
@@ -86,12 +103,13 @@ int cl_meta_fd_begin(struct cl_meta *m, int fd, bool orphans, char *path)
 	m->dirfd = AT_FDCWD;
 	m->path = NULL;
 	m->fd = fd;
+	m->how = how;
 	m->nofollow = true;
 	m->retried = false;
 	if (fd < 0 || cl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		goto apply_to_fd; /* the real call says what it is */
 	if (st.st_nlink <= 1) {
-		if (orphans)
+		if (how & CL_META_ORPHANS)
 			(void)fd_unshare_orphan(fd, &st);
 		goto apply_to_fd;
 	}
@@ -109,7 +127,7 @@ int cl_meta_fd_begin(struct cl_meta *m, int fd, bool orphans, char *path)
 	if (c < 0) {
 		cl_debug("fd %d: metadata change on a shared inode, the break "
 			 "failed (%d)", fd, -c);
-		errno = -c;
+		errno = owner_errno(c, how, &st);
 		return -1;
 	}
 	cl_debug("fd %d: metadata change on a shared inode: %s broken, "
@@ -146,7 +164,8 @@ static int chmod_path(int dirfd, const char *path, mode_t mode, int flags,
 	struct cl_meta m;
 	int r;
 
-	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, true) < 0)
+	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
+			  CL_META_ORPHANS | CL_META_OWNER) < 0)
 		return -1;
 	do
 		r = real(dirfd, path, mode, flags);
@@ -160,7 +179,7 @@ static int chmod_fd(int fd, mode_t mode, int (*real)(int, mode_t))
 	struct cl_meta m;
 	int c, r;
 
-	c = cl_meta_fd_begin(&m, fd, true, path);
+	c = cl_meta_fd_begin(&m, fd, CL_META_ORPHANS | CL_META_OWNER, path);
 	if (c != 0)
 		return c < 0 ? -1 : REAL(chmod)(path, mode);
 	do
@@ -228,7 +247,8 @@ static int chown_path(int dirfd, const char *path, uid_t uid, gid_t gid,
 	struct cl_meta m;
 	int r;
 
-	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, false) < 0)
+	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
+			  CL_META_OWNER) < 0)
 		return -1;
 	do
 		r = real(dirfd, path, uid, gid, flags);
@@ -242,7 +262,7 @@ static int chown_fd(int fd, uid_t uid, gid_t gid, int (*real)(int, uid_t, gid_t)
 	struct cl_meta m;
 	int c, r;
 
-	c = cl_meta_fd_begin(&m, fd, false, path);
+	c = cl_meta_fd_begin(&m, fd, CL_META_OWNER, path);
 	if (c != 0)
 		return c < 0 ? -1 : REAL(lchown)(path, uid, gid);
 	do
@@ -306,6 +326,15 @@ static bool omits_all(const struct timespec *ts)
 	return ts && ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT;
 }
 
+/* Setting times to now needs ownership or write permission; setting them
+ * to anything else, ownership (utimensat(2)). */
+static int times_how(const struct timespec *ts)
+{
+	if (!ts || (ts[0].tv_nsec == UTIME_NOW && ts[1].tv_nsec == UTIME_NOW))
+		return 0;
+	return CL_META_OWNER;
+}
+
 /* Times as utimensat takes them; the timeval and utimbuf forms are turned
  * into it, so one body serves all (NULL: now). */
 static int times_path(int dirfd, const char *path, const struct timespec *ts,
@@ -316,7 +345,8 @@ static int times_path(int dirfd, const char *path, const struct timespec *ts,
 
 	if (omits_all(ts))
 		return REAL(utimensat)(dirfd, path, ts, flags);
-	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, false) < 0)
+	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
+			  times_how(ts)) < 0)
 		return -1;
 	do
 		r = REAL(utimensat)(dirfd, path, ts, flags);
@@ -332,7 +362,7 @@ static int times_fd(int fd, const struct timespec *ts)
 
 	if (omits_all(ts))
 		return REAL(futimens)(fd, ts);
-	c = cl_meta_fd_begin(&m, fd, false, path);
+	c = cl_meta_fd_begin(&m, fd, times_how(ts), path);
 	if (c != 0)
 		return c < 0 ? -1 : REAL(utimensat)(AT_FDCWD, path, ts,
 						    AT_SYMLINK_NOFOLLOW);
@@ -438,7 +468,7 @@ static int ioctl_inode(int fd, unsigned long req, void *arg)
 	struct cl_meta m;
 	int c, nfd, r, e;
 
-	c = cl_meta_fd_begin(&m, fd, false, path);
+	c = cl_meta_fd_begin(&m, fd, CL_META_OWNER, path);
 	if (c < 0)
 		return -1;
 	if (c == 0)

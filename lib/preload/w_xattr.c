@@ -205,6 +205,16 @@ CL_EXPORT ssize_t flistxattr(int fd, char *list, size_t n)
 	return list_body(&t, list, n);
 }
 
+/* Who may set NAME: a user xattr needs write permission (the break's own
+ * rule), an ACL ownership, a trusted one root (both EPERM for others). */
+static int xattr_how(const char *name)
+{
+	if (name && (strncmp(name, "system.", 7) == 0 ||
+		     strncmp(name, "trusted.", 8) == 0))
+		return CL_META_OWNER;
+	return 0;
+}
+
 /* The mark may not be set or removed through the shim. */
 static int refuse_mark(void)
 {
@@ -224,7 +234,7 @@ CL_EXPORT int setxattr(const char *path, const char *name, const void *val,
 
 	if (is_mark(name))
 		return refuse_mark();
-	if (cl_meta_begin(&m, AT_FDCWD, path, false, false) < 0)
+	if (cl_meta_begin(&m, AT_FDCWD, path, false, xattr_how(name)) < 0)
 		return -1;
 	do
 		r = REAL(setxattr)(path, name, val, n, flags);
@@ -240,7 +250,7 @@ CL_EXPORT int lsetxattr(const char *path, const char *name, const void *val,
 
 	if (is_mark(name))
 		return refuse_mark();
-	if (cl_meta_begin(&m, AT_FDCWD, path, true, false) < 0)
+	if (cl_meta_begin(&m, AT_FDCWD, path, true, xattr_how(name)) < 0)
 		return -1;
 	do
 		r = REAL(lsetxattr)(path, name, val, n, flags);
@@ -255,7 +265,7 @@ CL_EXPORT int removexattr(const char *path, const char *name)
 
 	if (is_mark(name))
 		return refuse_mark();
-	if (cl_meta_begin(&m, AT_FDCWD, path, false, false) < 0)
+	if (cl_meta_begin(&m, AT_FDCWD, path, false, xattr_how(name)) < 0)
 		return -1;
 	do
 		r = REAL(removexattr)(path, name);
@@ -270,7 +280,7 @@ CL_EXPORT int lremovexattr(const char *path, const char *name)
 
 	if (is_mark(name))
 		return refuse_mark();
-	if (cl_meta_begin(&m, AT_FDCWD, path, true, false) < 0)
+	if (cl_meta_begin(&m, AT_FDCWD, path, true, xattr_how(name)) < 0)
 		return -1;
 	do
 		r = REAL(lremovexattr)(path, name);
@@ -289,7 +299,7 @@ CL_EXPORT int fsetxattr(int fd, const char *name, const void *val, size_t n,
 
 	if (is_mark(name))
 		return refuse_mark();
-	c = cl_meta_fd_begin(&m, fd, false, path);
+	c = cl_meta_fd_begin(&m, fd, xattr_how(name), path);
 	if (c < 0)
 		return -1;
 	if (c > 0)
@@ -308,7 +318,7 @@ CL_EXPORT int fremovexattr(int fd, const char *name)
 
 	if (is_mark(name))
 		return refuse_mark();
-	c = cl_meta_fd_begin(&m, fd, false, path);
+	c = cl_meta_fd_begin(&m, fd, xattr_how(name), path);
 	if (c < 0)
 		return -1;
 	if (c > 0)

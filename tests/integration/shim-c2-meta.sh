@@ -129,3 +129,23 @@ if ctypes.get_errno() != 1234: sys.exit("chmod changed errno on success")
 if libc.chmod(b"nope", 0o600) != -1 or ctypes.get_errno() != 2: sys.exit("chmod of a missing name")
 ' || fail "errno"
 note "ok"
+
+# A caller who does not own the file gets what the real copy would answer:
+# EPERM for changes only the owner may make, not the break's EACCES.
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	cd "$T"; mkdir -p perm; chmod 0755 "$T" perm; cd perm
+	printf 'x\n' >a; chmod 0644 a; cow_link a b
+	for call in 'os.chmod("b", 0o600)' 'os.chown("b", 65534, 65534)' \
+		    'os.utime("b", (1, 1))' 'os.setxattr("b", "system.posix_acl_access", b"\2\0\0\0")'; do
+		r=$(setpriv --reuid=65534 --regid=65534 --clear-groups env LD_PRELOAD="$PRELOAD" \
+			/usr/bin/python3 -c "import os
+try:
+    $call
+    print('ok')
+except OSError as e:
+    print(e.errno)" 2>&1) || true
+		[ "$r" = 1 ] || fail "non-owner $call: [$r], want EPERM (1)"
+	done
+	same_inode a b || fail "a refused non-owner change broke the link"
+fi
+note "ok: all"
