@@ -219,9 +219,15 @@ enum audit_verdict audit_elf_mem(void *buf, size_t len, struct audit_result *r)
 		v = verdict(r, AUDIT_NOT_COVERED, "not a program (ELF type %u)", (unsigned)eh.e_type);
 		goto out_end;
 	}
-	if (elf_getphdrnum(elf, &phnum) != 0 ||
+	/* The header's own counts, checked against the file: libelf may
+	 * quietly report fewer headers for a truncated file. */
+	if (elf_getphdrnum(elf, &phnum) != 0 || phnum < eh.e_phnum ||
 	    !in_file(eh.e_phoff, (uint64_t)phnum * eh.e_phentsize, len)) {
 		v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (program headers)");
+		goto out_end;
+	}
+	if (eh.e_shoff && !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * eh.e_shentsize, len)) {
+		v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (section headers)");
 		goto out_end;
 	}
 	for (i = 0; i < phnum; i++) {

@@ -34,17 +34,21 @@ static void print_line(const struct du_ctx *c, const struct du_sum *s, const cha
 }
 
 /* What one name adds: its size always, its blocks the first time its inode
- * is met, and those blocks as saved space each later time. */
+ * is met, and those blocks as saved space each later time. A directory met
+ * again (through another argument) adds nothing. */
 static void account(struct du_ctx *c, const struct stat *st, struct du_sum *s)
 {
 	uint64_t blocks = (uint64_t)st->st_blocks * 512;
+	bool dir = S_ISDIR(st->st_mode);
 
-	s->apparent += (uint64_t)st->st_size;
-	if (st->st_nlink > 1 && !S_ISDIR(st->st_mode) &&
-	    inoset_add(&c->seen, st->st_dev, st->st_ino) > 1) {
-		s->saved += blocks;
+	if ((dir || st->st_nlink > 1) && inoset_add(&c->seen, st->st_dev, st->st_ino) > 1) {
+		if (!dir) {
+			s->apparent += (uint64_t)st->st_size;
+			s->saved += blocks;
+		}
 		return;
 	}
+	s->apparent += (uint64_t)st->st_size;
 	s->used += blocks;
 }
 

@@ -1,0 +1,43 @@
+# cowlink du: apparent size, space used (each inode once), space saved.
+. "$(dirname "$0")/lib.sh"
+need setfattr
+[ -x "${COWLINK_TOOL:-}" ] || fail "COWLINK_TOOL is not set"
+C=$COWLINK_TOOL
+mkset() { ln "$1" "$2"; setfattr -n user.cowlink -v 'cowlink v1 w=0222' "$1"; chmod a-w "$1"; }
+
+mkdir -p t/sub
+head -c 1048576 /dev/urandom >t/big
+mkset t/big t/sub/big2
+ln t/big t/sub/big3
+head -c 4096 /dev/urandom >t/small
+blocks=$(( $(stat -c %b t/big) * 512 ))
+sblocks=$(( $(stat -c %b t/small) * 512 ))
+dirs=$(( $(stat -c %s t) + $(stat -c %s t/sub) ))
+dblocks=$(( ($(stat -c %b t) + $(stat -c %b t/sub)) * 512 ))
+
+read -r app used saved path < <("$C" du -s -b t)
+[ "$path" = t ] || fail "du -s path: $path"
+[ "$app" = $(( 3 * 1048576 + 4096 + dirs )) ] || fail "apparent $app"
+[ "$used" = $(( blocks + sblocks + dblocks )) ] || fail "used $used, want $(( blocks + sblocks + dblocks ))"
+[ "$saved" = $(( 2 * blocks )) ] || fail "saved $saved, want $(( 2 * blocks ))"
+
+# Without -s: a line per directory, the root last; each inode counted once
+# across the arguments too.
+out=$("$C" du -b t)
+[ "$(wc -l <<<"$out")" = 2 ] || fail "du: want 2 lines: $out"
+tail -1 <<<"$out" | grep -q "	t$" || fail "du: the root is not last: $out"
+read -r _ used2 saved2 _ < <("$C" du -s -b t/sub)
+[ "$saved2" = "$blocks" ] || fail "t/sub alone: saved $saved2, want $blocks"
+out=$("$C" du -s -b -c t t/sub)
+read -r _ u _ _ < <(tail -1 <<<"$out")
+[ "$u" = "$used" ] || fail "an inode counted twice across arguments: total used $u"
+
+# Human-readable by default.
+"$C" du -s t | grep -Eq '^3\.1M	[0-9.]+[KM]	2\.0M	t$' || fail "du -h output: $("$C" du -s t)"
+
+# Bad input
+rc=0; "$C" du -s missing 2>err || rc=$?
+[ "$rc" = 1 ] && grep -q "No such file" err || fail "du of a missing path: exit $rc"
+rc=0; "$C" du 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || fail "du without a path: exit $rc"
+exit 0
