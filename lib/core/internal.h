@@ -123,7 +123,9 @@ void cl_notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * 0: none to be had here (*WHY: EACCES/EPERM not the owner, EINVAL leases
  * off or unsupported); -ETXTBSY: open for writing somewhere. A lease break
  * never sends SIGIO to the caller (see lease.c). Closing FD drops it too. */
-int cl_lease_take(int fd, int *why);
+int cl_lease_take(int fd, int *why, bool sigio_ignored);
+/* Is SIGIO ignored now? Then cl_lease_take() may skip moving the signal. */
+bool cl_lease_sigio_ignored(void);
 /* With the lease still held: 0, or -ETXTBSY when a writer opened meanwhile. */
 int cl_lease_recheck(int fd);
 void cl_lease_drop(int fd);
@@ -137,6 +139,7 @@ struct cl_link_ctx {
 	int clone;            /* -1 untried, 0 FICLONE unavailable here, 1 works */
 	bool no_empty_path;   /* linkat AT_EMPTY_PATH refused: use /proc/self/fd */
 	bool lease_noted;     /* "no lease" told once */
+	bool sigio_ignored;   /* SIGIO was ignored when the walk began */
 	bool same;            /* set on -EEXIST when SRC and DST are one unmarked inode */
 	uint64_t bytes;       /* st_size of the last file handled */
 };

@@ -17,12 +17,21 @@
  * window at all. */
 #define CL_LEASE_SIG SIGURG
 
-int cl_lease_take(int fd, int *why)
+bool cl_lease_sigio_ignored(void)
 {
-	int e;
+	struct sigaction sa;
+
+	return sigaction(SIGIO, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+int cl_lease_take(int fd, int *why, bool sigio_ignored)
+{
+	int e = 0;
 
 	*why = 0;
-	e = cl_fcntl(fd, F_SETSIG, CL_LEASE_SIG);
+	/* A process that ignores SIGIO (cowln) can skip the call per file. */
+	if (!sigio_ignored)
+		e = cl_fcntl(fd, F_SETSIG, CL_LEASE_SIG);
 	if (e)
 		goto out_none;
 	e = cl_fcntl(fd, F_SETLEASE, F_RDLCK);

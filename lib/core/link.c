@@ -45,6 +45,7 @@ void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags)
 	memset(c, 0, sizeof *c);
 	c->flags = flags;
 	c->clone = -1;
+	c->sigio_ignored = cl_lease_sigio_ignored();
 }
 
 /* The next hidden name: CL_TMP_PREFIX "<pid>.<counter>" (cowlink fsck
@@ -288,7 +289,7 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 	size_t n;
 	int held, why, e;
 
-	held = cl_lease_take(sfd, &why);
+	held = cl_lease_take(sfd, &why, c->sigio_ignored);
 	if (held < 0)
 		return held;
 	if (!held)

@@ -351,7 +351,7 @@ static void test_lease_recheck_sees_waiting_writer(void **state)
 	fd = open(a, O_RDONLY);
 	assert_true(fd >= 0);
 	signal(SIGIO, SIG_DFL);
-	assert_int_equal(cl_lease_take(fd, &why), 1);
+	assert_int_equal(cl_lease_take(fd, &why, false), 1);
 	assert_int_equal(cl_lease_recheck(fd), 0);
 	pid = fork();
 	if (pid == 0)
