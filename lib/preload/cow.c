@@ -356,7 +356,16 @@ int cl_cow_break_if_cow_name(int dirfd, const char *path, bool nofollow,
 		e = 0;
 	}
 	if (e > 0) {
+		int spare = keep == 0 ? cl_openat(AT_FDCWD, "/", O_PATH | O_CLOEXEC, 0)
+				      : -1;
+
+		if (keep == 0 && spare < 0) {
+			e = spare;
+			goto out;
+		}
 		e = cl_cow_break_path_name(dirfd, path, nofollow, keep, name);
+		if (spare >= 0)
+			(void)cl_close(spare);
 		if (e == 0)
 			e = 1;
 	}

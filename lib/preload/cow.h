@@ -46,7 +46,10 @@ int cl_cow_break_fd(int fd, const struct stat *fdst, char *path);
 /* If DIRFD/PATH (a final symlink followed unless NOFOLLOW) names a cowlink
  * -- or, with ORPHANS, an orphaned marked inode, which is how a protected
  * file answers EACCES -- break it keeping KEEP bytes. 1 broken, 0 nothing to
- * do, -errno. One fstatat when the name is not a multi-link regular file. */
+ * do, -errno. One fstatat when the name is not a multi-link regular file.
+ * A break that empties the name (KEEP 0) holds a spare fd across it, so
+ * that the caller's open cannot then fail for want of one (EMFILE) after
+ * the name lost its content; no fd: the error, nothing changed. */
 int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,
 			bool orphans);
 

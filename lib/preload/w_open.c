@@ -46,7 +46,8 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 	char name[PATH_MAX];
 	int saved = errno, fd, e = 0;
 
-	if (!EXCL(flags)) {
+	/* O_DIRECTORY cannot open a file: breaking would only empty it. */
+	if (!EXCL(flags) && !(flags & O_DIRECTORY)) {
 		e = cl_cow_break_if_cow_name(dirfd, path, nofollow, 0, false, name);
 		if (e < 0)
 			return (int)cl_ret(e);

@@ -41,6 +41,20 @@ under_shim python3 -c 'import os; os.open("b", os.O_RDONLY | os.O_TRUNC)' || fai
 a_intact "O_RDONLY|O_TRUNC"
 [ ! -s b ] || fail "O_RDONLY|O_TRUNC: b not truncated"
 
+# O_TRUNC needs no copy, but the emptied name must not be left behind by an
+# open that then fails for want of an fd: EMFILE, b untouched.
+fresh
+out=$(under_shim python3 -c '
+import os, resource
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+try:
+    while True: os.open("/dev/null", os.O_RDONLY)
+except OSError: pass
+try: os.open("b", os.O_WRONLY | os.O_TRUNC); print("opened")
+except OSError as e: print(e.errno == 24 and "EMFILE" or e)')
+[ "$out" = EMFILE ] || fail "O_TRUNC at the fd limit: [$out], want EMFILE"
+[ "$(content b)" = "hello|" ] && same_inode a b || fail "O_TRUNC at the fd limit emptied or broke b"
+
 # O_CREAT|O_EXCL on an existing name: EEXIST and nothing broken.
 fresh
 out=$(under_shim python3 -c '
