@@ -38,6 +38,7 @@ install(FILES $<TARGET_FILE:cowlink_core>
   DESTINATION ${CMAKE_INSTALL_LIBDIR} RENAME libcowlink-api.a)
 file(RELATIVE_PATH COWLINK_PC_TO_PREFIX
   ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+string(REGEX REPLACE "/$" "" COWLINK_PC_TO_PREFIX "${COWLINK_PC_TO_PREFIX}")
 configure_file(${CMAKE_CURRENT_SOURCE_DIR}/cowlink.pc.in
   ${CMAKE_BINARY_DIR}/cowlink.pc.tmp @ONLY)
 # The prefix is known only at install time (cmake --install --prefix):
@@ -45,22 +46,16 @@ configure_file(${CMAKE_CURRENT_SOURCE_DIR}/cowlink.pc.in
 install(FILES ${CMAKE_BINARY_DIR}/cowlink.pc.tmp
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig RENAME cowlink.pc)
 
-file(GLOB COWLINK_MAN1 CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/man/*.1)
-file(GLOB COWLINK_MAN7 CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/man/*.7)
-install(FILES ${COWLINK_MAN1} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES ${COWLINK_MAN7} DESTINATION ${CMAKE_INSTALL_MANDIR}/man7)
+# cowln.1 is installed with cowln (tools/cowln.cmake).
+install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/man/cowlink.1
+  DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/man/libcowlink.7
+  DESTINATION ${CMAKE_INSTALL_MANDIR}/man7)
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/completion/cowln
   ${CMAKE_CURRENT_SOURCE_DIR}/completion/cowlink
   DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 
-# The shim (lib/preload, added before the tools) and cowln (tools/cowln.cmake,
-# included after this file: install it once every file has been read).
+# The shim (lib/preload, added before the tools). cowln installs itself.
 if(TARGET cowlink)
   install(TARGETS cowlink LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
-function(cowlink_install_cowln)
-  if(TARGET cowln)
-    install(TARGETS cowln RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-  endif()
-endfunction()
-cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL cowlink_install_cowln)
