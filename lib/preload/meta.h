@@ -27,6 +27,9 @@ enum {
 	 * inode flags, ACLs: a caller who does not own the file gets EPERM,
 	 * as from the real copy, not the break's EACCES. */
 	CL_META_OWNER = 2,
+	/* The call works on an O_PATH fd too (fchownat with AT_EMPTY_PATH):
+	 * such an fd on a shared inode is broken like any other. */
+	CL_META_OPATH = 4,
 };
 
 /* One metadata call in progress: what to break again if the real call meets

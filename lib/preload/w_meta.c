@@ -120,7 +120,7 @@ int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
 	}
 	if (c == 0)
 		goto apply_to_fd;
-	fl = cl_fcntl(fd, F_GETFL, 0);
+	fl = (how & CL_META_OPATH) ? 0 : cl_fcntl(fd, F_GETFL, 0);
 	if (fl >= 0 && (fl & O_PATH))
 		goto apply_to_fd; /* EBADF from the real call, nothing to break */
 	c = cl_cow_break_fd(fd, &st, path);
@@ -256,13 +256,14 @@ static int chown_path(int dirfd, const char *path, uid_t uid, gid_t gid,
 	return r;
 }
 
-static int chown_fd(int fd, uid_t uid, gid_t gid, int (*real)(int, uid_t, gid_t))
+static int chown_fd(int fd, uid_t uid, gid_t gid, int (*real)(int, uid_t, gid_t),
+		    int how)
 {
 	char path[PATH_MAX];
 	struct cl_meta m;
 	int c, r;
 
-	c = cl_meta_fd_begin(&m, fd, CL_META_OWNER, path);
+	c = cl_meta_fd_begin(&m, fd, CL_META_OWNER | how, path);
 	if (c != 0)
 		return c < 0 ? -1 : REAL(lchown)(path, uid, gid);
 	do
@@ -309,13 +310,13 @@ CL_EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
 CL_EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
 	if (path[0] == '\0' && (flags & AT_EMPTY_PATH))
-		return chown_fd(dirfd, uid, gid, via_fchownat_fd);
+		return chown_fd(dirfd, uid, gid, via_fchownat_fd, CL_META_OPATH);
 	return chown_path(dirfd, path, uid, gid, flags, via_fchownat);
 }
 
 CL_EXPORT int fchown(int fd, uid_t uid, gid_t gid)
 {
-	return chown_fd(fd, uid, gid, via_fchown);
+	return chown_fd(fd, uid, gid, via_fchown, 0);
 }
 
 /* ---- utime -------------------------------------------------------------- */

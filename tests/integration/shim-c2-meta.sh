@@ -53,6 +53,7 @@ meta_case lchown         'os.chown("b", 3, 4, follow_symlinks=False)'        '64
 meta_case fchownat       'ok(libc.fchownat(AT_FDCWD, b"b", 5, 6, 0), "fchownat")' '640 5 6 *'
 meta_case fchown-rdonly  'os.chown(fd, 7, 8)'                                '640 7 8 *'
 meta_case fchownat-empty 'ok(libc.fchownat(fd, b"", 9, 9, AT_EMPTY_PATH), "fchownat AT_EMPTY_PATH")' '640 9 9 *'
+meta_case fchownat-opath 'p = os.open("b", os.O_PATH); ok(libc.fchownat(p, b"", 4, 5, AT_EMPTY_PATH), "fchownat O_PATH")' '640 4 5 *'
 meta_case utime          'os.utime("b", (1000000000, 1000000000))'           '* 1000000000 *'
 meta_case utime-libc     'ok(libc.utime(b"b", None), "utime")'               '*'
 meta_case utimes         'ok(libc.utimes(b"b", TV), "utimes")'              '* 1000000000 *'
