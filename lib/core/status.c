@@ -23,9 +23,9 @@
  * and stops at the first shared extent. */
 static int fiemap_shared(int fd)
 {
-	struct {
+	union { /* a fiemap and room for its extents */
 		struct fiemap fm;
-		struct fiemap_extent ext[FIEMAP_BATCH];
+		char room[sizeof(struct fiemap) + FIEMAP_BATCH * sizeof(struct fiemap_extent)];
 	} m;
 	uint64_t start = 0;
 	unsigned i;
@@ -42,7 +42,7 @@ static int fiemap_shared(int fd)
 		if (m.fm.fm_mapped_extents == 0)
 			return 0;
 		for (i = 0; i < m.fm.fm_mapped_extents; i++) {
-			const struct fiemap_extent *e = &m.ext[i];
+			const struct fiemap_extent *e = &m.fm.fm_extents[i];
 
 			if (e->fe_flags & FIEMAP_EXTENT_SHARED)
 				return 1;
@@ -50,7 +50,7 @@ static int fiemap_shared(int fd)
 				return 0;
 		}
 		i = m.fm.fm_mapped_extents - 1;
-		start = m.ext[i].fe_logical + m.ext[i].fe_length;
+		start = m.fm.fm_extents[i].fe_logical + m.fm.fm_extents[i].fe_length;
 		if (start <= m.fm.fm_start)
 			return 0;
 	}

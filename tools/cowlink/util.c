@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void vmsg(int err, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void vmsg(int err, const char *fmt, va_list ap)
 {
 	fputs("cowlink: ", stderr);
