@@ -5,6 +5,7 @@
  * buffer of exactly the size a size query returned works), and set or
  * remove fails with EPERM -- otherwise cp -a or rsync -X under the shim
  * would copy the mark onto new files. */
+#include <endian.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,53 @@ static ssize_t x_list(const struct xt *t, char *list, size_t n)
 	return REAL(listxattr)(t->path, list, n);
 }
 
+#define ACL_ACCESS "system.posix_acl_access"
+
+/* An access ACL read from a cowlink: present it as the private file would
+ * have it -- the recorded write bits back in the owner, mask (or group,
+ * without a mask) and other entries -- as stat presents the mode. Costs a
+ * stat only for files that have an ACL and a buffer to fill. VAL holds R
+ * bytes of the on-disk (little-endian) form: a 4-byte version, then 8-byte
+ * entries {u16 tag, u16 perm, u32 id}. */
+static ssize_t acl_present(const struct xt *t, void *val, ssize_t r)
+{
+	unsigned char *p = val;
+	struct cl_record rec;
+	struct stat st;
+	size_t n = (size_t)r;
+	bool mask = false;
+	int saved = errno, e;
+
+	if (r < 12 || !val || (n - 4) % 8)
+		return r;
+	e = t->fd >= 0 ? cl_fstat(t->fd, &st)
+		       : cl_fstatat(AT_FDCWD, t->path, &st,
+				    t->nofollow ? AT_SYMLINK_NOFOLLOW : 0);
+	if (e < 0 || !S_ISREG(st.st_mode) || st.st_nlink <= 1)
+		goto out;
+	if (cl_cow_classify(t->fd, AT_FDCWD, t->fd >= 0 ? NULL : t->path, &st,
+			    &rec) <= 0 || !rec.wbits)
+		goto out;
+	for (size_t i = 4; i < n; i += 8)
+		if (le16toh(*(uint16_t *)(void *)(p + i)) == 0x10)
+			mask = true;
+	for (size_t i = 4; i < n; i += 8) {
+		uint16_t tag = le16toh(*(uint16_t *)(void *)(p + i));
+		uint16_t perm = le16toh(*(uint16_t *)(void *)(p + i + 2));
+
+		if ((tag == 0x01 && (rec.wbits & 0200)) ||
+		    (tag == 0x10 && (rec.wbits & 0020)) ||
+		    (tag == 0x04 && !mask && (rec.wbits & 0020)) ||
+		    (tag == 0x20 && (rec.wbits & 0002)))
+			perm |= 2;
+		*(uint16_t *)(void *)(p + i + 2) = htole16(perm);
+	}
+	cl_debug("getxattr %s of a cowlink: recorded write bits presented", ACL_ACCESS);
+out:
+	errno = saved;
+	return r;
+}
+
 /* getxattr of the mark: ENODATA where the real call finds it (any other
  * error -- ENOENT, ENOTSUP, EACCES -- stays what the kernel says). */
 static ssize_t get_body(const struct xt *t, const char *name, void *val,
@@ -56,8 +104,12 @@ static ssize_t get_body(const struct xt *t, const char *name, void *val,
 {
 	ssize_t r;
 
-	if (!is_mark(name))
-		return x_get(t, name, val, n);
+	if (!is_mark(name)) {
+		r = x_get(t, name, val, n);
+		if (r > 0 && name && strcmp(name, ACL_ACCESS) == 0)
+			r = acl_present(t, val, r);
+		return r;
+	}
 	r = x_get(t, name, NULL, 0);
 	if (r >= 0 || errno == ERANGE) {
 		cl_debug("getxattr %s: hidden", CL_XATTR);

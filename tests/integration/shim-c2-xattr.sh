@@ -70,6 +70,21 @@ PY
 expect_unchanged a "$before"
 same_inode a b && same_inode a c || fail "reading xattrs broke a name"
 
+# An access ACL is presented with the recorded write bits, as the mode is.
+if command -v setfacl >/dev/null && command -v getfacl >/dev/null; then
+	mkdir acl
+	printf 'x\n' >acl/a; chmod 0664 acl/a
+	if setfacl -m u:65534:rw acl/a 2>/dev/null; then
+		cow_link acl/a acl/b
+		raw=$(getfacl -cp acl/b | grep -E '^(user|mask)::' | tr '\n' ' ')
+		got=$(under_shim getfacl -cp acl/b | grep -E '^(user|mask)::' | tr '\n' ' ')
+		[ "$raw" = "user::r-- mask::r-- " ] || fail "setup: protection left the ACL as [$raw]"
+		[ "$got" = "user::rw- mask::rw- " ] || fail "ACL under the shim: [$got], want [user::rw- mask::rw- ]"
+	else
+		note "no ACLs here: ACL presentation not checked"
+	fi
+fi
+
 # Changes: each form breaks the name it goes through and nothing else.
 xattr_writer() { # NAME PYTHON-STATEMENT (on name "b", fd "fd" read-only)
 	local d="$T/$1"
