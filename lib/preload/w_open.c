@@ -28,12 +28,13 @@
 #define EXCL(flags) (((flags) & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 
 /* The new fd FD is what the caller gets: forget what its number meant and,
- * when ST (its fstat) shows a one-link or non-regular file, cache it safe. */
-static void fresh_fd(int fd, const struct stat *st)
+ * when the open's own check found no shared inode behind it (SAFE), cache
+ * it safe. */
+static void fresh_fd(int fd, bool safe)
 {
 	uint8_t seen = cl_fd_invalidate(fd);
 
-	if (st && (!S_ISREG(st->st_mode) || st->st_nlink <= 1))
+	if (safe)
 		cl_cow_mark_safe(fd, seen);
 }
 
@@ -65,7 +66,7 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 		fd = REAL(openat64)(dirfd, name, flags, mode);
 	}
 	if (fd >= 0)
-		fresh_fd(fd, NULL);
+		fresh_fd(fd, false);
 	return fd;
 }
 
@@ -89,7 +90,7 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE) {
 		fd = REAL(openat64)(dirfd, path, flags, mode);
 		if (fd >= 0)
-			fresh_fd(fd, NULL);
+			fresh_fd(fd, false);
 		return fd;
 	}
 	if (flags & O_TRUNC)
@@ -110,12 +111,12 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 			continue;
 		}
 		if (cl_fstat(fd, &st) < 0) {
-			fresh_fd(fd, NULL);
+			fresh_fd(fd, false);
 			break;
 		}
 		e = cl_cow_classify(fd, dirfd, cur, &st, &r);
 		if (e == 0) {
-			fresh_fd(fd, &st);
+			fresh_fd(fd, true);
 			break;
 		}
 		/* A shared inode behind a writable fd: never hand it out. */
@@ -286,12 +287,12 @@ CL_EXPORT int open_by_handle_at(int mountfd, struct file_handle *h, int flags)
 	if (fd < 0)
 		return fd;
 	if (cl_fstat(fd, &st) < 0) {
-		fresh_fd(fd, NULL);
+		fresh_fd(fd, false);
 		return fd;
 	}
 	e = cl_cow_classify(fd, -1, NULL, &st, &r);
 	if (e == 0) {
-		fresh_fd(fd, &st);
+		fresh_fd(fd, true);
 		errno = saved;
 		return fd;
 	}
