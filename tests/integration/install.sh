@@ -77,7 +77,8 @@ export PKG_CONFIG_PATH=$libdir/pkgconfig
 flags=$(pkg-config --cflags --libs cowlink) || fail "pkg-config cowlink failed"
 # The sanitizer build's archive needs the sanitizer runtimes too.
 extra=()
-nm "$libdir/libcowlink-api.a" 2>/dev/null | grep -q '__asan_' && extra=(-fsanitize=address,undefined)
+syms=$(nm "$libdir/libcowlink-api.a" 2>/dev/null || true)
+case $syms in *__asan_*) extra=(-fsanitize=address,undefined) ;; esac
 # shellcheck disable=SC2086
 cc -o api api.c $flags "${extra[@]}" 2>cc.log || fail "building against the C API failed: $flags: $(cat cc.log)"
 echo content >a

@@ -3,6 +3,7 @@
  * the shim cannot cover. */
 #include <errno.h>
 #include <getopt.h>
+#include <link.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,12 +59,68 @@ static bool find_shim(char *out, size_t n)
 	return false;
 }
 
-/* LD_PRELOAD with the shim first, or right after a sanitizer runtime, which
- * must stay first. Unchanged when the shim is already in it. */
+/* In a sanitizer build the shim is instrumented too, and the ASan runtime
+ * must be the first library of the program it is preloaded into: take the
+ * one this tool runs with. Leak checks are off there (the programs run are
+ * not ours). Nothing of this exists in a normal build. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TOOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TOOL_ASAN 1
+#endif
+#endif
+
+#ifdef TOOL_ASAN
+static int find_asan(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	char **out = arg;
+
+	(void)size;
+	if (info->dlpi_name && (strstr(info->dlpi_name, "libasan") ||
+				strstr(info->dlpi_name, "libclang_rt.asan"))) {
+		*out = xstrdup(info->dlpi_name);
+		return 1;
+	}
+	return 0;
+}
+
+static void asan_env(void)
+{
+	const char *old = getenv("LD_PRELOAD"), *opts = getenv("ASAN_OPTIONS");
+	char *rt = NULL, *v;
+	size_t n;
+
+	dl_iterate_phdr(find_asan, &rt);
+	if (rt && !(old && strstr(old, rt))) {
+		n = strlen(rt) + (old ? strlen(old) : 0) + 2;
+		v = xmalloc(n);
+		snprintf(v, n, "%s%s%s", rt, old && *old ? ":" : "", old ? old : "");
+		setenv("LD_PRELOAD", v, 1);
+		free(v);
+	}
+	free(rt);
+	if (!opts || !strstr(opts, "detect_leaks")) {
+		n = (opts ? strlen(opts) : 0) + 64;
+		v = xmalloc(n);
+		snprintf(v, n, "detect_leaks=0:verify_asan_link_order=0%s%s",
+			 opts && *opts ? ":" : "", opts ? opts : "");
+		setenv("ASAN_OPTIONS", v, 1);
+		free(v);
+	}
+}
+#else
+static void asan_env(void)
+{
+}
+#endif
+
+/* LD_PRELOAD with the shim first, or right after a sanitizer runtime that
+ * comes first (it must stay first). Unchanged when the shim is already in. */
 static char *preload_value(const char *shim)
 {
-	const char *old = getenv("LD_PRELOAD");
-	size_t n;
+	const char *old = getenv("LD_PRELOAD"), *colon;
+	size_t n, first;
 	char *v;
 
 	if (!old || !*old)
@@ -72,8 +129,10 @@ static char *preload_value(const char *shim)
 		return xstrdup(old);
 	n = strlen(old) + strlen(shim) + 2;
 	v = xmalloc(n);
-	if (strstr(old, "libasan") || strstr(old, "libclang_rt.asan"))
-		snprintf(v, n, "%s:%s", old, shim);
+	colon = strchr(old, ':');
+	first = colon ? (size_t)(colon - old) : strlen(old);
+	if (memmem(old, first, "libasan", 7) || memmem(old, first, "libclang_rt.asan", 16))
+		snprintf(v, n, "%.*s:%s%s", (int)first, old, shim, old + first);
 	else
 		snprintf(v, n, "%s:%s", shim, old);
 	return v;
@@ -134,6 +193,7 @@ int cmd_run(int argc, char **argv)
 	if (audit_program(argv[optind], &ar) == AUDIT_NOT_COVERED)
 		warnmsg("warning: %s will not be covered: %s", argv[optind], ar.reason);
 
+	asan_env();
 	pre = preload_value(shim);
 	if (setenv("LD_PRELOAD", pre, 1) < 0 ||
 	    (trees && setenv("COWLINK_TREES", trees, 1) < 0) ||
