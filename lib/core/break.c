@@ -150,9 +150,9 @@ static bool need_sync(int tfd, bool cloned, bool empty)
 
 /* Orphan found by a break: the caller must be one who may break it. */
 static int unshare_checked(int fd, const char *base, const struct stat *st,
-			   const struct cl_record *r)
+			   const struct cl_record *r, enum cl_need need)
 {
-	int e = cl_may_break(fd, st, st->st_mode | r->wbits);
+	int e = cl_may_break(fd, st, st->st_mode | r->wbits, need);
 
 	if (!e)
 		e = cl_unshare_orphan(fd, st, r);
@@ -263,7 +263,7 @@ static int break_locked(int pfd, const char *base, const struct cl_break_opts *o
 		goto out_close;
 	}
 	if (fst.st_nlink <= 1) {
-		e = marked ? unshare_checked(fd, base, &fst, &rec) : 0;
+		e = marked ? unshare_checked(fd, base, &fst, &rec, o->need) : 0;
 		goto out_close;
 	}
 	if (!marked && !o->scope) {
@@ -271,7 +271,7 @@ static int break_locked(int pfd, const char *base, const struct cl_break_opts *o
 		e = 0;
 		goto out_close;
 	}
-	e = cl_may_break(fd, &fst, fst.st_mode | rec.wbits);
+	e = cl_may_break(fd, &fst, fst.st_mode | rec.wbits, o->need);
 	if (e)
 		goto out_close;
 	e = copy_in(pfd, base, fd, &fst, &rec, o);

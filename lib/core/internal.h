@@ -64,18 +64,30 @@ void cl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- break.c: giving a name its private copy (DESIGN §5) ---------------- */
 
+/* What the call a break comes before needs of the caller, so that a refused
+ * break fails it with the errno the real call would have given. */
+enum cl_need {
+	CL_NEED_WRITE = 0,      /* write-open, truncate, setxattr: write permission, else EACCES */
+	CL_NEED_OWNER,          /* chmod, chown, utimes with times, flags: owner or CAP_FOWNER, else EPERM */
+	CL_NEED_WRITE_OR_OWNER, /* utimes to now: either, else EACCES */
+};
+
 struct cl_break_opts {
 	off_t keep;          /* -1: copy everything; n >= 0: only the first n bytes */
 	bool nofollow;       /* do not follow a final symlink (lchmod, O_NOFOLLOW) */
 	bool scope;          /* treat an unmarked multi-link inode as a cowlink */
 	dev_t dev;           /* when ino != 0: only break if the name still is this inode */
 	ino_t ino;
+	enum cl_need need;   /* default CL_NEED_WRITE */
 };
 
 /* Break NAME relative to DIRFD (AT_FDCWD or a directory fd). 0 when the name
  * now has a private inode or never needed one (not a cowlink, already
  * broken by someone else). A final symlink is followed unless o->nofollow.
- * Orphaned marks (one name left) are unshared in place. */
+ * Orphaned marks (one name left) are unshared in place. Errors: what
+ * cl_may_break says, -EWOULDBLOCK when the directory lock stays busy past
+ * cl_lock_wait_ms, else the kernel's errno; the name is then unchanged.
+ * Keeps errno. */
 int cl_break_at(int dirfd, const char *name, const struct cl_break_opts *o);
 
 /* Unshare in place an inode that has the mark but one name: restore the
@@ -95,10 +107,12 @@ int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits);
 
 /* ---- perm.c: who may break ---------------------------------------------- */
 
-/* May the caller (fsuid, fsgid, groups; root passes) write a file presented
- * with mode MODE (ACL of FD honoured, its mask taken as MODE's group bits)
- * and keep its owner? 0 or -EACCES. */
-int cl_may_break(int fd, const struct stat *st, mode_t mode);
+/* May the caller (fsuid, fsgid, groups; capabilities) make the change NEED
+ * describes to a file presented with mode MODE (ACL of FD honoured, its mask
+ * taken as MODE's group bits), and give the copy the owner and group of ST
+ * (owner and member of the group, or CAP_CHOWN)? 0, -EPERM (CL_NEED_OWNER
+ * refused) or -EACCES. */
+int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need);
 
 /* ---- lock.c: the break lock --------------------------------------------- */
 

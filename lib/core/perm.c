@@ -1,6 +1,7 @@
-/* Who may break a cowlink (DESIGN §5): the caller must be allowed to write
- * the file as it is presented (mode | recorded bits, and its POSIX ACL) and
- * must be able to give the private copy the same owner. */
+/* Who may break a cowlink (DESIGN §5): the caller must be allowed to make
+ * the change the break comes before (for a write, write permission by the
+ * presented mode | recorded bits and the POSIX ACL; for chmod and friends,
+ * ownership) and must be able to give the private copy the same owner. */
 #include "internal.h"
 
 #include <endian.h>
@@ -169,13 +170,31 @@ static ssize_t read_acl(int fd, unsigned char *buf, size_t cap, unsigned char **
 	return n;
 }
 
-int cl_may_break(int fd, const struct stat *st, mode_t mode)
+/* May W write the file, by the presented mode and the ACL? */
+static int write_allowed(int fd, const struct who *w, const struct stat *st, mode_t mode)
 {
 	unsigned char acl[512], *heap = NULL;
-	gid_t small[64];
-	struct who w;
 	ssize_t n;
 	bool ok;
+
+	if (has_cap(CAP_DAC_OVERRIDE))
+		return 1;
+	n = read_acl(fd, acl, sizeof acl, &heap);
+	if (n < 0)
+		return (int)n;
+	if (n > 0)
+		ok = acl_allows(w, st, mode, heap ? heap : acl, (size_t)n);
+	else
+		ok = mode_allows(w, st, mode);
+	free(heap);
+	return ok;
+}
+
+int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need)
+{
+	gid_t small[64];
+	struct who w;
+	bool owner;
 	int e = 0;
 
 	w.uid = (uid_t)setfsuid((uid_t)-1);
@@ -196,22 +215,22 @@ int cl_may_break(int fd, const struct stat *st, mode_t mode)
 		}
 	}
 
-	if (!has_cap(CAP_DAC_OVERRIDE)) {
-		n = read_acl(fd, acl, sizeof acl, &heap);
-		if (n < 0) {
-			e = (int)n;
+	owner = w.uid == st->st_uid || has_cap(CAP_FOWNER);
+	if (need == CL_NEED_OWNER && !owner) {
+		cl_debug("may not break: uid %u does not own it", (unsigned)w.uid);
+		e = -EPERM;
+		goto out;
+	}
+	if (need == CL_NEED_WRITE || (need == CL_NEED_WRITE_OR_OWNER && !owner)) {
+		e = write_allowed(fd, &w, st, mode);
+		if (e <= 0) {
+			if (!e)
+				cl_debug("may not break: no write permission for uid %u",
+					 (unsigned)w.uid);
+			e = e ? e : -EACCES;
 			goto out;
 		}
-		if (n > 0)
-			ok = acl_allows(&w, st, mode, heap ? heap : acl, (size_t)n);
-		else
-			ok = mode_allows(&w, st, mode);
-		if (!ok) {
-			cl_debug("may not break: no write permission for uid %u",
-				 (unsigned)w.uid);
-			e = -EACCES;
-			goto out;
-		}
+		e = 0;
 	}
 	/* The copy must keep the owner and group: chown rules. */
 	if (!has_cap(CAP_CHOWN) &&
@@ -221,7 +240,6 @@ int cl_may_break(int fd, const struct stat *st, mode_t mode)
 		e = -EACCES;
 	}
 out:
-	free(heap);
 	if (w.groups != small)
 		free(w.groups);
 	return e;

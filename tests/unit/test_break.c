@@ -514,6 +514,13 @@ static int break_b(void *arg)
 	return -cl_break_at(AT_FDCWD, arg, &ALL);
 }
 
+static int break_b_owner(void *arg)
+{
+	struct cl_break_opts o = { .keep = -1, .need = CL_NEED_OWNER };
+
+	return -cl_break_at(AT_FDCWD, arg, &o);
+}
+
 static void eacces_non_root(void **state)
 {
 	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
@@ -537,6 +544,9 @@ static void eacces_non_root(void **state)
 	assert_int_equal(fx_make_set(fx_p(dir, "w"), fx_p(dir, "w2"), true), 0);
 	assert_int_equal(fx_snap(fx_p(dir, "w2"), &sb), 0);
 	assert_int_equal(fx_run_as(65534, 65534, break_b, (void *)fx_p(dir, "w2")), EACCES);
+	assert_int_equal(fx_snap_same(fx_p(dir, "w2"), &sb), 1);
+	/* Before a chmod, someone else's file: EPERM, as chmod says. */
+	assert_int_equal(fx_run_as(65534, 65534, break_b_owner, (void *)fx_p(dir, "w2")), EPERM);
 	assert_int_equal(fx_snap_same(fx_p(dir, "w2"), &sb), 1);
 	/* nobody's own file: fine. */
 	assert_int_equal(fx_fill(o1, 1000, 2, 0644), 0);
@@ -890,6 +900,36 @@ static void replaced_meanwhile(void **state)
 	assert_true(fx_same_inode(fx_p(dir, "a"), fx_p(dir, "c")));
 }
 
+/* An orphan whose original had no owner write bit, unshared by its
+ * (non-root) owner: removing the mark needs write permission, lent just
+ * for that, and the mode ends as it was. */
+static void orphan_readonly_as_owner(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	struct stat st;
+	char v[64];
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("SKIP: needs root to switch users\n");
+		skip();
+	}
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(fx_fill(a, 100, 1, 0444), 0);
+	assert_int_equal(chown(a, 65534, 65534), 0);
+	assert_int_equal(fx_make_set(a, b, true), 0);
+	assert_int_equal(unlink(a), 0);
+	/* Before a write: refused, as the open of a 0444 file would be. */
+	assert_int_equal(fx_run_as(65534, 65534, break_b, (void *)b), EACCES);
+	assert_int_equal(lgetxattr(b, CL_XATTR, v, sizeof v), 17);
+	/* Before a chmod by the owner: fine. */
+	assert_int_equal(fx_run_as(65534, 65534, break_b_owner, (void *)b), 0);
+	assert_int_equal(lgetxattr(b, CL_XATTR, v, sizeof v), -1);
+	assert_int_equal(errno, ENODATA);
+	assert_int_equal(lstat(b, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0444);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -902,6 +942,7 @@ int main(void)
 		T(faults_everywhere_enospc), T(faults_orphan_left),
 		T(faults_without_tmpfile), T(public_api), T(unreadable_dir),
 		T(fsync_policy), T(link_in_via_proc), T(replaced_meanwhile),
+		T(orphan_readonly_as_owner),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

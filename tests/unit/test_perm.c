@@ -51,6 +51,7 @@ struct caller {
 	gid_t groups[4];
 	bool cap_chown;
 	bool cap_dac;
+	bool cap_fowner;
 };
 
 /* Effective capabilities: exactly the ones asked for. */
@@ -62,13 +63,14 @@ static int set_caps(const struct caller *c)
 	if (syscall(SYS_capget, &h, d))
 		return -1;
 	d[0].effective = (c->cap_chown ? 1u << CAP_CHOWN : 0) |
-			 (c->cap_dac ? 1u << CAP_DAC_OVERRIDE : 0);
+			 (c->cap_dac ? 1u << CAP_DAC_OVERRIDE : 0) |
+			 (c->cap_fowner ? 1u << CAP_FOWNER : 0);
 	d[1].effective = 0;
 	return (int)syscall(SYS_capset, &h, d);
 }
 
-/* cl_may_break(FD, file's stat, MODE) as caller C: 0 or the errno. */
-static int may_as(const struct caller *c, int fd, mode_t mode)
+/* cl_may_break(FD, file's stat, MODE, NEED) as caller C: 0 or the errno. */
+static int may_need(const struct caller *c, int fd, mode_t mode, enum cl_need need)
 {
 	struct stat st;
 	pid_t pid;
@@ -86,12 +88,17 @@ static int may_as(const struct caller *c, int fd, mode_t mode)
 			_exit(201);
 		if (set_caps(c))
 			_exit(202);
-		_exit(-cl_may_break(fd, &st, mode));
+		_exit(-cl_may_break(fd, &st, mode, need));
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_true(WEXITSTATUS(status) < 200);
 	return WEXITSTATUS(status);
+}
+
+static int may_as(const struct caller *c, int fd, mode_t mode)
+{
+	return may_need(c, fd, mode, CL_NEED_WRITE);
 }
 
 /* A file owned by UID:GID with mode MODE (on disk) and an optional ACL. */
@@ -110,10 +117,10 @@ static int make(const char *name, uid_t uid, gid_t gid, mode_t mode)
 
 static void mode_bits(void **state)
 {
-	struct caller owner = { 1000, 1000, 0, { 0 }, false, false };
-	struct caller member = { 2000, 2000, 1, { 1000 }, false, false };
-	struct caller stranger = { 3000, 3000, 0, { 0 }, false, false };
-	struct caller root = { 0, 0, 0, { 0 }, true, true };
+	struct caller owner = { 1000, 1000, 0, { 0 }, false, false, false };
+	struct caller member = { 2000, 2000, 1, { 1000 }, false, false, false };
+	struct caller stranger = { 3000, 3000, 0, { 0 }, false, false, false };
+	struct caller root = { 0, 0, 0, { 0 }, true, true, false };
 	int fd = make("f", 1000, 1000, 0444);
 
 	(void)state;
@@ -133,7 +140,7 @@ static void mode_bits(void **state)
 	assert_int_equal(may_as(&owner, fd, 0466), EACCES);
 	assert_int_equal(may_as(&root, fd, 0444), 0);
 	/* DAC override without CAP_CHOWN: may write, may not keep another owner. */
-	struct caller dac = { 3000, 3000, 0, { 0 }, false, true };
+	struct caller dac = { 3000, 3000, 0, { 0 }, false, true, false };
 	assert_int_equal(may_as(&dac, fd, 0444), EACCES);
 	close(fd);
 }
@@ -141,7 +148,7 @@ static void mode_bits(void **state)
 /* The owner must also be able to give the copy the file's group. */
 static void keep_group(void **state)
 {
-	struct caller owner = { 1000, 1000, 0, { 0 }, false, false };
+	struct caller owner = { 1000, 1000, 0, { 0 }, false, false, false };
 	int fd = make("g", 1000, 4000, 0444);
 
 	(void)state;
@@ -163,9 +170,9 @@ static size_t ent(unsigned char *p, uint16_t tag, uint16_t perm, uint32_t id)
 
 static void acl(void **state)
 {
-	struct caller named = { 2000, 2000, 0, { 0 }, true, false };
-	struct caller grp = { 3000, 3000, 1, { 5000 }, true, false };
-	struct caller other = { 4000, 4000, 0, { 0 }, true, false };
+	struct caller named = { 2000, 2000, 0, { 0 }, true, false, false };
+	struct caller grp = { 3000, 3000, 1, { 5000 }, true, false, false };
+	struct caller other = { 4000, 4000, 0, { 0 }, true, false, false };
 	unsigned char buf[128];
 	uint32_t ver = 2;
 	size_t n = 4;
@@ -193,8 +200,30 @@ static void acl(void **state)
 	assert_int_equal(may_as(&other, fd, 0664), EACCES);
 	assert_int_equal(may_as(&other, fd, 0666), 0);
 	/* A matching group entry without write denies even if other could. */
-	struct caller grp_r = { 3000, 1000, 0, { 0 }, true, false }; /* group_obj r */
+	struct caller grp_r = { 3000, 1000, 0, { 0 }, true, false, false }; /* group_obj r */
 	assert_int_equal(may_as(&grp_r, fd, 0646), EACCES);
+	close(fd);
+}
+
+/* Before chmod, chown, utimes: the rules of those calls, not of a write. */
+static void metadata_needs(void **state)
+{
+	struct caller owner = { 1000, 1000, 0, { 0 }, false, false, false };
+	struct caller writer = { 2000, 2000, 0, { 0 }, true, false, false };
+	struct caller fowner = { 2000, 2000, 0, { 0 }, true, false, true };
+	int fd = make("m", 1000, 1000, 0444);
+
+	(void)state;
+	/* A read-only file: its owner may still chmod or touch it. */
+	assert_int_equal(may_need(&owner, fd, 0444, CL_NEED_OWNER), 0);
+	assert_int_equal(may_need(&owner, fd, 0444, CL_NEED_WRITE_OR_OWNER), 0);
+	assert_int_equal(may_need(&owner, fd, 0444, CL_NEED_WRITE), EACCES);
+	/* Someone else who may write: touch yes, chmod no (EPERM, as chmod). */
+	assert_int_equal(may_need(&writer, fd, 0666, CL_NEED_WRITE_OR_OWNER), 0);
+	assert_int_equal(may_need(&writer, fd, 0666, CL_NEED_OWNER), EPERM);
+	assert_int_equal(may_need(&writer, fd, 0444, CL_NEED_WRITE_OR_OWNER), EACCES);
+	/* CAP_FOWNER stands for ownership. */
+	assert_int_equal(may_need(&fowner, fd, 0444, CL_NEED_OWNER), 0);
 	close(fd);
 }
 
@@ -202,7 +231,7 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(mode_bits), T(keep_group), T(acl),
+		T(mode_bits), T(keep_group), T(acl), T(metadata_needs),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
