@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# What the shim costs in system calls (DESIGN §4): a read-only open and a
+# write on a known fd add none; a write-open adds at most one; start-up adds
+# a fixed few (the fds 0-2 check). Counted with strace: the same command
+# with twice the work under the shim must add exactly the calls it adds
+# without it.
+. "$(dirname "$0")/lib.sh"
+need_shim
+need strace
+[ -z "${COWLINK_ASAN_RUNTIME:-}" ] || skip "counts system calls of the plain build"
+
+# count SYSCALL-REGEX CMD...: how many matching calls CMD makes.
+count() {
+	local re=$1; shift
+	strace -f -qq -o "$T/trace" "$@" >/dev/null 2>&1 || true
+	grep -cE "^[0-9]+ +($re)\(" "$T/trace" || true
+}
+S="env LD_PRELOAD=$PRELOAD"
+
+for i in $(seq 1 40); do printf 'f%s\n' "$i" >"f$i"; done
+files20=$(printf 'f%s ' $(seq 1 20))
+files40=$(printf 'f%s ' $(seq 1 40))
+STATS='fstat|newfstatat|statx|lstat|stat|fgetxattr|lgetxattr|getxattr'
+
+# Read-only opens: as many opens, and no stat or xattr call per file.
+for re in openat "$STATS" ; do
+	raw=$(( $(count "$re" cat $files40) - $(count "$re" cat $files20) ))
+	got=$(( $(count "$re" $S cat $files40) - $(count "$re" $S cat $files20) ))
+	[ "$got" = "$raw" ] || fail "20 more read-only opens: $got more [$re] calls under the shim, $raw without"
+done
+
+# Writes through a known fd: none per write.
+for re in write "$STATS" fcntl; do
+	raw=$(( $(count "$re" dd if=/dev/zero of=o bs=64 count=100) - $(count "$re" dd if=/dev/zero of=o bs=64 count=50) ))
+	got=$(( $(count "$re" $S dd if=/dev/zero of=o bs=64 count=100) - $(count "$re" $S dd if=/dev/zero of=o bs=64 count=50) ))
+	[ "$got" = "$raw" ] || fail "50 more writes: $got more [$re] calls under the shim, $raw without"
+done
+
+# A write-open of a one-link file: at most one extra call each (bash opens
+# the redirection itself, through the shim).
+loop() { echo "for i in \$(seq 1 $1); do echo x >>f\$i; done"; }
+all="open|openat|write|close|dup2|fcntl|$STATS"
+raw=$(( $(count "$all" bash -c "$(loop 20)") - $(count "$all" bash -c "$(loop 10)") ))
+got=$(( $(count "$all" $S bash -c "$(loop 20)") - $(count "$all" $S bash -c "$(loop 10)") ))
+[ "$got" -le $(( raw + 10 )) ] || fail "10 more write-opens: $got more calls under the shim, $raw without (at most one extra each)"
+[ "$got" -gt "$raw" ] || note "write-opens cost no extra call here ($got vs $raw)"
+exit 0
