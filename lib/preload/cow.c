@@ -419,7 +419,10 @@ int cl_cow_check_fd(int fd)
 		e = 0; /* not an fd: the real call says so */
 		goto out;
 	}
-	e = cl_cow_classify(fd, AT_FDCWD, NULL, &st, &r);
+	/* Tested here too, not only in classify: its frame holds a path
+	 * buffer, and this may run in a signal handler on a small stack. */
+	e = S_ISREG(st.st_mode) && st.st_nlink > 1
+		? cl_cow_classify(fd, AT_FDCWD, NULL, &st, &r) : 0;
 	if (e < 0)
 		goto out;
 	if (e > 0) {
