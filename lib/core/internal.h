@@ -164,6 +164,10 @@ void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags);
 int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
 		const char *base, enum cowlink_how *how);
 
+/* Workers of a tree walk (at most the number of CPUs); tests set 1 to make
+ * the order of system calls repeatable. */
+extern unsigned cl_tree_threads;
+
 /* cowlink_link_tree(), with the relative path of the entry that stopped the
  * walk (FAILED, N bytes; "" when it was the root) for the tool's message. */
 int cl_link_tree(const char *src, const char *dst, unsigned flags,
