@@ -44,6 +44,15 @@ assert d["type"] == "directory", d
 assert all(isinstance(o["holders"], list) for o in objs)
 PY
 
+# Names are bytes: UTF-8 is kept, other bytes and controls are escaped.
+mkdir names && echo n >"names/$(printf 'caf\xc3\xa9')" && echo n >"names/$(printf 'b\xff\x01"q')"
+"$C" status --json names/* | python3 -c '
+import json, sys
+paths = sorted(json.loads(l)["path"] for l in sys.stdin)
+assert paths == ["names/b\u00ff\u0001\"q", "names/caf\u00e9"], paths
+' || fail "--json of odd names"
+rm -r names
+
 # A process holding a shared inode open is named.
 sleep 30 <b &
 holder=$!

@@ -111,12 +111,39 @@ const char *fmt_size(uint64_t size, bool bytes, char buf[32])
 	return buf;
 }
 
+/* The length of the valid UTF-8 sequence at P (1 to 4), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0; /* overlong, surrogate, beyond U+10FFFF */
+	return n;
+}
+
+/* File names are bytes: valid UTF-8 is kept as is, any other byte becomes
+ * the code point of the same value (\u00XX), so the output stays JSON. */
 void json_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
 
 	fputc('"', f);
-	for (; *p; p++) {
+	while (*p) {
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
 		else if (*p == '\n')
@@ -125,11 +152,15 @@ void json_str(FILE *f, const char *s)
 			fputs("\\t", f);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(f, "\\u%04x", *p);
-		else if (*p >= 0x80)
-			/* Bytes, not necessarily UTF-8: keep JSON valid. */
+		else if (*p >= 0x80 && (n = utf8_len(p)) > 1) {
+			fwrite(p, 1, n, f);
+			p += n;
+			continue;
+		} else if (*p >= 0x80)
 			fprintf(f, "\\u%04x", *p);
 		else
 			fputc(*p, f);
+		p++;
 	}
 	fputc('"', f);
 }
