@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -930,6 +932,43 @@ static void orphan_readonly_as_owner(void **state)
 	assert_int_equal(st.st_mode & 07777, 0444);
 }
 
+/* An immutable or append-only shared inode cannot be replaced: the break
+ * fails with the kernel's EPERM and leaves everything as it was. */
+static int set_flags(const char *path, int flags)
+{
+	int fd = open(path, O_RDONLY), e;
+
+	if (fd < 0)
+		return -1;
+	e = ioctl(fd, FS_IOC_SETFLAGS, &flags);
+	close(fd);
+	return e;
+}
+
+static void immutable_source(void **state)
+{
+	static const int flags[] = { FS_IMMUTABLE_FL, FS_APPEND_FL };
+	const char *b = fx_p(dir, "b");
+	struct fx_snap sb;
+	int e;
+
+	(void)state;
+	make3(1000, 0644);
+	for (size_t i = 0; i < sizeof flags / sizeof *flags; i++) {
+		if (set_flags(b, flags[i])) {
+			print_message("SKIP: cannot set inode flags here (%s)\n", strerror(errno));
+			skip();
+		}
+		assert_int_equal(fx_snap(b, &sb), 0);
+		e = brk_name("b", &ALL);
+		assert_int_equal(set_flags(b, 0), 0);
+		assert_int_equal(e, -EPERM);
+		assert_int_equal(sb.st.st_nlink, 3);
+		assert_int_equal(fx_litter(dir), 0);
+		assert_true(fx_same_inode(b, fx_p(dir, "a")));
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -942,7 +981,7 @@ int main(void)
 		T(faults_everywhere_enospc), T(faults_orphan_left),
 		T(faults_without_tmpfile), T(public_api), T(unreadable_dir),
 		T(fsync_policy), T(link_in_via_proc), T(replaced_meanwhile),
-		T(orphan_readonly_as_owner),
+		T(orphan_readonly_as_owner), T(immutable_source),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
