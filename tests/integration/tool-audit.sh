@@ -3,6 +3,8 @@
 # are judged by their interpreter; missing and unreadable files are errors.
 . "$(dirname "$0")/lib.sh"
 need python3
+# The system python: a version manager's wrapper costs seconds a call.
+PY=$(command -v /usr/bin/python3 || command -v python3)
 [ -x "${COWLINK_TOOL:-}" ] || fail "COWLINK_TOOL is not set"
 C=$COWLINK_TOOL
 
@@ -35,7 +37,7 @@ fi
 
 # 32-bit: a real one if gcc -m32 works, else a crafted ELF32 header.
 if ! { command -v gcc >/dev/null && gcc -m32 -o elf32 m.c 2>/dev/null; }; then
-	python3 - <<'PY'
+	"$PY" - <<'PY'
 import struct
 ident = b"\x7fELF" + bytes([1, 1, 1, 0]) + bytes(8)          # ELFCLASS32, LSB
 hdr = ident + struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, 0x8048054, 52, 0, 0, 52, 32, 1, 40, 0, 0)
