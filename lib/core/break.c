@@ -156,7 +156,10 @@ static int unshare_checked(int fd, const char *base, const struct stat *st,
 
 	if (!e)
 		e = cl_unshare_orphan(fd, st, r);
-	cl_debug("break %s: orphan, unshared in place (%d)", base, -e);
+	if (e)
+		cl_debug("break %s: orphan, not unshared (%d)", base, -e);
+	else
+		cl_debug("break %s: orphan, unshared in place", base);
 	return e;
 }
 
