@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "banned.h"
@@ -186,24 +184,9 @@ static pid_t tmp_pid(const char *name)
 	return *p == '.' ? (pid_t)pid : 0;
 }
 
-/* Take the break lock of the directory (DESIGN §4: flock(LOCK_EX) on the
- * directory), so a temp name is never removed under a break in progress. */
-static int lock_dir(int dirfd)
-{
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int i, r;
-
-	for (i = 0; i < 300; i++) {
-		r = cl_flock(dirfd, LOCK_EX | LOCK_NB);
-		if (r != -EWOULDBLOCK && r != -EINTR)
-			return r;
-		nanosleep(&ts, NULL);
-	}
-	return -EWOULDBLOCK;
-}
-
 /* A temp name: remove it, unless its process is still running (a break or
- * link in progress) or the directory's break lock cannot be had. */
+ * link in progress) or the directory's break lock (lock.c: a break holds it
+ * from start to end) cannot be had within cl_lock_wait_ms. */
 static int fsck_tmp(int dirfd, const char *name, struct cl_fsck_finding *f, bool dry_run)
 {
 	char proc[32];
@@ -221,13 +204,13 @@ static int fsck_tmp(int dirfd, const char *name, struct cl_fsck_finding *f, bool
 	if (dry_run)
 		return 0;
 	if (dirfd != AT_FDCWD) {
-		r = lock_dir(dirfd);
+		r = cl_lock_dir(dirfd);
 		if (r < 0)
 			return r;
 	}
 	r = cl_unlinkat(dirfd, name, 0);
 	if (dirfd != AT_FDCWD)
-		cl_flock(dirfd, LOCK_UN);
+		cl_unlock_dir(dirfd);
 	return r < 0 ? r : 1;
 }
 

@@ -258,7 +258,9 @@ static void tmp_waits_for_break_lock(void **state)
 	lfd = open(dir, O_RDONLY | O_DIRECTORY);
 	assert_true(lfd >= 0);
 	assert_int_equal(flock(lfd, LOCK_EX), 0);
+	cl_lock_wait_ms = 200;
 	assert_int_equal(check(".cowlink-tmp.999999997.1", false, &f), 1);
+	cl_lock_wait_ms = CL_LOCK_WAIT_MS;
 	assert_int_equal(f.f[0].result, -EWOULDBLOCK);
 	assert_int_equal(access(t, F_OK), 0);
 	close(lfd);
