@@ -969,6 +969,29 @@ static void immutable_source(void **state)
 	}
 }
 
+/* Someone holds the directory's lock past the bound (an application's own
+ * flock of the directory looks the same): the break gives up with
+ * EWOULDBLOCK and changes nothing. */
+static void lock_busy(void **state)
+{
+	const char *b = fx_p(dir, "b");
+	struct fx_snap sb;
+	int dfd, e;
+
+	(void)state;
+	make3(1000, 0644);
+	assert_int_equal(fx_snap(b, &sb), 0);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(flock(dfd, LOCK_EX), 0);
+	cl_lock_wait_ms = 50;
+	e = brk_name("b", &ALL);
+	cl_lock_wait_ms = CL_LOCK_WAIT_MS;
+	close(dfd);
+	assert_int_equal(e, -EWOULDBLOCK);
+	assert_int_equal(fx_snap_same(b, &sb), 1);
+	assert_int_equal(fx_litter(dir), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -981,7 +1004,7 @@ int main(void)
 		T(faults_everywhere_enospc), T(faults_orphan_left),
 		T(faults_without_tmpfile), T(public_api), T(unreadable_dir),
 		T(fsync_policy), T(link_in_via_proc), T(replaced_meanwhile),
-		T(orphan_readonly_as_owner), T(immutable_source),
+		T(orphan_readonly_as_owner), T(immutable_source), T(lock_busy),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
