@@ -8,7 +8,9 @@ need setfattr
 C=$COWLINK_TOOL
 mkset() { ln "$1" "$2"; setfattr -n user.cowlink -v 'cowlink v1 w=0222' "$1"; chmod a-w "$1"; }
 
-"$C" run -- cat /proc/self/maps | grep -q libcowlink.so || fail "the shim is not loaded"
+# (captured first: grep -q in a pipe would SIGPIPE cat, and pipefail is on)
+maps=$("$C" run -- cat /proc/self/maps)
+grep -q libcowlink.so <<<"$maps" || fail "the shim is not loaded"
 out=$(LD_PRELOAD=/nonexistent-lib.so "$C" run -- sh -c 'echo "$LD_PRELOAD"' 2>/dev/null)
 case "$out" in */libcowlink.so:/nonexistent-lib.so) ;; *) fail "LD_PRELOAD not prepended: $out" ;; esac
 [ "$("$C" run --trees "$T/x:$T/y" -- sh -c 'echo "$COWLINK_TREES"')" = "$T/x:$T/y" ] || fail "--trees"
