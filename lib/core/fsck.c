@@ -276,10 +276,19 @@ int cl_fsck_at(int dirfd, const char *name, const char *path,
 	if (dry_run)
 		goto out_report;
 
+	/* Under the break lock, so no break of this name runs meanwhile; the
+	 * stat is checked again once it is held. */
+	if (dirfd != AT_FDCWD) {
+		r = cl_lock_dir(dirfd);
+		if (r < 0) {
+			f.result = r;
+			goto out_report;
+		}
+	}
 	fd = cl_openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
 	if (fd < 0) {
 		f.result = fd;
-		goto out_report;
+		goto out_unlock;
 	}
 	r = cl_fstat(fd, &fst);
 	if (r == 0 && (fst.st_dev != st->st_dev || fst.st_ino != st->st_ino ||
@@ -290,6 +299,9 @@ int cl_fsck_at(int dirfd, const char *name, const char *path,
 					     : repair_protect(fd, st, f.wbits);
 	f.result = r;
 	cl_close(fd);
+out_unlock:
+	if (dirfd != AT_FDCWD)
+		cl_unlock_dir(dirfd);
 out_report:
 	fn(&f, arg);
 	return 1;

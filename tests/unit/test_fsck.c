@@ -352,6 +352,33 @@ static void unprotected(void **state)
 	assert_string_equal(mark_of(b, m), "cowlink v1 w=0222");
 }
 
+/* Repairs wait for the directory's break lock: never under a break. */
+static void repair_waits_for_break_lock(void **state)
+{
+	const char *a = fx_p(dir, "a");
+	struct found f;
+	char m[64];
+	int lfd;
+
+	(void)state;
+	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(a, fx_p(dir, "b"), true), 0);
+	assert_int_equal(unlink(fx_p(dir, "b")), 0);
+	lfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(lfd >= 0);
+	assert_int_equal(flock(lfd, LOCK_EX), 0);
+	cl_lock_wait_ms = 200;
+	assert_int_equal(check("a", false, &f), 1);
+	cl_lock_wait_ms = CL_LOCK_WAIT_MS;
+	assert_int_equal(f.f[0].result, -EWOULDBLOCK);
+	assert_int_equal(mode_of(a), 0444);
+	assert_non_null(mark_of(a, m));
+	close(lfd);
+	assert_int_equal(check("a", false, &f), 1);
+	assert_int_equal(f.f[0].result, 1);
+	assert_null(mark_of(a, m));
+}
+
 /* The walk's stat is stale: nothing is repaired on a guess. */
 static void changed_since_walk(void **state)
 {
@@ -473,6 +500,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(orphan_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(unprotected, setup, teardown),
+		cmocka_unit_test_setup_teardown(repair_waits_for_break_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(changed_since_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_repairs, setup, teardown),
 		cmocka_unit_test_setup_teardown(non_root_owner, setup, teardown),
