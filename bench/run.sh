@@ -170,15 +170,18 @@ say "case 1: link one ${BIG_MB} MiB file"
 if [ -n "$COWLN" ]; then
 	# sync first: a journal commit that waits for someone's dirty data
 	# would be charged to whichever link happened to start next.
-	prep_ln() { rm -f "$W/l1"; sync; }
+	# Each starts from a big file with one name: a source with an unmarked
+	# second name is copied by cowln, not linked.
+	prep_ln() { rm -f "$W/l1" "$W/c1"; sync; }
 	run_ln() { ln "$W/big" "$W/l1"; }
-	prep_cowln() { rm -f "$W/c1"; unmark "$W/big"; sync; }
+	prep_cowln() { rm -f "$W/l1" "$W/c1"; unmark "$W/big"; sync; }
 	run_cowln() { "$COWLN" "$W/big" "$W/c1"; }
 	prep_cp() { rm -f "$W/p1"; sync; }
 	run_cp() { cp "$W/big" "$W/p1"; }
 	setlabel ln ln; setlabel cp cp
 	alternate "$FAST_ROUNDS" ln cowln
 	alternate -n "$ROUNDS" cp
+	[ "$(stat -c %i "$W/c1")" = "$(stat -c %i "$W/big")" ] || { say "cowln copied instead of linking"; exit 1; }
 	compare "1. link a ${BIG_MB} MiB file: cowln vs ln (process wall)" "≤ 1.0× ln" 1.0 cowln ln cp
 	rm -f "$W/l1" "$W/c1" "$W/p1"
 else
