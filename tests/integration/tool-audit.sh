@@ -31,6 +31,12 @@ if command -v gcc >/dev/null; then
 	# A program that makes raw system calls only, as Go programs do.
 	printf '#include <unistd.h>\n#include <sys/syscall.h>\nint main(void){return syscall(SYS_write,1,"x",1)!=1;}\n' >raw.c
 	gcc -o raw raw.c && verdict 1 'NOT covered: dynamic, but imports none of the libc calls' ./raw
+	# Its file I/O in a library of its own, found through DT_RUNPATH $ORIGIN.
+	mkdir lib
+	printf '#include <stdio.h>\nint lib_save(const char *p){FILE *f=fopen(p,"w");return f?fclose(f):-1;}\n' >lib.c
+	printf 'int lib_save(const char *p);\nint main(int c,char **v){return c>1?lib_save(v[1]):0;}\n' >prog.c
+	gcc -shared -fPIC -o lib/libsave.so lib.c && gcc -o prog prog.c -Llib -lsave -Wl,-rpath,'$ORIGIN/lib' \
+		&& verdict 0 '^\./prog: covered \(dynamic, its library libsave\.so imports fopen\)' ./prog
 	gcc -o dyn m.c && cp dyn suid && chmod 4755 suid && verdict 1 'NOT covered: set-user-ID program' ./suid
 	cp dyn sgid && chmod 2755 sgid && verdict 1 'NOT covered: set-group-ID program' ./sgid
 fi

@@ -124,9 +124,20 @@ static int imports(Elf *elf, size_t len, struct audit_result *r, const char *pre
 			d = elf_getdata(scn, NULL);
 			if (!d || !sh.sh_entsize)
 				goto out_corrupt;
-			for (k = 0; k < sh.sh_size / sh.sh_entsize && gelf_getdyn(d, (int)k, &dyn); k++)
-				if (dyn.d_tag == DT_NEEDED)
+			for (k = 0; k < sh.sh_size / sh.sh_entsize && gelf_getdyn(d, (int)k, &dyn); k++) {
+				const char *s = NULL;
+
+				if (dyn.d_tag == DT_NEEDED || dyn.d_tag == DT_RUNPATH ||
+				    dyn.d_tag == DT_RPATH)
+					s = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+				if (dyn.d_tag == DT_NEEDED) {
 					(*needed)++;
+					if (s && r->nneeded < AUDIT_MAX_NEEDED)
+						snprintf(r->needed[r->nneeded++], sizeof r->needed[0], "%s", s);
+				} else if (s && (dyn.d_tag == DT_RUNPATH || !r->runpath[0])) {
+					snprintf(r->runpath, sizeof r->runpath, "%s", s);
+				}
+			}
 		}
 		if (sh.sh_type != SHT_DYNSYM)
 			continue;
@@ -179,7 +190,116 @@ out_corrupt:
 	return -2;
 }
 
+static enum audit_verdict elf_judge(void *buf, size_t len, struct audit_result *r);
+
 enum audit_verdict audit_elf_mem(void *buf, size_t len, struct audit_result *r)
+{
+	r->imports_none = 0;
+	r->nneeded = 0;
+	r->runpath[0] = 0;
+	return elf_judge(buf, len, r);
+}
+
+/* How many wrapped calls the 64-bit ELF library at PATH imports, their
+ * names after PREFIX in R->reason; -1 when it cannot be read. */
+static int library_imports(const char *path, struct audit_result *r, const char *prefix)
+{
+	struct stat st;
+	size_t needed;
+	void *map;
+	Elf *elf;
+	int fd, n = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < EI_NIDENT)
+		goto out_close;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		goto out_close;
+	if (((unsigned char *)map)[EI_CLASS] == ELFCLASS64 && elf_version(EV_CURRENT) != EV_NONE &&
+	    (elf = elf_memory(map, (size_t)st.st_size))) {
+		n = imports(elf, (size_t)st.st_size, r, prefix, &needed);
+		if (n < 0)
+			n = -1;
+		elf_end(elf);
+	}
+	munmap(map, (size_t)st.st_size);
+out_close:
+	close(fd);
+	return n;
+}
+
+/* Libraries the loader maps from libc itself: their imports say nothing
+ * about the program's own I/O. */
+static bool libc_part(const char *name)
+{
+	static const char *const parts[] = { "libc.so", "ld-linux", "libpthread.so", "libdl.so",
+					     "libm.so", "librt.so", "libresolv.so", "libutil.so" };
+	size_t i;
+
+	for (i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (!strncmp(name, parts[i], strlen(parts[i])))
+			return true;
+	return false;
+}
+
+/* A program that imports none of the wrapped calls itself may do its I/O in
+ * a library of its own (DT_NEEDED): look there, through its DT_RUNPATH
+ * ($ORIGIN: the program's directory) and the usual library directories. */
+static void search_libraries(const char *prog, struct audit_result *r)
+{
+	static const char *const sysdirs =
+#if defined(__x86_64__)
+		"/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:"
+#elif defined(__aarch64__)
+		"/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu:"
+#endif
+		"/lib64:/usr/lib64:/lib:/usr/lib:/usr/local/lib";
+	char origin[PATH_MAX], dirs[2048], path[PATH_MAX], prefix[160];
+	struct audit_result sub;
+	char *save = NULL, *d, *slash;
+	unsigned i;
+
+	snprintf(origin, sizeof origin, "%s", prog);
+	slash = strrchr(origin, '/');
+	if (slash)
+		*slash = 0;
+	else
+		snprintf(origin, sizeof origin, ".");
+	for (i = 0; i < r->nneeded; i++) {
+		const char *lib = r->needed[i];
+
+		if (libc_part(lib) || strchr(lib, '/'))
+			continue;
+		snprintf(dirs, sizeof dirs, "%s%s%s", r->runpath, r->runpath[0] ? ":" : "", sysdirs);
+		for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+			int n;
+
+			if (!strncmp(d, "$ORIGIN", 7))
+				n = snprintf(path, sizeof path, "%s%s/%s", origin, d + 7, lib);
+			else if (!strncmp(d, "${ORIGIN}", 9))
+				n = snprintf(path, sizeof path, "%s%s/%s", origin, d + 9, lib);
+			else
+				n = snprintf(path, sizeof path, "%s/%s", d, lib);
+			if (n < 0 || (size_t)n >= sizeof path || access(path, R_OK) != 0)
+				continue;
+			memset(&sub, 0, sizeof sub);
+			snprintf(prefix, sizeof prefix, "dynamic, its library %s imports ", lib);
+			n = library_imports(path, &sub, prefix);
+			if (n > 0) {
+				snprintf(r->reason, sizeof r->reason, "%s", sub.reason);
+				r->verdict = AUDIT_COVERED;
+				return;
+			}
+			break; /* the first one found is the one the loader takes */
+		}
+		save = NULL;
+	}
+}
+
+static enum audit_verdict elf_judge(void *buf, size_t len, struct audit_result *r)
 {
 	const unsigned char *id = buf;
 	GElf_Ehdr eh;
@@ -261,9 +381,11 @@ enum audit_verdict audit_elf_mem(void *buf, size_t len, struct audit_result *r)
 	if (n == -1)
 		v = verdict(r, AUDIT_NOT_COVERED,
 			    "its dynamic symbols cannot be read (no section headers)");
-	else if (n == 0)
+	else if (n == 0) {
 		v = verdict(r, AUDIT_NOT_COVERED,
 			    "dynamic, but imports none of the libc calls the shim wraps (raw system calls, as Go programs make)");
+		r->imports_none = 1;
+	}
 	else
 		v = AUDIT_COVERED; /* imports() wrote the reason */
 	r->verdict = v;
@@ -404,6 +526,10 @@ static enum audit_verdict judge(const char *prog, struct audit_result *r, int de
 		goto out_close;
 	}
 	v = audit_elf_fd(fd, r);
+	if (v == AUDIT_NOT_COVERED && r->imports_none) {
+		search_libraries(path, r);
+		v = r->verdict;
+	}
 out_close:
 	close(fd);
 	return v;

@@ -12,10 +12,19 @@ enum audit_verdict {
 	AUDIT_ERROR,          /* could not be examined: missing, unreadable */
 };
 
+#define AUDIT_MAX_NEEDED 32
+
 struct audit_result {
 	enum audit_verdict verdict;
 	char reason[512];     /* why, for a line "PROG: covered (REASON)" / "NOT covered: REASON" */
 	char path[PATH_MAX];  /* the file examined (PROG resolved through PATH) */
+	/* Filled by audit_elf_mem for a dynamic program that imports none of
+	 * the wrapped calls itself: its DT_NEEDED libraries and DT_RUNPATH (or
+	 * DT_RPATH), where audit_program looks for the calls next. */
+	int imports_none;
+	unsigned nneeded;
+	char needed[AUDIT_MAX_NEEDED][64];
+	char runpath[512];
 };
 
 /* Judge an ELF image of LEN bytes at BUF (libelf may rewrite it in place:
