@@ -258,10 +258,11 @@ scope:
  * *ST) with the engine, telling it whether scope makes it a cowlink and
  * which inode we mean to break. */
 static int break_name(int dirfd, const char *name, const struct stat *st,
-		      off_t keep)
+		      off_t keep, enum cl_need need)
 {
 	struct cl_break_opts o = {
 		.keep = keep, .nofollow = true, .dev = st->st_dev, .ino = st->st_ino,
+		.need = need,
 	};
 
 	if (!S_ISREG(st->st_mode))
@@ -271,8 +272,10 @@ static int break_name(int dirfd, const char *name, const struct stat *st,
 	return cl_break_at(dirfd, name, &o);
 }
 
-int cl_cow_break_path_name(int dirfd, const char *path, bool nofollow,
-			   off_t keep, char *name)
+/* Resolve (unless NOFOLLOW) and break DIRFD/PATH for a change that needs
+ * NEED; NAME gets the name that was broken. */
+static int break_path_need(int dirfd, const char *path, bool nofollow,
+			   off_t keep, char *name, enum cl_need need)
 {
 	struct stat st;
 	int saved = errno, e;
@@ -286,9 +289,15 @@ int cl_cow_break_path_name(int dirfd, const char *path, bool nofollow,
 		e = resolve(dirfd, path, name, &st);
 	}
 	if (e == 0)
-		e = break_name(dirfd, name, &st, keep);
+		e = break_name(dirfd, name, &st, keep, need);
 	errno = saved;
 	return e;
+}
+
+int cl_cow_break_path_name(int dirfd, const char *path, bool nofollow,
+			   off_t keep, char *name)
+{
+	return break_path_need(dirfd, path, nofollow, keep, name, CL_NEED_WRITE);
 }
 
 /* After a break of NAME, resolved from DIRFD/PATH: does PATH still lead to
@@ -320,19 +329,26 @@ int cl_cow_break_path(int dirfd, const char *path, bool nofollow, off_t keep)
 	return e;
 }
 
-int cl_cow_break_fd(int fd, const struct stat *fdst, char *path)
+int cl_cow_break_fd_need(int fd, const struct stat *fdst, char *path,
+			 enum cl_need need)
 {
 	int saved = errno, e;
 
 	e = cl_cow_fd_path(fd, fdst, path);
 	if (e == 0)
-		e = break_name(AT_FDCWD, path, fdst, -1);
+		e = break_name(AT_FDCWD, path, fdst, -1, need);
 	errno = saved;
 	return e;
 }
 
-int cl_cow_break_if_cow_name(int dirfd, const char *path, bool nofollow,
-			     off_t keep, bool orphans, char *name)
+int cl_cow_break_fd(int fd, const struct stat *fdst, char *path)
+{
+	return cl_cow_break_fd_need(fd, fdst, path, CL_NEED_WRITE);
+}
+
+int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
+			     off_t keep, bool orphans, char *name,
+			     enum cl_need need)
 {
 	struct cl_record r;
 	struct stat st;
@@ -363,7 +379,7 @@ int cl_cow_break_if_cow_name(int dirfd, const char *path, bool nofollow,
 			e = spare;
 			goto out;
 		}
-		e = cl_cow_break_path_name(dirfd, path, nofollow, keep, name);
+		e = break_path_need(dirfd, path, nofollow, keep, name, need);
 		if (spare >= 0)
 			(void)cl_close(spare);
 		if (e == 0)
@@ -372,6 +388,13 @@ int cl_cow_break_if_cow_name(int dirfd, const char *path, bool nofollow,
 out:
 	errno = saved;
 	return e;
+}
+
+int cl_cow_break_if_cow_name(int dirfd, const char *path, bool nofollow,
+			     off_t keep, bool orphans, char *name)
+{
+	return cl_cow_break_if_cow_need(dirfd, path, nofollow, keep, orphans,
+					name, CL_NEED_WRITE);
 }
 
 int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,

@@ -63,6 +63,17 @@ int cl_cow_break_path_name(int dirfd, const char *path, bool nofollow,
 int cl_cow_break_if_cow_name(int dirfd, const char *path, bool nofollow,
 			     off_t keep, bool orphans, char *name);
 
+/* The forms above break for a change that needs write permission (by the
+ * presented mode); these say what the change needs instead (enum cl_need:
+ * CL_NEED_OWNER for chmod, chown, utimes with times, file flags -- the
+ * owner may change a read-only file -- or CL_NEED_WRITE_OR_OWNER), and the
+ * engine answers EPERM or EACCES accordingly. NAME as above. */
+int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
+			     off_t keep, bool orphans, char *name,
+			     enum cl_need need);
+int cl_cow_break_fd_need(int fd, const struct stat *fdst, char *path,
+			 enum cl_need need);
+
 /* The write family's slow path: FD is not known safe. One fstat; for
  * nlink > 1 the mark and the access mode. 0: go on (FD now cached safe where
  * it may be), -CL_ESHARED: a writable fd on a shared inode (one
