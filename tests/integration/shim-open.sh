@@ -7,25 +7,32 @@
 . "$(dirname "$0")/lib.sh"
 need_shim
 
-for api in open open64 open_2 open64_2; do
+# Every flavour on the base symbols; the 64 and fortified twins share
+# their body: fewer flavours each.
+writer api-open-append '"$P/api_open" b wa'
+writer api-open-trunc '"$P/api_open" b wt'
+writer api-open-rdwr '"$P/api_open" b +'
+writer api-openat-append '"$P/api_openat" . b wa'
+writer api-openat-trunc '"$P/api_openat" . b wt'
+for api in open64 open_2 open64_2; do
 	writer api-$api-append "\"\$P/api_$api\" b wa"
 	writer api-$api-trunc "\"\$P/api_$api\" b wt"
-	writer api-$api-rdwr "\"\$P/api_$api\" b +"
 done
-for api in openat openat64 openat_2 openat64_2; do
-	writer api-$api-append "\"\$P/api_$api\" . b wa"
-	writer api-$api-trunc "\"\$P/api_$api\" . b wt"
+for api in openat64 openat_2 openat64_2; do
+	writer api-$api-rdwr "\"\$P/api_$api\" . b +"
 done
 writer api-creat '"$P/api_creat" b'
 writer api-creat64 '"$P/api_creat64" b'
 writer api-open-rdonly-trunc '"$P/api_open" b rt'
 writer api-open-creat '"$P/api_open" b wac'
-for api in fopen fopen64 freopen freopen64; do
+for api in fopen freopen; do
 	writer api-$api-r+ "\"\$P/api_$api\" b r+"
 	writer api-$api-a "\"\$P/api_$api\" b a"
 	writer api-$api-w "\"\$P/api_$api\" b w"
 	writer api-$api-a+ "\"\$P/api_$api\" b a+"
 done
+writer api-fopen64-r+ '"$P/api_fopen64" b r+'
+writer api-freopen64-w '"$P/api_freopen64" b w'
 
 # The fortified builds really call the fortified symbols.
 for f in fort_open:__open_2:__openat_2 fort_open64:__open64_2:__openat64_2; do
@@ -33,7 +40,6 @@ for f in fort_open:__open_2:__openat_2 fort_open64:__open64_2:__openat64_2; do
 	syms=$(nm -D "$COWLINK_PROGS/$prog" 2>/dev/null || true)
 	grep -qw "$s1" <<<"$syms" && grep -qw "$s2" <<<"$syms" || fail "$prog does not import $s1 and $s2"
 	writer "$prog-append" "\"\$P/$prog\" . b wa"
-	writer "$prog-trunc" "\"\$P/$prog\" . b wt"
 done
 
 # Read-only opens leave the set alone.

@@ -27,6 +27,7 @@ int main(int argc, char **argv)
 	printf("size %zd %zd\n", n, m);
 	for (i = 0; i < m; i += (ssize_t)strlen(buf + i) + 1)
 		printf("%s\n", buf + i);
+	free(buf);
 	}
 	return 0;
 }
