@@ -93,6 +93,15 @@ fi
 grep -q 'Permission denied' err || fail "the refused write said: $(cat err)"
 [ "$(cat w/p)" = data ] || fail "w/p changed"
 
+# Not the owner: no lease to be had, said under -v, linked anyway.
+printf 'theirs\n' > w/r
+chmod 666 w/r
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$COWLN" -v --no-protect --reflink=never w/r w/r2 2>err >/dev/null ||
+	fail "linking another user's file failed: $(cat err)"
+grep -qF "no lease on 'w/r'" err || fail "no note about the lease: [$(cat err)]"
+same_inode w/r w/r2 || fail "w/r2 is not a cowlink"
+
 # --version, --help
 "$COWLN" --version | grep -q '^cowln (cowlink) ' || fail "--version"
 "$COWLN" --help | grep -q -- '--reflink' || fail "--help"
