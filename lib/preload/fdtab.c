@@ -12,6 +12,22 @@
 
 uint8_t cl_fdtab[CL_FDTAB_SIZE];
 
+/* The highest fd a check or an invalidation ever started on: every entry
+ * above it is untouched, so a range invalidation (closefrom(3) before an
+ * exec, in every subprocess) stops there instead of at 65535. Raised before
+ * the byte is read, so a check in flight is always below it. */
+static unsigned hiwater;
+
+static void raise_hiwater(unsigned fd)
+{
+	unsigned h = __atomic_load_n(&hiwater, __ATOMIC_SEQ_CST);
+
+	while (fd > h && !__atomic_compare_exchange_n(&hiwater, &h, fd, true,
+						      __ATOMIC_SEQ_CST,
+						      __ATOMIC_SEQ_CST))
+		;
+}
+
 /* The owner's pid, in a page wiped on fork; NULL until cl_fdtab_init. */
 static int *owner;
 
@@ -55,7 +71,8 @@ uint8_t cl_fd_begin_check(int fd)
 {
 	if ((unsigned)fd >= CL_FDTAB_SIZE)
 		return 0;
-	return __atomic_load_n(&cl_fdtab[fd], __ATOMIC_ACQUIRE);
+	raise_hiwater((unsigned)fd);
+	return __atomic_load_n(&cl_fdtab[fd], __ATOMIC_SEQ_CST);
 }
 
 bool cl_fd_mark_safe(int fd, uint8_t seen)
@@ -74,6 +91,7 @@ uint8_t cl_fd_invalidate(int fd)
 
 	if ((unsigned)fd >= CL_FDTAB_SIZE)
 		return 0;
+	raise_hiwater((unsigned)fd);
 	old = __atomic_load_n(&cl_fdtab[fd], __ATOMIC_RELAXED);
 	do
 		new_ = (uint8_t)((old & ~CL_FD_STATE) + CL_FD_GEN_ONE);
@@ -84,8 +102,10 @@ uint8_t cl_fd_invalidate(int fd)
 
 void cl_fd_invalidate_range(unsigned lo, unsigned hi)
 {
-	if (hi >= CL_FDTAB_SIZE)
-		hi = CL_FDTAB_SIZE - 1;
+	unsigned top = __atomic_load_n(&hiwater, __ATOMIC_SEQ_CST);
+
+	if (hi > top)
+		hi = top;
 	/* Every entry, UNKNOWN ones too: a check may be in flight on any. */
 	for (unsigned fd = lo; fd <= hi; fd++)
 		(void)cl_fd_invalidate((int)fd);

@@ -99,6 +99,19 @@ static void test_invalidate_range(void **state)
 	assert_false(cl_fd_is_safe(20));
 }
 
+/* A range invalidation stops at the highest fd ever checked, but a check in
+ * flight on a high fd is below that mark, so it is still invalidated. */
+static void test_invalidate_range_high_fd(void **state)
+{
+	uint8_t seen = cl_fd_begin_check(60000);
+
+	cl_fd_invalidate_range(3, ~0u);
+	assert_false(cl_fd_mark_safe(60000, seen));
+	assert_true(cl_fd_mark_safe(60001, cl_fd_begin_check(60001)));
+	cl_fd_invalidate_range(60001, 60001);
+	assert_false(cl_fd_is_safe(60001));
+}
+
 /* A vfork child shares the parent's table but not its fds: it must not
  * mark. A fork child has its own copy and may. */
 static void test_vfork_child_does_not_mark(void **state)
@@ -149,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_race_with_close),
 		cmocka_unit_test(test_invalidate_bumps_generation),
 		cmocka_unit_test(test_invalidate_range),
+		cmocka_unit_test(test_invalidate_range_high_fd),
 		cmocka_unit_test(test_vfork_child_does_not_mark),
 		cmocka_unit_test(test_fork_child_marks),
 	};
