@@ -7,6 +7,7 @@
 #define CL_META_H
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,10 +24,14 @@ enum {
 	 * not outlive a mode the user chose; costs one getxattr on one-link
 	 * regular files). */
 	CL_META_ORPHANS = 1,
-	/* Only the owner (or root) may make it -- chmod, chown, explicit times,
-	 * inode flags, ACLs: a caller who does not own the file gets EPERM,
-	 * as from the real copy, not the break's EACCES. */
+	/* Only the owner (or CAP_FOWNER) may make it -- chmod, chown, explicit
+	 * times, inode flags, ACLs: the break asks ownership, not write
+	 * permission (the owner may chmod a read-only file), and others get
+	 * EPERM as from the real copy. */
 	CL_META_OWNER = 2,
+	/* Times set to now: write permission or ownership. Without OWNER or
+	 * NOW the break asks write permission (user xattrs). */
+	CL_META_NOW = 8,
 	/* The call works on an O_PATH fd too (fchownat with AT_EMPTY_PATH):
 	 * such an fd on a shared inode is broken like any other. */
 	CL_META_OPATH = 4,
@@ -38,6 +43,10 @@ struct cl_meta {
 	int saved;
 	int dirfd;
 	const char *path;
+	const char *target;     /* where to apply the change: PATH, or after a
+				 * break the name that was broken (a magic link
+				 * still leads to the old inode) */
+	char name[PATH_MAX];
 	int fd;
 	int how;
 	bool nofollow;
@@ -45,7 +54,8 @@ struct cl_meta {
 };
 
 /* Before a change of DIRFD/PATH: break it when it names a cowlink, by the
- * CL_META_* rules in HOW. 0, or -1 with errno set. */
+ * CL_META_* rules in HOW. 0 -- apply the change to DIRFD/m->target -- or
+ * -1 with errno set. */
 int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
 		  bool nofollow, int how);
 /* After the real call returned R: true when it failed with EACCES on a

@@ -18,44 +18,52 @@
 #include "preload.h"
 #include "real.h"
 
-/* The break of a name refused the caller (E, -EACCES): for a change only
- * the owner may make, a caller who is not the owner (ST, the file's stat)
- * gets what the real copy would answer, EPERM. */
-static int owner_errno(int e, int how, const struct stat *st)
+/* What the break must ask of the caller for a change of kind HOW. */
+static enum cl_need need_of(int how)
 {
-	uid_t uid = geteuid();
+	if (how & CL_META_OWNER)
+		return CL_NEED_OWNER;
+	if (how & CL_META_NOW)
+		return CL_NEED_WRITE_OR_OWNER;
+	return CL_NEED_WRITE;
+}
 
-	if (e == -EACCES && (how & CL_META_OWNER) && uid != 0 && uid != st->st_uid)
-		return EPERM;
-	return -e;
+/* Break M's name if it is a cowlink (ORPHANS: or an orphaned mark); on a
+ * break, the change goes to the name that was broken. 0 or -errno. */
+static int meta_break(struct cl_meta *m, bool orphans)
+{
+	int e;
+
+	e = cl_cow_break_if_cow_need(m->dirfd, m->path, m->nofollow, -1, orphans,
+				     m->name, need_of(m->how));
+	if (e > 0) {
+		m->target = m->name;
+		cl_debug("metadata change of %s: %s broken first", m->path, m->name);
+	}
+	return e < 0 ? e : 0;
 }
 
 int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
 		  bool nofollow, int how)
 {
-	struct stat st;
 	int e;
 
 	m->saved = errno;
 	m->dirfd = dirfd;
 	m->path = path;
+	m->target = path;
 	m->fd = -1;
 	m->how = how;
 	m->nofollow = nofollow;
 	m->retried = false;
 	if (!path)
 		return 0; /* the real call says EFAULT */
-	e = cl_cow_break_if_cow(dirfd, path, nofollow, -1, how & CL_META_ORPHANS);
+	e = meta_break(m, how & CL_META_ORPHANS);
 	if (e < 0) {
 		cl_debug("metadata change of %s: the break failed (%d)", path, -e);
-		if (cl_fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0)
-			errno = owner_errno(e, how, &st);
-		else
-			errno = -e;
+		errno = -e;
 		return -1;
 	}
-	if (e > 0)
-		cl_debug("metadata change of %s: broken first", path);
 	errno = m->saved;
 	return 0;
 }
@@ -67,8 +75,9 @@ bool cl_meta_again(struct cl_meta *m, int r)
 	if (r == 0 || errno != EACCES || m->retried || !m->path)
 		return false;
 	m->retried = true;
-	e = cl_cow_break_if_cow(m->dirfd, m->path, m->nofollow, -1, true);
-	if (e <= 0) {
+	m->target = m->path;
+	e = meta_break(m, true);
+	if (e < 0 || m->target == m->path) {
 		errno = e < 0 ? -e : EACCES;
 		return false;
 	}
@@ -102,6 +111,7 @@ int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
 	m->saved = errno;
 	m->dirfd = AT_FDCWD;
 	m->path = NULL;
+	m->target = NULL;
 	m->fd = fd;
 	m->how = how;
 	m->nofollow = true;
@@ -123,11 +133,11 @@ int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
 	fl = (how & CL_META_OPATH) ? 0 : cl_fcntl(fd, F_GETFL, 0);
 	if (fl >= 0 && (fl & O_PATH))
 		goto apply_to_fd; /* EBADF from the real call, nothing to break */
-	c = cl_cow_break_fd(fd, &st, path);
+	c = cl_cow_break_fd_need(fd, &st, path, need_of(how));
 	if (c < 0) {
 		cl_debug("fd %d: metadata change on a shared inode, the break "
 			 "failed (%d)", fd, -c);
-		errno = owner_errno(c, how, &st);
+		errno = -c;
 		return -1;
 	}
 	cl_debug("fd %d: metadata change on a shared inode: %s broken, "
@@ -168,7 +178,7 @@ static int chmod_path(int dirfd, const char *path, mode_t mode, int flags,
 			  CL_META_ORPHANS | CL_META_OWNER) < 0)
 		return -1;
 	do
-		r = real(dirfd, path, mode, flags);
+		r = real(dirfd, m.target, mode, flags);
 	while (cl_meta_again(&m, r));
 	return r;
 }
@@ -251,7 +261,7 @@ static int chown_path(int dirfd, const char *path, uid_t uid, gid_t gid,
 			  CL_META_OWNER) < 0)
 		return -1;
 	do
-		r = real(dirfd, path, uid, gid, flags);
+		r = real(dirfd, m.target, uid, gid, flags);
 	while (cl_meta_again(&m, r));
 	return r;
 }
@@ -332,7 +342,7 @@ static bool omits_all(const struct timespec *ts)
 static int times_how(const struct timespec *ts)
 {
 	if (!ts || (ts[0].tv_nsec == UTIME_NOW && ts[1].tv_nsec == UTIME_NOW))
-		return 0;
+		return CL_META_NOW;
 	return CL_META_OWNER;
 }
 
@@ -350,7 +360,7 @@ static int times_path(int dirfd, const char *path, const struct timespec *ts,
 			  times_how(ts)) < 0)
 		return -1;
 	do
-		r = REAL(utimensat)(dirfd, path, ts, flags);
+		r = REAL(utimensat)(dirfd, m.target, ts, flags);
 	while (cl_meta_again(&m, r));
 	return r;
 }

@@ -257,8 +257,8 @@ CL_EXPORT ssize_t flistxattr(int fd, char *list, size_t n)
 	return list_body(&t, list, n);
 }
 
-/* Who may set NAME: a user xattr needs write permission (the break's own
- * rule), an ACL ownership, a trusted one root (both EPERM for others). */
+/* Who may set NAME: a user xattr needs write permission, an ACL ownership
+ * (EPERM for others); trusted ones need root, who owns everything. */
 static int xattr_how(const char *name)
 {
 	if (name && (strncmp(name, "system.", 7) == 0 ||
@@ -289,7 +289,7 @@ CL_EXPORT int setxattr(const char *path, const char *name, const void *val,
 	if (cl_meta_begin(&m, AT_FDCWD, path, false, xattr_how(name)) < 0)
 		return -1;
 	do
-		r = REAL(setxattr)(path, name, val, n, flags);
+		r = REAL(setxattr)(m.target, name, val, n, flags);
 	while (cl_meta_again(&m, r));
 	return r;
 }
@@ -305,7 +305,7 @@ CL_EXPORT int lsetxattr(const char *path, const char *name, const void *val,
 	if (cl_meta_begin(&m, AT_FDCWD, path, true, xattr_how(name)) < 0)
 		return -1;
 	do
-		r = REAL(lsetxattr)(path, name, val, n, flags);
+		r = REAL(lsetxattr)(m.target, name, val, n, flags);
 	while (cl_meta_again(&m, r));
 	return r;
 }
@@ -320,7 +320,7 @@ CL_EXPORT int removexattr(const char *path, const char *name)
 	if (cl_meta_begin(&m, AT_FDCWD, path, false, xattr_how(name)) < 0)
 		return -1;
 	do
-		r = REAL(removexattr)(path, name);
+		r = REAL(removexattr)(m.target, name);
 	while (cl_meta_again(&m, r));
 	return r;
 }
@@ -335,7 +335,7 @@ CL_EXPORT int lremovexattr(const char *path, const char *name)
 	if (cl_meta_begin(&m, AT_FDCWD, path, true, xattr_how(name)) < 0)
 		return -1;
 	do
-		r = REAL(lremovexattr)(path, name);
+		r = REAL(lremovexattr)(m.target, name);
 	while (cl_meta_again(&m, r));
 	return r;
 }

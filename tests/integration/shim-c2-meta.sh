@@ -175,5 +175,26 @@ except OSError as e:
 		[ "$r" = 1 ] || fail "non-owner $call: [$r], want EPERM (1)"
 	done
 	same_inode a b || fail "a refused non-owner change broke the link"
+	# The owner may chmod, chown and set the times of a read-only file
+	# (a cowlink of a 0444 file presents no write bit at all).
+	mkdir own; chown 65534:65534 own
+	printf 'r\n' >own/a; chmod 0444 own/a; chown 65534:65534 own/a
+	cow_link own/a own/b; cow_link own/a own/c; cow_link own/a own/d
+	snap=$(snapshot own/a)
+	setpriv --reuid=65534 --regid=65534 --clear-groups env LD_PRELOAD="$PRELOAD" \
+		sh -c 'chmod 0644 own/b && touch -d 2001-01-01 own/c && chgrp 65534 own/d' \
+		|| fail "the owner could not change a read-only cowlink's metadata"
+	[ "$(stat -c %a own/b)" = 644 ] || fail "owner chmod: b is $(stat -c %a own/b)"
+	[ "$(stat -c %Y own/c)" = "$(date -d 2001-01-01 +%s)" ] || fail "owner touch -d: c not changed"
+	expect_unchanged own/a "$snap"
 fi
+
+# Through a magic link: the change goes to the name that was broken, not to
+# the old inode the link still leads to.
+cd "$T"; mkdir magic; cd magic
+seed_file a; cow_link a b; cow_link a c
+snap=$(snapshot a)
+under_shim sh -c 'chmod 0600 /proc/self/fd/3' 3<b || fail "chmod through /proc/self/fd/N failed"
+[ "$(stat -c %a b)" = 600 ] || fail "chmod through /proc/self/fd/N: b is $(stat -c %a b)"
+expect_unchanged a "$snap"
 note "ok: all"
