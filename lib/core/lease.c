@@ -10,11 +10,11 @@
 #include "banned.h"
 
 /* The lease-break signal. The kernel sends it to the fd's owner, which
- * every F_SETLEASE (the re-check too) resets to the caller, so F_SETOWN 0
- * after the lease leaves a window in which SIGIO (default action: terminate)
- * kills us. The signal number is per open file and survives that reset:
- * SIGURG is ignored by default, and setting it before the lease leaves no
- * window at all. */
+ * every F_SETLEASE resets to the caller, so F_SETOWN 0 after the lease
+ * leaves a window in which SIGIO (default action: terminate) kills us, and
+ * a second F_SETLEASE reopens it (tested: test_link dies of SIGIO that way).
+ * The signal number is per open file and survives the reset: SIGURG is
+ * ignored by default, and setting it before the lease leaves no window. */
 #define CL_LEASE_SIG SIGURG
 
 bool cl_lease_sigio_ignored(void)
@@ -48,11 +48,17 @@ out_none:
 
 int cl_lease_recheck(int fd)
 {
-	/* A writer that opened while we held the lease has raised the write
-	 * count and now waits in break_lease(): F_SETLEASE refuses again. */
-	int e = cl_fcntl(fd, F_SETLEASE, F_RDLCK);
+	/* A writer that opened (or truncated) while we held the lease has
+	 * started a lease break and waits for it in break_lease(): the lease
+	 * now reports its target type, F_UNLCK, instead of F_RDLCK. So does a
+	 * lease the kernel took back after lease-break-time. F_GETLEASE only
+	 * looks (F_SETLEASE again would allocate, and hand the break signal
+	 * back to us). */
+	int t = cl_fcntl(fd, F_GETLEASE, 0);
 
-	return e == -EAGAIN || e == -EWOULDBLOCK ? -ETXTBSY : e;
+	if (t < 0)
+		return t;
+	return t == F_RDLCK ? 0 : -ETXTBSY;
 }
 
 void cl_lease_drop(int fd)
