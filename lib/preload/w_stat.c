@@ -244,13 +244,28 @@ static void dir_of(const char *name, char *dir)
 	dir[n] = '\0';
 }
 
+/* May the caller break the file NAME (ST its stat, WBITS the recorded
+ * bits): the engine's own rule (cl_may_break: the presented mode and ACL,
+ * and keeping owner and group), asked on a read-only fd for the ACL; a
+ * file the caller cannot even open for reading cannot be copied. */
+static bool may_break(const char *name, const struct stat *st, mode_t wbits)
+{
+	int fd, e;
+
+	fd = cl_openat(AT_FDCWD, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		       O_NONBLOCK | O_NOCTTY, 0);
+	if (fd < 0)
+		return false;
+	e = cl_may_break(fd, st, st->st_mode | wbits, CL_NEED_WRITE);
+	(void)cl_close(fd);
+	return e == 0;
+}
+
 /* W_OK on a cowlink (or an orphaned mark) that the real call refused: would
- * a write succeed, break included? The break needs the caller to be allowed
- * to write the presented mode and to keep the owner (DESIGN §5), so for
- * anyone but root the owner class decides and no ACL entry matters; it also
- * needs write and search permission on the directory of the name. MODE's
- * other bits are asked of the real call. 0: yes; -1 with errno: no, or not a
- * cowlink (errno then is what the real call said). */
+ * a write succeed, break included? The break needs what may_break says
+ * (DESIGN §5) and write and search permission on the directory of the name.
+ * MODE's other bits are asked of the real call. 0: yes; -1 with errno: no,
+ * or not a cowlink (errno then is what the real call said, EACCES). */
 static int access_cow(int dirfd, const char *path, int mode, int flags,
 		      int (*real_ok)(int dirfd, const char *path, int mode,
 				     int flags))
@@ -258,7 +273,6 @@ static int access_cow(int dirfd, const char *path, int mode, int flags,
 	char name[PATH_MAX], dir[PATH_MAX];
 	struct cl_record r;
 	struct stat st;
-	uid_t uid;
 	int fd, c;
 
 	fd = cl_openat(dirfd, path, O_PATH | O_CLOEXEC |
@@ -279,8 +293,7 @@ static int access_cow(int dirfd, const char *path, int mode, int flags,
 		c = cl_mark_read_path(name, &r); /* an orphan is unshared */
 	if (c <= 0)
 		goto refused;
-	uid = (flags & AT_EACCESS) ? geteuid() : getuid();
-	if (uid != 0 && (uid != st.st_uid || !((st.st_mode | r.wbits) & S_IWUSR))) {
+	if (!may_break(name, &st, r.wbits)) {
 		cl_debug("access(W_OK) %s: a cowlink the caller may not break", path);
 		goto refused;
 	}

@@ -103,6 +103,10 @@ chmod 0555 ro
 printf 'q\n' >u/root; chmod 0666 u/root
 cow_link u/root u/root2
 ln -s g u/lg
+# owned by the caller, but of a group the caller is not in: the copy could
+# not keep the group
+printf 'q\n' >u/grp; chmod 0640 u/grp; chown 65534:0 u/grp
+cow_link u/grp u/grp2
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 # A python the unprivileged user can run (a per-user install may not be).
 NPY=
@@ -126,6 +130,7 @@ want("via a symlink", os.access("u/lg", os.W_OK), True)
 want("AT_SYMLINK_NOFOLLOW on the cowlink", os.access("u/g", os.W_OK, follow_symlinks=False), True)
 want("read-only directory", os.access("ro/g", os.W_OK), False)
 want("owner not kept", os.access("u/root2", os.W_OK), False)
+want("group not kept", os.access("u/grp2", os.W_OK), False)
 want("no such file", os.access("u/nope", os.W_OK), False)
 if bad:
     print("\n".join(bad), file=sys.stderr)
