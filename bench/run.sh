@@ -76,11 +76,16 @@ ROWS=$W/rows
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
 skip_row() { row "$1" "—" "—" "—" "$2" "skipped: $3"; say "skipped $1: $3"; }
 
-# Run "$@" once, silently, and print its wall time in microseconds. A
+# Run "$@" once, silently; print its wall time in microseconds and append
+# the CPU time (user + system) of everything it ran to $W/cpu.last. A
 # command that fails makes the whole benchmark fail: a figure for a command
 # that did not do its job is worse than no figure.
+# `times` runs in this shell (never in $(...), where it would see only the
+# subshell): its second line is the CPU time of the waited-for children.
+cpu_us() { awk 'NR == 2 {s = 0; for (i = 1; i <= NF; i++) {split($i, b, "m"); sub(/s$/, "", b[2]); s += b[1] * 60 + b[2]}; printf "%.0f", s * 1e6}' "$1"; }
 timed() {
 	local t0 t1
+	times >"$W/times0"
 	t0=$EPOCHREALTIME
 	if ! "$@" >/dev/null 2>"$W/err"; then
 		say "command failed: $*"
@@ -88,6 +93,8 @@ timed() {
 		exit 1
 	fi
 	t1=$EPOCHREALTIME
+	times >"$W/times1"
+	echo $(($(cpu_us "$W/times1") - $(cpu_us "$W/times0"))) >"$W/cpu.last"
 	echo $((${t1/./} - ${t0/./}))
 }
 
@@ -101,6 +108,7 @@ alternate() {
 	shift
 	for n in "$@"; do
 		: >"$W/t.$n"
+		: >"$W/c.$n"
 		[ $warm = 1 ] || continue
 		prep_"$n"
 		run_"$n" >/dev/null 2>"$W/err" || { say "warm-up of $n failed:"; cat "$W/err" >&2; exit 1; }
@@ -109,6 +117,7 @@ alternate() {
 		for n in "$@"; do
 			prep_"$n"
 			timed run_"$n" >>"$W/t.$n"
+			cat "$W/cpu.last" >>"$W/c.$n"
 		done
 	done
 }
@@ -128,7 +137,7 @@ verdict() { [ "$2" = - ] && { echo "—"; return; }; awk -v v="$1" -v l="$2" 'BE
 # timed contenders, ratio COW/BASE checked against LIMIT; OTHER baselines
 # are shown with their own ratio.
 compare() {
-	local name=$1 target=$2 limit=$3 cow=$4 base=$5 mc mb r basecol o mo
+	local name=$1 target=$2 limit=$3 cow=$4 base=$5 mc mb r basecol o mo cr
 	shift 5
 	mc=$(median "$W/t.$cow")
 	mb=$(median "$W/t.$base")
@@ -138,7 +147,9 @@ compare() {
 		mo=$(median "$W/t.$o")
 		basecol="$basecol; $(label "$o") $(fmt_us "$mo") ($(ratio "$mc" "$mo"))"
 	done
-	row "$name" "$(fmt_us "$mc")" "$basecol" "$(ratio "$mc" "$mb")" "$target" "$(verdict "$r" "$limit")"
+	# CPU time: steadier than wall time when other work shares the machine.
+	cr=$(ratio "$(median "$W/c.$cow")" "$(median "$W/c.$base")")
+	row "$name" "$(fmt_us "$mc")" "$basecol" "$(ratio "$mc" "$mb") (cpu $cr)" "$target" "$(verdict "$r" "$limit")"
 }
 label() { cat "$W/label.$1" 2>/dev/null || echo "$1"; }
 setlabel() { echo "$2" >"$W/label.$1"; }
