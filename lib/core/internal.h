@@ -249,4 +249,45 @@ struct cl_holder {
  * ino, pid without duplicates; returns its length or -errno. */
 ssize_t cl_holders_scan(struct cl_holder **out);
 
+/* ---- dedupe.c: identical files into cowlinks (cowlink dedupe) ----------- */
+
+/* What cl_dedupe() tells about one name. */
+enum cl_dedupe_what {
+	CL_DEDUPE_GROUP,      /* a group of copies begins: MASTER keeps its inode */
+	CL_DEDUPE_LINKED,     /* PATH is now (dry run: would be) a cowlink of MASTER */
+	CL_DEDUPE_SKIPPED,    /* PATH left alone, RESULT says why: -EMLINK plain hard
+			       * links (or the link limit), -ETXTBSY open for writing,
+			       * -ESTALE changed since the scan */
+	CL_DEDUPE_ERROR,      /* PATH could not be read, compared or replaced: RESULT */
+};
+
+struct cl_dedupe_event {
+	enum cl_dedupe_what what;
+	const char *path;
+	const char *master;   /* NULL for errors found while walking */
+	int result;
+	uint64_t bytes;       /* LINKED: space freed (st_blocks of a last name) */
+};
+typedef void (*cl_dedupe_fn)(const struct cl_dedupe_event *e, void *arg);
+
+struct cl_dedupe_stats {
+	uint64_t files;       /* names replaced (dry run: that would be) */
+	uint64_t groups;      /* groups in which at least one name was */
+	uint64_t bytes;       /* space freed */
+	uint64_t errors;      /* CL_DEDUPE_ERROR events */
+};
+
+/* Find the regular files under the N directories ROOTS (symlinks not
+ * followed) whose content and metadata (size, mode as presented, owner,
+ * mtime, xattrs but the mark, ACL) are identical on one filesystem, and
+ * replace every name but the first by path of each group with a cowlink of
+ * that first one (FLAGS: COWLINK_NO_PROTECT), after comparing once more
+ * under read leases on both; with DRY_RUN only compare. Empty files, plain
+ * hard links and files open for writing are left alone. FN (may be NULL)
+ * hears about every name replaced, skipped or failed; *STATS sums up.
+ * Returns 0, -errno when the work itself could not be done (ENOMEM), or
+ * -EIO when some names failed (each reported). */
+int cl_dedupe(char *const *roots, size_t n, unsigned flags, bool dry_run,
+	      cl_dedupe_fn fn, void *arg, struct cl_dedupe_stats *stats);
+
 #endif

@@ -19,6 +19,7 @@ static const struct subcommand {
 	{ "audit",  cmd_audit,  "PROGRAM...", "tell whether the shim can cover a program" },
 	{ "fsck",   cmd_fsck,   "[-n] DIR...", "find and repair what a crash can leave" },
 	{ "du",     cmd_du,     "[-s] [-b] DIR...", "apparent size, space used and space saved" },
+	{ "dedupe", cmd_dedupe, "[-n] [-v] [--no-protect] DIR...", "turn identical files into cowlinks" },
 };
 
 static void usage(FILE *f)

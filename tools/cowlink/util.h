@@ -15,6 +15,7 @@ int cmd_run(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
 int cmd_du(int argc, char **argv);
+int cmd_dedupe(int argc, char **argv);
 
 /* "cowlink: MSG" on stderr (err: plus ": strerror(-ERR)" when ERR != 0). */
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,632 @@
+/* cowlink dedupe (DESIGN §6): turn identical files into cowlinks. Names are
+ * grouped by what stat says (filesystem, size, owner, mtime), then by a hash
+ * of content and of the rest of the metadata (presented mode, xattrs but the
+ * mark, ACL), and each name but the first of a group is replaced by a
+ * cowlink of the first after a byte-for-byte comparison made under read
+ * leases on both, just before the link. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+#define BUF_SIZE (128 * 1024)
+#define MAX_TMPNAMES 100
+#define ACL_XATTR "system.posix_acl_access"
+
+/* One regular file met by the walk. */
+struct ent {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;          /* presented: st_mode & 07777 | recorded bits */
+	nlink_t nlink;
+	struct timespec mtime;
+	uint64_t hash;        /* of the content */
+	uint64_t mhash;       /* of the metadata blob */
+	bool skip;            /* not a candidate (reported already when it says so) */
+};
+
+struct dedupe {
+	struct ent *v;
+	size_t n, cap;
+	unsigned flags;
+	bool dry_run;
+	cl_dedupe_fn fn;
+	void *arg;
+	struct cl_dedupe_stats *stats;
+	char *buf1, *buf2;
+	unsigned tmp_counter;
+	int err;              /* ENOMEM while walking */
+};
+
+static void report(struct dedupe *d, enum cl_dedupe_what what, const char *path,
+		   const char *master, int result, uint64_t bytes)
+{
+	struct cl_dedupe_event e = { what, path, master, result, bytes };
+
+	if (what == CL_DEDUPE_ERROR)
+		d->stats->errors++;
+	if (d->fn)
+		d->fn(&e, d->arg);
+}
+
+/* 64-bit FNV-1a over 8-byte words (tail bytewise), multiplied once more per
+ * word: fast enough to be limited by reading, and only a pre-filter. */
+static uint64_t hash_more(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t w;
+
+	for (; n >= 8; n -= 8, b += 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	for (; n; n--, b++)
+		h = (h ^ *b) * 0x100000001b3ull;
+	return h;
+}
+
+#define HASH_INIT 0xcbf29ce484222325ull
+
+/* The presented mode of FD (ST its stat): st_mode | recorded bits when the
+ * inode carries the mark. *WBITS gets the recorded bits. 1 when marked, 0
+ * when not, -errno. */
+static int presented(int fd, const struct stat *st, mode_t *mode, mode_t *wbits)
+{
+	struct cl_record r;
+	int m = cl_mark_read_fd(fd, &r);
+
+	if (m < 0)
+		return m;
+	*wbits = m ? r.wbits : 0;
+	*mode = (st->st_mode & 07777) | *wbits;
+	return m;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Protection cleared the write bits WBITS in the ACL's owner, mask (or
+ * group, without a mask) and other entries too: put them back so that a
+ * protected cowlink compares equal to the copy it stands for. */
+static void acl_present(unsigned char *v, size_t n, mode_t wbits)
+{
+	bool mask = false;
+	size_t off;
+
+	for (off = 4; off + 8 <= n; off += 8)
+		if ((v[off] | v[off + 1] << 8) == 0x10)
+			mask = true;
+	for (off = 4; off + 8 <= n; off += 8) {
+		unsigned tag = v[off] | v[off + 1] << 8;
+
+		if ((tag == 0x01 && (wbits & 0200)) || (tag == 0x20 && (wbits & 0002)) ||
+		    (tag == (mask ? 0x10u : 0x04u) && (wbits & 0020)))
+			v[off + 2] |= 2;
+	}
+}
+
+/* The metadata blob of FD that stat does not give: every xattr but the mark,
+ * sorted by name, as "name\0" u32 length, value; the ACL presented with
+ * WBITS. *OUT is malloc'ed, *LEN its length. */
+static int meta_blob(int fd, mode_t wbits, unsigned char **out, size_t *len)
+{
+	char *list = NULL, **names = NULL;
+	unsigned char *b = NULL;
+	size_t nn = 0, i, bl = 0, cap = 0;
+	ssize_t ll, vl;
+	char *p;
+	int e = 0;
+
+	*out = NULL;
+	*len = 0;
+	ll = cl_flistxattr(fd, NULL, 0);
+	if (ll == -EOPNOTSUPP || ll == 0)
+		return 0;
+	if (ll < 0)
+		return (int)ll;
+	list = malloc((size_t)ll + 1);
+	names = calloc((size_t)ll, sizeof *names);
+	if (!list || !names) {
+		e = -ENOMEM;
+		goto out_free;
+	}
+	ll = cl_flistxattr(fd, list, (size_t)ll);
+	if (ll < 0) { /* ERANGE: grew meanwhile, the comparison will catch it */
+		e = (int)ll;
+		goto out_free;
+	}
+	for (p = list; p < list + ll; p += strlen(p) + 1)
+		if (strcmp(p, CL_XATTR))
+			names[nn++] = p;
+	qsort(names, nn, sizeof *names, str_cmp);
+	for (i = 0; i < nn; i++) {
+		size_t nl = strlen(names[i]) + 1;
+		uint32_t v32;
+
+		vl = cl_fgetxattr(fd, names[i], NULL, 0);
+		if (vl < 0) {
+			e = (int)vl;
+			goto out_free;
+		}
+		if (bl + nl + 4 + (size_t)vl > cap) {
+			unsigned char *nb;
+
+			cap = (bl + nl + 4 + (size_t)vl) * 2;
+			nb = realloc(b, cap);
+			if (!nb) {
+				e = -ENOMEM;
+				goto out_free;
+			}
+			b = nb;
+		}
+		memcpy(b + bl, names[i], nl);
+		bl += nl;
+		vl = cl_fgetxattr(fd, names[i], b + bl + 4, (size_t)vl);
+		if (vl < 0) {
+			e = (int)vl;
+			goto out_free;
+		}
+		v32 = (uint32_t)vl;
+		memcpy(b + bl, &v32, 4);
+		if (!strcmp(names[i], ACL_XATTR))
+			acl_present(b + bl + 4, (size_t)vl, wbits);
+		bl += 4 + (size_t)vl;
+	}
+	*out = b;
+	*len = bl;
+	b = NULL;
+out_free:
+	free(b);
+	free(names);
+	free(list);
+	return e;
+}
+
+/* Open PATH (in DIRFD) for reading, never following a final symlink and
+ * never waiting for a write lease (EWOULDBLOCK: about to be written). */
+static int open_ro(int dirfd, const char *path)
+{
+	int fd = cl_openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			   O_NOCTTY | O_CLOEXEC, 0);
+
+	return fd == -EWOULDBLOCK ? -ETXTBSY : fd;
+}
+
+/* Is the inode FD (ST) still the one the scan saw as E, with the same
+ * stat-level metadata? */
+static bool same_as_scanned(const struct ent *e, const struct stat *st)
+{
+	return st->st_dev == e->dev && st->st_ino == e->ino && st->st_size == e->size &&
+	       st->st_uid == e->uid && st->st_gid == e->gid &&
+	       st->st_mtim.tv_sec == e->mtime.tv_sec &&
+	       st->st_mtim.tv_nsec == e->mtime.tv_nsec && S_ISREG(st->st_mode);
+}
+
+/* Hash E's content and metadata blob (second pass, candidates only). */
+static int hash_ent(struct dedupe *d, struct ent *e)
+{
+	unsigned char *blob;
+	struct stat st;
+	mode_t wbits;
+	size_t bl;
+	uint64_t h = HASH_INIT;
+	ssize_t got;
+	int fd, r;
+
+	fd = open_ro(AT_FDCWD, e->path);
+	if (fd < 0)
+		return fd;
+	r = cl_fstat(fd, &st);
+	if (r)
+		goto out_close;
+	if (!same_as_scanned(e, &st)) {
+		r = -ESTALE;
+		goto out_close;
+	}
+	r = presented(fd, &st, &e->mode, &wbits);
+	if (r < 0)
+		goto out_close;
+	if (st.st_nlink > 1 && !r) {
+		r = -EMLINK; /* plain hard links share writes on purpose */
+		goto out_close;
+	}
+	r = 0;
+	r = meta_blob(fd, wbits, &blob, &bl);
+	if (r)
+		goto out_close;
+	e->mhash = hash_more(HASH_INIT, blob, bl);
+	free(blob);
+	while ((got = cl_read(fd, d->buf1, BUF_SIZE)) > 0)
+		h = hash_more(h, d->buf1, (size_t)got);
+	if (got < 0)
+		r = (int)got;
+	e->hash = h;
+out_close:
+	cl_close(fd);
+	return r;
+}
+
+static int walk_fn(const struct cl_walk_ent *w, void *arg)
+{
+	struct dedupe *d = arg;
+	struct ent *e;
+
+	if (w->err) {
+		report(d, CL_DEDUPE_ERROR, w->path, NULL, w->err, 0);
+		return 0;
+	}
+	if (w->post || !S_ISREG(w->st->st_mode) || w->st->st_size == 0)
+		return 0;
+	if (!strncmp(w->name, CL_TMP_PREFIX, sizeof CL_TMP_PREFIX - 1))
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 256;
+		struct ent *v = realloc(d->v, cap * sizeof *v);
+
+		if (!v)
+			return d->err = -ENOMEM;
+		d->v = v;
+		d->cap = cap;
+	}
+	e = &d->v[d->n];
+	memset(e, 0, sizeof *e);
+	e->path = strdup(w->path);
+	if (!e->path)
+		return d->err = -ENOMEM;
+	e->dev = w->st->st_dev;
+	e->ino = w->st->st_ino;
+	e->size = w->st->st_size;
+	e->uid = w->st->st_uid;
+	e->gid = w->st->st_gid;
+	e->mode = w->st->st_mode & 07777;
+	e->nlink = w->st->st_nlink;
+	e->mtime = w->st->st_mtim;
+	d->n++;
+	return 0;
+}
+
+#define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
+
+/* The first grouping: what one stat says. */
+static int stat_cmp(const struct ent *a, const struct ent *b)
+{
+	CMP(a->dev, b->dev);
+	CMP(a->size, b->size);
+	CMP(a->uid, b->uid);
+	CMP(a->gid, b->gid);
+	CMP(a->mtime.tv_sec, b->mtime.tv_sec);
+	CMP(a->mtime.tv_nsec, b->mtime.tv_nsec);
+	return 0;
+}
+
+static int qsort_stat(const void *a, const void *b)
+{
+	return stat_cmp(a, b);
+}
+
+/* The final grouping: candidates first, then stat, presented mode and the
+ * hashes; by path within a group, so its first name is the master. */
+static int full_cmp(const struct ent *a, const struct ent *b)
+{
+	int r;
+
+	CMP(a->skip, b->skip);
+	r = stat_cmp(a, b);
+	if (r)
+		return r;
+	CMP(a->mode, b->mode);
+	CMP(a->hash, b->hash);
+	CMP(a->mhash, b->mhash);
+	return 0;
+}
+
+static int qsort_full(const void *a, const void *b)
+{
+	int r = full_cmp(a, b);
+
+	return r ? r : strcmp(((const struct ent *)a)->path, ((const struct ent *)b)->path);
+}
+
+/* Open the directory of PATH (O_PATH) and point *BASE at its last name. */
+static int open_parent(const char *path, const char **base)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	*base = slash ? slash + 1 : path;
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == path)
+		strcpy(dir, "/");
+	else if ((size_t)(slash - path) >= sizeof dir)
+		return -ENAMETOOLONG;
+	else {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	}
+	return cl_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+}
+
+/* Byte for byte, and the metadata, of two open files: 0 identical,
+ * -ESTALE different, -errno. */
+static int compare(struct dedupe *d, int mfd, const struct stat *ms, int dfd,
+		   const struct stat *ds)
+{
+	unsigned char *mb = NULL, *db = NULL;
+	size_t ml, dl;
+	mode_t mmode, dmode, mw, dw;
+	off_t off = 0;
+	ssize_t a, b;
+	int r;
+
+	if (ms->st_size != ds->st_size || ms->st_uid != ds->st_uid ||
+	    ms->st_gid != ds->st_gid || ms->st_mtim.tv_sec != ds->st_mtim.tv_sec ||
+	    ms->st_mtim.tv_nsec != ds->st_mtim.tv_nsec)
+		return -ESTALE;
+	r = presented(mfd, ms, &mmode, &mw);
+	if (r >= 0)
+		r = presented(dfd, ds, &dmode, &dw);
+	if (r < 0)
+		return r;
+	if (mmode != dmode)
+		return -ESTALE;
+	r = meta_blob(mfd, mw, &mb, &ml);
+	if (!r)
+		r = meta_blob(dfd, dw, &db, &dl);
+	if (!r && (ml != dl || (ml && memcmp(mb, db, ml))))
+		r = -ESTALE;
+	free(mb);
+	free(db);
+	if (r)
+		return r;
+	for (;;) {
+		a = cl_pread(mfd, d->buf1, BUF_SIZE, off);
+		b = cl_pread(dfd, d->buf2, BUF_SIZE, off);
+		if (a < 0 || b < 0)
+			return a < 0 ? (int)a : (int)b;
+		if (a != b || memcmp(d->buf1, d->buf2, (size_t)a))
+			return -ESTALE;
+		if (a == 0)
+			return 0;
+		off += a;
+	}
+}
+
+/* Put the cowlink of MFD in place of DBASE (in DDIR, the inode DFD):
+ * link it under a hidden name, check once more under the leases, then
+ * exchange it with the name (rename where exchange is missing) and remove
+ * the hidden name, which now holds the old inode — or, when the name
+ * already was a link of the master (rename is then a no-op), the link. */
+static int replace(struct dedupe *d, int mfd, int lm, int ddir, const char *dbase,
+		   int dfd, int ld, const struct stat *ds)
+{
+	char src[40], tmp[64];
+	enum cowlink_how how = 0;
+	struct stat ts, ns;
+	int r = -EEXIST, i;
+
+	snprintf(src, sizeof src, "/proc/self/fd/%d", mfd);
+	for (i = 0; i < MAX_TMPNAMES && r == -EEXIST; i++) {
+		snprintf(tmp, sizeof tmp, CL_TMP_PREFIX "%d.dedupe%u", (int)getpid(),
+			 d->tmp_counter++);
+		r = cowlink_link_at(AT_FDCWD, src, ddir, tmp,
+				    (d->flags & COWLINK_NO_PROTECT) | COWLINK_REFLINK_NEVER, &how);
+	}
+	if (r)
+		return r;
+	if (how != COWLINK_LINKED) { /* a copy (link limit) saves nothing */
+		r = -EMLINK;
+		goto out_unlink;
+	}
+	r = cl_fstatat(ddir, tmp, &ts, AT_SYMLINK_NOFOLLOW);
+	if (r)
+		goto out_unlink;
+	if ((lm > 0 && (r = cl_lease_recheck(mfd))) || (ld > 0 && (r = cl_lease_recheck(dfd))))
+		goto out_unlink;
+	r = cl_renameat2(ddir, tmp, ddir, dbase, RENAME_EXCHANGE);
+	if (r == -EINVAL || r == -ENOSYS) {
+		r = cl_fstatat(ddir, dbase, &ns, AT_SYMLINK_NOFOLLOW);
+		if (!r && (ns.st_dev != ds->st_dev || ns.st_ino != ds->st_ino))
+			r = -ESTALE;
+		if (!r)
+			r = cl_renameat2(ddir, tmp, ddir, dbase, 0);
+	} else if (!r) {
+		/* The hidden name holds what the name was: D, or someone's new file. */
+		r = cl_fstatat(ddir, tmp, &ns, AT_SYMLINK_NOFOLLOW);
+		if (!r && (ns.st_dev != ds->st_dev || ns.st_ino != ds->st_ino) &&
+		    (ns.st_dev != ts.st_dev || ns.st_ino != ts.st_ino)) {
+			(void)cl_renameat2(ddir, tmp, ddir, dbase, RENAME_EXCHANGE);
+			r = -ESTALE;
+		}
+	}
+out_unlink:
+	i = cl_unlinkat(ddir, tmp, 0);
+	if (!r && i && i != -ENOENT)
+		r = i;
+	return r;
+}
+
+/* Replace the name D by a cowlink of M (both names of one group), or in a
+ * dry run only compare. Reports what happened. */
+static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *dup)
+{
+	const char *mbase, *dbase;
+	struct stat ms, ds;
+	struct cl_record rec;
+	int mdir, ddir, mfd, dfd, lm, ld, why, r;
+	uint64_t freed = 0;
+	bool same = false;
+
+	mdir = open_parent(m->path, &mbase);
+	if (mdir < 0) {
+		report(d, CL_DEDUPE_ERROR, m->path, m->path, mdir, 0);
+		return;
+	}
+	ddir = open_parent(dup->path, &dbase);
+	if (ddir < 0) {
+		r = ddir;
+		goto out_close_mdir;
+	}
+	mfd = open_ro(mdir, mbase);
+	if (mfd < 0) {
+		r = mfd;
+		goto out_close_ddir;
+	}
+	dfd = open_ro(ddir, dbase);
+	if (dfd < 0) {
+		r = dfd;
+		goto out_close_mfd;
+	}
+	r = cl_fstat(mfd, &ms);
+	if (!r)
+		r = cl_fstat(dfd, &ds);
+	if (r)
+		goto out_close_dfd;
+	same = ms.st_dev == ds.st_dev && ms.st_ino == ds.st_ino;
+	if (same)
+		goto out_close_dfd; /* already one inode: nothing to do */
+	if (ms.st_dev != m->dev || ms.st_ino != m->ino || !same_as_scanned(dup, &ds)) {
+		r = -ESTALE;
+		goto out_close_dfd;
+	}
+	lm = cl_lease_take(mfd, &why, cl_lease_sigio_ignored());
+	if (lm < 0) {
+		r = lm;
+		goto out_close_dfd;
+	}
+	ld = cl_lease_take(dfd, &why, cl_lease_sigio_ignored());
+	if (ld < 0) {
+		r = ld;
+		goto out_drop;
+	}
+	r = compare(d, mfd, &ms, dfd, &ds);
+	if (r)
+		goto out_drop;
+	if (ds.st_nlink == 1)
+		freed = (uint64_t)ds.st_blocks * 512;
+	if (!d->dry_run)
+		r = replace(d, mfd, lm, ddir, dbase, dfd, ld, &ds);
+	/* A set that lost its last other name here is unshared in place. */
+	if (!r && !d->dry_run && cl_fstat(dfd, &ds) == 0 && ds.st_nlink == 1 &&
+	    cl_mark_read_fd(dfd, &rec) > 0)
+		(void)cl_unshare_orphan(dfd, &ds, &rec);
+out_drop:
+	if (lm > 0)
+		cl_lease_drop(mfd);
+	if (ld > 0)
+		cl_lease_drop(dfd);
+out_close_dfd:
+	cl_close(dfd);
+out_close_mfd:
+	cl_close(mfd);
+out_close_ddir:
+	cl_close(ddir);
+out_close_mdir:
+	cl_close(mdir);
+	if (same) {
+		return;
+	} else if (!r) {
+		d->stats->files++;
+		d->stats->bytes += freed;
+		report(d, CL_DEDUPE_LINKED, dup->path, m->path, 0, freed);
+	} else if (r == -ESTALE || r == -ETXTBSY || r == -EMLINK) {
+		report(d, CL_DEDUPE_SKIPPED, dup->path, m->path, r, 0);
+	} else {
+		report(d, CL_DEDUPE_ERROR, dup->path, m->path, r, 0);
+	}
+}
+
+/* Hash the names of each run that stat cannot tell apart; a name that
+ * cannot take part is marked skip (and reported). */
+static void hash_runs(struct dedupe *d)
+{
+	size_t i, j, k;
+	int r;
+
+	for (i = 0; i < d->n; i = j) {
+		for (j = i + 1; j < d->n && !stat_cmp(&d->v[i], &d->v[j]); j++)
+			;
+		for (k = i; k < j; k++) {
+			struct ent *e = &d->v[k];
+
+			if (j - i < 2) {
+				e->skip = true;
+				continue;
+			}
+			r = hash_ent(d, e);
+			if (!r)
+				continue;
+			e->skip = true;
+			report(d, r == -EMLINK || r == -ETXTBSY || r == -ESTALE ?
+			       CL_DEDUPE_SKIPPED : CL_DEDUPE_ERROR, e->path, NULL, r, 0);
+		}
+	}
+}
+
+int cl_dedupe(char *const *roots, size_t n, unsigned flags, bool dry_run,
+	      cl_dedupe_fn fn, void *arg, struct cl_dedupe_stats *stats)
+{
+	struct dedupe d = { .flags = flags, .dry_run = dry_run, .fn = fn, .arg = arg,
+			    .stats = stats };
+	size_t i, j, k;
+	int saved = errno, r = 0;
+
+	memset(stats, 0, sizeof *stats);
+	d.buf1 = malloc(BUF_SIZE);
+	d.buf2 = malloc(BUF_SIZE);
+	if (!d.buf1 || !d.buf2) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; i < n && !d.err; i++)
+		(void)cl_walk(roots[i], walk_fn, &d);
+	if (d.err) {
+		r = d.err;
+		goto out_free;
+	}
+	if (d.n)
+		qsort(d.v, d.n, sizeof *d.v, qsort_stat);
+	hash_runs(&d);
+	if (d.n)
+		qsort(d.v, d.n, sizeof *d.v, qsort_full);
+	for (i = 0; i < d.n && !d.v[i].skip; i = j) {
+		uint64_t before = stats->files;
+		bool told = false;
+
+		for (j = i + 1; j < d.n && !full_cmp(&d.v[i], &d.v[j]); j++)
+			;
+		for (k = i + 1; k < j; k++) {
+			if (d.v[k].dev == d.v[i].dev && d.v[k].ino == d.v[i].ino)
+				continue; /* a name of the master's inode already */
+			if (!told) {
+				report(&d, CL_DEDUPE_GROUP, d.v[i].path, d.v[i].path, 0, 0);
+				told = true;
+			}
+			dedupe_one(&d, &d.v[i], &d.v[k]);
+		}
+		if (stats->files > before)
+			stats->groups++;
+	}
+	if (stats->errors)
+		r = -EIO;
+out_free:
+	for (i = 0; i < d.n; i++)
+		free(d.v[i].path);
+	free(d.v);
+	free(d.buf1);
+	free(d.buf2);
+	errno = saved;
+	return r;
+}

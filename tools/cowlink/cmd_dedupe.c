@@ -1,0 +1,127 @@
+/* cowlink dedupe: turn identical files (content and metadata) under the
+ * given directories into cowlinks of the first of each group by path. One
+ * line per name replaced, a summary last; skips told under -v, errors
+ * always. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "util.h"
+
+struct dedupe_ctx {
+	bool dry_run, verbose;
+};
+
+static const char *skip_why(int r)
+{
+	switch (r) {
+	case -EMLINK:
+		return "has plain hard links (or is at the link limit): left alone";
+	case -ETXTBSY:
+		return "open for writing: left alone";
+	case -ESTALE:
+		return "changed since the scan: left alone";
+	default:
+		return strerror(-r);
+	}
+}
+
+static void event(const struct cl_dedupe_event *e, void *arg)
+{
+	struct dedupe_ctx *c = arg;
+
+	switch (e->what) {
+	case CL_DEDUPE_GROUP:
+		if (c->verbose)
+			printf("group of '%s':\n", e->path);
+		break;
+	case CL_DEDUPE_LINKED:
+		printf("%s'%s' => '%s'\n", c->dry_run ? "would link " : "", e->path, e->master);
+		break;
+	case CL_DEDUPE_SKIPPED:
+		if (c->verbose)
+			warnmsg("dedupe: '%s' %s", e->path, skip_why(e->result));
+		break;
+	case CL_DEDUPE_ERROR:
+		if (e->master)
+			errmsg(e->result, "dedupe: cannot replace '%s' by a cowlink of '%s'",
+			       e->path, e->master);
+		else
+			errmsg(e->result, "dedupe: %s", e->path);
+		break;
+	}
+}
+
+/* Under -v, what the link engine has to say (a lease it could not have). */
+static void note(void *arg, const char *msg)
+{
+	(void)arg;
+	warnmsg("%s", msg);
+}
+
+static void help(void)
+{
+	printf("Usage: cowlink dedupe [-n] [-v] [--no-protect] DIR...\n"
+	       "Replace regular files under each DIR that are copies of each other (same\n"
+	       "content, size, mode, owner, mtime, xattrs and ACL, one filesystem) by\n"
+	       "cowlinks of the first of each group by path. Empty files, plain hard links\n"
+	       "and files open for writing are left alone; every pair is compared again\n"
+	       "under read leases just before the link.\n\n"
+	       "  -n, --dry-run     only say what would be done\n"
+	       "  -v, --verbose     also say what was left alone and why\n"
+	       "      --no-protect  do not clear the write bits of the shared inodes\n"
+	       "      --help        this text\n\n"
+	       "Exit status: 0, or 1 when some file could not be read or replaced.\n");
+}
+
+int cmd_dedupe(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "no-protect", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct dedupe_ctx c = { 0 };
+	struct cl_dedupe_stats st;
+	unsigned flags = 0;
+	int o, r;
+
+	while ((o = getopt_long(argc, argv, "+nv", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n':
+			c.dry_run = true;
+			break;
+		case 'v':
+			c.verbose = true;
+			break;
+		case 'P':
+			flags |= COWLINK_NO_PROTECT;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			return usage_error("dedupe");
+		}
+	}
+	if (optind >= argc) {
+		warnmsg("dedupe: no DIR given");
+		return usage_error("dedupe");
+	}
+	if (c.verbose) {
+		cl_note = note;
+		cl_note_arg = NULL;
+	}
+	r = cl_dedupe(argv + optind, (size_t)(argc - optind), flags, c.dry_run, event, &c, &st);
+	if (r && r != -EIO)
+		errmsg(r, "dedupe");
+	printf("%" PRIu64 " files in %" PRIu64 " groups %sdeduplicated, %" PRIu64 " bytes %s\n",
+	       st.files, st.groups, c.dry_run ? "would be " : "", st.bytes,
+	       c.dry_run ? "would be saved" : "saved");
+	return r ? 1 : 0;
+}
