@@ -276,7 +276,7 @@ refused() {
 
 # not_under_asan WHY: false (with a note) when the ASan runtime is preloaded
 # into uninstrumented programs and WHY names a program that trips over
-# ASan's own checks there (dd: aligned_alloc(4096, n) with n not a multiple
+# ASan's own checks there (dd, shred: aligned_alloc(4096, n) with n not a multiple
 # of 4096 is fine for glibc, an error for ASan).
 not_under_asan() {
 	[ -n "${COWLINK_ASAN_RUNTIME:-}" ] || return 0
