@@ -518,6 +518,10 @@ static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *
 		freed = (uint64_t)ds.st_blocks * 512;
 	if (!d->dry_run)
 		r = replace(d, mfd, lm, ddir, dbase, dfd, ld, &ds);
+	/* A master that got its mark for nothing: unshare it in place again. */
+	if (r && !d->dry_run && cl_fstat(mfd, &ms) == 0 && ms.st_nlink == 1 &&
+	    cl_mark_read_fd(mfd, &rec) > 0)
+		(void)cl_unshare_orphan(mfd, &ms, &rec);
 	/* A set that lost its last other name here is unshared in place. */
 	if (!r && !d->dry_run && cl_fstat(dfd, &ds) == 0 && ds.st_nlink == 1 &&
 	    cl_mark_read_fd(dfd, &rec) > 0)

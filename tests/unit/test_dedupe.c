@@ -1,0 +1,344 @@
+/* cl_dedupe: which files are copies of each other (content, mode, owner,
+ * mtime, xattrs), what is left alone (empty files, plain hard links, files
+ * open for writing, files changed between the scan and the link), and what
+ * a replaced name looks like afterwards. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = fx_tmpdir();
+	return dir ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fx_fault_off();
+	fx_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+/* NAME in dir with TEXT, mode 0644 and mtime MTIME (seconds). */
+static const char *mk(const char *name, const char *text, time_t mtime)
+{
+	const char *p = fx_p(dir, name);
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+
+	assert_int_equal(fx_write(p, text, strlen(text), 0644), 0);
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	return p;
+}
+
+/* What the events said, as "L:name S<errno>:name G:name E<errno>:name ". */
+struct log {
+	char s[2048];
+	size_t len;
+	/* On the first group, rewrite this file (same size and mtime). */
+	const char *change;
+};
+
+static void logger(const struct cl_dedupe_event *e, void *arg)
+{
+	struct log *l = arg;
+	const char *base = strrchr(e->path, '/') + 1;
+	static const char kind[] = "GLSE";
+
+	l->len += (size_t)snprintf(l->s + l->len, sizeof l->s - l->len, "%c%d:%s ",
+				   kind[e->what], -e->result, base);
+	if (e->what == CL_DEDUPE_GROUP && l->change) {
+		struct stat st;
+		struct timespec ts[2];
+		int fd;
+
+		assert_int_equal(stat(l->change, &st), 0);
+		fd = open(l->change, O_WRONLY);
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, "X", 1, 0), 1);
+		close(fd);
+		ts[0] = st.st_atim;
+		ts[1] = st.st_mtim;
+		assert_int_equal(utimensat(AT_FDCWD, l->change, ts, 0), 0);
+		l->change = NULL;
+	}
+}
+
+static int run(bool dry, unsigned flags, struct log *l, struct cl_dedupe_stats *st)
+{
+	char *roots[] = { dir };
+
+	return cl_dedupe(roots, 1, flags, dry, logger, l, st);
+}
+
+static void copies_become_cowlinks(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	const char *a, *b, *c, *other;
+	struct stat sa, sb;
+
+	(void)state;
+	assert_int_equal(mkdir(fx_p(dir, "sub"), 0755), 0);
+	c = mk("sub/c", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	a = mk("a", "same data\n", 1000000);
+	other = mk("d", "same size!\n", 1000000);
+	assert_int_equal(stat(b, &sb), 0);
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	assert_string_equal(l.s, "G0:a L0:b L0:c ");
+	assert_int_equal(st.files, 2);
+	assert_int_equal(st.groups, 1);
+	assert_int_equal(st.bytes, 2 * (uint64_t)sb.st_blocks * 512);
+	assert_true(fx_same_inode(a, b));
+	assert_true(fx_same_inode(a, c));
+	assert_false(fx_same_inode(a, other));
+	assert_int_equal(stat(a, &sa), 0);
+	assert_int_equal(sa.st_nlink, 3);
+	assert_int_equal(sa.st_mtim.tv_sec, 1000000);
+	/* Marked and protected as cowln does, presented as before. */
+	assert_int_equal(sa.st_mode & 0777, 0444);
+	assert_int_equal(fx_presented_mode(a), 0644);
+	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_p(dir, "sub")), 0);
+
+	/* Once more: nothing left to do. */
+	memset(&l, 0, sizeof l);
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	assert_string_equal(l.s, "");
+	assert_int_equal(st.files, 0);
+}
+
+static void dry_run_changes_nothing(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	struct fx_snap sa, sb;
+	const char *a, *b;
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	assert_int_equal(fx_snap(a, &sa), 0);
+	assert_int_equal(fx_snap(b, &sb), 0);
+	assert_int_equal(run(true, 0, &l, &st), 0);
+	assert_string_equal(l.s, "G0:a L0:b ");
+	assert_int_equal(st.files, 1);
+	assert_int_equal(fx_snap_same(a, &sa), 1);
+	assert_int_equal(fx_snap_same(b, &sb), 1);
+}
+
+static void no_protect(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	struct stat sa;
+	const char *a, *b;
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	assert_int_equal(run(false, COWLINK_NO_PROTECT, &l, &st), 0);
+	assert_true(fx_same_inode(a, b));
+	assert_int_equal(stat(a, &sa), 0);
+	assert_int_equal(sa.st_mode & 0777, 0644);
+}
+
+/* Metadata that differs makes two files something other than copies. */
+static void different_metadata_not_copies(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	const char *a, *b, *c, *d, *e, *f, *g;
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000001);           /* mtime */
+	c = mk("c", "same data\n", 1000000);
+	assert_int_equal(chmod(c, 0600), 0);              /* mode */
+	d = mk("d", "same data\n", 1000000);
+	assert_int_equal(setxattr(d, "user.x", "1", 1, 0), 0); /* an xattr */
+	e = mk("e", "same data\n", 1000000);
+	assert_int_equal(setxattr(e, "user.x", "2", 1, 0), 0); /* its value */
+	f = mk("f", "", 1000000);                         /* empty */
+	g = mk("g", "", 1000000);
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	assert_string_equal(l.s, "");
+	assert_int_equal(st.files, 0);
+	assert_false(fx_same_inode(a, b));
+	assert_false(fx_same_inode(a, c));
+	assert_false(fx_same_inode(a, d));
+	assert_false(fx_same_inode(d, e));
+	assert_false(fx_same_inode(f, g));
+
+	/* The same xattr on both: copies again. */
+	assert_int_equal(setxattr(a, "user.x", "1", 1, 0), 0);
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	assert_string_equal(l.s, "G0:a L0:d ");
+	assert_true(fx_same_inode(a, d));
+	assert_false(fx_same_inode(a, e));
+}
+
+static void hard_links_left_alone(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	const char *a, *b, *c;
+	char expect[64];
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = fx_p(dir, "b");
+	assert_int_equal(link(a, b), 0);
+	c = mk("c", "same data\n", 1000000);
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	snprintf(expect, sizeof expect, "S%d:a S%d:b ", EMLINK, EMLINK);
+	assert_string_equal(l.s, expect);
+	assert_true(fx_same_inode(a, b));
+	assert_false(fx_same_inode(a, c));
+	assert_int_equal(fx_presented_mode(a), 0644);
+	assert_int_equal(getxattr(a, CL_XATTR, NULL, 0), -1);
+}
+
+/* A marked set is a copy like any other: its names all join the master. */
+static void cowlink_set_joins(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	const char *a, *b, *c;
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	c = fx_p(dir, "c");
+	assert_int_equal(fx_make_set(b, c, true), 0);
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	assert_string_equal(l.s, "G0:a L0:b L0:c ");
+	assert_true(fx_same_inode(a, b));
+	assert_true(fx_same_inode(a, c));
+	assert_int_equal(fx_presented_mode(a), 0644);
+}
+
+static void open_for_writing_skipped(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	const char *a, *b;
+	char expect[64];
+	int fd;
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	fd = open(b, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	snprintf(expect, sizeof expect, "G0:a S%d:b ", ETXTBSY);
+	assert_string_equal(l.s, expect);
+	assert_false(fx_same_inode(a, b));
+	close(fd);
+}
+
+/* Content changed after the scan (same size and mtime): the comparison
+ * under the leases sees it and the name is left alone. */
+static void changed_after_scan_skipped(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	const char *a, *b, *c;
+	char expect[64];
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	c = mk("c", "same data\n", 1000000);
+	l.change = b;
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	snprintf(expect, sizeof expect, "G0:a S%d:b L0:c ", ESTALE);
+	assert_string_equal(l.s, expect);
+	assert_false(fx_same_inode(a, b));
+	assert_true(fx_same_inode(a, c));
+	assert_int_equal(fx_same_content(a, b), 0);
+	assert_int_equal(fx_litter(dir), 0);
+}
+
+/* PATH has one name, mode 0644 on disk and no mark. */
+static void unmarked_0644(const char *path)
+{
+	struct stat s;
+
+	assert_int_equal(stat(path, &s), 0);
+	assert_int_equal(s.st_nlink, 1);
+	assert_int_equal(s.st_mode & 07777, 0644);
+	assert_int_equal(getxattr(path, CL_XATTR, NULL, 0), -1);
+}
+
+/* A failure of the link is reported, the name stays, nothing is left. */
+static void link_failure_reported(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	struct fx_snap sb;
+	const char *a, *b;
+	char expect[64];
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	assert_int_equal(fx_snap(b, &sb), 0);
+	fx_fault_arm(CL_OP_LINKAT, 1, ENOSPC);
+	assert_int_equal(run(false, 0, &l, &st), -EIO);
+	fx_fault_off();
+	snprintf(expect, sizeof expect, "G0:a E%d:b ", ENOSPC);
+	assert_string_equal(l.s, expect);
+	assert_int_equal(st.errors, 1);
+	assert_false(fx_same_inode(a, b));
+	assert_int_equal(fx_snap_same(b, &sb), 1);
+	assert_int_equal(fx_litter(dir), 0);
+	unmarked_0644(a);
+
+	/* A rename that fails: same. */
+	memset(&l, 0, sizeof l);
+	fx_fault_arm(CL_OP_RENAMEAT2, 1, EIO);
+	assert_int_equal(run(false, 0, &l, &st), -EIO);
+	fx_fault_off();
+	assert_false(fx_same_inode(a, b));
+	assert_int_equal(fx_same_content(a, b), 1);
+	assert_int_equal(fx_litter(dir), 0);
+	/* The master got the mark for the link that failed: taken back. */
+	unmarked_0644(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(copies_become_cowlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(dry_run_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_protect, setup, teardown),
+		cmocka_unit_test_setup_teardown(different_metadata_not_copies, setup, teardown),
+		cmocka_unit_test_setup_teardown(hard_links_left_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(cowlink_set_joins, setup, teardown),
+		cmocka_unit_test_setup_teardown(open_for_writing_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(changed_after_scan_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(link_failure_reported, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
