@@ -24,7 +24,6 @@ ln -s b l
 	|| fail "os.fstat under the shim"
 [ "$(under_shim python3 -c 'import os; s = os.lstat("b"); print(oct(s.st_mode & 0o7777), s.st_nlink)')" = "0o640 1" ] \
 	|| fail "os.lstat under the shim"
-[ "$(under_shim find b -printf '%m %n\n')" != "" ] || fail "find under the shim printed nothing"
 
 # access(W_OK) as a user who may write by the recorded mode: true under the
 # shim, false without (protection cleared the bit).
