@@ -104,13 +104,14 @@ CL_EXPORT int fcntl64(int fd, int cmd, ...)
 
 /* Every fd that arrives with SCM_RIGHTS takes a number whose old meaning the
  * table may still hold. */
-CL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+/* Received descriptors (SCM_RIGHTS) take numbers that may have been closed
+ * past our wrappers (glibc's own fclose): invalidate each. */
+static void invalidate_rights(struct msghdr *msg)
 {
-	ssize_t r = REAL(recvmsg)(fd, msg, flags);
 	struct cmsghdr *c;
 
-	if (r < 0 || !msg || !msg->msg_control)
-		return r;
+	if (!msg || !msg->msg_control)
+		return;
 	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
 		size_t n;
 		const unsigned char *p;
@@ -126,5 +127,28 @@ CL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 			(void)cl_fd_invalidate(nfd);
 		}
 	}
+}
+
+CL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	ssize_t r = REAL(recvmsg)(fd, msg, flags);
+
+	if (r >= 0)
+		invalidate_rights(msg);
+	return r;
+}
+
+CL_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
+		       struct timespec *timeout)
+{
+	int r;
+
+	if (REAL_MISSING(recvmmsg)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	r = real_recvmmsg(fd, vec, n, flags, timeout);
+	for (int i = 0; i < r; i++)
+		invalidate_rights(&vec[i].msg_hdr);
 	return r;
 }

@@ -70,6 +70,7 @@ close+dup ETXTBSY
 fcntl-dupfd ETXTBSY
 fcntl-dupfd-cloexec ETXTBSY
 fclose+recvmsg ETXTBSY
+fclose+recvmmsg ETXTBSY
 plain ok'
 [ "$out" = "$want" ] || fail "fd reuse: got [$out] want [$want]"
 expect_one_inode reuse "$T/reuse" "$raw"

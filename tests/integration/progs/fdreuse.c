@@ -53,6 +53,30 @@ static int pass_fd(const int sv[2], int in)
 	return out;
 }
 
+/* The same through recvmmsg, which receives a vector of messages. */
+static int pass_fd_mmsg(const int sv[2], int in)
+{
+	char c = 0, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1,
+					   .msg_control = ctl, .msg_controllen = sizeof ctl } };
+	struct cmsghdr *cm;
+	int out;
+
+	memset(ctl, 0, sizeof ctl);
+	cm = CMSG_FIRSTHDR(&mm.msg_hdr);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &in, sizeof in);
+	if (sendmsg(sv[0], &mm.msg_hdr, 0) != 1)
+		exit(2);
+	if (recvmmsg(sv[1], &mm, 1, 0, NULL) != 1)
+		exit(2);
+	memcpy(&out, CMSG_DATA(CMSG_FIRSTHDR(&mm.msg_hdr)), sizeof out);
+	return out;
+}
+
 int main(int argc, char **argv)
 {
 	int fd, n, sv[2];
@@ -104,6 +128,17 @@ int main(int argc, char **argv)
 	fclose(f);
 	n = pass_fd(sv, shared);
 	step(n == fd ? "fclose+recvmsg" : "fclose+recvmsg(other number)", n);
+	close(n);
+
+	f = fopen(argv[2], "a");
+	if (!f)
+		return 2;
+	fd = fileno(f);
+	if (write(fd, "p\n", 2) != 2)
+		return 2;
+	fclose(f);
+	n = pass_fd_mmsg(sv, shared);
+	step(n == fd ? "fclose+recvmmsg" : "fclose+recvmmsg(other number)", n);
 	close(n);
 
 	fd = plain_fd(argv[2]);
