@@ -279,7 +279,7 @@ static void note_no_lease(struct cl_link_ctx *c, const char *src, int why)
  * link, re-check under the lease. Any failure leaves the source as it was
  * and BASE absent (or, with REPLACE, the old BASE in place). */
 static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const char *src,
-		   int pfd, const char *base, bool replace)
+		   int pfd, const char *base, bool replace, const char *mark, ssize_t marklen)
 {
 	struct undo u = { .mode = st->st_mode & 07777 };
 	bool protect = !(c->flags & COWLINK_NO_PROTECT);
@@ -298,9 +298,13 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 	/* The mark first: where user xattrs are missing nothing has changed. */
 	rec.wbits = protect ? u.mode & 0222 : 0;
 	n = cl_record_format(&rec, val);
-	e = mark_op(sfd, val, n, XATTR_CREATE, u.mode);
+	/* MARK: the mark already read (MARKLEN > 0), to spare two calls on a
+	 * source that is a set already. */
+	e = marklen > 0 ? -EEXIST : mark_op(sfd, val, n, XATTR_CREATE, u.mode);
 	if (e == -EEXIST) {
-		old = mark_raw(sfd, u.old);
+		if (marklen > 0)
+			memcpy(u.old, mark, (size_t)marklen);
+		old = marklen > 0 ? marklen : mark_raw(sfd, u.old);
 		if (old < 0) {
 			e = (int)old;
 			goto out;
@@ -434,7 +438,7 @@ int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
 		cl_debug("link %s: source has other hard links, copying", base);
 		goto out_copy;
 	}
-	e = cowlink(c, sfd, &st, src, pfd, base, replace);
+	e = cowlink(c, sfd, &st, src, pfd, base, replace, buf, marked);
 	if (!e) {
 		*how = COWLINK_LINKED;
 		goto out_close;
