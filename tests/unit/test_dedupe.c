@@ -236,6 +236,53 @@ static void cowlink_set_joins(void **state)
 	assert_int_equal(fx_presented_mode(a), 0644);
 }
 
+/* An ACL with a named user: owner rw, nobody PERM, group r, mask rw, other r. */
+static void set_acl(const char *path, unsigned perm)
+{
+	unsigned char v[4 + 5 * 8];
+	static const unsigned tags[5] = { 0x01, 0x02, 0x04, 0x10, 0x20 };
+	unsigned perms[5] = { 6, perm, 4, 6, 4 }, i;
+	uint32_t ids[5] = { 0xffffffffu, 65534, 0xffffffffu, 0xffffffffu, 0xffffffffu };
+
+	memset(v, 0, sizeof v);
+	v[0] = 2;
+	for (i = 0; i < 5; i++) {
+		unsigned char *e = v + 4 + 8 * i;
+
+		e[0] = (unsigned char)tags[i];
+		e[2] = (unsigned char)perms[i];
+		memcpy(e + 4, &ids[i], 4);
+	}
+	assert_int_equal(setxattr(path, "system.posix_acl_access", v, sizeof v, 0), 0);
+}
+
+/* Protection clears the write bit of the master's ACL mask: the names
+ * after the first still compare equal to it, a different ACL does not. */
+static void acl_compared_as_presented(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	const char *a, *b, *c, *d;
+	struct stat sa;
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	c = mk("c", "same data\n", 1000000);
+	d = mk("d", "same data\n", 1000000);
+	set_acl(a, 6);
+	set_acl(b, 6);
+	set_acl(c, 6);
+	set_acl(d, 4);
+	assert_int_equal(chmod(d, 0664), 0); /* the mask as the others' */
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	assert_string_equal(l.s, "G0:a L0:b L0:c ");
+	assert_true(fx_same_inode(a, c));
+	assert_false(fx_same_inode(a, d));
+	assert_int_equal(stat(a, &sa), 0);
+	assert_int_equal(sa.st_mode & 0777, 0444);
+}
+
 static void open_for_writing_skipped(void **state)
 {
 	struct cl_dedupe_stats st;
@@ -335,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(different_metadata_not_copies, setup, teardown),
 		cmocka_unit_test_setup_teardown(hard_links_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(cowlink_set_joins, setup, teardown),
+		cmocka_unit_test_setup_teardown(acl_compared_as_presented, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_for_writing_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(changed_after_scan_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(link_failure_reported, setup, teardown),
