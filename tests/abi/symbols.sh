@@ -15,8 +15,9 @@
 #     programs call it instead).
 # Printed as notes, not failures: libc's __X aliases of wrapped X (__open,
 # __write, __close...: no header declares them, compilers never emit calls
-# to them), and fd writers that reach write(2) through glibc-internal calls
-# with no wrapper of their own (dprintf, vdprintf and their _chk twins).
+# to them).
+# Failures too: fd writers that reach write(2) through glibc-internal calls
+# (dprintf, vdprintf and their _chk twins) must have wrappers of their own.
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
@@ -65,5 +66,5 @@ for s in dprintf vdprintf __dprintf_chk __vdprintf_chk; do
 		gaps="$gaps $s"
 	fi
 done
-[ -z "$gaps" ] || note "fd writers that bypass the write wrappers (glibc-internal write):$gaps"
+[ -z "$gaps" ] || fail "fd writers that bypass the write wrappers (glibc-internal write):$gaps"
 note "ok: $(wc -l <"$T/ours") exports, all in wrap.def and in $libc"
