@@ -468,6 +468,7 @@ static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *
 	int mdir, ddir, mfd, dfd, lm, ld, why, r;
 	uint64_t freed = 0;
 	bool same = false;
+	const char *who = dup->path; /* the name a skip is about */
 
 	mdir = open_parent(m->path, &mbase);
 	if (mdir < 0) {
@@ -497,12 +498,18 @@ static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *
 	same = ms.st_dev == ds.st_dev && ms.st_ino == ds.st_ino;
 	if (same)
 		goto out_close_dfd; /* already one inode: nothing to do */
-	if (ms.st_dev != m->dev || ms.st_ino != m->ino || !same_as_scanned(dup, &ds)) {
+	if (ms.st_dev != m->dev || ms.st_ino != m->ino) {
+		who = m->path;
+		r = -ESTALE;
+		goto out_close_dfd;
+	}
+	if (!same_as_scanned(dup, &ds)) {
 		r = -ESTALE;
 		goto out_close_dfd;
 	}
 	lm = cl_lease_take(mfd, &why, cl_lease_sigio_ignored());
 	if (lm < 0) {
+		who = m->path; /* the master is open for writing */
 		r = lm;
 		goto out_close_dfd;
 	}
@@ -546,7 +553,7 @@ out_close_mdir:
 		d->stats->bytes += freed;
 		report(d, CL_DEDUPE_LINKED, dup->path, m->path, 0, freed);
 	} else if (r == -ESTALE || r == -ETXTBSY || r == -EMLINK) {
-		report(d, CL_DEDUPE_SKIPPED, dup->path, m->path, r, 0);
+		report(d, CL_DEDUPE_SKIPPED, who, m->path, r, 0);
 	} else {
 		report(d, CL_DEDUPE_ERROR, dup->path, m->path, r, 0);
 	}

@@ -255,9 +255,10 @@ ssize_t cl_holders_scan(struct cl_holder **out);
 enum cl_dedupe_what {
 	CL_DEDUPE_GROUP,      /* a group of copies begins: MASTER keeps its inode */
 	CL_DEDUPE_LINKED,     /* PATH is now (dry run: would be) a cowlink of MASTER */
-	CL_DEDUPE_SKIPPED,    /* PATH left alone, RESULT says why: -EMLINK plain hard
+	CL_DEDUPE_SKIPPED,    /* a name left alone, RESULT says why: -EMLINK plain hard
 			       * links (or the link limit), -ETXTBSY open for writing,
-			       * -ESTALE changed since the scan */
+			       * -ESTALE changed since the scan. PATH is the name, or
+			       * MASTER itself when the cause was on its side */
 	CL_DEDUPE_ERROR,      /* PATH could not be read, compared or replaced: RESULT */
 };
 

@@ -301,6 +301,17 @@ static void open_for_writing_skipped(void **state)
 	assert_string_equal(l.s, expect);
 	assert_false(fx_same_inode(a, b));
 	close(fd);
+
+	/* The master open for writing: said of the master, nothing linked. */
+	fd = open(a, O_WRONLY);
+	assert_true(fd >= 0);
+	memset(&l, 0, sizeof l);
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	snprintf(expect, sizeof expect, "G0:a S%d:a ", ETXTBSY);
+	assert_string_equal(l.s, expect);
+	assert_false(fx_same_inode(a, b));
+	assert_int_equal(getxattr(a, CL_XATTR, NULL, 0), -1);
+	close(fd);
 }
 
 /* Content changed after the scan (same size and mtime): the comparison
