@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -314,6 +315,90 @@ static void open_for_writing_skipped(void **state)
 	close(fd);
 }
 
+/* PATH has one name, mode 0644 on disk and no mark. */
+static void unmarked_0644(const char *path)
+{
+	struct stat s;
+
+	assert_int_equal(stat(path, &s), 0);
+	assert_int_equal(s.st_nlink, 1);
+	assert_int_equal(s.st_mode & 07777, 0644);
+	assert_int_equal(getxattr(path, CL_XATTR, NULL, 0), -1);
+}
+
+/* The race the leases close: a writer opens the copy after the comparison,
+ * while the cowlink waits under its hidden name. The third fstatat after the
+ * scan is replace()'s look at the hidden name, just before the re-check:
+ * a child opens B for writing there and blocks in the lease break. */
+static const char *race_path;
+static int race_armed, race_count;
+static pid_t race_child;
+
+static bool lease_breaking(void)
+{
+	char line[256];
+	bool yes = false;
+	FILE *f = fopen("/proc/locks", "r");
+
+	while (f && !yes && fgets(line, sizeof line, f))
+		yes = strstr(line, "LEASE") && strstr(line, "BREAK");
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+static int race_hook(enum cl_op op)
+{
+	int i;
+
+	if (!race_armed || op != CL_OP_FSTATAT || ++race_count != 3)
+		return 0;
+	race_child = fork();
+	if (race_child == 0) {
+		int fd = open(race_path, O_WRONLY);
+
+		_exit(fd >= 0 ? 0 : 1);
+	}
+	for (i = 0; i < 500 && !lease_breaking(); i++)
+		usleep(10000);
+	return 0;
+}
+
+static void arm_race(const struct cl_dedupe_event *e, void *arg)
+{
+	logger(e, arg);
+	if (e->what == CL_DEDUPE_GROUP)
+		race_armed = 1;
+}
+
+static void writer_during_link_skipped(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	char *roots[] = { dir };
+	const char *a, *b;
+	char expect[64];
+	int status;
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	race_path = b;
+	race_armed = race_count = 0;
+	race_child = -1;
+	cl_fault_hook = race_hook;
+	assert_int_equal(cl_dedupe(roots, 1, 0, false, arm_race, &l, &st), 0);
+	cl_fault_hook = NULL;
+	assert_true(race_child > 0);
+	assert_int_equal(waitpid(race_child, &status, 0), race_child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	snprintf(expect, sizeof expect, "G0:a S%d:b ", ETXTBSY);
+	assert_string_equal(l.s, expect);
+	assert_false(fx_same_inode(a, b));
+	assert_int_equal(fx_litter(dir), 0);
+	unmarked_0644(a);
+}
+
 /* Content changed after the scan (same size and mtime): the comparison
  * under the leases sees it and the name is left alone. */
 static void changed_after_scan_skipped(void **state)
@@ -335,17 +420,6 @@ static void changed_after_scan_skipped(void **state)
 	assert_true(fx_same_inode(a, c));
 	assert_int_equal(fx_same_content(a, b), 0);
 	assert_int_equal(fx_litter(dir), 0);
-}
-
-/* PATH has one name, mode 0644 on disk and no mark. */
-static void unmarked_0644(const char *path)
-{
-	struct stat s;
-
-	assert_int_equal(stat(path, &s), 0);
-	assert_int_equal(s.st_nlink, 1);
-	assert_int_equal(s.st_mode & 07777, 0644);
-	assert_int_equal(getxattr(path, CL_XATTR, NULL, 0), -1);
 }
 
 /* A failure of the link is reported, the name stays, nothing is left. */
@@ -396,6 +470,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(acl_compared_as_presented, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_for_writing_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(changed_after_scan_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer_during_link_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(link_failure_reported, setup, teardown),
 	};
 
