@@ -44,6 +44,7 @@ struct dedupe {
 	struct cl_dedupe_stats *stats;
 	char *buf1, *buf2;
 	unsigned tmp_counter;
+	bool lease_noted;     /* "no lease" told once */
 	int err;              /* ENOMEM while walking */
 };
 
@@ -421,8 +422,14 @@ static int replace(struct dedupe *d, int mfd, int lm, int ddir, const char *dbas
 	for (i = 0; i < MAX_TMPNAMES && r == -EEXIST; i++) {
 		snprintf(tmp, sizeof tmp, CL_TMP_PREFIX "%d.dedupe%u", (int)getpid(),
 			 d->tmp_counter++);
+		/* dedupe_one() said what leases it could not have, by name;
+		 * link.c would say it of /proc/self/fd/N. */
+		cl_note_fn note = cl_note;
+
+		cl_note = NULL;
 		r = cowlink_link_at(AT_FDCWD, src, ddir, tmp,
 				    (d->flags & COWLINK_NO_PROTECT) | COWLINK_REFLINK_NEVER, &how);
+		cl_note = note;
 	}
 	if (r)
 		return r;
@@ -465,7 +472,7 @@ static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *
 	const char *mbase, *dbase;
 	struct stat ms, ds;
 	struct cl_record rec;
-	int mdir, ddir, mfd, dfd, lm, ld, why, r;
+	int mdir, ddir, mfd, dfd, lm, ld, whym, whyd, r;
 	uint64_t freed = 0;
 	bool same = false;
 	const char *who = dup->path; /* the name a skip is about */
@@ -507,16 +514,21 @@ static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *
 		r = -ESTALE;
 		goto out_close_dfd;
 	}
-	lm = cl_lease_take(mfd, &why, cl_lease_sigio_ignored());
+	lm = cl_lease_take(mfd, &whym, cl_lease_sigio_ignored());
 	if (lm < 0) {
 		who = m->path; /* the master is open for writing */
 		r = lm;
 		goto out_close_dfd;
 	}
-	ld = cl_lease_take(dfd, &why, cl_lease_sigio_ignored());
+	ld = cl_lease_take(dfd, &whyd, cl_lease_sigio_ignored());
 	if (ld < 0) {
 		r = ld;
 		goto out_drop;
+	}
+	if ((!lm || !ld) && !d->lease_noted) {
+		d->lease_noted = true;
+		cl_notef("no lease on '%s' (%s): a writer that has it open now would not be seen"
+			 " (said once)", lm ? dup->path : m->path, strerror(lm ? whyd : whym));
 	}
 	r = compare(d, mfd, &ms, dfd, &ds);
 	if (r)
