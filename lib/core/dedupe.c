@@ -416,16 +416,16 @@ static int replace(struct dedupe *d, int mfd, int lm, int ddir, const char *dbas
 	char src[40], tmp[64];
 	enum cowlink_how how = 0;
 	struct stat ts, ns;
+	cl_note_fn note = cl_note;
 	int r = -EEXIST, i;
 
+	/* Link the very inode compared (its fd), never what the name is now. */
 	snprintf(src, sizeof src, "/proc/self/fd/%d", mfd);
 	for (i = 0; i < MAX_TMPNAMES && r == -EEXIST; i++) {
 		snprintf(tmp, sizeof tmp, CL_TMP_PREFIX "%d.dedupe%u", (int)getpid(),
 			 d->tmp_counter++);
 		/* dedupe_one() said what leases it could not have, by name;
 		 * link.c would say it of /proc/self/fd/N. */
-		cl_note_fn note = cl_note;
-
 		cl_note = NULL;
 		r = cowlink_link_at(AT_FDCWD, src, ddir, tmp,
 				    (d->flags & COWLINK_NO_PROTECT) | COWLINK_REFLINK_NEVER, &how);
