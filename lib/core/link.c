@@ -345,6 +345,9 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 		e = cl_renameat2(pfd, tmp, pfd, base, 0);
 		if (e)
 			goto out_unlink;
+		/* Renaming onto another name of the same inode (someone linked
+		 * it there meanwhile) is a POSIX no-op that leaves TMP. */
+		(void)cl_unlinkat(pfd, tmp, 0);
 	}
 	cl_debug("link %s: cowlink (%s, record w=%04o)", base,
 		 held ? "leased" : "no lease", (unsigned)rec.wbits);
