@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Build and run every test: the README's test command, and all CI runs.
-#   1. gcc build (-Werror), every test (unit, ABI, integration);
+#   1. gcc build (-Werror), every test (unit, ABI, integration, and the
+#      ThreadSanitizer checks of the fd table and the break lock, which are
+#      executables of their own in that build);
 #   2. clang build (-Werror), and each libFuzzer target for a fixed time;
 #   3. AddressSanitizer + UndefinedBehaviorSanitizer build, every test;
-#   4. ThreadSanitizer build of the fd-table and break-lock stress tests.
 # Installs missing Debian packages first. Build trees go to build/ (kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,12 +34,6 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:ha
 COWLINK_ASAN_RUNTIME=$(gcc -print-file-name=libasan.so) \
 	ctest --test-dir build/asan --output-on-failure -j"$jobs" || status=1
 
-if [ -f tests/tsan.cmake ]; then
-	log "TSan build of the concurrency tests"
-	cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCOWLINK_TSAN=ON >/dev/null
-	cmake --build build/tsan -j"$jobs"
-	ctest --test-dir build/tsan --output-on-failure -L tsan || status=1
-fi
 
 log "summary"
 [ $status = 0 ] && echo "all test runs passed" || echo "some test runs FAILED"

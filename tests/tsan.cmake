@@ -1,5 +1,8 @@
-# ThreadSanitizer stress of the shim's lock-free fd table: built on its own
-# with -fsanitize=thread (it cannot share the ASan build's flags), fast.
+# ThreadSanitizer checks, built in the ordinary build as executables of
+# their own with -fsanitize=thread (they cannot share the ASan build's
+# flags): the shim's lock-free fd table, and the break lock (test_break's
+# concurrent case: threads and processes breaking one name at once, with the
+# core compiled under TSan too).
 include(CheckCSourceCompiles)
 if(NOT COWLINK_SANITIZE AND NOT COWLINK_TSAN)
   set(CMAKE_REQUIRED_FLAGS -fsanitize=thread)
@@ -18,4 +21,17 @@ if(COWLINK_HAVE_TSAN OR COWLINK_TSAN)
   add_test(NAME tsan/fdtab COMMAND tsan_fdtab)
   set_tests_properties(tsan/fdtab PROPERTIES TIMEOUT 120
     ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1 exitcode=66")
+
+  find_library(CMOCKA_LIB cmocka REQUIRED)
+  file(GLOB TSAN_CORE CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/lib/core/*.c)
+  add_executable(tsan_break ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_break.c
+    ${CMAKE_CURRENT_SOURCE_DIR}/unit/fixture.c ${TSAN_CORE})
+  target_include_directories(tsan_break PRIVATE ${PROJECT_SOURCE_DIR}/include
+    ${PROJECT_SOURCE_DIR}/lib/core ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+  target_compile_options(tsan_break PRIVATE -fsanitize=thread -O1 -g)
+  target_link_options(tsan_break PRIVATE -fsanitize=thread)
+  target_link_libraries(tsan_break PRIVATE ${CMOCKA_LIB} pthread)
+  add_test(NAME tsan/break-lock COMMAND tsan_break)
+  set_tests_properties(tsan/break-lock PROPERTIES TIMEOUT 300
+    ENVIRONMENT "COWLINK_TEST_FILTER=concurrent;TSAN_OPTIONS=halt_on_error=1 exitcode=66")
 endif()
