@@ -457,4 +457,16 @@ LOAD_END=$(load)
 	echo "| case | cowlink | baseline(s) | ratio | target | result |"
 	echo "|---|---|---|---|---|---|"
 	awk -F'\t' '{gsub(/\|/, "\\|"); printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6}' "$ROWS"
+	echo
+	echo "Every timed run, in run order (wall µs / CPU µs), for checking the medians:"
+	echo
+	for f in "$W"/t.*; do
+		[ -s "$f" ] || continue
+		n=${f##*/t.}
+		if [ -f "$W/c.$n" ]; then
+			printf -- '- %s (%s): %s\n' "$n" "$(label "$n")" "$(paste -d/ "$f" "$W/c.$n" | tr '\n' ' ')"
+		else
+			printf -- '- %s (the open call alone, µs): %s\n' "$n" "$(tr '\n' ' ' <"$f")"
+		fi
+	done
 } | tee "$B/results.md"
