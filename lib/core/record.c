@@ -90,13 +90,24 @@ int cl_mark_read_path(const char *path, struct cl_record *r)
 	return mark_result(cl_lgetxattr(path, CL_XATTR, buf, sizeof buf), buf, r);
 }
 
+/* Set once getxattrat(2) answered ENOSYS: the kernel predates 6.13. */
+static bool no_getxattrat;
+
 int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], buf[CL_RECORD_MAX];
+	ssize_t got;
 	int n;
 
 	if (dirfd == AT_FDCWD || name[0] == '/')
 		return cl_mark_read_path(name, r);
+	/* One lookup relative to the directory, not a walk through /proc. */
+	if (!__atomic_load_n(&no_getxattrat, __ATOMIC_RELAXED)) {
+		got = cl_getxattrat(dirfd, name, AT_SYMLINK_NOFOLLOW, CL_XATTR, buf, sizeof buf);
+		if (got != -ENOSYS)
+			return mark_result(got, buf, r);
+		__atomic_store_n(&no_getxattrat, true, __ATOMIC_RELAXED);
+	}
 	n = snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dirfd, name);
 	if (n < 0 || (size_t)n >= sizeof path)
 		return -ENAMETOOLONG;

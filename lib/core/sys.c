@@ -68,3 +68,18 @@ int cl_fstatfs(int fd, struct statfs *sf) { SC(CL_OP_FSTATFS, SYS_fstatfs, fd, s
 ssize_t cl_getdents64(int fd, void *b, size_t n) { SC(CL_OP_GETDENTS64, SYS_getdents64, fd, b, n); }
 int cl_fallocate(int fd, int m, off_t o, off_t l) { SC(CL_OP_FALLOCATE, SYS_fallocate, fd, m, o, l); }
 int cl_dup3(int o, int n, int f) { SC(CL_OP_DUP3, SYS_dup3, o, n, f); }
+
+#ifndef SYS_getxattrat
+#define SYS_getxattrat 464 /* the same on every architecture (Linux 6.13) */
+#endif
+
+ssize_t cl_getxattrat(int d, const char *p, int atflags, const char *name, void *v, size_t n)
+{
+	struct {
+		uint64_t value;
+		uint32_t size;
+		uint32_t flags;
+	} args = { (uint64_t)(uintptr_t)v, (uint32_t)n, 0 };
+
+	SC(CL_OP_GETXATTRAT, SYS_getxattrat, d, p, atflags, name, &args, sizeof args);
+}

@@ -132,6 +132,15 @@ static void mark_on_files(void **state)
 	assert_true(dfd >= 0);
 	assert_int_equal(cl_mark_read_at(dfd, "f", &got), 1);
 	assert_int_equal(got.wbits, 0220);
+	/* A kernel before 6.13 has no getxattrat: the same answer through
+	 * /proc/self/fd/DIRFD/NAME (and from then on without asking). */
+	fx_fault_arm(CL_OP_GETXATTRAT, 1, ENOSYS);
+	got.wbits = 0;
+	assert_int_equal(cl_mark_read_at(dfd, "f", &got), 1);
+	assert_int_equal(got.wbits, 0220);
+	fx_fault_arm(CL_OP_LGETXATTR, 1, EIO);
+	assert_int_equal(cl_mark_read_at(dfd, "f", &got), -EIO);
+	fx_fault_off();
 	close(dfd);
 
 	assert_int_equal(fsetxattr(fd, CL_XATTR, "junk", 4, 0), 0);
