@@ -27,15 +27,13 @@
 	(((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE)
 #define EXCL(flags) (((flags) & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 
-/* The new fd FD is what the caller gets: forget what its number meant and,
- * when the open's own check found no shared inode behind it (SAFE), cache
- * it safe. */
-static void fresh_fd(int fd, bool safe)
+/* The new fd FD is what the caller gets: forget what its number meant. The
+ * open's own check is not cached as SAFE: storing it costs the vfork guard's
+ * getpid, a second system call that a write-open may not spend (DESIGN §4:
+ * at most one); the first write through FD checks it once instead. */
+static void fresh_fd(int fd)
 {
-	uint8_t seen = cl_fd_invalidate(fd);
-
-	if (safe)
-		cl_cow_mark_safe(fd, seen);
+	(void)cl_fd_invalidate(fd);
 }
 
 /* O_TRUNC: break (copying nothing) before the open, so that the kernel never
@@ -66,7 +64,7 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 		fd = REAL(openat64)(dirfd, name, flags, mode);
 	}
 	if (fd >= 0)
-		fresh_fd(fd, false);
+		fresh_fd(fd);
 	return fd;
 }
 
@@ -90,7 +88,7 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE) {
 		fd = REAL(openat64)(dirfd, path, flags, mode);
 		if (fd >= 0)
-			fresh_fd(fd, false);
+			fresh_fd(fd);
 		return fd;
 	}
 	if (flags & O_TRUNC)
@@ -111,12 +109,12 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 			continue;
 		}
 		if (cl_fstat(fd, &st) < 0) {
-			fresh_fd(fd, false);
+			fresh_fd(fd);
 			break;
 		}
 		e = cl_cow_classify(fd, dirfd, cur, &st, &r);
 		if (e == 0) {
-			fresh_fd(fd, true);
+			fresh_fd(fd);
 			break;
 		}
 		/* A shared inode behind a writable fd: never hand it out. */
@@ -287,12 +285,12 @@ CL_EXPORT int open_by_handle_at(int mountfd, struct file_handle *h, int flags)
 	if (fd < 0)
 		return fd;
 	if (cl_fstat(fd, &st) < 0) {
-		fresh_fd(fd, false);
+		fresh_fd(fd);
 		return fd;
 	}
 	e = cl_cow_classify(fd, -1, NULL, &st, &r);
 	if (e == 0) {
-		fresh_fd(fd, true);
+		fresh_fd(fd);
 		errno = saved;
 		return fd;
 	}
