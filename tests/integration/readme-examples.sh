@@ -15,6 +15,24 @@ for name, body in re.findall(r"<!-- example: (\w+) -->\s*```sh\n(.*?)```", text,
     body = "\n".join(l[2:] if l.startswith("  ") else l for l in body.splitlines())
     open(f"example-{name}.sh", "w").write(body + "\n")
 PY
+# The C example builds against the API and restores a file as a cowlink.
+python3 - "$COWLINK_SRC/README.md" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for name, body in re.findall(r"<!-- example-c: (\w+) -->\s*```c\n(.*?)```", text, re.S):
+    body = "\n".join(l[2:] if l.startswith("  ") else l for l in body.splitlines())
+    open(f"example-{name}.c", "w").write(body + "\n")
+PY
+[ -f example-restore.c ] || fail "README has no C example 'restore'"
+cc -o restore example-restore.c -I"$COWLINK_SRC/include" "$COWLINK_BUILD/lib/core/libcowlink_core.a" \
+	|| fail "the README's C example does not build"
+mkdir -p store build && echo object >store/o
+./restore store/o build/o || fail "the README's C example failed"
+[ "$(stat -c %i store/o)" = "$(stat -c %i build/o)" ] || fail "restore: build/o is not a cowlink of store/o"
+getfattr -n user.cowlink --only-values store/o 2>/dev/null | grep -q '^cowlink v1' || fail "restore: no mark on store/o"
+./restore store/missing build/x 2>err && fail "restore of a missing file succeeded"
+grep -q "No such file" err || fail "restore: no clear message for a missing file: $(cat err)"
+
 for ex in survive cowln cowlink scope; do
 	[ -f "example-$ex.sh" ] || fail "README has no example '$ex'"
 	mkdir "run-$ex"
