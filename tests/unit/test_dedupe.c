@@ -334,14 +334,22 @@ static const char *race_path;
 static int race_armed, race_count;
 static pid_t race_child;
 
+/* Is a lease on RACE_PATH's inode being broken? /proc/locks lists every
+ * process's locks ("... LEASE BREAKING READ pid maj:min:ino ..."): match our
+ * inode, not another test's lease that happens to break meanwhile. */
 static bool lease_breaking(void)
 {
-	char line[256];
+	char line[256], ino[32];
 	bool yes = false;
-	FILE *f = fopen("/proc/locks", "r");
+	struct stat st;
+	FILE *f;
 
+	if (stat(race_path, &st))
+		return false;
+	snprintf(ino, sizeof ino, ":%lu ", (unsigned long)st.st_ino);
+	f = fopen("/proc/locks", "r");
 	while (f && !yes && fgets(line, sizeof line, f))
-		yes = strstr(line, "LEASE") && strstr(line, "BREAK");
+		yes = strstr(line, "LEASE") && strstr(line, "BREAK") && strstr(line, ino);
 	if (f)
 		fclose(f);
 	return yes;
