@@ -23,7 +23,7 @@
 #include "fixture.h"
 
 #define SIZE      (64 << 20)
-#define TRIALS    100
+#define TRIALS    200
 #define BUDGET_MS 45000
 
 static char *dir;
