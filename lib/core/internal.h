@@ -158,6 +158,10 @@ struct cl_link_ctx {
 	uint64_t bytes;       /* st_size of the last file handled */
 };
 void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags);
+/* The starting value of cl_link_ctx.clone for links made in directory FD:
+ * 0 on filesystems that cannot clone (ext2/3/4, tmpfs, ramfs), so that no
+ * clone is attempted there, else -1 (try once and see). */
+int cl_link_clone_hint(int fd);
 
 /* Link SRC (in SRCDIR) to BASE in the directory PFD (a single name) as
  * cowlink_link() does; *HOW says how. */

@@ -40,6 +40,22 @@ const char *cowlink_version(void)
 	return COWLINK_VERSION;
 }
 
+int cl_link_clone_hint(int fd)
+{
+	struct statfs sf;
+
+	if (cl_fstatfs(fd, &sf))
+		return -1;
+	switch ((unsigned long)sf.f_type) {
+	case 0xEF53:     /* ext2, ext3, ext4 */
+	case 0x01021994: /* tmpfs */
+	case 0x858458f6: /* ramfs */
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags)
 {
 	memset(c, 0, sizeof *c);
@@ -402,7 +418,10 @@ int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
 	}
 
 	/* A copy presents the mode the shim would: with the recorded bits. */
-	try_clone = !(flags & COWLINK_REFLINK_NEVER) && c->clone != 0;
+	/* --reflink=always tries even where the hint says no: its error is
+	 * the answer the caller asked for. */
+	try_clone = !(flags & COWLINK_REFLINK_NEVER) &&
+		    (c->clone != 0 || (flags & COWLINK_REFLINK_ALWAYS));
 	if (try_clone || st.st_nlink > 1 || st.st_dev != c->dst_dev) {
 		marked = mark_raw(sfd, buf);
 		if (marked < 0) {
@@ -497,6 +516,7 @@ int cowlink_link_at(int srcdir, const char *src, int dstdir, const char *dst,
 	if (e)
 		goto out_close;
 	cl_link_ctx_init(&c, flags);
+	c.clone = cl_link_clone_hint(pfd);
 	c.check_dst = true;
 	c.dst_dev = pst.st_dev;
 	e = cl_link_one(&c, srcdir, src, pfd, base, &h);

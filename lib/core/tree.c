@@ -55,6 +55,7 @@ struct walk {
 	ino_t root_ino;
 	dev_t dst_dev;
 	bool sigio_ignored;
+	int clone;            /* cl_link_clone_hint() of the destination */
 };
 
 struct worker {
@@ -386,6 +387,7 @@ static void run(struct walk *w, struct job *root, unsigned n)
 		wk[i].c.nofollow = true;
 		wk[i].c.dst_dev = w->dst_dev;
 		wk[i].c.sigio_ignored = w->sigio_ignored;
+		wk[i].c.clone = w->clone;
 	}
 	root->next = NULL;
 	w->stack = root;
@@ -491,6 +493,7 @@ int cl_link_tree(const char *src, const char *dst, unsigned flags,
 	w->root_dev = dst_st.st_dev;
 	w->root_ino = dst_st.st_ino;
 	w->dst_dev = dst_st.st_dev;
+	w->clone = cl_link_clone_hint(d);
 	atomic_store(&w->dirs, 1);
 	run(w, root, nthreads()); /* closes S and D */
 	e = atomic_load(&w->err);
