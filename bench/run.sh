@@ -4,7 +4,7 @@
 #   bash bench/run.sh [--quick]
 #
 # Builds cowln and libcowlink.so (Release) into build/bench, runs every case
-# against its baseline (ln, cp, cp -al, cp --reflink, no preload, cowdancer),
+# against its baseline (ln, cp, cp -al, cp --reflink, no preload, cowdancer, fl-cow),
 # alternating the contenders round by round on a warm cache and taking
 # medians, and prints a markdown table: case, cowlink figure, baseline
 # figure(s), ratio, target, pass/miss. The same report is written to
@@ -48,6 +48,8 @@ SHIM=$B/lib/preload/libcowlink.so
 [ -x "$COWLN" ] || COWLN=
 [ -f "$SHIM" ] || SHIM=
 CD_LIB=$(dpkg -L cowdancer 2>/dev/null | grep '/libcowdancer\.so$' | head -1 || true)
+# fl-cow (Debian's FL-COW): a preload that wraps open() inside FLCOW_PATH.
+FL_LIB=$(dpkg -L fl-cow 2>/dev/null | grep '/libflcow\.so$' | head -1 || true)
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/cowlink-bench.XXXXXX")
 XFS_MNT=
@@ -309,6 +311,10 @@ if [ -n "$SHIM" ]; then
 		i2=$(cg_true "$CD_LIB" COWDANCER_ILISTFILE="$CD_ILIST")
 		cdcol="$cdcol; cowdancer +$((i2 - i0))"
 	fi
+	if [ -n "$FL_LIB" ]; then
+		i3=$(cg_true "$FL_LIB" FLCOW_PATH="$W/cd")
+		cdcol="$cdcol; fl-cow +$((i3 - i0))"
+	fi
 	row "5a. /bin/true start-up, instructions added by the preload" "+$((i1 - i0))" \
 		"no preload $i0$cdcol" "$(ratio "$i1" "$i0")" "≤ +22000" "$(verdict "$((i1 - i0))" 22000)"
 
@@ -325,6 +331,12 @@ if [ -n "$SHIM" ]; then
 		run_cdnr() { LD_PRELOAD=$CD_LIB COWDANCER_ILISTFILE=$CD_ILIST "$P/spawn" "$SPAWNS" /bin/true; }
 		setlabel cdnr cowdancer
 		names+=(cdnr)
+	fi
+	if [ -n "$FL_LIB" ]; then
+		prep_flnr() { :; }
+		run_flnr() { LD_PRELOAD=$FL_LIB FLCOW_PATH=$W/cd "$P/spawn" "$SPAWNS" /bin/true; }
+		setlabel flnr fl-cow
+		names+=(flnr)
 	fi
 	setlabel none "no preload"
 	alternate -n "$ROUNDS" "${names[@]}"
@@ -419,12 +431,15 @@ if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 		eval "prep_s$t() { :; }; run_s$t() { PRE=(env LD_PRELOAD=\$SHIM); ${t}_t; }"
 		eval "prep_c$t() { :; }; run_c$t() { PRE=(env LD_PRELOAD=\$CD_LIB COWDANCER_ILISTFILE=\$W/cow.ilist); ${t}_t; }"
 		setlabel "n$t" "no preload"; setlabel "c$t" "cowdancer"
+		eval "prep_f$t() { :; }; run_f$t() { PRE=(env LD_PRELOAD=\$FL_LIB FLCOW_PATH=\$W/cow:\$W/bigc); ${t}_t; }"
+		setlabel "f$t" "fl-cow"
 	done
 	for t in statwalk:1.15:"stat (lstat of every entry, C walker)" lslr:1.15:"ls -lR" \
 		grep:1.03:"grep -r" tar:-:"tar c | cat"; do
 		IFS=: read -r n lim what <<<"$t"
 		names=("s$n" "n$n")
 		[ -n "$CD7" ] && [ "$n" != statwalk ] && [ "$n" != lslr ] && names+=("c$n")
+		[ -n "$FL_LIB" ] && [ "$n" != statwalk ] && [ "$n" != lslr ] && names+=("f$n")
 		alternate "$TREE_ROUNDS" "${names[@]}"
 		case $lim in
 		1.15) target="≤ 1.15×" ;;
@@ -435,6 +450,7 @@ if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 	done
 	names=(sdd ndd)
 	[ -n "$CD7" ] && names+=(cdd)
+	[ -n "$FL_LIB" ] && names+=(fdd)
 	alternate "$ROUNDS" "${names[@]}"
 	compare "7. dd bs=512, first $DD_MB MiB of a cowlink to /dev/null, shim vs none" "≤ 1.03×" 1.03 "${names[@]}"
 	rm -rf "$W/cow" "$W/bigc"
