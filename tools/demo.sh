@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh build
-cmake -S . -B build/gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOWLINK_TESTS=OFF >/dev/null
-cmake --build build/gcc -j"$(nproc)" >/dev/null
-cowln=$PWD/build/gcc/tools/cowln
-lib=$PWD/build/gcc/lib/preload/libcowlink.so
+cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOWLINK_TESTS=OFF >/dev/null
+cmake --build build/demo -j"$(nproc)" >/dev/null
+cowln=$PWD/build/demo/tools/cowln
+lib=$PWD/build/demo/lib/preload/libcowlink.so
 
 d=$(mktemp -d "${TMPDIR:-/tmp}/cowlink-demo.XXXXXX")
 trap 'rm -rf "$d"' EXIT
