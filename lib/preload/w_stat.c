@@ -18,7 +18,7 @@
 /* Is the inode described by these fields (from a stat of DIRFD/PATH, or of
  * FD when FD >= 0) a cowlink? 1 with *wbits the recorded write bits to show,
  * else 0 (not one, or it could not be told: show it raw). */
-static int cow_bits(int fd, int dirfd, const char *path, mode_t mode,
+static int cow_bits(int fd, int dirfd, const char *path, int flags, mode_t mode,
 		    nlink_t nlink, dev_t dev, ino_t ino,
 		    const struct timespec *ctim, mode_t *wbits)
 {
@@ -26,6 +26,10 @@ static int cow_bits(int fd, int dirfd, const char *path, mode_t mode,
 	struct stat st;
 	int c;
 
+	/* An *at call on "" with AT_EMPTY_PATH (or a NULL path) is about DIRFD
+	 * itself. Decided here, off the one-link fast path. */
+	if (fd < 0 && cl_names_fd(path, flags))
+		fd = dirfd;
 	memset(&st, 0, sizeof st);
 	st.st_mode = mode;
 	st.st_nlink = nlink;
@@ -43,12 +47,12 @@ static int cow_bits(int fd, int dirfd, const char *path, mode_t mode,
 
 /* Present ST (struct stat / struct stat64: one body each via this macro,
  * the types differ off LP64). R is the real call's result. */
-#define PRESENT(r, fd, dirfd, path, st)                                       \
+#define PRESENT(r, fd, dirfd, path, flags, st)                                \
 	do {                                                                  \
 		mode_t wb_;                                                   \
 		if ((r) == 0 && S_ISREG((st)->st_mode) &&                     \
 		    __builtin_expect((st)->st_nlink > 1, 0) &&                \
-		    cow_bits(fd, dirfd, path, (st)->st_mode, (st)->st_nlink,  \
+		    cow_bits(fd, dirfd, path, flags, (st)->st_mode, (st)->st_nlink, \
 			     (st)->st_dev, (st)->st_ino, &(st)->st_ctim, &wb_)) { \
 			(st)->st_mode |= wb_;                                 \
 			(st)->st_nlink = 1;                                   \
@@ -58,18 +62,14 @@ static int cow_bits(int fd, int dirfd, const char *path, mode_t mode,
 static int present(int r, int fd, int dirfd, const char *path, int flags,
 		   struct stat *st)
 {
-	if (fd < 0 && cl_names_fd(path, flags))
-		fd = dirfd;
-	PRESENT(r, fd, dirfd, path, st);
+	PRESENT(r, fd, dirfd, path, flags, st);
 	return r;
 }
 
 static int present64(int r, int fd, int dirfd, const char *path, int flags,
 		     struct stat64 *st)
 {
-	if (fd < 0 && cl_names_fd(path, flags))
-		fd = dirfd;
-	PRESENT(r, fd, dirfd, path, st);
+	PRESENT(r, fd, dirfd, path, flags, st);
 	return r;
 }
 
@@ -219,7 +219,7 @@ CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 		return r;
 	ctim.tv_sec = stx->stx_ctime.tv_sec;
 	ctim.tv_nsec = stx->stx_ctime.tv_nsec;
-	if (!cow_bits(fd, dirfd, fd >= 0 ? NULL : path,
+	if (!cow_bits(fd, dirfd, fd >= 0 ? NULL : path, flags,
 		      (mode_t)stx->stx_mode, nlink,
 		      makedev(stx->stx_dev_major, stx->stx_dev_minor),
 		      (ino_t)stx->stx_ino, &ctim, &wb))
