@@ -1,4 +1,5 @@
-/* Settings read once (COWLINK_FSYNC, COWLINK_DEBUG) and the debug line. */
+/* Settings read once (COWLINK_FSYNC, COWLINK_DEBUG, COWLINK_CACHE) and the
+ * debug line. */
 #include "internal.h"
 
 #include <errno.h>
@@ -23,9 +24,10 @@ void cl_config_load(void)
 		cl_cfg.fsync = CL_FSYNC_AUTO;
 	s = secure_getenv("COWLINK_DEBUG");
 	cl_cfg.debug = s && *s && strcmp(s, "0");
+	cl_cfg.cache = secure_getenv("COWLINK_CACHE");
 }
 
-void cl_debug(const char *fmt, ...)
+void cl_debug_line(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;

@@ -54,13 +54,30 @@ enum cl_fsync { CL_FSYNC_AUTO, CL_FSYNC_ALWAYS, CL_FSYNC_NEVER };
 struct cl_config {
 	enum cl_fsync fsync;
 	bool debug;           /* COWLINK_DEBUG: one "cowlink:" line per decision */
+	const char *cache;    /* COWLINK_CACHE: NULL for the default shared mark cache */
 };
 extern struct cl_config cl_cfg;
 
-/* Read COWLINK_FSYNC and COWLINK_DEBUG with secure_getenv. */
+/* Read COWLINK_FSYNC, COWLINK_DEBUG and COWLINK_CACHE with secure_getenv. */
 void cl_config_load(void);
-/* One "cowlink: ..." line on stderr when debugging; keeps errno. */
-void cl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One "cowlink: ..." line on stderr when debugging; keeps errno. The test
+ * is inline: a decision that is not printed costs no call. */
+void cl_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define cl_debug(...)                                                      \
+	do {                                                               \
+		if (__builtin_expect(cl_cfg.debug, 0))                     \
+			cl_debug_line(__VA_ARGS__);                        \
+	} while (0)
+
+/* ---- markcache.c: marks remembered across one user's processes --------- */
+
+/* For presentation only: never decide a write by it. Is the inode ST
+ * describes (a regular file with st_nlink > 1) marked? 1 yes (*r filled),
+ * 0 no, -1 not known. No system call but on the first use in a process,
+ * which maps the cache (COWLINK_CACHE: a path, or "off"). */
+int cl_markcache_get(const struct stat *st, struct cl_record *r);
+/* Remember what a real read of the mark of ST's inode found (MARKED 1/0). */
+void cl_markcache_put(const struct stat *st, int marked, const struct cl_record *r);
 
 /* ---- break.c: giving a name its private copy (DESIGN §5) ---------------- */
 

@@ -1,0 +1,234 @@
+/* The shared mark cache: "is this inode marked, with which bits", remembered
+ * across one user's processes so that presenting a cowlinked tree (ls -l,
+ * make, grep -r, rsync) does not read the mark of every file again in every
+ * process. Reading a mark is a system call that costs as much as the stat it
+ * follows; one process rarely stats an inode twice.
+ *
+ * It is a hint for presentation only (stat, access): a decision to write,
+ * break or trust an fd never rests on it, because anyone who can write the
+ * file can put anything in it. It is filled from real reads of the mark.
+ *
+ * Keyed like DESIGN §2's per-process cache by (dev, ino, ctime, nlink):
+ * setting or removing the mark changes ctime, adding or removing a name
+ * changes nlink. An inode whose ctime has no nanoseconds (a coarse clock:
+ * small-inode ext4, old kernels) is never cached: two inodes a second apart
+ * on a re-made file system could share the key.
+ *
+ * The file: one per effective user, "/dev/shm/cowlink-<euid>.marks" unless
+ * COWLINK_CACHE names another or "off". Mapped shared on first use, used only
+ * if it is a regular file with one link, owned by the caller's effective
+ * user, with no group or other permission bits. Never in a secure-execution
+ * (set-user-ID) process. 4 MiB of 16-byte entries in 4-way buckets; every
+ * access is a relaxed atomic load or store, so it is lock-free and
+ * async-signal-safe. An entry is {key hash, value | check}: a reader accepts
+ * it only if the check (a hash of both) matches, so a torn or overlapping
+ * write reads as a miss. */
+#include "internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+#define BUCKETS (1u << 16)
+#define WAYS 4
+#define HEADER 4096
+#define SIZE (HEADER + (size_t)BUCKETS * WAYS * sizeof(struct entry))
+
+static const char magic[] = "cowlink mark cache v1";
+
+struct entry {
+	uint64_t key;   /* hash of (dev, ino, ctime, nlink), never 0; 0: empty */
+	uint64_t value; /* check << 32 | payload */
+};
+
+enum { UNTRIED, MAPPING, READY, UNAVAILABLE };
+static int state = UNTRIED;
+static struct entry *table;
+
+static uint64_t fmix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t key_of(const struct stat *st)
+{
+	uint64_t h = (uint64_t)st->st_ino * 0x9e3779b97f4a7c15ull;
+
+	h ^= ((uint64_t)st->st_dev + 0x636f776c696e6b31ull) * 0xc2b2ae3d27d4eb4full;
+	h ^= (uint64_t)st->st_ctim.tv_sec * 0x165667b19e3779f9ull;
+	h ^= ((uint64_t)st->st_ctim.tv_nsec << 20 ^ (uint64_t)st->st_nlink) *
+	     0x27d4eb2f165667c5ull;
+	return fmix(h) | 1;
+}
+
+/* The bucket: by inode number, so that the inodes of one directory, which
+ * file systems number close together, share cache lines and pages. */
+static struct entry *bucket(struct entry *t, const struct stat *st)
+{
+	uint64_t i = (uint64_t)st->st_ino + (uint64_t)st->st_dev * 0x9e3779b9ull;
+
+	return t + (i % BUCKETS) * WAYS;
+}
+
+static uint32_t check_of(uint64_t key, uint32_t payload)
+{
+	return (uint32_t)(fmix(key ^ payload) >> 32);
+}
+
+/* payload: bit 31 set, bit 0 marked, bits 1-8 record version, 9-20 wbits */
+static uint32_t payload_of(int marked, const struct cl_record *r)
+{
+	uint32_t p = 1u << 31;
+
+	if (marked)
+		p |= 1u | (r->version & 0xffu) << 1 | ((uint32_t)r->wbits & 07777u) << 9;
+	return p;
+}
+
+/* The cache file's name into BUF (N bytes): false for none. */
+static bool cache_path(char *buf, size_t n)
+{
+	static const char pre[] = "/dev/shm/cowlink-", post[] = ".marks";
+	const char *s = cl_cfg.cache;
+	char digits[12];
+	unsigned uid = (unsigned)geteuid();
+	size_t len = 0, at = sizeof pre - 1;
+
+	if (s) {
+		if (s[0] != '/' || strlen(s) >= n)
+			return false; /* "off", "0", "" or a relative name */
+		strcpy(buf, s);
+		return true;
+	}
+	do
+		digits[len++] = (char)('0' + uid % 10);
+	while ((uid /= 10) && len < sizeof digits);
+	memcpy(buf, pre, at);
+	while (len)
+		buf[at++] = digits[--len];
+	memcpy(buf + at, post, sizeof post);
+	return true;
+}
+
+static struct entry *map_cache(void)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	long p;
+	int fd;
+
+	if (getauxval(AT_SECURE) || !cache_path(path, sizeof path))
+		return NULL;
+	fd = cl_openat(AT_FDCWD, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+		       O_NONBLOCK | O_NOCTTY, 0600);
+	if (fd < 0)
+		return NULL;
+	if (cl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    st.st_uid != geteuid() || (st.st_mode & 077) ||
+	    (st.st_size != (off_t)SIZE &&
+	     (st.st_size != 0 || cl_ftruncate(fd, (off_t)SIZE) < 0))) {
+		(void)cl_close(fd);
+		return NULL;
+	}
+	p = cl_mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	(void)cl_close(fd);
+	if (p < 0 && p > -4096)
+		return NULL;
+	/* A new file gets its header; a file of another layout is left alone.
+	 * Two processes creating it at once write the same bytes. */
+	if (((char *)p)[0] == '\0')
+		memcpy((char *)p, magic, sizeof magic);
+	else if (memcmp((char *)p, magic, sizeof magic)) {
+		(void)cl_munmap((void *)p, SIZE);
+		return NULL;
+	}
+	return (struct entry *)((char *)p + HEADER);
+}
+
+/* The table, mapping it on first use; NULL when there is none (yet: another
+ * thread or an interrupted caller is mapping it). */
+static struct entry *cache(void)
+{
+	int s = __atomic_load_n(&state, __ATOMIC_ACQUIRE), expect = UNTRIED;
+	struct entry *t;
+	int saved = errno;
+
+	if (__builtin_expect(s == READY, 1))
+		return table;
+	if (s != UNTRIED || !__atomic_compare_exchange_n(&state, &expect, MAPPING,
+							false, __ATOMIC_ACQ_REL,
+							__ATOMIC_RELAXED))
+		return NULL;
+	t = map_cache();
+	errno = saved;
+	table = t;
+	__atomic_store_n(&state, t ? READY : UNAVAILABLE, __ATOMIC_RELEASE);
+	if (!t)
+		cl_debug("no shared mark cache: each process reads marks itself");
+	return t;
+}
+
+static bool cacheable(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_nlink > 1 && st->st_ctim.tv_nsec != 0;
+}
+
+int cl_markcache_get(const struct stat *st, struct cl_record *r)
+{
+	struct entry *b, *t;
+	uint64_t key, v;
+	uint32_t p;
+
+	if (!cacheable(st) || !(t = cache()))
+		return -1;
+	key = key_of(st);
+	b = bucket(t, st);
+	for (int i = 0; i < WAYS; i++) {
+		if (__atomic_load_n(&b[i].key, __ATOMIC_RELAXED) != key)
+			continue;
+		v = __atomic_load_n(&b[i].value, __ATOMIC_RELAXED);
+		p = (uint32_t)v;
+		if ((v >> 32) != check_of(key, p) || !(p >> 31))
+			return -1;
+		if (!(p & 1u))
+			return 0;
+		r->version = (p >> 1) & 0xffu;
+		r->wbits = (mode_t)((p >> 9) & 07777u);
+		return 1;
+	}
+	return -1;
+}
+
+void cl_markcache_put(const struct stat *st, int marked, const struct cl_record *r)
+{
+	struct entry *b, *t, *slot = NULL;
+	uint64_t key, k;
+	uint32_t p;
+
+	if (!cacheable(st) || !(t = cache()))
+		return;
+	key = key_of(st);
+	b = bucket(t, st);
+	for (int i = 0; i < WAYS && !slot; i++) {
+		k = __atomic_load_n(&b[i].key, __ATOMIC_RELAXED);
+		if (k == key || k == 0)
+			slot = &b[i];
+	}
+	if (!slot)
+		slot = &b[(key >> 16) % WAYS]; /* full: evict one */
+	p = payload_of(marked, r);
+	/* Key first, then value: a reader between the two sees a check that
+	 * does not match, which is a miss. */
+	__atomic_store_n(&slot->key, key, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->value, (uint64_t)check_of(key, p) << 32 | p,
+			 __ATOMIC_RELEASE);
+}
