@@ -301,6 +301,7 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 	bool protect = !(c->flags & COWLINK_NO_PROTECT);
 	struct cl_record rec = { CL_RECORD_VERSION, 0 };
 	char val[CL_RECORD_MAX], tmp[64];
+	struct stat now;
 	ssize_t old;
 	size_t n;
 	int held, why, e;
@@ -365,6 +366,10 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 		 * it there meanwhile) is a POSIX no-op that leaves TMP. */
 		(void)cl_unlinkat(pfd, tmp, 0);
 	}
+	/* Tell the user's processes what they would read: presenting the new
+	 * set (ls -l, make, grep -r) then costs them no read of the mark. */
+	if (cl_fstat(sfd, &now) == 0)
+		cl_markcache_put(&now, 1, &rec);
 	cl_debug("link %s: cowlink (%s, record w=%04o)", base,
 		 held ? "leased" : "no lease", (unsigned)rec.wbits);
 	return 0;

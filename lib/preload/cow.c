@@ -152,13 +152,21 @@ static bool mark_key_is(const struct mark_ent *e, const struct stat *st)
 	       e->ctime.tv_nsec == st->st_ctim.tv_nsec;
 }
 
+/* A zero ctime is what statx leaves when it was not asked for a time: no
+ * key, never cached. */
+static bool mark_keyed(const struct stat *st)
+{
+	return st->st_ctim.tv_sec != 0 || st->st_ctim.tv_nsec != 0;
+}
+
 /* 1 marked / 0 not, from the cache; -1 not known. */
 static int mark_cached(const struct stat *st, struct cl_record *r)
 {
 	const struct mark_ent *e;
 	int m = -1;
 
-	if (__atomic_test_and_set(&mark_cache_busy, __ATOMIC_ACQUIRE))
+	if (!mark_keyed(st) ||
+	    __atomic_test_and_set(&mark_cache_busy, __ATOMIC_ACQUIRE))
 		return -1;
 	e = mark_slot(st);
 	if (mark_key_is(e, st)) {
@@ -174,7 +182,8 @@ static void mark_remember(const struct stat *st, int marked,
 {
 	struct mark_ent *e;
 
-	if (__atomic_test_and_set(&mark_cache_busy, __ATOMIC_ACQUIRE))
+	if (!mark_keyed(st) ||
+	    __atomic_test_and_set(&mark_cache_busy, __ATOMIC_ACQUIRE))
 		return;
 	e = mark_slot(st);
 	e->dev = st->st_dev;
@@ -235,8 +244,10 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 	/* A path replaced between the caller's stat and this read would
 	 * file the new inode's answer under the old one's key: it then needs
 	 * that old inode to keep its ctime and nlink, and to come back. */
-	if (m >= 0)
+	if (m >= 0) {
 		mark_remember(st, m, r);
+		cl_markcache_put(st, m, r);
+	}
 scope:
 	if (m == 0 && cl_scope_active()) {
 		if (!have_name)
@@ -252,6 +263,16 @@ scope:
 	}
 	errno = saved;
 	return m;
+}
+
+int cl_cow_classify_shown(int fd, int dirfd, const char *path,
+			  const struct stat *st, struct cl_record *r)
+{
+	int m = cl_markcache_get(st, r);
+
+	if (m == 1 || (m == 0 && !cl_scope_active()))
+		return m;
+	return cl_cow_classify(fd, dirfd, path, st, r);
 }
 
 /* Break NAME (relative to DIRFD, last component not a symlink, lstat in

@@ -19,6 +19,12 @@
 int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 		    struct cl_record *r);
 
+/* The same, for presenting metadata only (stat, access): may answer from
+ * the mark cache shared by the user's processes (markcache.c), which no
+ * decision to write may trust. */
+int cl_cow_classify_shown(int fd, int dirfd, const char *path,
+			  const struct stat *st, struct cl_record *r);
+
 /* Break DIRFD/PATH if it names a cowlink (following a final symlink unless
  * NOFOLLOW), keeping the first KEEP bytes (-1: all). 0 when the name now has
  * a private inode or needed none. */

@@ -36,7 +36,7 @@ static int cow_bits(int fd, int dirfd, const char *path, int flags, mode_t mode,
 	st.st_dev = dev;
 	st.st_ino = ino;
 	st.st_ctim = *ctim;
-	c = cl_cow_classify(fd, dirfd, path, &st, &r);
+	c = cl_cow_classify_shown(fd, dirfd, path, &st, &r);
 	if (c <= 0)
 		return 0;
 	*wbits = r.wbits & 0222;
@@ -217,8 +217,15 @@ CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 	}
 	if (__builtin_expect(nlink <= 1, 1))
 		return r;
-	ctim.tv_sec = stx->stx_ctime.tv_sec;
-	ctim.tv_nsec = stx->stx_ctime.tv_nsec;
+	/* The caches key on ctime: a kernel asked for neither time leaves it
+	 * out (Linux 6.13's multigrain timestamps), and a zero ctime is then
+	 * no key at all -- the mark is read. */
+	ctim.tv_sec = 0;
+	ctim.tv_nsec = 0;
+	if ((stx->stx_mask & (STATX_CTIME | STATX_INO)) == (STATX_CTIME | STATX_INO)) {
+		ctim.tv_sec = stx->stx_ctime.tv_sec;
+		ctim.tv_nsec = stx->stx_ctime.tv_nsec;
+	}
 	if (!cow_bits(fd, dirfd, fd >= 0 ? NULL : path, flags,
 		      (mode_t)stx->stx_mode, nlink,
 		      makedev(stx->stx_dev_major, stx->stx_dev_minor),
