@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "banned.h"
@@ -465,7 +466,17 @@ int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
 		cl_debug("link %s: source has other hard links, copying", base);
 		goto out_copy;
 	}
-	e = cowlink(c, sfd, &st, src, pfd, base, replace, buf, marked);
+	/* A write-open through the shim opens a name before it can tell it
+	 * is a cowlink (root gets past protection) and closes it again
+	 * microseconds later; a lease refused for that is worth a few short
+	 * tries (50 ms in all) before the source is called open for writing.
+	 * A failed try left the source as it was. */
+	for (long us = 50;; us *= 2) {
+		e = cowlink(c, sfd, &st, src, pfd, base, replace, buf, marked);
+		if (e != -ETXTBSY || us > 25600)
+			break;
+		nanosleep(&(struct timespec){ 0, us * 1000 }, NULL);
+	}
 	if (!e) {
 		*how = COWLINK_LINKED;
 		goto out_close;

@@ -289,6 +289,26 @@ static void test_open_writer_refused(void **state)
 	assert_int_equal(cowlink_link(a, b, COWLINK_REFLINK_NEVER, &how), 0);
 }
 
+/* A lease refused once -- the shim's write-open holds a name open for
+ * microseconds before it knows it is a cowlink -- is tried again: the link
+ * is made, from a source left as it was by the refused try. */
+static void test_lease_refused_once_retried(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	enum cowlink_how how;
+	(void)state;
+
+	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
+	fx_fault_arm(CL_OP_FCNTL, 2, EAGAIN); /* F_SETSIG, then F_SETLEASE */
+	assert_int_equal(cowlink_link(a, b, COWLINK_REFLINK_NEVER, &how), 0);
+	assert_true(fx_fault_fired);
+	fx_fault_off();
+	assert_int_equal(how, COWLINK_LINKED);
+	assert_true(fx_same_inode(a, b));
+	assert_int_equal(xstat(a).st_mode & 07777, 0444);
+	assert_string_equal(mark_of(a), "cowlink v1 w=0200");
+}
+
 /* A writer that opens the source while the link is being made: it waits
  * in the kernel for our lease, the re-check sees it, the link is undone,
  * and the lease break does not kill us (SIGIO's default action would). */
@@ -581,6 +601,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_xattrs_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_writer_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_during_link_undone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease_refused_once_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_recheck_sees_waiting_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_sweep_new, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_sweep_auto, setup, teardown),
