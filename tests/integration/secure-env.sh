@@ -31,12 +31,20 @@ cp "$prog" w/plain && chmod 0755 w/plain
 
 run() { setpriv --reuid=65534 --regid=65534 --clear-groups env LD_PRELOAD="$name" COWLINK_DEBUG=1 "$@"; }
 
+# The user's shared mark cache (nobody's here): an ordinary program makes
+# it; a set-group-ID one uses none, whatever its environment says.
+cache=/dev/shm/cowlink-65534.marks
+[ -d /dev/shm ] || cache=
+
 # Control: an ordinary program reads COWLINK_DEBUG and says what it does.
 cp w/a a.orig
+[ -z "$cache" ] || rm -f "$cache"
 run w/plain w/b >out 2>err || fail "plain program failed: $(cat err)"
 grep -q '^shim loaded' out || fail "the shim was not preloaded into the plain program"
 grep -q '^cowlink:' err || fail "COWLINK_DEBUG=1 printed nothing in an ordinary program"
 cmp -s w/a a.orig || fail "w/a changed by the plain program"
+[ -z "$cache" ] || [ -f "$cache" ] || fail "the ordinary program made no mark cache"
+[ -z "$cache" ] || rm -f "$cache"
 
 # The set-group-ID program: the shim is there and breaks, but stays silent.
 "$COWLN" w/s w/c
@@ -45,4 +53,6 @@ grep -q '^shim loaded' out || fail "the shim was not preloaded into the set-grou
 grep -q '^cowlink:' err && fail "COWLINK_DEBUG was honoured in a set-group-ID program: $(cat err)"
 cmp -s w/s a.orig || fail "w/s changed by the set-group-ID program"
 [ "$(tail -1 w/c)" = x ] || fail "the write did not reach w/c"
+[ -z "$cache" ] || [ ! -e "$cache" ] || fail "a set-group-ID program used the shared mark cache"
+[ -n "$cache" ] || note "no /dev/shm: the shared mark cache was not checked"
 exit 0
