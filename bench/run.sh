@@ -433,6 +433,10 @@ if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 		setlabel "n$t" "no preload"; setlabel "c$t" "cowdancer"
 		eval "prep_f$t() { :; }; run_f$t() { PRE=(env LD_PRELOAD=\$FL_LIB FLCOW_PATH=\$W/cow:\$W/bigc); ${t}_t; }"
 		setlabel "f$t" "fl-cow"
+		# The shim without the shared mark cache: every process reads
+		# the mark of each multi-link inode it presents.
+		eval "prep_o$t() { :; }; run_o$t() { PRE=(env LD_PRELOAD=\$SHIM COWLINK_CACHE=off); ${t}_t; }"
+		setlabel "o$t" "shim, COWLINK_CACHE=off"
 	done
 	for t in statwalk:1.15:"stat (lstat of every entry, C walker)" lslr:1.15:"ls -lR" \
 		grep:1.03:"grep -r" tar:-:"tar c | cat"; do
@@ -440,6 +444,7 @@ if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 		names=("s$n" "n$n")
 		[ -n "$CD7" ] && [ "$n" != statwalk ] && [ "$n" != lslr ] && names+=("c$n")
 		[ -n "$FL_LIB" ] && [ "$n" != statwalk ] && [ "$n" != lslr ] && names+=("f$n")
+		[ "$n" != tar ] && names+=("o$n")
 		alternate "$TREE_ROUNDS" "${names[@]}"
 		case $lim in
 		1.15) target="≤ 1.15×" ;;
@@ -447,6 +452,9 @@ if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 		-) target="(informative)" ;;
 		esac
 		compare "7. $what, $TREE_N-file cowlinked tree, shim vs none" "$target" "$lim" "${names[@]}"
+		[ "$n" = tar ] ||
+			compare "7. $what, the same without the shared mark cache (COWLINK_CACHE=off) vs none" \
+				"(informative)" - "o$n" "n$n"
 	done
 	names=(sdd ndd)
 	[ -n "$CD7" ] && names+=(cdd)
