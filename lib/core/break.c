@@ -43,6 +43,8 @@ static int resolve(int dirfd, const char *name, bool nofollow, char *path)
 		if (hops >= MAX_HOPS)
 			return -ELOOP;
 		n = cl_readlinkat(dirfd, path, target, sizeof target);
+		if (n == -EINVAL || n == -ENOENT)
+			continue; /* replaced since the stat: look again */
 		if (n < 0)
 			return (int)n;
 		if ((size_t)n >= sizeof target)

@@ -56,6 +56,8 @@ static int resolve(int dirfd, const char *path, char *out, struct stat *st)
 		if (++hops > SYMLOOP_MAX_HOPS)
 			return -ELOOP;
 		n = cl_readlinkat(dirfd, out, link, sizeof link - 1);
+		if (n == -EINVAL || n == -ENOENT)
+			continue; /* replaced since the stat: look again */
 		if (n < 0)
 			return (int)n;
 		link[n] = '\0';

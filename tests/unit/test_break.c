@@ -375,7 +375,14 @@ static void symlinks(void **state)
 	assert_int_equal(brk_name("lb", &nf), 0);
 	assert_int_equal(fx_snap_same(b, &sb), 1);
 
+	/* A symlink replaced between its lstat and its readlink (EINVAL: not
+	 * a symlink now; ENOENT: gone) is looked at again, not an error. */
+	fx_fault_arm(CL_OP_READLINKAT, 1, EINVAL);
+	fx_fault_add(CL_OP_READLINKAT, 2, ENOENT);
 	assert_int_equal(brk_name("lb", &ALL), 0);
+	assert_true(fx_fault_fired);
+	assert_true(fx_calls[CL_OP_READLINKAT] >= 3);
+	fx_fault_off();
 	assert_int_equal(lstat(fx_p(dir, "lb"), &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	assert_broken(b, a, 0644);
