@@ -380,8 +380,44 @@ out_unlink:
 out_undo:
 	undo_src(sfd, &u);
 out:
+	/* Let a writer waiting for our lease go on now, not when the caller
+	 * closes the source: it may be all that keeps a retry from working. */
+	if (held)
+		cl_lease_drop(sfd);
 	cl_debug("link %s: failed (%d), source left as it was", base, -e);
 	return e;
+}
+
+/* cowlink(), tried again while the source is busy (-ETXTBSY) for up to
+ * CL_BUSY_WAIT_MS. A write-open through the shim opens a name before it can
+ * tell it is a cowlink (root gets past protection) and closes it again at
+ * once, but on a loaded machine "at once" can be tens of milliseconds; such
+ * an open refuses our lease or breaks it. A failed try left the source as
+ * it was; a writer that really holds the file open still makes it fail. */
+#define CL_BUSY_WAIT_MS 1000
+
+static int cowlink_when_idle(struct cl_link_ctx *c, int sfd, const struct stat *st,
+			     const char *src, int pfd, const char *base, bool replace,
+			     const char *mark, ssize_t marklen)
+{
+	struct timespec start, now;
+	long us = 50, ms;
+	int e;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		e = cowlink(c, sfd, st, src, pfd, base, replace, mark, marklen);
+		if (e != -ETXTBSY)
+			return e;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (now.tv_sec - start.tv_sec) * 1000 +
+		     (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (ms >= CL_BUSY_WAIT_MS)
+			return e;
+		nanosleep(&(struct timespec){ 0, us * 1000 }, NULL);
+		if (us < 50000)
+			us *= 2;
+	}
 }
 
 int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
@@ -466,17 +502,7 @@ int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
 		cl_debug("link %s: source has other hard links, copying", base);
 		goto out_copy;
 	}
-	/* A write-open through the shim opens a name before it can tell it
-	 * is a cowlink (root gets past protection) and closes it again
-	 * microseconds later; a lease refused for that is worth a few short
-	 * tries (50 ms in all) before the source is called open for writing.
-	 * A failed try left the source as it was. */
-	for (long us = 50;; us *= 2) {
-		e = cowlink(c, sfd, &st, src, pfd, base, replace, buf, marked);
-		if (e != -ETXTBSY || us > 25600)
-			break;
-		nanosleep(&(struct timespec){ 0, us * 1000 }, NULL);
-	}
+	e = cowlink_when_idle(c, sfd, &st, src, pfd, base, replace, buf, marked);
 	if (!e) {
 		*how = COWLINK_LINKED;
 		goto out_close;

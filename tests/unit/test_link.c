@@ -289,8 +289,8 @@ static void test_open_writer_refused(void **state)
 	assert_int_equal(cowlink_link(a, b, COWLINK_REFLINK_NEVER, &how), 0);
 }
 
-/* A lease refused once -- the shim's write-open holds a name open for
- * microseconds before it knows it is a cowlink -- is tried again: the link
+/* A lease refused once -- the shim's write-open holds a name open for a
+ * moment before it knows it is a cowlink -- is tried again: the link
  * is made, from a source left as it was by the refused try. */
 static void test_lease_refused_once_retried(void **state)
 {
@@ -311,9 +311,13 @@ static void test_lease_refused_once_retried(void **state)
 
 /* A writer that opens the source while the link is being made: it waits
  * in the kernel for our lease, the re-check sees it, the link is undone,
- * and the lease break does not kill us (SIGIO's default action would). */
+ * and the lease break does not kill us (SIGIO's default action would).
+ * Once it has the file open, the writer holds it until HOLD's write end is
+ * closed (-1: it closes at once, as the shim's write-open of a cowlink
+ * does). */
 static pid_t writer;
 static const char *writer_path;
+static int hold[2] = { -1, -1 };
 
 static int open_writer_at_linkat(enum cl_op op)
 {
@@ -324,37 +328,76 @@ static int open_writer_at_linkat(enum cl_op op)
 	writer = fork();
 	if (writer == 0) {
 		int fd = open(writer_path, O_WRONLY | O_APPEND);
+		char c;
 
+		if (hold[0] >= 0) {
+			close(hold[1]);
+			(void)!read(hold[0], &c, 1);
+		}
 		_exit(fd >= 0 ? 0 : 1);
 	}
 	nanosleep(&ts, NULL); /* let it block in break_lease() */
 	return 0;
 }
 
+/* Link A to B with the writer above; its exit status. */
+static int link_with_writer(const char *a, const char *b, bool holds, int *e)
+{
+	enum cowlink_how how;
+	int status;
+
+	writer = 0;
+	writer_path = a;
+	if (holds && pipe(hold))
+		return -1;
+	signal(SIGIO, SIG_DFL);
+	cl_fault_hook = open_writer_at_linkat;
+	*e = cowlink_link(a, b, COWLINK_REFLINK_NEVER, &how);
+	cl_fault_hook = NULL;
+	if (holds) {
+		close(hold[0]);
+		close(hold[1]);
+		hold[0] = hold[1] = -1;
+	}
+	if (writer <= 0 || waitpid(writer, &status, 0) != writer || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 static void test_writer_during_link_undone(void **state)
 {
 	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
-	enum cowlink_how how;
 	struct fx_snap s;
-	int status;
+	int e;
 	(void)state;
 
 	assert_int_equal(fx_write(a, "x", 1, 0666), 0);
 	assert_int_equal(chmod(a, 0666), 0);
 	assert_int_equal(fx_snap(a, &s), 0);
-	writer = 0;
-	writer_path = a;
-	signal(SIGIO, SIG_DFL);
-	cl_fault_hook = open_writer_at_linkat;
-	assert_int_equal(cowlink_link(a, b, COWLINK_REFLINK_NEVER, &how), -ETXTBSY);
-	cl_fault_hook = NULL;
-	assert_true(writer > 0);
-	assert_int_equal(waitpid(writer, &status, 0), writer);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(link_with_writer(a, b, true, &e), 0);
+	assert_int_equal(e, -ETXTBSY);
 	assert_false(exists(b));
 	assert_int_equal(xstat(a).st_nlink, 1);
 	assert_int_equal(xstat(a).st_mode & 07777, 0666);
 	assert_string_equal(mark_of(a), "");
+}
+
+/* The same writer, but it closes at once: the link is tried again once it
+ * is gone, and made. */
+static void test_brief_writer_during_link_waited_for(void **state)
+{
+	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	int e;
+	(void)state;
+
+	assert_int_equal(fx_write(a, "x", 1, 0666), 0);
+	assert_int_equal(chmod(a, 0666), 0);
+	assert_int_equal(link_with_writer(a, b, false, &e), 0);
+	assert_int_equal(e, 0);
+	assert_true(fx_same_inode(a, b));
+	assert_int_equal(xstat(a).st_nlink, 2);
+	assert_int_equal(xstat(a).st_mode & 07777, 0444);
+	assert_string_equal(mark_of(a), "cowlink v1 w=0222");
 }
 
 /* The lease itself: a read lease, a writer blocked by it, the re-check
@@ -602,6 +645,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_writer_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_during_link_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_refused_once_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_brief_writer_during_link_waited_for, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_recheck_sees_waiting_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_sweep_new, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_sweep_auto, setup, teardown),
