@@ -6,6 +6,7 @@
  * inode. */
 #include <limits.h>
 #include <stdarg.h>
+#include <time.h>
 
 #include "preload.h"
 #include "cow.h"
@@ -68,6 +69,48 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 	return fd;
 }
 
+/* Was the inode behind a new write fd (fstat in *ST, one link) changed
+ * since T0, taken just before the open from the clock the kernel stamps
+ * ctime with? Whole seconds where the filesystem keeps no more. */
+static bool changed_since(const struct stat *st, const struct timespec *t0)
+{
+	if (st->st_ctim.tv_sec != t0->tv_sec)
+		return st->st_ctim.tv_sec > t0->tv_sec;
+	return st->st_ctim.tv_nsec >= t0->tv_nsec || st->st_ctim.tv_nsec == 0;
+}
+
+enum { FD_OURS, FD_AGAIN, FD_ORPHAN };
+
+/* Is the one-link inode behind FD really the private file of DIRFD/PATH?
+ * A break that renames a private copy over PATH after our lookup leaves us
+ * the old inode, which lives on as the last name of its set: another file.
+ * The kernel even shows PATH leading to it, with its one link, until the
+ * rename is done; the breaker then removes the mark. So: the mark first
+ * (FD_ORPHAN: still marked, break it as an orphan), then does PATH lead to
+ * it (FD_AGAIN: no, or it has names again: open again -- an open that raced
+ * with a rename may as well have come after it). The rename changed the
+ * inode's ctime, so only an inode changed since T0 costs these two calls. */
+static int check_fresh(int fd, int dirfd, const char *path, int flags,
+		       const struct stat *st, const struct timespec *t0)
+{
+	struct cl_record r;
+	struct stat now;
+	int m;
+
+	if (st->st_nlink != 1 || EXCL(flags) || !changed_since(st, t0))
+		return FD_OURS;
+	m = cl_mark_read_fd(fd, &r);
+	if (m > 0)
+		return FD_ORPHAN;
+	if (cl_fstatat(dirfd, path, &now,
+		       (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) < 0)
+		return FD_AGAIN;
+	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino ||
+	    now.st_nlink != 1)
+		return FD_AGAIN;
+	return FD_OURS;
+}
+
 /* The body of every write-open: open, fstat; a cowlink behind the new fd
  * (root opens it despite protection) is closed, broken and reopened; an
  * EACCES from a protected cowlink is broken and retried. The name is
@@ -82,8 +125,9 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 	char name[PATH_MAX];
 	const char *cur = path;
 	struct cl_record r;
+	struct timespec t0;
 	struct stat st;
-	int saved = errno, fd, e;
+	int saved = errno, fd, e, fresh;
 
 	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE) {
 		fd = REAL(openat64)(dirfd, path, flags, mode);
@@ -94,6 +138,7 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 	if (flags & O_TRUNC)
 		return open_trunc(dirfd, path, flags, mode);
 	for (int tries = 0;; tries++) {
+		clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 		fd = REAL(openat64)(dirfd, cur, flags, mode);
 		if (fd < 0) {
 			if (errno != EACCES || EXCL(flags) || tries == OPEN_TRIES)
@@ -113,9 +158,35 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 			break;
 		}
 		e = cl_cow_classify(fd, dirfd, cur, &st, &r);
-		if (e == 0) {
+		/* Unmarked with several links: a break may have taken a name
+		 * and the mark (the last name is unshared) between our fstat
+		 * and the read of the mark. Look at the links again. */
+		if (e == 0 && st.st_nlink > 1 && cl_fstat(fd, &st) < 0) {
 			fresh_fd(fd);
 			break;
+		}
+		fresh = e == 0 ? check_fresh(fd, dirfd, cur, flags, &st, &t0) : FD_OURS;
+		if (e == 0 && fresh == FD_OURS) {
+			fresh_fd(fd);
+			break;
+		}
+		if (e == 0) {
+			cl_debug("open %s: %s while it was opened, again", cur,
+				 fresh == FD_ORPHAN ? "left an orphan" : "replaced");
+			(void)cl_close(fd);
+			(void)cl_fd_invalidate(fd);
+			if (tries == OPEN_TRIES)
+				return (int)cl_ret(-CL_ESHARED);
+			if (fresh == FD_AGAIN)
+				continue;
+			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, -1, true,
+						     name);
+			if (e < 0)
+				return (int)cl_ret(e);
+			if (e > 0)
+				cur = name;
+			errno = saved;
+			continue;
 		}
 		/* A shared inode behind a writable fd: never hand it out. */
 		(void)cl_close(fd);

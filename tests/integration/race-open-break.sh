@@ -1,0 +1,20 @@
+# A write-open through the shim racing with a break of the same name: when
+# the break leaves the old inode with one name (another file now), an open
+# that looked the name up just before the rename must not write into it.
+# The master of a two-name set is appended to through the other name while
+# another process breaks and relinks that name over and over; the master
+# never changes.
+. "$(dirname "$0")/lib.sh"
+[ -n "${LIBCOWLINK:-}" ] || fail "needs libcowlink.so"
+prog="$COWLINK_PROGS/race_open_break"
+[ -x "$prog" ] || fail "race_open_break was not built"
+printf 'master\n' >master
+cp master master.orig
+out=$(under_shim "$prog" master name "${RACE_SECONDS:-4}") || fail "race_open_break failed"
+note "$out"
+cmp -s master master.orig || fail "the master changed: $(head -c 80 master | od -c | head -3)"
+appends=${out%% appends*}
+breaks=${out##*, }
+breaks=${breaks%% breaks*}
+[ "$appends" -gt 100 ] && [ "$breaks" -gt 100 ] || fail "too little ran to race: $out"
+exit 0
