@@ -374,17 +374,23 @@ int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
 			     enum cl_need need)
 {
 	struct cl_record r;
+	struct timespec t0;
 	struct stat st;
 	int saved = errno, e;
 
+	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 	e = cl_fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0);
 	if (e < 0 || !S_ISREG(st.st_mode)) {
 		e = 0; /* nothing there (yet): the real call decides */
 		goto out;
 	}
+	/* One link but changed just now: a break may be renaming a private
+	 * copy over PATH, which the kernel shows leading to the old inode,
+	 * one link left and still marked, until the rename is done. Its mark
+	 * says so; breaking it as an orphan waits for that break's lock. */
 	if (st.st_nlink > 1) {
 		e = cl_cow_classify(-1, dirfd, path, &st, &r);
-	} else if (orphans) {
+	} else if (orphans || cl_changed_since(&st, &t0)) {
 		struct stat lst;
 
 		e = nofollow ? cl_mark_read_at(dirfd, path, &r)

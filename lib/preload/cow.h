@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -41,6 +42,19 @@ int cl_cow_fd_path(int fd, const struct stat *fdst, char *path);
  * path in PATH (PATH_MAX bytes) so that the change can be applied to the new
  * private file by path; the fd keeps reading the old, identical data. */
 int cl_cow_break_fd(int fd, const struct stat *fdst, char *path);
+
+/* Was the inode ST describes changed since T0, taken from
+ * CLOCK_REALTIME_COARSE (the clock the kernel stamps ctime with)? Whole
+ * seconds where the filesystem keeps no more. A break renaming a private
+ * copy over a name changes the old inode's ctime: only an inode changed
+ * during a call can be one a concurrent break is taking a name from. */
+static inline bool cl_changed_since(const struct stat *st,
+				    const struct timespec *t0)
+{
+	if (st->st_ctim.tv_sec != t0->tv_sec)
+		return st->st_ctim.tv_sec > t0->tv_sec;
+	return st->st_ctim.tv_nsec >= t0->tv_nsec || st->st_ctim.tv_nsec == 0;
+}
 
 /* ETXTBSY is the shim's answer wherever it cannot give the caller a private
  * file: a writable fd on a shared inode that something opened bypassing the

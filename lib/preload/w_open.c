@@ -69,16 +69,6 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 	return fd;
 }
 
-/* Was the inode behind a new write fd (fstat in *ST, one link) changed
- * since T0, taken just before the open from the clock the kernel stamps
- * ctime with? Whole seconds where the filesystem keeps no more. */
-static bool changed_since(const struct stat *st, const struct timespec *t0)
-{
-	if (st->st_ctim.tv_sec != t0->tv_sec)
-		return st->st_ctim.tv_sec > t0->tv_sec;
-	return st->st_ctim.tv_nsec >= t0->tv_nsec || st->st_ctim.tv_nsec == 0;
-}
-
 enum { FD_OURS, FD_AGAIN, FD_ORPHAN };
 
 /* Is the one-link inode behind FD really the private file of DIRFD/PATH?
@@ -97,7 +87,7 @@ static int check_fresh(int fd, int dirfd, const char *path, int flags,
 	struct stat now;
 	int m;
 
-	if (st->st_nlink != 1 || EXCL(flags) || !changed_since(st, t0))
+	if (st->st_nlink != 1 || EXCL(flags) || !cl_changed_since(st, t0))
 		return FD_OURS;
 	m = cl_mark_read_fd(fd, &r);
 	if (m > 0)
