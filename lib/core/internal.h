@@ -78,6 +78,8 @@ void cl_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cl_markcache_get(const struct stat *st, struct cl_record *r);
 /* Remember what a real read of the mark of ST's inode found (MARKED 1/0). */
 void cl_markcache_put(const struct stat *st, int marked, const struct cl_record *r);
+/* The bucket ST's inode goes to (tests: to crowd one). */
+size_t cl_markcache_bucket(const struct stat *st);
 
 /* ---- break.c: giving a name its private copy (DESIGN §5) ---------------- */
 

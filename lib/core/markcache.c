@@ -18,7 +18,7 @@
  * COWLINK_CACHE names another or "off". Mapped shared on first use, used only
  * if it is a regular file with one link, owned by the caller's effective
  * user, with no group or other permission bits. Never in a secure-execution
- * (set-user-ID) process. 4 MiB of 16-byte entries in 4-way buckets; every
+ * (set-user-ID) process. 8 MiB of 16-byte entries in 4-way buckets; every
  * access is a relaxed atomic load or store, so it is lock-free and
  * async-signal-safe. An entry is {key hash, value | check}: a reader accepts
  * it only if the check (a hash of both) matches, so a torn or overlapping
@@ -33,7 +33,7 @@
 
 #include "banned.h"
 
-#define BUCKETS (1u << 16)
+#define BUCKETS (1u << 17)
 #define WAYS 4
 #define HEADER 4096
 #define SIZE (HEADER + (size_t)BUCKETS * WAYS * sizeof(struct entry))
@@ -70,24 +70,47 @@ static uint64_t key_of(const struct stat *st)
 	return fmix(h) | 1;
 }
 
-/* The bucket: by inode number, so that the inodes of one directory, which
- * file systems number close together, share cache lines and pages. */
+/* The bucket: runs of 64 inode numbers share a page of buckets, placed by a
+ * hash of the run, so that the inodes of one directory, which file systems
+ * number close together, share pages and cache lines, while a tree spread
+ * over many block groups does not pile up in the same buckets. */
+size_t cl_markcache_bucket(const struct stat *st)
+{
+	uint64_t ino = (uint64_t)st->st_ino;
+	uint64_t run = fmix((ino >> 6) ^ (uint64_t)st->st_dev * 0x9e3779b97f4a7c15ull);
+
+	return (size_t)((run % (BUCKETS / 64)) * 64 + (ino & 63));
+}
+
 static struct entry *bucket(struct entry *t, const struct stat *st)
 {
-	uint64_t i = (uint64_t)st->st_ino + (uint64_t)st->st_dev * 0x9e3779b9ull;
-
-	return t + (i % BUCKETS) * WAYS;
+	return t + cl_markcache_bucket(st) * WAYS;
 }
+
+/* payload: bit 31 set, bit 0 marked, bits 1-8 record version, 9-20 wbits,
+ * 21-29 a tag of (dev, ino) alone, so that a newer answer about an inode
+ * replaces the older ones (its other ctimes and link counts) in place of
+ * crowding them out of the bucket; bit 30 "used since it was last spared"
+ * (second chance: entries of deleted files go first), outside the check so
+ * that a hit can set it with one atomic OR. */
+#define TAG_SHIFT 21
+#define TAG_MASK 0x1ffu
+#define USED (1u << 30)
 
 static uint32_t check_of(uint64_t key, uint32_t payload)
 {
-	return (uint32_t)(fmix(key ^ payload) >> 32);
+	return (uint32_t)(fmix(key ^ (payload & ~USED)) >> 32);
 }
 
-/* payload: bit 31 set, bit 0 marked, bits 1-8 record version, 9-20 wbits */
-static uint32_t payload_of(int marked, const struct cl_record *r)
+static uint32_t tag_of(const struct stat *st)
 {
-	uint32_t p = 1u << 31;
+	return (uint32_t)(fmix((uint64_t)st->st_ino ^ (uint64_t)st->st_dev << 40) &
+			  TAG_MASK);
+}
+
+static uint32_t payload_of(int marked, const struct cl_record *r, uint32_t tag)
+{
+	uint32_t p = 1u << 31 | tag << TAG_SHIFT;
 
 	if (marked)
 		p |= 1u | (r->version & 0xffu) << 1 | ((uint32_t)r->wbits & 07777u) << 9;
@@ -199,6 +222,8 @@ int cl_markcache_get(const struct stat *st, struct cl_record *r)
 		p = (uint32_t)v;
 		if ((v >> 32) != check_of(key, p) || !(p >> 31))
 			return -1;
+		if (!(p & USED))
+			__atomic_fetch_or(&b[i].value, (uint64_t)USED, __ATOMIC_RELAXED);
 		if (!(p & 1u))
 			return 0;
 		r->version = (p >> 1) & 0xffu;
@@ -211,21 +236,45 @@ int cl_markcache_get(const struct stat *st, struct cl_record *r)
 void cl_markcache_put(const struct stat *st, int marked, const struct cl_record *r)
 {
 	struct entry *b, *t, *slot = NULL;
-	uint64_t key, k;
-	uint32_t p;
+	uint64_t key, k, v;
+	uint32_t p, tag;
+	int rank, best = 0;
 
 	if (!cacheable(st) || !(t = cache()))
 		return;
 	key = key_of(st);
+	tag = tag_of(st);
 	b = bucket(t, st);
-	for (int i = 0; i < WAYS && !slot; i++) {
+	/* This very key, else an older answer about the same inode, else an
+	 * empty or damaged slot, else one not used since it was last spared;
+	 * the used ones are spared once more (their bit cleared), and with
+	 * all four used, one goes at random. */
+	for (int i = 0; i < WAYS; i++) {
 		k = __atomic_load_n(&b[i].key, __ATOMIC_RELAXED);
-		if (k == key || k == 0)
+		v = __atomic_load_n(&b[i].value, __ATOMIC_RELAXED);
+		if (k == key) {
 			slot = &b[i];
+			break;
+		}
+		if (k == 0 || (v >> 32) != check_of(k, (uint32_t)v))
+			rank = 2;
+		else if (((uint32_t)v >> TAG_SHIFT & TAG_MASK) == tag)
+			rank = 3;
+		else if (!((uint32_t)v & USED))
+			rank = 1;
+		else
+			rank = 0;
+		if (rank > best) {
+			best = rank;
+			slot = &b[i];
+		}
 	}
-	if (!slot)
-		slot = &b[(key >> 16) % WAYS]; /* full: evict one */
-	p = payload_of(marked, r);
+	if (!slot) {
+		for (int i = 0; i < WAYS; i++)
+			__atomic_fetch_and(&b[i].value, ~(uint64_t)USED, __ATOMIC_RELAXED);
+		slot = &b[(key >> 16) % WAYS];
+	}
+	p = payload_of(marked, r, tag);
 	/* Key first, then value: a reader between the two sees a check that
 	 * does not match, which is a miss. */
 	__atomic_store_n(&slot->key, key, __ATOMIC_RELAXED);

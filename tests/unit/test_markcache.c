@@ -19,7 +19,7 @@
 
 #include "fixture.h"
 
-#define CACHE_SIZE (4096 + (1u << 16) * 4 * 16)
+#define CACHE_SIZE (4096 + (1u << 17) * 4 * 16)
 
 /* In a child: fail with the line number as the exit code. */
 #define CHECK(c)                                  \
@@ -170,20 +170,36 @@ static void uncacheable(void **state)
 	assert_int_equal(in_child(never_cached, fx_p(dir, "never")), 0);
 }
 
+/* Up to N inodes from START on that share FIRST's bucket, into INOS. */
+static int bucket_mates(ino_t first, ino_t *inos, int n)
+{
+	struct stat a = fake(first), b;
+	int found = 0;
+
+	for (ino_t i = first; found < n && i < first + (1u << 26); i += 64) {
+		b = fake(i);
+		if (cl_markcache_bucket(&b) == cl_markcache_bucket(&a))
+			inos[found++] = i;
+	}
+	return found;
+}
+
 /* Five inodes in one 4-way bucket: the last one told is known, older ones
  * may be gone, none is ever answered wrong. */
 static void crowded(void)
 {
 	struct cl_record r;
+	ino_t ino[5];
 	int known = 0;
 
+	CHECK(bucket_mates(3000, ino, 5) == 5);
 	for (unsigned i = 0; i < 5; i++) {
-		struct stat st = fake(3000 + (i << 16));
+		struct stat st = fake(ino[i]);
 
 		cl_markcache_put(&st, 1, &(struct cl_record){ 1, i & 1 ? 0200 : 020 });
 	}
 	for (unsigned i = 0; i < 5; i++) {
-		struct stat st = fake(3000 + (i << 16));
+		struct stat st = fake(ino[i]);
 		int m = cl_markcache_get(&st, &r);
 
 		CHECK(m == -1 || (m == 1 && r.wbits == (i & 1 ? 0200u : 020u)));
@@ -194,10 +210,65 @@ static void crowded(void)
 	CHECK(known >= 1 && known <= 4);
 }
 
+/* Newer answers about one inode (its ctime and links move on) take the
+ * place of its older ones: three other inodes of the bucket stay known. */
+static void versions(void)
+{
+	struct cl_record r;
+	ino_t ino[4];
+
+	CHECK(bucket_mates(9000, ino, 4) == 4);
+	for (unsigned i = 1; i < 4; i++) {
+		struct stat st = fake(ino[i]);
+
+		cl_markcache_put(&st, 1, &rec0220);
+	}
+	for (unsigned v = 0; v < 20; v++) {
+		struct stat st = fake(ino[0]);
+
+		st.st_ctim.tv_nsec += v;
+		st.st_nlink += v % 3;
+		cl_markcache_put(&st, 1, &rec0220);
+		CHECK(cl_markcache_get(&st, &r) == 1);
+	}
+	for (unsigned i = 1; i < 4; i++) {
+		struct stat st = fake(ino[i]);
+
+		CHECK(cl_markcache_get(&st, &r) == 1);
+	}
+}
+
+/* A bucket full of answers nobody asks for again (deleted files): new
+ * answers push those out before the ones in use. */
+static void second_chance(void)
+{
+	struct cl_record r;
+	ino_t ino[8];
+
+	CHECK(bucket_mates(20000, ino, 8) == 8);
+	for (unsigned i = 0; i < 4; i++) { /* four stale, never read */
+		struct stat st = fake(ino[i]);
+
+		cl_markcache_put(&st, 1, &rec0220);
+	}
+	for (unsigned i = 4; i < 8; i++) { /* four live, read after each put */
+		struct stat st = fake(ino[i]);
+
+		cl_markcache_put(&st, 1, &rec0220);
+		for (unsigned j = 4; j <= i; j++) {
+			struct stat sj = fake(ino[j]);
+
+			CHECK(cl_markcache_get(&sj, &r) == 1);
+		}
+	}
+}
+
 static void eviction(void **state)
 {
 	(void)state;
 	assert_int_equal(in_child(crowded, fx_p(dir, "crowded")), 0);
+	assert_int_equal(in_child(versions, fx_p(dir, "versions")), 0);
+	assert_int_equal(in_child(second_chance, fx_p(dir, "second")), 0);
 }
 
 /* Flip one bit of every stored key, or of every stored value, in the file. */
