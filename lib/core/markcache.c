@@ -33,10 +33,11 @@
 
 #include "banned.h"
 
-#define BUCKETS (1u << 17)
+#define BUCKETS (1u << 17) /* 2^11 runs of 64 */
 #define WAYS 4
 #define HEADER 4096
 #define SIZE (HEADER + (size_t)BUCKETS * WAYS * sizeof(struct entry))
+_Static_assert(BUCKETS / 64 == 1u << 11, "cl_markcache_bucket places 2^11 runs");
 
 static const char magic[] = "cowlink mark cache v1";
 
@@ -77,9 +78,11 @@ static uint64_t key_of(const struct stat *st)
 size_t cl_markcache_bucket(const struct stat *st)
 {
 	uint64_t ino = (uint64_t)st->st_ino;
-	uint64_t run = fmix((ino >> 6) ^ (uint64_t)st->st_dev * 0x9e3779b97f4a7c15ull);
+	uint64_t run = ((ino >> 6) + (uint64_t)st->st_dev * 0xc2b2ae3d27d4eb4full) *
+		       0x9e3779b97f4a7c15ull;
 
-	return (size_t)((run % (BUCKETS / 64)) * 64 + (ino & 63));
+	/* Fibonacci hashing: the top bits of the product place the run. */
+	return (size_t)((run >> (64 - 11)) * 64 + (ino & 63));
 }
 
 static struct entry *bucket(struct entry *t, const struct stat *st)
@@ -183,7 +186,7 @@ static struct entry *cache(void)
 {
 	int s = __atomic_load_n(&state, __ATOMIC_ACQUIRE), expect = UNTRIED;
 	struct entry *t;
-	int saved = errno;
+	int saved;
 
 	if (__builtin_expect(s == READY, 1))
 		return table;
@@ -191,6 +194,7 @@ static struct entry *cache(void)
 							false, __ATOMIC_ACQ_REL,
 							__ATOMIC_RELAXED))
 		return NULL;
+	saved = errno;
 	t = map_cache();
 	errno = saved;
 	table = t;

@@ -30,7 +30,7 @@ static int cow_bits(int fd, int dirfd, const char *path, int flags, mode_t mode,
 	 * itself. Decided here, off the one-link fast path. */
 	if (fd < 0 && cl_names_fd(path, flags))
 		fd = dirfd;
-	memset(&st, 0, sizeof st);
+	/* Only these fields are read by classify (and the caches' keys). */
 	st.st_mode = mode;
 	st.st_nlink = nlink;
 	st.st_dev = dev;
