@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "cowlink.h"
 #include "sys.h"
@@ -142,6 +143,16 @@ int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need);
 extern unsigned cl_lock_wait_ms;
 int cl_lock_dir(int dirfd);
 void cl_unlock_dir(int dirfd);
+
+/* A bounded retry: cl_backoff_start, then after each failed try
+ * cl_backoff_wait naps (50 us, doubling up to 20 ms) and says whether to
+ * try again -- false, without a nap, once LIMIT_MS have passed. */
+struct cl_backoff {
+	struct timespec start;
+	long us;
+};
+void cl_backoff_start(struct cl_backoff *b);
+bool cl_backoff_wait(struct cl_backoff *b, unsigned limit_ms);
 
 /* ---- link.c, tree.c: making cowlinks (cowln) ---------------------------- */
 

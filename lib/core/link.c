@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/xattr.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "banned.h"
@@ -400,24 +399,14 @@ static int cowlink_when_idle(struct cl_link_ctx *c, int sfd, const struct stat *
 			     const char *src, int pfd, const char *base, bool replace,
 			     const char *mark, ssize_t marklen)
 {
-	struct timespec start, now;
-	long us = 50, ms;
+	struct cl_backoff b;
 	int e;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
+	cl_backoff_start(&b);
+	do
 		e = cowlink(c, sfd, st, src, pfd, base, replace, mark, marklen);
-		if (e != -ETXTBSY)
-			return e;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		ms = (now.tv_sec - start.tv_sec) * 1000 +
-		     (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (ms >= CL_BUSY_WAIT_MS)
-			return e;
-		nanosleep(&(struct timespec){ 0, us * 1000 }, NULL);
-		if (us < 50000)
-			us *= 2;
-	}
+	while (e == -ETXTBSY && cl_backoff_wait(&b, CL_BUSY_WAIT_MS));
+	return e;
 }
 
 int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,

@@ -11,37 +11,46 @@
 
 unsigned cl_lock_wait_ms = CL_LOCK_WAIT_MS;
 
-/* Milliseconds from A to B. */
-static long elapsed_ms(const struct timespec *a, const struct timespec *b)
+void cl_backoff_start(struct cl_backoff *b)
 {
-	return (b->tv_sec - a->tv_sec) * 1000L + (b->tv_nsec - a->tv_nsec) / 1000000L;
+	clock_gettime(CLOCK_MONOTONIC, &b->start);
+	b->us = 50;
 }
 
-/* Try the lock, then back off exponentially (50 us up to 20 ms a nap) until
- * it is ours or cl_lock_wait_ms have passed. Errors other than "held by
- * someone else" (EBADF on an O_PATH fd, ENOLCK) are returned at once so the
- * caller can decide to go on without the lock. */
+bool cl_backoff_wait(struct cl_backoff *b, unsigned limit_ms)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - b->start.tv_sec) * 1000L +
+	     (now.tv_nsec - b->start.tv_nsec) / 1000000L;
+	if (ms >= (long)limit_ms)
+		return false;
+	nanosleep(&(struct timespec){ 0, b->us * 1000 }, NULL);
+	if (b->us < 20000)
+		b->us *= 2;
+	return true;
+}
+
+/* Try the lock, backing off until it is ours or cl_lock_wait_ms have
+ * passed. Errors other than "held by someone else" (EBADF on an O_PATH fd,
+ * ENOLCK) are returned at once so the caller can decide to go on without
+ * the lock. */
 int cl_lock_dir(int dirfd)
 {
-	struct timespec start, now, nap;
-	long us = 50;
+	struct cl_backoff b;
 	int e;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	cl_backoff_start(&b);
 	for (;;) {
 		e = cl_flock(dirfd, LOCK_EX | LOCK_NB);
 		if (e != -EWOULDBLOCK && e != -EINTR)
 			return e;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (elapsed_ms(&start, &now) >= (long)cl_lock_wait_ms) {
+		if (!cl_backoff_wait(&b, cl_lock_wait_ms)) {
 			cl_debug("lock: still busy after %u ms, giving up", cl_lock_wait_ms);
 			return -EWOULDBLOCK;
 		}
-		nap.tv_sec = 0;
-		nap.tv_nsec = us * 1000;
-		nanosleep(&nap, NULL);
-		if (us < 20000)
-			us *= 2;
 	}
 }
 
