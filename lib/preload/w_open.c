@@ -148,46 +148,42 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 			break;
 		}
 		e = cl_cow_classify(fd, dirfd, cur, &st, &r);
-		/* Unmarked with several links: a break may have taken a name
-		 * and the mark (the last name is unshared) between our fstat
-		 * and the read of the mark. Look at the links again. */
-		if (e == 0 && st.st_nlink > 1 && cl_fstat(fd, &st) < 0) {
-			fresh_fd(fd);
-			break;
-		}
-		fresh = e == 0 ? check_fresh(fd, dirfd, cur, flags, &st, &t0) : FD_OURS;
-		if (e == 0 && fresh == FD_OURS) {
-			fresh_fd(fd);
-			break;
-		}
+		fresh = FD_OURS;
 		if (e == 0) {
+			/* Unmarked with several links: a break may have taken a
+			 * name and the mark (the last name is unshared) between
+			 * our fstat and the read of the mark: look again. */
+			if (st.st_nlink > 1 && cl_fstat(fd, &st) < 0) {
+				fresh_fd(fd);
+				break;
+			}
+			fresh = check_fresh(fd, dirfd, cur, flags, &st, &t0);
+			if (fresh == FD_OURS) {
+				fresh_fd(fd);
+				break;
+			}
 			cl_debug("open %s: %s while it was opened, again", cur,
 				 fresh == FD_ORPHAN ? "left an orphan" : "replaced");
-			(void)cl_close(fd);
-			(void)cl_fd_invalidate(fd);
-			if (tries == OPEN_TRIES)
-				return (int)cl_ret(-CL_ESHARED);
-			if (fresh == FD_AGAIN)
-				continue;
-			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, -1, true,
-						     name);
-			if (e < 0)
-				return (int)cl_ret(e);
-			if (e > 0)
-				cur = name;
-			errno = saved;
-			continue;
 		}
-		/* A shared inode behind a writable fd: never hand it out. */
+		/* A shared inode behind a writable fd, or an inode a break took
+		 * the name from: never hand it out. Break, open again. */
 		(void)cl_close(fd);
 		(void)cl_fd_invalidate(fd);
-		if (e > 0 && tries == OPEN_TRIES)
-			e = -CL_ESHARED;
-		if (e > 0)
+		if (e >= 0 && tries == OPEN_TRIES)
+			return (int)cl_ret(-CL_ESHARED);
+		if (e > 0) {
 			e = cl_cow_break_path_name(dirfd, cur, nofollow, -1, name);
+			if (e == 0)
+				cur = name;
+		} else if (fresh == FD_ORPHAN) {
+			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, -1, true,
+						     name);
+			if (e > 0)
+				cur = name;
+		}
 		if (e < 0)
 			return (int)cl_ret(e);
-		cur = name;
+		errno = saved;
 	}
 	errno = saved;
 	return fd;
