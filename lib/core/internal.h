@@ -48,6 +48,21 @@ int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r);
 int cl_mark_write_fd(int fd, const struct cl_record *r);
 int cl_mark_remove_fd(int fd);
 
+/* V in decimal at OUT (10 bytes suffice), no NUL; returns the length.
+ * Without stdio, which is not async-signal-safe. */
+static inline size_t cl_utoa(unsigned v, char *out)
+{
+	char digits[10];
+	size_t n = 0, len;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (len = n; n; )
+		*out++ = digits[--n];
+	return len;
+}
+
 /* ---- config.c: settings, read once by the shim or the tool -------------- */
 
 enum cl_fsync { CL_FSYNC_AUTO, CL_FSYNC_ALWAYS, CL_FSYNC_NEVER };

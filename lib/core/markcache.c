@@ -33,11 +33,11 @@
 
 #include "banned.h"
 
-#define BUCKETS (1u << 17) /* 2^11 runs of 64 */
+#define RUN_BITS 11 /* 2^11 runs of 64 inodes, a page of buckets each */
+#define BUCKETS (64u << RUN_BITS)
 #define WAYS 4
 #define HEADER 4096
 #define SIZE (HEADER + (size_t)BUCKETS * WAYS * sizeof(struct entry))
-_Static_assert(BUCKETS / 64 == 1u << 11, "cl_markcache_bucket places 2^11 runs");
 
 static const char magic[] = "cowlink mark cache v1";
 
@@ -82,7 +82,7 @@ size_t cl_markcache_bucket(const struct stat *st)
 		       0x9e3779b97f4a7c15ull;
 
 	/* Fibonacci hashing: the top bits of the product place the run. */
-	return (size_t)((run >> (64 - 11)) * 64 + (ino & 63));
+	return (size_t)((run >> (64 - RUN_BITS)) * 64 + (ino & 63));
 }
 
 static struct entry *bucket(struct entry *t, const struct stat *st)
@@ -125,9 +125,7 @@ static bool cache_path(char *buf, size_t n)
 {
 	static const char pre[] = "/dev/shm/cowlink-", post[] = ".marks";
 	const char *s = cl_cfg.cache;
-	char digits[12];
-	unsigned uid = (unsigned)geteuid();
-	size_t len = 0, at = sizeof pre - 1;
+	size_t at = sizeof pre - 1;
 
 	if (s) {
 		if (s[0] != '/' || strlen(s) >= n)
@@ -135,12 +133,8 @@ static bool cache_path(char *buf, size_t n)
 		strcpy(buf, s);
 		return true;
 	}
-	do
-		digits[len++] = (char)('0' + uid % 10);
-	while ((uid /= 10) && len < sizeof digits);
 	memcpy(buf, pre, at);
-	while (len)
-		buf[at++] = digits[--len];
+	at += cl_utoa((unsigned)geteuid(), buf + at);
 	memcpy(buf + at, post, sizeof post);
 	return true;
 }

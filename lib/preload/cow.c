@@ -17,18 +17,10 @@
 static void proc_fd_path(int fd, char *buf)
 {
 	static const char pre[] = "/proc/self/fd/";
-	char digits[12];
-	int n = 0;
-	unsigned v = (unsigned)fd;
 
-	do
-		digits[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < (int)sizeof digits);
 	memcpy(buf, pre, sizeof pre - 1);
 	buf += sizeof pre - 1;
-	while (n)
-		*buf++ = digits[--n];
-	*buf = '\0';
+	buf[cl_utoa((unsigned)fd, buf)] = '\0';
 }
 
 /* Follow the final symlinks of DIRFD/PATH by readlink -- magic links such as
