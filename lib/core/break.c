@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "banned.h"
@@ -225,7 +226,7 @@ out_close_tmp:
  * place or copy a shared inode. RESTART when a symlink appeared there. */
 static int break_locked(int pfd, const char *base, const struct cl_break_opts *o)
 {
-	struct cl_record rec = { 0, 0 };
+	struct cl_record rec = { 0, 0, false };
 	struct stat st, fst;
 	int fd, marked, e;
 
@@ -269,6 +270,8 @@ static int break_locked(int pfd, const char *base, const struct cl_break_opts *o
 	}
 	if (fst.st_nlink <= 1) {
 		e = marked ? unshare_checked(fd, base, &fst, &rec, o->need) : 0;
+		if (e == -EAGAIN) /* linked again meanwhile: a set, break it */
+			e = RESTART;
 		goto out_close;
 	}
 	if (!marked && !o->scope) {
@@ -340,28 +343,70 @@ int cl_break_at(int dirfd, const char *name, const struct cl_break_opts *o)
 	return e;
 }
 
+/* Write the record R (XATTR_REPLACE) while *CUR is the inode's mode; an
+ * owner whose file lacks the owner write bit needs it lent for a user
+ * xattr: *CUR then gets S_IWUSR. */
+static int mark_replace(int fd, const struct cl_record *r, mode_t *cur)
+{
+	int e = cl_mark_write_fd(fd, r, XATTR_REPLACE);
+
+	if ((e != -EACCES && e != -EPERM) || (*cur & S_IWUSR))
+		return e;
+	e = cl_fchmod(fd, *cur | S_IWUSR);
+	if (e)
+		return e;
+	*cur |= S_IWUSR;
+	return cl_mark_write_fd(fd, r, XATTR_REPLACE);
+}
+
+/* The orphan's unshare and a cowlink_link() of the same inode may run at
+ * once (a break of one name while cowln -f links the other again): the
+ * unshare must never take the mark off an inode that has become a set. The
+ * record says " unsharing" first; then the link count is looked at again;
+ * only then are the bits restored and the mark removed. A linker reads the
+ * record after its link (which it makes under a hidden name) and takes the
+ * link back unless it still reads as its own, so one of the two sees the
+ * other: the unshare sees the new link, or the linker the word. */
 int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r)
 {
-	mode_t mode = (st->st_mode & 07777) | (r->wbits & 0222);
-	int e, e2;
+	struct cl_record word = { CL_RECORD_VERSION, r->wbits & 0222, true };
+	mode_t orig = st->st_mode & 07777, cur = orig, mode = orig | (r->wbits & 0222);
+	struct stat now;
+	int e;
 
-	/* Write bits first: a user xattr cannot be removed without them. */
-	if (mode != (st->st_mode & 07777)) {
-		e = cl_fchmod(fd, mode);
+	e = mark_replace(fd, &word, &cur);
+	if (e == -ENODATA) {
+		/* Unshared by someone else first: only undo a lent bit. */
+		e = cur != orig ? cl_fchmod(fd, mode) : 0;
+		return e;
+	}
+	if (e)
+		goto out_mode;
+	e = cl_fstat(fd, &now);
+	if (!e && now.st_nlink > 1)
+		e = -EAGAIN;
+	if (e)
+		goto out_record;
+	/* Write bits first (keeping a lent one): the mark cannot be removed
+	 * without them. */
+	if ((mode | (cur & S_IWUSR)) != cur) {
+		e = cl_fchmod(fd, mode | (cur & S_IWUSR));
 		if (e)
-			return e;
+			goto out_record;
+		cur = mode | (cur & S_IWUSR);
 	}
 	e = cl_mark_remove_fd(fd);
-	if ((e == -EACCES || e == -EPERM) && !(mode & S_IWUSR)) {
-		/* A read-only original (wbits without the owner's bit): lend
-		 * the owner write permission just for the removal. */
-		e = cl_fchmod(fd, mode | S_IWUSR);
-		if (e)
-			return e;
-		e = cl_mark_remove_fd(fd);
-		e2 = cl_fchmod(fd, mode);
-		if (!e)
-			e = e2;
-	}
+	if (e)
+		goto out_record;
+	if (cur != mode)
+		e = cl_fchmod(fd, mode);
+	return e;
+
+out_record:
+	word.dying = false;
+	(void)cl_mark_write_fd(fd, &word, XATTR_REPLACE);
+out_mode:
+	if (cur != orig)
+		(void)cl_fchmod(fd, orig);
 	return e;
 }

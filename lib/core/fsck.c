@@ -214,16 +214,12 @@ static int fsck_tmp(int dirfd, const char *name, struct cl_fsck_finding *f, bool
 	return r < 0 ? r : 1;
 }
 
-/* Unshare an orphan in place: write bits back first, then the mark, since a
- * non-root owner cannot change a user xattr of an inode it may not write. */
+/* Unshare an orphan in place (break.c's way, which a racing cowln wins). */
 static int repair_orphan(int fd, const struct stat *st, mode_t wbits)
 {
-	int r = 0;
+	struct cl_record rec = { CL_RECORD_VERSION, wbits, false };
+	int r = cl_unshare_orphan(fd, st, &rec);
 
-	if ((st->st_mode & wbits) != wbits)
-		r = cl_fchmod(fd, (st->st_mode & 07777) | wbits);
-	if (r == 0)
-		r = cl_mark_remove_fd(fd);
 	return r < 0 ? r : 1;
 }
 
@@ -231,10 +227,10 @@ static int repair_orphan(int fd, const struct stat *st, mode_t wbits)
  * inode may still be written (a non-root owner needs that for the xattr). */
 static int repair_protect(int fd, const struct stat *st, mode_t wbits)
 {
-	struct cl_record rec = { CL_RECORD_VERSION, wbits };
+	struct cl_record rec = { CL_RECORD_VERSION, wbits, false };
 	int r;
 
-	r = cl_mark_write_fd(fd, &rec);
+	r = cl_mark_write_fd(fd, &rec, 0);
 	if (r == 0 && (st->st_mode & 0222))
 		r = cl_fchmod(fd, st->st_mode & 07777 & ~(mode_t)0222);
 	return r < 0 ? r : 1;

@@ -28,9 +28,11 @@
 struct cl_record {
 	unsigned version; /* 0 when the record was malformed or of an unknown version */
 	mode_t wbits;     /* the write bits protection cleared (subset of 0222) */
+	bool dying;       /* " unsharing": cl_unshare_orphan is taking the mark off */
 };
 
-/* Parse a record value. 0: *r is filled. -EINVAL: malformed, -EPROTO:
+/* Parse a record value ("cowlink v1 w=0222", " unsharing" may follow while
+ * cl_unshare_orphan works). 0: *r is filled. -EINVAL: malformed, -EPROTO:
  * unknown version; in both cases *r is {0, 0}: treat as a cowlink. */
 int cl_record_parse(const void *buf, size_t len, struct cl_record *r);
 /* Format *r into buf (CL_RECORD_MAX bytes); returns the length, no NUL. */
@@ -44,8 +46,8 @@ int cl_mark_read_path(const char *path, struct cl_record *r);
 /* Read the mark of NAME in directory DIRFD (no xattr *at call before Linux
  * 6.13: goes through /proc/self/fd/DIRFD/NAME or NAME itself for AT_FDCWD). */
 int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r);
-/* Write or remove the mark on an fd. */
-int cl_mark_write_fd(int fd, const struct cl_record *r);
+/* Write (XFLAGS: 0, XATTR_CREATE or XATTR_REPLACE) or remove the mark on an fd. */
+int cl_mark_write_fd(int fd, const struct cl_record *r, int xflags);
 int cl_mark_remove_fd(int fd);
 
 /* V in decimal at OUT (10 bytes suffice), no NUL; returns the length.
@@ -126,7 +128,10 @@ struct cl_break_opts {
 int cl_break_at(int dirfd, const char *name, const struct cl_break_opts *o);
 
 /* Unshare in place an inode that has the mark but one name: restore the
- * recorded write bits, then remove the mark. FD is any fd on it. */
+ * recorded write bits, then remove the mark. FD is any fd on it (not O_PATH).
+ * A link made meanwhile (cowlink_link) wins: -EAGAIN, the inode is a set
+ * again with its record and protection as they were. 0 also when someone
+ * else unshared it first. */
 int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r);
 
 /* ---- copy.c: data and metadata ------------------------------------------ */

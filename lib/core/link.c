@@ -159,22 +159,46 @@ static int link_fd(struct cl_link_ctx *c, int fd, int pfd, const char *name)
 	return cl_linkat(AT_FDCWD, proc, pfd, name, AT_SYMLINK_FOLLOW);
 }
 
-/* Link FD as BASE, or with REPLACE under a fresh hidden name TMP (for a
- * rename over BASE later); TMP is "" when BASE itself was made. */
-static int put_name(struct cl_link_ctx *c, int fd, int pfd, const char *base,
-		    bool replace, char *tmp, size_t n)
+/* Link FD under a fresh hidden name TMP in PFD. */
+static int put_tmp(struct cl_link_ctx *c, int fd, int pfd, char *tmp, size_t n)
 {
 	int e = -EEXIST, i;
 
-	tmp[0] = '\0';
-	if (!replace)
-		return link_fd(c, fd, pfd, base);
 	for (i = 0; i < MAX_TMPNAMES && e == -EEXIST; i++) {
 		tmp_name(tmp, n);
 		e = link_fd(c, fd, pfd, tmp);
 	}
 	if (e)
 		tmp[0] = '\0';
+	return e;
+}
+
+/* Link FD as BASE, or with REPLACE under a fresh hidden name TMP (for a
+ * rename over BASE later); TMP is "" when BASE itself was made. */
+static int put_name(struct cl_link_ctx *c, int fd, int pfd, const char *base,
+		    bool replace, char *tmp, size_t n)
+{
+	tmp[0] = '\0';
+	if (!replace)
+		return link_fd(c, fd, pfd, base);
+	return put_tmp(c, fd, pfd, tmp, n);
+}
+
+/* Move the hidden name TMP to BASE in PFD: over it with REPLACE, else only
+ * where BASE does not exist (-EEXIST). */
+static int move_in(int pfd, const char *tmp, const char *base, bool replace)
+{
+	int e;
+
+	if (replace)
+		return cl_renameat2(pfd, tmp, pfd, base, 0);
+	e = cl_renameat2(pfd, tmp, pfd, base, RENAME_NOREPLACE);
+	if (e != -EINVAL && e != -ENOSYS)
+		return e;
+	/* No RENAME_NOREPLACE here: a second link, then TMP goes. */
+	e = cl_linkat(pfd, tmp, pfd, base, 0);
+	if (!e)
+		(void)cl_unlinkat(pfd, tmp, 0);
 	return e;
 }
 
@@ -258,6 +282,37 @@ static int mark_op(int fd, const char *val, size_t n, int xflags, mode_t mode)
 	return e ? e : e2;
 }
 
+/* Is the raw record BUF (N bytes) one that cl_unshare_orphan is taking off? */
+static bool is_dying(const char *buf, size_t n)
+{
+	struct cl_record r;
+
+	return cl_record_parse(buf, n, &r) == 0 && r.dying;
+}
+
+/* After the link: is SFD's record still VAL (N bytes) and, when PROTECT,
+ * the write bits still clear? Otherwise an orphan's unshare (break.c) began
+ * before it could see our link, and takes the mark off: -EAGAIN, the link
+ * must go and the whole cowlink be tried again from the inode as it is. */
+static int still_ours(int sfd, const char *val, size_t n, bool protect)
+{
+	char buf[CL_RECORD_MAX];
+	struct stat st;
+	ssize_t got = mark_raw(sfd, buf);
+	int e;
+
+	if (got < 0)
+		return (int)got;
+	e = cl_fstat(sfd, &st);
+	if (e)
+		return e;
+	if ((size_t)got != n || memcmp(buf, val, n) || (protect && (st.st_mode & 0222))) {
+		cl_debug("link: the source is being unshared, again");
+		return -EAGAIN;
+	}
+	return 0;
+}
+
 /* What cowlink() changed on the source, to put back on failure. */
 struct undo {
 	mode_t mode;             /* the mode before */
@@ -299,7 +354,7 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 {
 	struct undo u = { .mode = st->st_mode & 07777 };
 	bool protect = !(c->flags & COWLINK_NO_PROTECT);
-	struct cl_record rec = { CL_RECORD_VERSION, 0 };
+	struct cl_record rec = { CL_RECORD_VERSION, 0, false };
 	char val[CL_RECORD_MAX], tmp[64];
 	struct stat now;
 	ssize_t old;
@@ -327,6 +382,10 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 			goto out;
 		}
 		u.oldlen = (size_t)old;
+		if (old && is_dying(u.old, u.oldlen)) {
+			e = -EAGAIN; /* an orphan being unshared: wait for it */
+			goto out;
+		}
 		/* Keep the set's bits, add those the owner restored behind
 		 * the shim's back (they are about to be cleared again). */
 		rec.wbits = (old ? mark_wbits(u.old, u.oldlen, u.mode) : 0) | rec.wbits;
@@ -350,22 +409,25 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 			goto out_undo;
 		u.chmoded = true;
 	}
-	e = put_name(c, sfd, pfd, base, replace, tmp, sizeof tmp);
+	/* Under a hidden name first, whatever REPLACE says: the name must not
+	 * be seen before the record is known to hold (below). */
+	e = put_tmp(c, sfd, pfd, tmp, sizeof tmp);
 	if (e)
 		goto out_undo;
+	e = still_ours(sfd, val, n, protect);
+	if (e)
+		goto out_unlink;
 	if (held) {
 		e = cl_lease_recheck(sfd);
 		if (e)
 			goto out_unlink;
 	}
-	if (tmp[0]) {
-		e = cl_renameat2(pfd, tmp, pfd, base, 0);
-		if (e)
-			goto out_unlink;
-		/* Renaming onto another name of the same inode (someone linked
-		 * it there meanwhile) is a POSIX no-op that leaves TMP. */
-		(void)cl_unlinkat(pfd, tmp, 0);
-	}
+	e = move_in(pfd, tmp, base, replace);
+	if (e)
+		goto out_unlink;
+	/* Renaming onto another name of the same inode (someone linked it
+	 * there meanwhile) is a POSIX no-op that leaves TMP. */
+	(void)cl_unlinkat(pfd, tmp, 0);
 	/* Tell the user's processes what they would read: presenting the new
 	 * set (ls -l, make, grep -r) then costs them no read of the mark. */
 	if (cl_fstat(sfd, &now) == 0)
@@ -375,7 +437,9 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 	return 0;
 
 out_unlink:
-	(void)cl_unlinkat(pfd, tmp[0] ? tmp : base, 0);
+	(void)cl_unlinkat(pfd, tmp, 0);
+	if (e == -EAGAIN)
+		goto out; /* an unshare owns the source now: leave it to it */
 out_undo:
 	undo_src(sfd, &u);
 out:
@@ -392,7 +456,9 @@ out:
  * tell it is a cowlink (root gets past protection) and closes it again at
  * once, but on a loaded machine "at once" can be tens of milliseconds; such
  * an open refuses our lease or breaks it. A failed try left the source as
- * it was; a writer that really holds the file open still makes it fail. */
+ * it was; a writer that really holds the file open still makes it fail.
+ * -EAGAIN (an orphan's unshare raced us) is tried again the same way, from
+ * the source's mode and record as they are then. */
 #define CL_BUSY_WAIT_MS 1000
 
 static int cowlink_when_idle(struct cl_link_ctx *c, int sfd, const struct stat *st,
@@ -400,13 +466,22 @@ static int cowlink_when_idle(struct cl_link_ctx *c, int sfd, const struct stat *
 			     const char *mark, ssize_t marklen)
 {
 	struct cl_backoff b;
+	struct stat now = *st;
 	int e;
 
 	cl_backoff_start(&b);
-	do
-		e = cowlink(c, sfd, st, src, pfd, base, replace, mark, marklen);
-	while (e == -ETXTBSY && cl_backoff_wait(&b, CL_BUSY_WAIT_MS));
-	return e;
+	for (;;) {
+		e = cowlink(c, sfd, &now, src, pfd, base, replace, mark, marklen);
+		if ((e != -ETXTBSY && e != -EAGAIN) || !cl_backoff_wait(&b, CL_BUSY_WAIT_MS))
+			break;
+		if (e == -EAGAIN) {
+			marklen = -1; /* read it again */
+			e = cl_fstat(sfd, &now);
+			if (e)
+				break;
+		}
+	}
+	return e == -EAGAIN ? -ETXTBSY : e;
 }
 
 int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,

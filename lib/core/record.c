@@ -1,4 +1,5 @@
-/* The user.cowlink record: "cowlink v1 w=0222". One parser, fuzzed. */
+/* The user.cowlink record: "cowlink v1 w=0222", with " unsharing" after it
+ * while an orphan is being unshared (break.c). One parser, fuzzed. */
 #include "internal.h"
 
 #include <errno.h>
@@ -9,18 +10,21 @@
 #include "banned.h"
 
 static const char magic[] = "cowlink v";
+static const char dying[] = " unsharing";
 
-/* Parse exactly "cowlink v<version> w=<octal>" with an optional trailing
- * newline. Anything else is malformed; a version other than ours is
+/* Parse exactly "cowlink v<version> w=<octal>", then an optional
+ * " unsharing" and an optional trailing newline. Anything else is malformed; a version other than ours is
  * unknown. Both leave *r zeroed, which callers treat as a cowlink. */
 int cl_record_parse(const void *buf, size_t len, struct cl_record *r)
 {
 	const char *p = buf, *end = p + len;
 	unsigned long v = 0, w = 0;
 	size_t digits;
+	bool unsharing = false;
 
 	r->version = 0;
 	r->wbits = 0;
+	r->dying = false;
 	if (len < sizeof magic - 1 || memcmp(p, magic, sizeof magic - 1))
 		return -EINVAL;
 	p += sizeof magic - 1;
@@ -43,19 +47,25 @@ int cl_record_parse(const void *buf, size_t len, struct cl_record *r)
 	}
 	if (!digits || (w & ~0222ul))
 		return -EINVAL;
+	if ((size_t)(end - p) >= sizeof dying - 1 && !memcmp(p, dying, sizeof dying - 1)) {
+		p += sizeof dying - 1;
+		unsharing = true;
+	}
 	if (p < end && *p == '\n')
 		p++;
 	if (p != end)
 		return -EINVAL;
 	r->version = (unsigned)v;
 	r->wbits = (mode_t)w;
+	r->dying = unsharing;
 	return 0;
 }
 
 size_t cl_record_format(const struct cl_record *r, char *buf)
 {
-	int n = snprintf(buf, CL_RECORD_MAX, "cowlink v%u w=%04o",
-			 (unsigned)CL_RECORD_VERSION, (unsigned)(r->wbits & 0222));
+	int n = snprintf(buf, CL_RECORD_MAX, "cowlink v%u w=%04o%s",
+			 (unsigned)CL_RECORD_VERSION, (unsigned)(r->wbits & 0222),
+			 r->dying ? dying : "");
 	return n < 0 ? 0 : (size_t)n;
 }
 
@@ -114,11 +124,11 @@ int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r)
 	return cl_mark_read_path(path, r);
 }
 
-int cl_mark_write_fd(int fd, const struct cl_record *r)
+int cl_mark_write_fd(int fd, const struct cl_record *r, int xflags)
 {
 	char buf[CL_RECORD_MAX];
 	size_t n = cl_record_format(r, buf);
-	return cl_fsetxattr(fd, CL_XATTR, buf, n, 0);
+	return cl_fsetxattr(fd, CL_XATTR, buf, n, xflags);
 }
 
 int cl_mark_remove_fd(int fd)

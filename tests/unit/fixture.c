@@ -116,7 +116,7 @@ int fx_fill(const char *path, off_t size, unsigned seed, mode_t mode)
 
 int fx_make_set(const char *src, const char *dst, bool protect)
 {
-	struct cl_record r = { CL_RECORD_VERSION, 0 };
+	struct cl_record r = { CL_RECORD_VERSION, 0, false };
 	struct stat st;
 	int fd, e, marked;
 
@@ -135,7 +135,7 @@ int fx_make_set(const char *src, const char *dst, bool protect)
 	if (!marked) {
 		r.version = CL_RECORD_VERSION;
 		r.wbits = protect ? st.st_mode & 0222 : 0;
-		e = cl_mark_write_fd(fd, &r);
+		e = cl_mark_write_fd(fd, &r, 0);
 		if (e)
 			goto out;
 		if (protect && fchmod(fd, st.st_mode & 07777 & ~0222u)) {
@@ -209,7 +209,7 @@ int fx_litter(const char *dir)
 
 mode_t fx_presented_mode(const char *path)
 {
-	struct cl_record r = { 0, 0 };
+	struct cl_record r = { 0, 0, false };
 	struct stat st;
 
 	if (lstat(path, &st))

@@ -78,12 +78,12 @@ static struct stat fake(ino_t ino)
 	return st;
 }
 
-static const struct cl_record rec0220 = { 1, 0220 };
+static const struct cl_record rec0220 = { 1, 0220, false };
 
 static void put_and_get(void)
 {
 	struct stat st = fake(1000), other;
-	struct cl_record r = { 9, 9 };
+	struct cl_record r = { 9, 9, false };
 
 	CHECK(cl_markcache_get(&st, &r) == -1);
 	cl_markcache_put(&st, 1, &rec0220);
@@ -91,13 +91,13 @@ static void put_and_get(void)
 	CHECK(r.version == 1 && r.wbits == 0220);
 	/* A malformed record is remembered as what it reads as: version 0. */
 	st = fake(1001);
-	cl_markcache_put(&st, 1, &(struct cl_record){ 0, 0 });
+	cl_markcache_put(&st, 1, &(struct cl_record){ 0, 0, false });
 	CHECK(cl_markcache_get(&st, &r) == 1 && r.version == 0 && r.wbits == 0);
 	st = fake(1002);
-	cl_markcache_put(&st, 0, &(struct cl_record){ 0, 0 });
+	cl_markcache_put(&st, 0, &(struct cl_record){ 0, 0, false });
 	CHECK(cl_markcache_get(&st, &r) == 0);
 	/* An answer changes with what a later read found. */
-	cl_markcache_put(&st, 1, &(struct cl_record){ 1, 0222 });
+	cl_markcache_put(&st, 1, &(struct cl_record){ 1, 0222, false });
 	CHECK(cl_markcache_get(&st, &r) == 1 && r.wbits == 0222);
 	cl_markcache_put(&st, 0, &r);
 	CHECK(cl_markcache_get(&st, &r) == 0);
@@ -196,7 +196,7 @@ static void crowded(void)
 	for (unsigned i = 0; i < 5; i++) {
 		struct stat st = fake(ino[i]);
 
-		cl_markcache_put(&st, 1, &(struct cl_record){ 1, i & 1 ? 0200 : 020 });
+		cl_markcache_put(&st, 1, &(struct cl_record){ 1, i & 1 ? 0200 : 020, false });
 	}
 	for (unsigned i = 0; i < 5; i++) {
 		struct stat st = fake(ino[i]);
@@ -331,7 +331,7 @@ static void hammer(void)
 		int m;
 
 		if (n & 1) {
-			cl_markcache_put(&st, 1, &(struct cl_record){ 1, w });
+			cl_markcache_put(&st, 1, &(struct cl_record){ 1, w, false });
 			continue;
 		}
 		m = cl_markcache_get(&st, &r);

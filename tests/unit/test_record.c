@@ -110,7 +110,7 @@ static void mark_on_files(void **state)
 	char *dir = fx_tmpdir();
 	const char *f = fx_p(dir, "f");
 	char big[CL_RECORD_MAX * 4];
-	struct cl_record r = { 1, 0220 }, got;
+	struct cl_record r = { 1, 0220, false }, got;
 	int fd;
 
 	(void)state;
@@ -122,7 +122,7 @@ static void mark_on_files(void **state)
 	assert_int_equal(cl_mark_read_path(f, &got), 0);
 	assert_int_equal(cl_mark_remove_fd(fd), 0);
 
-	assert_int_equal(cl_mark_write_fd(fd, &r), 0);
+	assert_int_equal(cl_mark_write_fd(fd, &r, 0), 0);
 	assert_int_equal(cl_mark_read_fd(fd, &got), 1);
 	assert_int_equal(got.version, 1);
 	assert_int_equal(got.wbits, 0220);

@@ -14,7 +14,7 @@
 
 int main(int argc, char **argv)
 {
-	struct cl_record r = { CL_RECORD_VERSION, 0 };
+	struct cl_record r = { CL_RECORD_VERSION, 0, false };
 	struct stat st, again;
 	int marked;
 
