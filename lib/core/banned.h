@@ -36,6 +36,12 @@
 #define fstat(...) BANNED(fstat)
 #undef lstat
 #define lstat(...) BANNED(lstat)
+#undef unlink
+#define unlink(...) BANNED(unlink)
+#undef unlinkat
+#define unlinkat(...) BANNED(unlinkat)
+#undef remove
+#define remove(...) BANNED(remove)
 #undef fstatat
 #define fstatat(...) BANNED(fstatat)
 #undef setxattr

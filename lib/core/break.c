@@ -155,7 +155,7 @@ static bool need_sync(int tfd, bool cloned, bool empty)
 static int unshare_checked(int fd, const char *base, const struct stat *st,
 			   const struct cl_record *r, enum cl_need need)
 {
-	int e = cl_may_break(fd, st, st->st_mode | r->wbits, need);
+	int e = cl_may_change(fd, st, st->st_mode | r->wbits, need);
 
 	if (!e)
 		e = cl_unshare_orphan(fd, st, r);

@@ -46,6 +46,8 @@ int cl_mark_read_path(const char *path, struct cl_record *r);
 /* Read the mark of NAME in directory DIRFD (no xattr *at call before Linux
  * 6.13: goes through /proc/self/fd/DIRFD/NAME or NAME itself for AT_FDCWD). */
 int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r);
+/* The same, following a final symlink (before Linux 6.13: not following). */
+int cl_mark_read_follow(int dirfd, const char *path, struct cl_record *r);
 /* Write (XFLAGS: 0, XATTR_CREATE or XATTR_REPLACE) or remove the mark on an fd. */
 int cl_mark_write_fd(int fd, const struct cl_record *r, int xflags);
 int cl_mark_remove_fd(int fd);
@@ -153,6 +155,9 @@ int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits);
  * (owner and member of the group, or CAP_CHOWN)? 0, -EPERM (CL_NEED_OWNER
  * refused) or -EACCES. */
 int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need);
+/* The same without the owner and group to keep: an orphan is unshared in
+ * place, no copy is made. */
+int cl_may_change(int fd, const struct stat *st, mode_t mode, enum cl_need need);
 
 /* ---- lock.c: the break lock --------------------------------------------- */
 

@@ -190,7 +190,8 @@ static int write_allowed(int fd, const struct who *w, const struct stat *st, mod
 	return ok;
 }
 
-int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need)
+static int may(int fd, const struct stat *st, mode_t mode, enum cl_need need,
+	       bool copy)
 {
 	gid_t small[64];
 	struct who w;
@@ -233,7 +234,7 @@ int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need)
 		e = 0;
 	}
 	/* The copy must keep the owner and group: chown rules. */
-	if (!has_cap(CAP_CHOWN) &&
+	if (copy && !has_cap(CAP_CHOWN) &&
 	    (w.uid != st->st_uid || !in_group(&w, st->st_gid))) {
 		cl_debug("may not break: uid %u cannot keep owner %u:%u",
 			 (unsigned)w.uid, (unsigned)st->st_uid, (unsigned)st->st_gid);
@@ -243,4 +244,14 @@ out:
 	if (w.groups != small)
 		free(w.groups);
 	return e;
+}
+
+int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need)
+{
+	return may(fd, st, mode, need, true);
+}
+
+int cl_may_change(int fd, const struct stat *st, mode_t mode, enum cl_need need)
+{
+	return may(fd, st, mode, need, false);
 }

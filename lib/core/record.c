@@ -124,6 +124,20 @@ int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r)
 	return cl_mark_read_path(path, r);
 }
 
+int cl_mark_read_follow(int dirfd, const char *path, struct cl_record *r)
+{
+	char buf[CL_RECORD_MAX];
+	ssize_t got;
+
+	if (!__atomic_load_n(&no_getxattrat, __ATOMIC_RELAXED)) {
+		got = cl_getxattrat(dirfd, path, 0, CL_XATTR, buf, sizeof buf);
+		if (got != -ENOSYS)
+			return mark_result(got, buf, r);
+		__atomic_store_n(&no_getxattrat, true, __ATOMIC_RELAXED);
+	}
+	return cl_mark_read_at(dirfd, path, r);
+}
+
 int cl_mark_write_fd(int fd, const struct cl_record *r, int xflags)
 {
 	char buf[CL_RECORD_MAX];

@@ -269,6 +269,27 @@ int cl_cow_classify_shown(int fd, int dirfd, const char *path,
 	return cl_cow_classify(fd, dirfd, path, st, r);
 }
 
+int cl_cow_orphan(int fd, int dirfd, const char *path, const struct stat *st,
+		  struct cl_record *r)
+{
+	char proc[32];
+	int saved = errno, m;
+
+	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || (st->st_mode & S_IWUSR))
+		return 0;
+	if (fd >= 0) {
+		m = cl_mark_read_fd(fd, r);
+		if (m == -EBADF) { /* O_PATH */
+			proc_fd_path(fd, proc);
+			m = cl_mark_read_follow(AT_FDCWD, proc, r);
+		}
+	} else {
+		m = path ? cl_mark_read_follow(dirfd, path, r) : 0;
+	}
+	errno = saved;
+	return m > 0;
+}
+
 /* Break NAME (relative to DIRFD, last component not a symlink, lstat in
  * *ST) with the engine, telling it whether scope makes it a cowlink and
  * which inode we mean to break. */

@@ -26,6 +26,15 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 int cl_cow_classify_shown(int fd, int dirfd, const char *path,
 			  const struct stat *st, struct cl_record *r);
 
+/* Is the inode ST describes an orphan left without the shim (a cowlink's
+ * other names removed by a program that bypassed it): a regular file with
+ * one link, no owner write bit -- protection cleared it, and ordinary files
+ * rarely lack it, so only those cost a read of the mark -- and the mark? 1
+ * (*r filled), else 0. From FD when FD >= 0, else DIRFD/PATH, following a
+ * final symlink (ST is what it leads to). Keeps errno. */
+int cl_cow_orphan(int fd, int dirfd, const char *path, const struct stat *st,
+		  struct cl_record *r);
+
 /* Break DIRFD/PATH if it names a cowlink (following a final symlink unless
  * NOFOLLOW), keeping the first KEEP bytes (-1: all). 0 when the name now has
  * a private inode or needed none. */

@@ -1,11 +1,16 @@
-/* Renames between two names of one cowlink set (DESIGN §1). POSIX makes a
- * rename between two links of one inode a no-op that returns 0; for two
- * names that stand for separate files the caller means "replace NEW with
- * OLD", which for identical copies leaves NEW as it is and removes OLD. So
- * that is what we do: unlink OLD, return 0. Everything else -- other inodes,
- * plain hard links, RENAME_EXCHANGE / RENAME_NOREPLACE / RENAME_WHITEOUT --
- * passes straight through. A rename of anything but a multi-link regular
- * file costs one lstat. */
+/* Calls that remove a name (DESIGN §1, §4 "Names"). A name removed by
+ * unlink, unlinkat, remove or a rename over it may leave a marked inode
+ * with one name: that survivor is nobody else's data any more and is
+ * unshared in place (write bits back, then the mark), so that it is an
+ * ordinary file again. Only a regular file with exactly two links can leave
+ * one: anything else costs the one lstat that tells.
+ *
+ * Renames between two names of one cowlink set: POSIX makes a rename
+ * between two links of one inode a no-op that returns 0; for two names that
+ * stand for separate files the caller means "replace NEW with OLD", which
+ * for identical copies leaves NEW as it is and removes OLD. So that is what
+ * we do: unlink OLD, return 0. RENAME_EXCHANGE and RENAME_NOREPLACE remove
+ * no name and pass straight through. */
 #include <limits.h>
 #include <string.h>
 
@@ -37,24 +42,66 @@ static const char *split(const char *path, char *dir)
 	return base + 1;
 }
 
-/* Are OLDDIR/OLD and NEWDIR/NEW two different names of one cowlink set?
- * 1 yes (*nd gets NEW's directory, *st OLD's lstat), 0 no -- or it cannot be
- * told, and the real rename decides. Keeps errno. */
+/* The inode behind a name about to be removed, when that can leave its
+ * last other name an orphan: DIRFD/PATH (not followed) is a regular file
+ * with two links, VST its lstat. A read-only fd on it, or -1. */
+static int hold_victim(int dirfd, const char *path, const struct stat *vst)
+{
+	struct stat st;
+	int fd;
+
+	if (!S_ISREG(vst->st_mode) || vst->st_nlink != 2)
+		return -1;
+	fd = cl_openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		       O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1; /* unreadable: its mark could not be read either */
+	if (cl_fstat(fd, &st) < 0 || st.st_dev != vst->st_dev || st.st_ino != vst->st_ino) {
+		(void)cl_close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* After the name went (R the call's result): unshare the inode behind FD
+ * (from hold_victim) if it is now a marked inode with one name. Someone who
+ * may not change it (not its owner) leaves it as it is: presentation and
+ * cowlink fsck still treat it as the orphan it is. Keeps errno. */
+static void release_victim(int fd, int r)
+{
+	struct cl_record rec;
+	struct stat st;
+	int saved = errno;
+
+	if (fd < 0)
+		return;
+	if (r == 0 && cl_fstat(fd, &st) == 0 && st.st_nlink == 1 &&
+	    cl_mark_read_fd(fd, &rec) > 0) {
+		int e = cl_unshare_orphan(fd, &st, &rec);
+
+		cl_debug("the last name of a cowlink set is left: unshared in "
+			 "place (%d)", -e);
+	}
+	(void)cl_close(fd);
+	errno = saved;
+}
+
+/* Are OLDDIR/OLD and NEWDIR/NEW (NST its lstat, a multi-link regular file)
+ * two different names of one cowlink set? 1 yes (*nd gets NEW's directory,
+ * *st OLD's lstat), 0 no -- or it cannot be told, and the real rename
+ * decides. Keeps errno. */
 static int one_set(int olddir, const char *old, int newdir, const char *new_,
-		   struct stat *st, struct stat *nd)
+		   const struct stat *nst, struct stat *st, struct stat *nd)
 {
 	char odir[PATH_MAX], ndir[PATH_MAX];
 	const char *obase, *nbase;
 	struct cl_record r;
-	struct stat nst, od;
+	struct stat od;
 	int saved = errno, res = 0;
 
-	if (!old || !new_ || cl_fstatat(olddir, old, st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (!old || cl_fstatat(olddir, old, st, AT_SYMLINK_NOFOLLOW) < 0)
 		goto out;
-	if (!S_ISREG(st->st_mode) || __builtin_expect(st->st_nlink <= 1, 1))
-		goto out;
-	if (cl_fstatat(newdir, new_, &nst, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    nst.st_dev != st->st_dev || nst.st_ino != st->st_ino)
+	if (nst->st_dev != st->st_dev || nst->st_ino != st->st_ino)
 		goto out;
 	/* One inode: the same directory entry twice ("a" and "./a") is the
 	 * POSIX no-op, and stays one. */
@@ -96,51 +143,126 @@ static int may_replace(int newdir, const char *new_, const struct stat *st,
 	return e;
 }
 
-/* The shared body: FLAGS is renameat2's (0 for rename and renameat). */
-static int rename_body(int olddir, const char *old, int newdir,
-		       const char *new_, unsigned flags, int *handled)
+/* Is DIRFD/PATH a regular file with more than one link? *ST its lstat. */
+static bool multi_link(int dirfd, const char *path, struct stat *st)
 {
-	struct stat st, nd;
-	int saved = errno, e;
+	int saved = errno;
+	bool multi = path && cl_fstatat(dirfd, path, st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     S_ISREG(st->st_mode) && st->st_nlink > 1;
 
-	*handled = 0;
-	if (flags || !one_set(olddir, old, newdir, new_, &st, &nd))
-		return 0;
-	*handled = 1;
-	e = may_replace(newdir, new_, &st, &nd);
-	if (e == 0)
-		e = cl_unlinkat(olddir, old, 0);
-	cl_debug("rename %s -> %s: two names of one cowlink set, source "
-		 "removed (%d)", old, new_, e);
 	errno = saved;
-	return (int)cl_ret(e);
+	return multi;
+}
+
+/* The shared body: FLAGS is renameat2's (0 for rename and renameat);
+ * REAL makes the rename. */
+static int rename_body(int olddir, const char *old, int newdir, const char *new_,
+		       unsigned flags,
+		       int (*real)(int, const char *, int, const char *, unsigned))
+{
+	struct stat vst, st, nd;
+	int saved = errno, e, fd;
+
+	if ((flags & (RENAME_EXCHANGE | RENAME_NOREPLACE)) ||
+	    __builtin_expect(!multi_link(newdir, new_, &vst), 1))
+		return real(olddir, old, newdir, new_, flags);
+	fd = hold_victim(newdir, new_, &vst);
+	if (!flags && one_set(olddir, old, newdir, new_, &vst, &st, &nd)) {
+		e = may_replace(newdir, new_, &st, &nd);
+		if (e == 0)
+			e = cl_unlinkat(olddir, old, 0);
+		cl_debug("rename %s -> %s: two names of one cowlink set, source "
+			 "removed (%d)", old, new_, e);
+		errno = saved;
+		e = (int)cl_ret(e);
+	} else {
+		e = real(olddir, old, newdir, new_, flags);
+	}
+	release_victim(fd, e);
+	return e;
+}
+
+static int via_rename(int olddir, const char *old, int newdir, const char *new_,
+		      unsigned flags)
+{
+	return REAL(rename)(old, new_);
+}
+
+static int via_renameat(int olddir, const char *old, int newdir,
+			const char *new_, unsigned flags)
+{
+	return REAL(renameat)(olddir, old, newdir, new_);
+}
+
+static int via_renameat2(int olddir, const char *old, int newdir,
+			 const char *new_, unsigned flags)
+{
+	return REAL(renameat2)(olddir, old, newdir, new_, flags);
 }
 
 CL_EXPORT int rename(const char *old, const char *new_)
 {
-	int handled, r;
-
-	r = rename_body(AT_FDCWD, old, AT_FDCWD, new_, 0, &handled);
-	return handled ? r : REAL(rename)(old, new_);
+	return rename_body(AT_FDCWD, old, AT_FDCWD, new_, 0, via_rename);
 }
 
 CL_EXPORT int renameat(int olddir, const char *old, int newdir, const char *new_)
 {
-	int handled, r;
-
-	r = rename_body(olddir, old, newdir, new_, 0, &handled);
-	return handled ? r : REAL(renameat)(olddir, old, newdir, new_);
+	return rename_body(olddir, old, newdir, new_, 0, via_renameat);
 }
 
 CL_EXPORT int renameat2(int olddir, const char *old, int newdir,
 			const char *new_, unsigned flags)
 {
-	int handled, r;
-
 	if (REAL_MISSING(renameat2)) {
 		errno = ENOSYS;
 		return -1;
 	}
-	r = rename_body(olddir, old, newdir, new_, flags, &handled);
-	return handled ? r : REAL(renameat2)(olddir, old, newdir, new_, flags);
+	return rename_body(olddir, old, newdir, new_, flags, via_renameat2);
+}
+
+/* unlink, unlinkat and remove: one lstat, and for a name of a two-link
+ * regular file the survivor's unshare. remove is wrapped itself: glibc's
+ * calls its unlink internally, past any wrapper. */
+static int unlink_body(int dirfd, const char *path, int flags,
+		       int (*real)(int, const char *, int))
+{
+	struct stat vst;
+	int fd, r;
+
+	if ((flags & AT_REMOVEDIR) || __builtin_expect(!multi_link(dirfd, path, &vst), 1))
+		return real(dirfd, path, flags);
+	fd = hold_victim(dirfd, path, &vst);
+	r = real(dirfd, path, flags);
+	release_victim(fd, r);
+	return r;
+}
+
+static int via_unlink(int dirfd, const char *path, int flags)
+{
+	return REAL(unlink)(path);
+}
+
+static int via_unlinkat(int dirfd, const char *path, int flags)
+{
+	return REAL(unlinkat)(dirfd, path, flags);
+}
+
+static int via_remove(int dirfd, const char *path, int flags)
+{
+	return REAL(remove)(path);
+}
+
+CL_EXPORT int unlink(const char *path)
+{
+	return unlink_body(AT_FDCWD, path, 0, via_unlink);
+}
+
+CL_EXPORT int unlinkat(int dirfd, const char *path, int flags)
+{
+	return unlink_body(dirfd, path, flags, via_unlinkat);
+}
+
+CL_EXPORT int remove(const char *path)
+{
+	return unlink_body(AT_FDCWD, path, 0, via_remove);
 }

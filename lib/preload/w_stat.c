@@ -36,7 +36,8 @@ static int cow_bits(int fd, int dirfd, const char *path, int flags, mode_t mode,
 	st.st_dev = dev;
 	st.st_ino = ino;
 	st.st_ctim = *ctim;
-	c = cl_cow_classify_shown(fd, dirfd, path, &st, &r);
+	c = nlink > 1 ? cl_cow_classify_shown(fd, dirfd, path, &st, &r)
+		      : cl_cow_orphan(fd, dirfd, path, &st, &r);
 	if (c <= 0)
 		return 0;
 	*wbits = r.wbits & 0222;
@@ -46,12 +47,15 @@ static int cow_bits(int fd, int dirfd, const char *path, int flags, mode_t mode,
 }
 
 /* Present ST (struct stat / struct stat64: one body each via this macro,
- * the types differ off LP64). R is the real call's result. */
+ * the types differ off LP64). R is the real call's result. Multi-link
+ * files, and one-link files without the owner write bit (orphans left
+ * without the shim), cost a look at the mark. */
+#define LOOK(mode, nlink) ((nlink) > 1 || !((mode) & S_IWUSR))
 #define PRESENT(r, fd, dirfd, path, flags, st)                                \
 	do {                                                                  \
 		mode_t wb_;                                                   \
 		if ((r) == 0 && S_ISREG((st)->st_mode) &&                     \
-		    __builtin_expect((st)->st_nlink > 1, 0) &&                \
+		    __builtin_expect(LOOK((st)->st_mode, (st)->st_nlink), 0) && \
 		    cow_bits(fd, dirfd, path, flags, (st)->st_mode, (st)->st_nlink, \
 			     (st)->st_dev, (st)->st_ino, &(st)->st_ctim, &wb_)) { \
 			(st)->st_mode |= wb_;                                 \
@@ -215,7 +219,7 @@ CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 	} else {
 		return r;
 	}
-	if (__builtin_expect(nlink <= 1, 1))
+	if (__builtin_expect(!(stx->stx_mask & STATX_MODE) || !LOOK(stx->stx_mode, nlink), 1))
 		return r;
 	/* The caches key on ctime: a kernel asked for neither time leaves it
 	 * out (Linux 6.13's multigrain timestamps), and a zero ctime is then
