@@ -115,6 +115,27 @@ int cl_cow_fd_path(int fd, const struct stat *fdst, char *path)
 	return 0;
 }
 
+int cl_cow_fd_name_gone(int fd, const struct stat *fdst)
+{
+	static const char gone[] = " (deleted)";
+	char proc[32], path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int saved = errno, res = 0;
+
+	proc_fd_path(fd, proc);
+	n = cl_readlinkat(AT_FDCWD, proc, path, sizeof path - 1);
+	if (n > (ssize_t)sizeof gone - 1 && path[0] == '/' &&
+	    !memcmp(path + n - (sizeof gone - 1), gone, sizeof gone - 1)) {
+		/* Unless a file is really called that. */
+		path[n] = '\0';
+		res = cl_fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		      st.st_dev != fdst->st_dev || st.st_ino != fdst->st_ino;
+	}
+	errno = saved;
+	return res;
+}
+
 /* DESIGN §2's cache of "is this inode marked", keyed by (dev, ino, ctime,
  * nlink): setting or removing the mark changes ctime, linking changes
  * nlink (ctime alone is coarse on older kernels and small-inode ext4).

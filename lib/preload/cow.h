@@ -47,6 +47,13 @@ int cl_cow_break_path(int dirfd, const char *path, bool nofollow, off_t keep);
  * not a file). */
 int cl_cow_fd_path(int fd, const struct stat *fdst, char *path);
 
+/* Was the name FD was opened by removed or replaced, while its inode
+ * (FDST, st_nlink >= 1) lives on under other names? 1 yes: a change made
+ * through FD would reach another name's file -- a cowlink broken since FD
+ * was opened leaves its old inode to the other names -- 0 no. One readlink
+ * of /proc/self/fd/FD. Keeps errno. */
+int cl_cow_fd_name_gone(int fd, const struct stat *fdst);
+
 /* Break the name behind FD (a cowlink: checked by the caller) and leave its
  * path in PATH (PATH_MAX bytes) so that the change can be applied to the new
  * private file by path; the fd keeps reading the old, identical data. */

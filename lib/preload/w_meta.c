@@ -118,6 +118,15 @@ int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
 	m->retried = false;
 	if (fd < 0 || cl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		goto apply_to_fd; /* the real call says what it is */
+	/* Opened by a name that has gone since (broken, removed, replaced):
+	 * the inode is another name's file now, or (plain hard links) at
+	 * least not what FD's name stands for any more. */
+	if (st.st_nlink >= 1 && cl_cow_fd_name_gone(fd, &st)) {
+		cl_debug("fd %d: opened by a name that is gone, its inode has "
+			 "other names: the change is refused", fd);
+		errno = CL_ESHARED;
+		return -1;
+	}
 	if (st.st_nlink <= 1) {
 		if (how & CL_META_ORPHANS)
 			(void)fd_unshare_orphan(fd, &st);
