@@ -4,6 +4,7 @@
 #ifndef CL_PRELOAD_H
 #define CL_PRELOAD_H
 
+#include <aio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>

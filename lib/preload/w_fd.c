@@ -1,13 +1,37 @@
 /* Calls that change what an fd number means: they only invalidate the fd
  * table (after the real call, so that a check racing with the close and a
- * reuse of the number cannot leave SAFE behind). Never mark anything safe
- * here: vfork children share the table and come through these too. */
+ * reuse of the number cannot leave SAFE behind). Nothing is marked safe
+ * here but by the check itself, which knows vfork children.
+ *
+ * The dup family also refuses to copy a writable fd on a shared inode onto
+ * 0, 1 or 2 (ETXTBSY, as a write through it would get): stdio writes
+ * stdin/stdout/stderr with glibc-internal calls that no wrapper sees (bash's
+ * `exec 1>&3; echo hi`). Other numbers are written through the wrapped
+ * calls (or fdopen, which checks). A known-safe fd costs nothing; another
+ * one fstat (a shell's redirection of stdout: one more call). */
 #include <stdarg.h>
 #include <string.h>
 
+#include "cow.h"
 #include "fdtab.h"
 #include "preload.h"
 #include "real.h"
+
+/* 0, or -1 with errno ETXTBSY when FD is a writable fd on a shared inode
+ * that would become fd TO (0-2 checked; -1: the lowest free number). */
+static int dup_ok(int fd, int to)
+{
+	int e;
+
+	if (to > 2 || __builtin_expect(cl_fd_is_safe(fd), 1))
+		return 0;
+	e = cl_cow_check_fd(fd);
+	if (e == 0)
+		return 0;
+	cl_debug("dup of fd %d: a writable fd on a shared inode, refused", fd);
+	errno = -e;
+	return -1;
+}
 
 CL_EXPORT int close(int fd)
 {
@@ -40,7 +64,11 @@ CL_EXPORT void closefrom(int lowfd)
 
 CL_EXPORT int dup(int fd)
 {
-	int r = REAL(dup)(fd);
+	int r;
+
+	if (dup_ok(fd, -1) < 0)
+		return -1;
+	r = REAL(dup)(fd);
 
 	if (r >= 0)
 		(void)cl_fd_invalidate(r);
@@ -49,7 +77,11 @@ CL_EXPORT int dup(int fd)
 
 CL_EXPORT int dup2(int fd, int fd2)
 {
-	int r = REAL(dup2)(fd, fd2);
+	int r;
+
+	if (dup_ok(fd, fd2) < 0)
+		return -1;
+	r = REAL(dup2)(fd, fd2);
 
 	if (r >= 0)
 		(void)cl_fd_invalidate(r);
@@ -58,7 +90,11 @@ CL_EXPORT int dup2(int fd, int fd2)
 
 CL_EXPORT int dup3(int fd, int fd2, int flags)
 {
-	int r = REAL(dup3)(fd, fd2, flags);
+	int r;
+
+	if (dup_ok(fd, fd2) < 0)
+		return -1;
+	r = REAL(dup3)(fd, fd2, flags);
 
 	if (r >= 0)
 		(void)cl_fd_invalidate(r);
@@ -69,7 +105,12 @@ CL_EXPORT int dup3(int fd, int fd2, int flags)
  * a pointer-sized value. */
 static int fcntl_body(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 {
-	int r = real(fd, cmd, arg);
+	int r;
+
+	if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
+	    dup_ok(fd, (int)(intptr_t)arg > 2 ? (int)(intptr_t)arg : -1) < 0)
+		return -1;
+	r = real(fd, cmd, arg);
 
 	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
 		(void)cl_fd_invalidate(r);

@@ -267,6 +267,48 @@ CL_EXPORT ssize_t splice(int in, off64_t *inoff, int out, off64_t *outoff,
 #define MAPS_FILE(flags, fd) \
 	((fd) >= 0 && !((flags) & MAP_ANONYMOUS) && ((flags) & MAP_TYPE) != MAP_PRIVATE)
 
+/* POSIX AIO writes in a helper thread through glibc-internal calls: each
+ * write request's fd is checked before it is queued. */
+#define AIO_CHECK(cb) CHECK_OR_FAIL((cb)->aio_fildes, -1)
+
+CL_EXPORT int aio_write(struct aiocb *cb)
+{
+	if (!cl_fd_is_safe(cb->aio_fildes))
+		AIO_CHECK(cb);
+	return REAL(aio_write)(cb);
+}
+
+CL_EXPORT int aio_write64(struct aiocb64 *cb)
+{
+	if (!cl_fd_is_safe(cb->aio_fildes))
+		AIO_CHECK(cb);
+	return REAL(aio_write64)(cb);
+}
+
+/* lio_listio: every LIO_WRITE in LIST; a refusal fails the whole call
+ * before anything is queued (EIO would say some were). */
+#define LIO_CHECK(list, n)                                                   \
+	do {                                                                 \
+		for (int i_ = 0; i_ < (n); i_++)                             \
+			if (list[i_] && list[i_]->aio_lio_opcode == LIO_WRITE && \
+			    !cl_fd_is_safe(list[i_]->aio_fildes))            \
+				AIO_CHECK(list[i_]);                         \
+	} while (0)
+
+CL_EXPORT int lio_listio(int mode, struct aiocb *const list[], int n,
+			 struct sigevent *sev)
+{
+	LIO_CHECK(list, n);
+	return REAL(lio_listio)(mode, list, n, sev);
+}
+
+CL_EXPORT int lio_listio64(int mode, struct aiocb64 *const list[], int n,
+			   struct sigevent *sev)
+{
+	LIO_CHECK(list, n);
+	return REAL(lio_listio64)(mode, list, n, sev);
+}
+
 CL_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	if (!MAPS_FILE(flags, fd) || cl_fd_is_safe(fd))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Descriptors the shim did not open: the write family, ftruncate,
 # fallocate, posix_fallocate, copy_file_range/sendfile/splice targets,
-# fdopen, dprintf and shared mmap on a writable fd that refers to a shared inode
+# fdopen, dprintf, POSIX AIO writes and shared mmap on a writable fd that refers to a shared inode
 # (inherited from a shell without the shim, or opened before the link was
 # made) fail with ETXTBSY and change nothing; on a private file they work
 # as on a plain copy; the fd table forgets an fd whose number changed
@@ -28,6 +28,7 @@ calls=(
 	mmap-shared:api_mmap:3 mmap64-shared:api_mmap64:3 mmap-validate:api_mmap:"3 validate"
 	fdopen:api_fdopen:"3 r+"
 	dprintf:api_dprintf:3 dprintf-chk:api_dprintf_chk:3
+	aio_write:api_aio_write:3 aio_write64:api_aio_write64:3 lio_listio:api_lio_listio:3
 )
 for c in "${calls[@]}"; do
 	IFS=: read -r name prog args <<<"$c"

@@ -2,7 +2,9 @@
  * an fd number changes meaning. SHARED_FD is an inherited writable fd on a
  * shared inode; PLAIN an ordinary file. Each step writes PLAIN through an fd
  * (which the shim may then cache as safe), makes that fd NUMBER refer to the
- * shared inode another way, and writes again; prints "<step> <outcome>". */
+ * shared inode another way, and writes again; prints "<step> <outcome>".
+ * The dup family refuses to copy the shared fd (ETXTBSY): then the step's
+ * outcome is the dup's, and the number keeps its old meaning. */
 #include "prog.h"
 #include <sys/socket.h>
 
@@ -25,6 +27,19 @@ static void step(const char *name, int fd)
 	fflush(stdout);
 	outcome(write(fd, PAYLOAD, PAYLOAD_LEN) < 0);
 	fflush(stdout);
+}
+
+/* A dup-family call returned R onto FD: its own refusal, or the write. */
+static void step_dup(const char *name, int r, int fd)
+{
+	if (r < 0) {
+		printf("%s ", name);
+		fflush(stdout);
+		outcome(1);
+		fflush(stdout);
+		return;
+	}
+	step(name, fd);
 }
 
 /* Send fd IN over the socketpair SV and receive it: the new number is the
@@ -89,31 +104,29 @@ int main(int argc, char **argv)
 	step("inherited", shared);
 
 	fd = plain_fd(argv[2]);
-	dup2(shared, fd);
-	step("dup2", fd);
+	step_dup("dup2", dup2(shared, fd), fd);
 	close(fd);
 
 	fd = plain_fd(argv[2]);
-	dup3(shared, fd, O_CLOEXEC);
-	step("dup3", fd);
+	step_dup("dup3", dup3(shared, fd, O_CLOEXEC), fd);
 	close(fd);
 
 	fd = plain_fd(argv[2]);
 	close(fd);
 	n = dup(shared);
-	step(n == fd ? "close+dup" : "close+dup(other number)", n);
+	step_dup(n < 0 || n == fd ? "close+dup" : "close+dup(other number)", n, n);
 	close(n);
 
 	fd = plain_fd(argv[2]);
 	close(fd);
 	n = fcntl(shared, F_DUPFD, fd);
-	step("fcntl-dupfd", n);
+	step_dup("fcntl-dupfd", n, n);
 	close(n);
 
 	fd = plain_fd(argv[2]);
 	close(fd);
 	n = fcntl(shared, F_DUPFD_CLOEXEC, fd);
-	step("fcntl-dupfd-cloexec", n);
+	step_dup("fcntl-dupfd-cloexec", n, n);
 	close(n);
 
 	/* fclose closes inside glibc, past the close wrapper. */
