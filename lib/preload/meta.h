@@ -51,6 +51,13 @@ struct cl_meta {
 	int how;
 	bool nofollow;
 	bool retried;
+	/* When set, TARGET is "/proc/self/fd/<pin>", an O_PATH fd on exactly
+	 * the inode that was looked at: apply the change to it with the call
+	 * that follows symlinks (chmod, chown, setxattr, removexattr;
+	 * utimensat from AT_FDCWD without AT_SYMLINK_NOFOLLOW). */
+	bool pinned;
+	int pin;
+	char proc[32];
 };
 
 /* Before a change of DIRFD/PATH: break it when it names a cowlink, by the
@@ -60,7 +67,8 @@ int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
 		  bool nofollow, int how);
 /* After the real call returned R: true when it failed with EACCES on a
  * protected orphan (a user xattr needs write permission) that is now
- * unshared: call it once more (errno is restored). */
+ * unshared: call it once more (errno is restored). False: done (the pin,
+ * if any, is let go; errno as the call left it). */
 bool cl_meta_again(struct cl_meta *m, int r);
 
 /* Before a change through FD: 1 when FD's inode was shared and its name is

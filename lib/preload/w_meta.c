@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/fsverity.h>
 #include <stdarg.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "cow.h"
@@ -43,6 +44,76 @@ static int meta_break(struct cl_meta *m, bool orphans)
 	return e < 0 ? e : 0;
 }
 
+static void unpin(struct cl_meta *m)
+{
+	if (m->pinned) {
+		(void)cl_close(m->pin);
+		m->pinned = false;
+	}
+}
+
+/* Pin M's target (see meta.h), unless it is a symlink that is not to be
+ * followed (changed by name, as before). A shared inode behind it -- the
+ * name became a cowlink after the look that decided there was nothing to
+ * break (cowln -f relinking it), or a break is renaming a private copy
+ * over it, which leaves the old inode one link and the mark for a moment
+ * -- gives 1: break it first and pin again. 0: pinned or by name; -errno. */
+static int pin(struct cl_meta *m, const struct timespec *t0)
+{
+	struct cl_record r;
+	struct stat st;
+	int fd, c = 0;
+
+	memcpy(m->proc, "/proc/self/fd/", 14);
+	fd = cl_openat(m->dirfd, m->target, O_PATH | O_CLOEXEC |
+		       (m->nofollow ? O_NOFOLLOW : 0), 0);
+	if (fd < 0)
+		return 0; /* the real call by name says why */
+	if (cl_fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
+		(void)cl_close(fd);
+		return 0;
+	}
+	m->proc[14 + cl_utoa((unsigned)fd, m->proc + 14)] = '\0';
+	/* A mark that cannot be read (EACCES) is no mark to act on. */
+	if (S_ISREG(st.st_mode)) {
+		if (st.st_nlink > 1)
+			c = cl_cow_classify(fd, AT_FDCWD, NULL, &st, &r);
+		else if (cl_changed_since(&st, t0) ||
+			 ((m->how & CL_META_ORPHANS) && !(st.st_mode & S_IWUSR)))
+			c = cl_mark_read_follow(AT_FDCWD, m->proc, &r) > 0;
+	}
+	if (c != 0) {
+		(void)cl_close(fd);
+		return c < 0 ? c : 1;
+	}
+	m->pin = fd;
+	m->pinned = true;
+	m->target = m->proc;
+	return 0;
+}
+
+/* Break if need be, then pin what is there; a few rounds while the name
+ * keeps turning into a shared inode. 0 or -errno. */
+static int break_and_pin(struct cl_meta *m, bool orphans)
+{
+	struct timespec t0;
+	int e = 0, round;
+
+	for (round = 0; round < 8; round++) {
+		clock_gettime(CLOCK_REALTIME_COARSE, &t0);
+		if (round > 0 || orphans) {
+			e = meta_break(m, round > 0 || orphans);
+			if (e < 0)
+				return e;
+		}
+		e = pin(m, &t0);
+		if (e <= 0)
+			return e;
+		m->target = m->path;
+	}
+	return -CL_ESHARED;
+}
+
 int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
 		  bool nofollow, int how)
 {
@@ -56,9 +127,10 @@ int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
 	m->how = how;
 	m->nofollow = nofollow;
 	m->retried = false;
+	m->pinned = false;
 	if (!path)
 		return 0; /* the real call says EFAULT */
-	e = meta_break(m, how & CL_META_ORPHANS);
+	e = break_and_pin(m, false);
 	if (e < 0) {
 		cl_debug("metadata change of %s: the break failed (%d)", path, -e);
 		errno = -e;
@@ -68,22 +140,40 @@ int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
 	return 0;
 }
 
-bool cl_meta_again(struct cl_meta *m, int r)
+static bool meta_again(struct cl_meta *m, int r)
 {
 	int e;
 
 	if (r == 0 || errno != EACCES || m->retried || !m->path)
 		return false;
 	m->retried = true;
+	unpin(m);
 	m->target = m->path;
 	e = meta_break(m, true);
 	if (e < 0 || m->target == m->path) {
 		errno = e < 0 ? -e : EACCES;
 		return false;
 	}
+	e = break_and_pin(m, false);
+	if (e < 0) {
+		errno = -e;
+		return false;
+	}
 	cl_debug("metadata change of %s: protected orphan unshared, again", m->path);
 	errno = m->saved;
 	return true;
+}
+
+bool cl_meta_again(struct cl_meta *m, int r)
+{
+	bool again = meta_again(m, r);
+	int e = errno;
+
+	if (!again) {
+		unpin(m);
+		errno = e;
+	}
+	return again;
 }
 
 /* Unshare FD's inode in place when it is an orphaned mark (one name left,
@@ -187,7 +277,8 @@ static int chmod_path(int dirfd, const char *path, mode_t mode, int flags,
 			  CL_META_ORPHANS | CL_META_OWNER) < 0)
 		return -1;
 	do
-		r = real(dirfd, m.target, mode, flags);
+		r = m.pinned ? REAL(chmod)(m.target, mode)
+			     : real(dirfd, m.target, mode, flags);
 	while (cl_meta_again(&m, r));
 	return r;
 }
@@ -270,7 +361,8 @@ static int chown_path(int dirfd, const char *path, uid_t uid, gid_t gid,
 			  CL_META_OWNER) < 0)
 		return -1;
 	do
-		r = real(dirfd, m.target, uid, gid, flags);
+		r = m.pinned ? REAL(chown)(m.target, uid, gid)
+			     : real(dirfd, m.target, uid, gid, flags);
 	while (cl_meta_again(&m, r));
 	return r;
 }
@@ -369,7 +461,9 @@ static int times_path(int dirfd, const char *path, const struct timespec *ts,
 			  times_how(ts)) < 0)
 		return -1;
 	do
-		r = REAL(utimensat)(dirfd, m.target, ts, flags);
+		r = m.pinned ? REAL(utimensat)(AT_FDCWD, m.target, ts,
+					       flags & ~AT_SYMLINK_NOFOLLOW)
+			     : REAL(utimensat)(dirfd, m.target, ts, flags);
 	while (cl_meta_again(&m, r));
 	return r;
 }

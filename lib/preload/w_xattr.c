@@ -305,7 +305,8 @@ CL_EXPORT int lsetxattr(const char *path, const char *name, const void *val,
 	if (cl_meta_begin(&m, AT_FDCWD, path, true, xattr_how(name)) < 0)
 		return -1;
 	do
-		r = REAL(lsetxattr)(m.target, name, val, n, flags);
+		r = m.pinned ? REAL(setxattr)(m.target, name, val, n, flags)
+			     : REAL(lsetxattr)(m.target, name, val, n, flags);
 	while (cl_meta_again(&m, r));
 	return r;
 }
@@ -335,7 +336,8 @@ CL_EXPORT int lremovexattr(const char *path, const char *name)
 	if (cl_meta_begin(&m, AT_FDCWD, path, true, xattr_how(name)) < 0)
 		return -1;
 	do
-		r = REAL(lremovexattr)(m.target, name);
+		r = m.pinned ? REAL(removexattr)(m.target, name)
+			     : REAL(lremovexattr)(m.target, name);
 	while (cl_meta_again(&m, r));
 	return r;
 }
