@@ -110,6 +110,12 @@ int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
 int cl_cow_break_fd_need(int fd, const struct stat *fdst, char *path,
 			 enum cl_need need);
 
+/* The body of every write-open wrapper (w_open.c), for the other families
+ * that open for writing (fopen): open DIRFD/PATH with FLAGS (one that
+ * writes or truncates) so that the fd is never on a shared inode. The fd,
+ * or -1 with errno. */
+int cl_open_write(int dirfd, const char *path, int flags, mode_t mode);
+
 /* The write family's slow path: FD is not known safe. One fstat; for
  * nlink > 1 the mark and the access mode. 0: go on (FD now cached safe where
  * it may be), -CL_ESHARED: a writable fd on a shared inode (one

@@ -37,9 +37,12 @@ static void fresh_fd(int fd)
 	(void)cl_fd_invalidate(fd);
 }
 
-/* O_TRUNC: break (copying nothing) before the open, so that the kernel never
- * truncates a shared inode. A protected cowlink or orphan that still
- * answers EACCES is broken and the open retried once. */
+/* O_RDONLY|O_TRUNC (Linux truncates; ftruncate needs a writable fd) and
+ * O_DIRECTORY|O_TRUNC: break (copying nothing) before the open, so that
+ * the kernel never truncates a shared inode. A protected cowlink or orphan
+ * that still answers EACCES is broken and the open retried once. (A relink
+ * of the name between that look and the open is not seen: every other
+ * truncating open truncates after it looked, in open_write.) */
 static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 {
 	bool nofollow = flags & O_NOFOLLOW;
@@ -101,6 +104,25 @@ static int check_fresh(int fd, int dirfd, const char *path, int flags,
 	return FD_OURS;
 }
 
+/* The O_TRUNC of a write-open, on FD (ST its fstat, taken after T0) now
+ * known to be a private file: what the kernel's O_TRUNC does, but for a
+ * file the open itself created (empty, changed during the call). 0, or -1
+ * with FD closed and errno from ftruncate. */
+static int truncate_ours(int fd, const struct stat *st, const struct timespec *t0)
+{
+	int e;
+
+	if (!S_ISREG(st->st_mode) || (st->st_size == 0 && cl_changed_since(st, t0)))
+		return 0;
+	e = cl_ftruncate(fd, 0);
+	if (e == 0)
+		return 0;
+	(void)cl_close(fd);
+	(void)cl_fd_invalidate(fd);
+	errno = -e;
+	return -1;
+}
+
 /* The body of every write-open: open, fstat; a cowlink behind the new fd
  * (root opens it despite protection) is closed, broken and reopened; an
  * EACCES from a protected cowlink is broken and retried. The name is
@@ -108,8 +130,8 @@ static int check_fresh(int fd, int dirfd, const char *path, int flags,
  * broken it first (the engine's lock makes the copy exactly once). After a
  * break the name that was broken is opened, not PATH, which may be a magic
  * link to the old inode. */
-static __attribute__((noinline)) int open_write(int dirfd, const char *path,
-						int flags, mode_t mode)
+__attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
+					    int flags, mode_t mode)
 {
 	bool nofollow = flags & O_NOFOLLOW;
 	char name[PATH_MAX];
@@ -118,6 +140,8 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 	struct timespec t0;
 	struct stat st;
 	int saved = errno, fd, e, fresh;
+	bool trunc = false;
+	off_t keep = -1;
 
 	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE) {
 		fd = REAL(openat64)(dirfd, path, flags, mode);
@@ -125,15 +149,26 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 			fresh_fd(fd);
 		return fd;
 	}
-	if (flags & O_TRUNC)
-		return open_trunc(dirfd, path, flags, mode);
+	/* O_TRUNC: open without it and truncate the fd once it is known to be
+	 * ours -- deciding by the name first would let a cowln -f that
+	 * relinks the name in between have the kernel truncate the shared
+	 * inode. A new file (created during the call, empty) needs no
+	 * truncation; an existing one gets it even when empty (mtime, ctime).
+	 * A break for it copies nothing. */
+	if ((flags & O_TRUNC) && !EXCL(flags)) {
+		if ((flags & O_ACCMODE) == O_RDONLY || (flags & O_DIRECTORY))
+			return open_trunc(dirfd, path, flags, mode);
+		trunc = true;
+		flags &= ~O_TRUNC;
+		keep = 0;
+	}
 	for (int tries = 0;; tries++) {
 		clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 		fd = REAL(openat64)(dirfd, cur, flags, mode);
 		if (fd < 0) {
 			if (errno != EACCES || EXCL(flags) || tries == OPEN_TRIES)
 				return -1;
-			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, -1, true,
+			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, keep, true,
 						     name);
 			if (e <= 0) {
 				errno = e < 0 ? -e : EACCES;
@@ -145,6 +180,10 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 		}
 		if (cl_fstat(fd, &st) < 0) {
 			fresh_fd(fd);
+			if (trunc && (e = cl_ftruncate(fd, 0)) < 0) {
+				(void)cl_close(fd);
+				return (int)cl_ret(e);
+			}
 			break;
 		}
 		e = cl_cow_classify(fd, dirfd, cur, &st, &r);
@@ -160,6 +199,8 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 			fresh = check_fresh(fd, dirfd, cur, flags, &st, &t0);
 			if (fresh == FD_OURS) {
 				fresh_fd(fd);
+				if (trunc && truncate_ours(fd, &st, &t0) < 0)
+					return -1;
 				break;
 			}
 			cl_debug("open %s: %s while it was opened, again", cur,
@@ -172,11 +213,11 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 		if (e >= 0 && tries == OPEN_TRIES)
 			return (int)cl_ret(-CL_ESHARED);
 		if (e > 0) {
-			e = cl_cow_break_path_name(dirfd, cur, nofollow, -1, name);
+			e = cl_cow_break_path_name(dirfd, cur, nofollow, keep, name);
 			if (e == 0)
 				cur = name;
 		} else if (fresh == FD_ORPHAN) {
-			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, -1, true,
+			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, keep, true,
 						     name);
 			if (e > 0)
 				cur = name;
@@ -228,7 +269,7 @@ CL_EXPORT int open(const char *path, int flags, ...)
 	GET_MODE(flags, flags, mode);
 	if (!WRITE_OPEN(flags))
 		return REAL(open)(path, flags, mode);
-	return open_write(AT_FDCWD, path, flags, mode);
+	return cl_open_write(AT_FDCWD, path, flags, mode);
 }
 
 CL_EXPORT int open64(const char *path, int flags, ...)
@@ -243,7 +284,7 @@ CL_EXPORT int open64(const char *path, int flags, ...)
 	GET_MODE(flags, flags, mode);
 	if (!WRITE_OPEN(flags))
 		return REAL(open64)(path, flags, mode);
-	return open_write(AT_FDCWD, path, flags, mode);
+	return cl_open_write(AT_FDCWD, path, flags, mode);
 }
 
 CL_EXPORT int openat(int dirfd, const char *path, int flags, ...)
@@ -258,7 +299,7 @@ CL_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	GET_MODE(flags, flags, mode);
 	if (!WRITE_OPEN(flags))
 		return REAL(openat)(dirfd, path, flags, mode);
-	return open_write(dirfd, path, flags, mode);
+	return cl_open_write(dirfd, path, flags, mode);
 }
 
 CL_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
@@ -273,7 +314,7 @@ CL_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	GET_MODE(flags, flags, mode);
 	if (!WRITE_OPEN(flags))
 		return REAL(openat64)(dirfd, path, flags, mode);
-	return open_write(dirfd, path, flags, mode);
+	return cl_open_write(dirfd, path, flags, mode);
 }
 
 /* glibc declares these only under _FORTIFY_SOURCE, which the shim is
@@ -289,38 +330,38 @@ CL_EXPORT int __open_2(const char *path, int flags)
 {
 	if (__builtin_expect(!WRITE_OPEN(flags) || HAS_MODE(flags), 1))
 		return REAL(__open_2)(path, flags);
-	return open_write(AT_FDCWD, path, flags, 0);
+	return cl_open_write(AT_FDCWD, path, flags, 0);
 }
 
 CL_EXPORT int __open64_2(const char *path, int flags)
 {
 	if (__builtin_expect(!WRITE_OPEN(flags) || HAS_MODE(flags), 1))
 		return REAL(__open64_2)(path, flags);
-	return open_write(AT_FDCWD, path, flags, 0);
+	return cl_open_write(AT_FDCWD, path, flags, 0);
 }
 
 CL_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
 	if (__builtin_expect(!WRITE_OPEN(flags) || HAS_MODE(flags), 1))
 		return REAL(__openat_2)(dirfd, path, flags);
-	return open_write(dirfd, path, flags, 0);
+	return cl_open_write(dirfd, path, flags, 0);
 }
 
 CL_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
 	if (__builtin_expect(!WRITE_OPEN(flags) || HAS_MODE(flags), 1))
 		return REAL(__openat64_2)(dirfd, path, flags);
-	return open_write(dirfd, path, flags, 0);
+	return cl_open_write(dirfd, path, flags, 0);
 }
 
 CL_EXPORT int creat(const char *path, mode_t mode)
 {
-	return open_write(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+	return cl_open_write(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
 CL_EXPORT int creat64(const char *path, mode_t mode)
 {
-	return open_write(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+	return cl_open_write(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
 /* A handle has no name to break: a write-open of a cowlink by handle fails

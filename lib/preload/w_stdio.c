@@ -1,8 +1,10 @@
 /* stdio opens. glibc opens inside fopen with an internal call no wrapper
- * sees, so the decision is made on the path first (break, copying nothing
- * for "w"), then the real fopen opens the private file. The mode string is
- * read as glibc reads it. */
+ * sees: a write mode is therefore opened by the shim's own write-open and
+ * handed to fdopen. freopen and ",ccs=" modes still decide on the path
+ * first (break, copying nothing for "w"), then the real call opens the
+ * private file. The mode string is read as glibc reads it. */
 #include <limits.h>
+#include <string.h>
 
 #include "cow.h"
 #include "fdtab.h"
@@ -57,6 +59,27 @@ static int before_open(const char *path, int fl, bool orphans, char *name)
 					(fl & O_TRUNC) ? 0 : -1, orphans, name);
 }
 
+/* fopen for writing without glibc's internal open: the shim's own write-open
+ * (which looks at what it opened, and truncates only then), then fdopen.
+ * Not for ",ccs=" modes, which only fopen understands. */
+static FILE *fopen_by_fd(const char *path, const char *mode, int fl)
+{
+	int fd, e;
+	FILE *f;
+
+	fd = cl_open_write(AT_FDCWD, path, fl, 0666);
+	if (fd < 0)
+		return NULL;
+	f = REAL(fdopen)(fd, mode);
+	if (!f) {
+		e = errno;
+		(void)cl_close(fd);
+		(void)cl_fd_invalidate(fd);
+		errno = e;
+	}
+	return f;
+}
+
 static FILE *fopen_body(FILE *(*real)(const char *, const char *),
 			const char *path, const char *mode)
 {
@@ -65,6 +88,8 @@ static FILE *fopen_body(FILE *(*real)(const char *, const char *),
 	int saved = errno, e;
 	FILE *f;
 
+	if (WRITES(fl) && !strchr(mode, ','))
+		return fopen_by_fd(path, mode, fl);
 	e = before_open(path, fl, false, name);
 	if (e < 0) {
 		errno = -e;
