@@ -71,4 +71,16 @@ mkdir -m 755 fgrp && chown "$u1" fgrp && setup fgrp "$u1:root" 664
 refused foreign-group "$u1" fgrp 'echo x >> B'
 refused foreign-group-chmod "$u1" fgrp 'chmod 600 B'
 refused foreign-group-touch "$u1" fgrp 'touch -d 2011-01-01 B'
+
+# A cowlink that is a mount point cannot be replaced: EBUSY, nothing changes.
+mkdir bind && setup bind root:root 644 && "$COWLN_ABS" --reflink=never bind/A bind/C
+if mount --bind bind/C bind/B 2>/dev/null; then
+	MOUNTS+=("$T/bind/B")
+	out=$(under_shim sh -c 'echo x >> bind/B' 2>&1) && fail "a write to a mounted-over cowlink worked"
+	case $out in *"busy"*) ;; *) fail "a mounted-over cowlink said [$out], want EBUSY" ;; esac
+	umount bind/B
+	cmp -s bind/A <(printf 'original\n') && cmp -s bind/C bind/A || fail "the failed write changed a name"
+else
+	note "no bind mount here: the EBUSY case is not run"
+fi
 exit 0
