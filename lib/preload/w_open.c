@@ -13,6 +13,7 @@
 
 /* Our own table and pointers: reached without a GOT load. */
 #pragma GCC visibility push(hidden)
+#include "fdino.h"
 #include "fdtab.h"
 #include "real.h"
 #pragma GCC visibility pop
@@ -32,9 +33,9 @@
  * open's own check is not cached as SAFE: storing it costs the vfork guard's
  * getpid, a second system call that a write-open may not spend (DESIGN §4:
  * at most one); the first write through FD checks it once instead. */
-static void fresh_fd(int fd)
+static uint8_t fresh_fd(int fd)
 {
-	(void)cl_fd_invalidate(fd);
+	return cl_fd_invalidate(fd);
 }
 
 /* O_RDONLY|O_TRUNC (Linux truncates; ftruncate needs a writable fd) and
@@ -142,6 +143,7 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	int saved = errno, fd, e, fresh;
 	bool trunc = false;
 	off_t keep = -1;
+	ino_t was = 0; /* the inode the name stood for when this open broke it */
 
 	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE) {
 		fd = REAL(openat64)(dirfd, path, flags, mode);
@@ -168,6 +170,8 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 		if (fd < 0) {
 			if (errno != EACCES || EXCL(flags) || tries == OPEN_TRIES)
 				return -1;
+			if (!was && cl_fstatat(dirfd, cur, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0)
+				was = st.st_ino;
 			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, keep, true,
 						     name);
 			if (e <= 0) {
@@ -198,9 +202,12 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 			}
 			fresh = check_fresh(fd, dirfd, cur, flags, &st, &t0);
 			if (fresh == FD_OURS) {
-				fresh_fd(fd);
+				uint8_t byte = fresh_fd(fd);
+
 				if (trunc && truncate_ours(fd, &st, &t0) < 0)
 					return -1;
+				if (was && was != st.st_ino)
+					cl_fdino_put(fd, byte, st.st_dev, st.st_ino, was);
 				break;
 			}
 			cl_debug("open %s: %s while it was opened, again", cur,
@@ -210,6 +217,8 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 		 * the name from: never hand it out. Break, open again. */
 		(void)cl_close(fd);
 		(void)cl_fd_invalidate(fd);
+		if (!was)
+			was = st.st_ino;
 		if (e >= 0 && tries == OPEN_TRIES)
 			return (int)cl_ret(-CL_ESHARED);
 		if (e > 0) {

@@ -11,6 +11,7 @@
 #include <sys/sysmacros.h>
 
 #include "cow.h"
+#include "fdino.h"
 #include "meta.h"
 #include "preload.h"
 #include "real.h"
@@ -63,10 +64,20 @@ static int cow_bits(int fd, int dirfd, const char *path, int flags, mode_t mode,
 		}                                                             \
 	} while (0)
 
+/* A file this process broke by a write-open it still has open shows the
+ * inode number its name had before (fdino.h). */
+#define SHOW_OLD_INO(r, st)                                                   \
+	do {                                                                  \
+		if (__builtin_expect(cl_fdino_used, 0) && (r) == 0 &&         \
+		    S_ISREG((st)->st_mode))                                   \
+			cl_fdino_show((st)->st_dev, &(st)->st_ino);           \
+	} while (0)
+
 static int present(int r, int fd, int dirfd, const char *path, int flags,
 		   struct stat *st)
 {
 	PRESENT(r, fd, dirfd, path, flags, st);
+	SHOW_OLD_INO(r, st);
 	return r;
 }
 
@@ -74,6 +85,7 @@ static int present64(int r, int fd, int dirfd, const char *path, int flags,
 		     struct stat64 *st)
 {
 	PRESENT(r, fd, dirfd, path, flags, st);
+	SHOW_OLD_INO(r, st);
 	return r;
 }
 
@@ -204,6 +216,12 @@ CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 		return r;
 	if (cl_names_fd(path, flags))
 		fd = dirfd;
+	if (__builtin_expect(cl_fdino_used, 0) && (stx->stx_mask & STATX_INO)) {
+		ino_t ino = (ino_t)stx->stx_ino;
+
+		cl_fdino_show(makedev(stx->stx_dev_major, stx->stx_dev_minor), &ino);
+		stx->stx_ino = (uint64_t)ino;
+	}
 	if (stx->stx_mask & STATX_NLINK) {
 		nlink = stx->stx_nlink;
 	} else if (stx->stx_mask & STATX_MODE) {

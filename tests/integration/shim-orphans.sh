@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 need_shim
 need getfattr rsync tar sed install patch
-SHIM=$(cd "$(dirname "$LIBCOWLINK")" && pwd)/$(basename "$LIBCOWLINK")
+SHIM=$PRELOAD  # absolute (the ASan runtime first in that build)
 
 # fresh DIR: DIR/A (0640, content, an xattr, an old mtime) and its cowlink DIR/B.
 fresh() {

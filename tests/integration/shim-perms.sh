@@ -10,7 +10,7 @@
 need_shim
 need_root
 need useradd groupadd setfacl su
-SHIM=$(cd "$(dirname "$LIBCOWLINK")" && pwd)/$(basename "$LIBCOWLINK")
+SHIM=$PRELOAD  # absolute (the ASan runtime first in that build)
 COWLN_ABS=$(cd "$(dirname "$COWLN")" && pwd)/$(basename "$COWLN")
 u1=clpa$$ u2=clpb$$ g=clpg$$
 groupadd "$g" || skip "groupadd failed"
