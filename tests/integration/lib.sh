@@ -227,7 +227,68 @@ writer() {
 	[ "$ia" != "$ib" ] || fail "$name: b still shares a's inode after the write"
 	same_as_copy "$w/b" "$r/b" $mtime
 	no_litter "$w"
+	# c replaced by a rename: a, its last name, is an ordinary file again.
+	(cd "$w" && LD_PRELOAD="$PRELOAD" bash -c 'echo new >n && mv -f n c') ||
+		fail "$name: replacing c failed"
+	survivor "$name (c replaced)" "$w/a" "$before"
+	# The same on a set of two names, and as a non-root user (nobody,
+	# who owns the seed) on one -- not for -n, where the shell opens b
+	# without the shim: protection refuses a non-root writer there.
+	writer_two "$name" "$cmd" "$pre" "$seedfn" "$mtime" self
+	if [ -n "$pre" ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+		writer_two "$name" "$cmd" "$pre" "$seedfn" "$mtime" nobody
+	fi
 	note "ok: $name"
+}
+
+# survivor WHAT A BEFORE: A is the last name of what was a set: it stands
+# for what it stood for (BEFORE, a snap line) and is an ordinary file: one
+# link, no mark, its raw mode the one it is presented with.
+survivor() {
+	local l x y
+	l=$(snap_fields "$2")
+	pick x "$3" logical; pick y "$l" logical
+	[ "$x" = "$y" ] || fail "$1: the survivor changed: before [$x] after [$y]"
+	local -a f
+	read -r -a f <<<"$l"
+	[ "${f[7]}" = 1 ] && [ "${f[9]}" = - ] && [ "${f[1]}" = "${f[2]}" ] ||
+		fail "$1: the survivor is not an ordinary file again: [$l]"
+}
+
+# writer_two NAME CMD PRE SEEDFN MTIME WHO: writer's check on a set of two
+# names, a and b, as root (WHO self) or as uid 65534 (WHO nobody): the same
+# status and output as on a plain copy; b equals the copy; a is unchanged,
+# and an ordinary file again once b has its own inode.
+writer_two() {
+	local name=$1 cmd=$2 pre=$3 seedfn=$4 mtime=$5 who=$6
+	local d="$T/$name/two-$who" before rs rr os or l a b ia ib
+	local -a as=()
+	mkdir -p "$d/w" "$d/r"
+	"$seedfn" "$d/w/a"
+	cp --preserve=all "$d/w/a" "$d/r/b"
+	cow_link "$d/w/a" "$d/w/b"
+	if [ "$who" = nobody ]; then
+		chmod 755 "$T" "$T/$name"
+		chown 65534:65534 "$d" "$d/w" "$d/r"
+		as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	fi
+	before=$(snap_fields "$d/w/a")
+	rs=0; os=$(cd "$d/w" && "${as[@]}" env LD_PRELOAD="$pre" bash -c "$cmd" 2>"$d/err") || rs=$?
+	rr=0; or=$(cd "$d/r" && "${as[@]}" env PRELOAD= bash -c "$cmd" 2>/dev/null) || rr=$?
+	[ "$rs" = "$rr" ] || fail "$name ($who, two names): exit status $rs under the shim, $rr on a plain copy ($(head -c 300 "$d/err"))"
+	[ "$os" = "$or" ] || fail "$name ($who, two names): output under the shim [$os], on a plain copy [$or]"
+	l=$(snap_fields "$d/w/a" "$d/w/b")
+	{ read -r a; read -r b; } <<<"$l"
+	pick ia "$a" ino; pick ib "$b" ino
+	if [ "$ia" = "$ib" ]; then
+		local x y
+		pick x "$before" raw; pick y "$a" raw
+		[ "$x" = "$y" ] || fail "$name ($who, two names): the shared inode changed: [$x] -> [$y]"
+	else
+		survivor "$name ($who, two names)" "$d/w/a" "$before"
+		same_as_copy "$d/w/b" "$d/r/b" $mtime
+	fi
+	no_litter "$d/w"
 }
 
 # reader [-s SEEDFN] NAME CMD: a read-only CMD (on b) under the shim leaves
