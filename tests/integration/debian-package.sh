@@ -44,13 +44,13 @@ note "built in $SECONDS s; lintian: ${lint:-clean}"
 
 # ---- 2. install on this machine, use the installed files -----------------------
 need_root
+need flock useradd userdel runuser ldconfig
 # The package files, from the debs (not directories): none may exist yet.
 for f in "${debs[@]}"; do dpkg-deb -c "$f"; done | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}' >files
 [ -s files ] || fail "the packages hold no files"
 # dpkg waits for no lock: retry while apt or dpkg elsewhere holds it.
 dpkg_wait() {
-	local i
-	for i in $(seq 120); do
+	for _ in $(seq 120); do
 		dpkg "$@" >"$T/dpkg.log" 2>&1 && return 0
 		grep -qi 'lock' "$T/dpkg.log" || return 1
 		sleep 1
