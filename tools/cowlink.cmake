@@ -15,14 +15,17 @@ target_link_libraries(cowlink_tool PRIVATE cowlink_core ${LIBELF_LIB})
 
 # cowlink run finds the shim next to the installed tool (bindir -> libdir,
 # relative, so a --prefix given at install time works), else in the build
-# tree, else in the libdir configured here.
+# tree, else in the libdir configured here. Distribution builds turn the
+# build tree off: the installed tool must not carry, or look in, a path of
+# the machine it was built on.
+option(COWLINK_RUN_BUILD_SHIM "cowlink run falls back to the build tree's shim" ON)
 file(RELATIVE_PATH COWLINK_REL_LIBDIR
   ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}
   ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR})
 target_compile_definitions(cowlink_tool PRIVATE
   COWLINK_REL_LIBDIR="${COWLINK_REL_LIBDIR}"
   COWLINK_INSTALL_LIBDIR="${CMAKE_INSTALL_FULL_LIBDIR}")
-if(TARGET cowlink)
+if(TARGET cowlink AND COWLINK_RUN_BUILD_SHIM)
   target_compile_definitions(cowlink_tool PRIVATE
     COWLINK_BUILD_SHIM="$<TARGET_FILE:cowlink>")
 endif()

@@ -80,6 +80,20 @@ loopfs() {
 	echo "$mnt"
 }
 
+# readme_examples README: write each "<!-- example: NAME -->" sh block of
+# README to example-NAME.sh, and each "<!-- example-c: NAME -->" C block to
+# example-NAME.c, in the current directory (a list item's indent removed).
+readme_examples() {
+	python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for kind, lang, ext in (("example", "sh", "sh"), ("example-c", "c", "c")):
+    for name, body in re.findall(r"<!-- %s: (\w+) -->\s*```%s\n(.*?)```" % (kind, lang), text, re.S):
+        body = "\n".join(l[2:] if l.startswith("  ") else l for l in body.splitlines())
+        open(f"example-{name}.{ext}", "w").write(body + "\n")
+PY
+}
+
 # ---- shim tests (shim-*.sh) ------------------------------------------------
 # A cowlink set is made with cowln when it is built, else by hand the way
 # cowln does it. The checks compare what a name stands for (its mode with

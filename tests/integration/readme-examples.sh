@@ -8,21 +8,8 @@
 mkdir bin && ln -s "$COWLN" bin/cowln && ln -s "$COWLINK_TOOL" bin/cowlink
 export PATH="$T/bin:$PATH" LD_LIBRARY_PATH="$(dirname "$LIBCOWLINK")"
 
-python3 - "$COWLINK_SRC/README.md" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-for name, body in re.findall(r"<!-- example: (\w+) -->\s*```sh\n(.*?)```", text, re.S):
-    body = "\n".join(l[2:] if l.startswith("  ") else l for l in body.splitlines())
-    open(f"example-{name}.sh", "w").write(body + "\n")
-PY
+readme_examples "$COWLINK_SRC/README.md"
 # The C example builds against the API and restores a file as a cowlink.
-python3 - "$COWLINK_SRC/README.md" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-for name, body in re.findall(r"<!-- example-c: (\w+) -->\s*```c\n(.*?)```", text, re.S):
-    body = "\n".join(l[2:] if l.startswith("  ") else l for l in body.splitlines())
-    open(f"example-{name}.c", "w").write(body + "\n")
-PY
 [ -f example-restore.c ] || fail "README has no C example 'restore'"
 cc -o restore example-restore.c -I"$COWLINK_SRC/include" "$COWLINK_BUILD/lib/core/libcowlink_core.a" \
 	|| fail "the README's C example does not build"
