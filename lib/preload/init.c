@@ -6,8 +6,10 @@
  * The real functions resolve on first use (REAL()), not here: resolving
  * every row costs more start-up than a program that never calls them should
  * pay. No pthread_atfork: the fd table is plain memory that fork copies. */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cow.h"
 #include "fdtab.h"
@@ -67,6 +69,14 @@ static void check_std_fds(void)
 	}
 }
 
+/* A COWLINK_TREES entry that is not a directory: said on stderr whether
+ * debugging or not, since writes under it would go into shared inodes. */
+static void tree_dropped(const char *entry, int err)
+{
+	cl_warn_line("COWLINK_TREES: '%s' dropped (%s): hard links under it are "
+		     "not cowlinks", entry, strerror(-err));
+}
+
 __attribute__((constructor)) static void cl_shim_init(void)
 {
 	int saved = errno;
@@ -75,12 +85,8 @@ __attribute__((constructor)) static void cl_shim_init(void)
 	cl_config_load();
 	cl_fdtab_init();
 	trees = secure_getenv("COWLINK_TREES");
-	if (trees && *trees) {
-		int e = cl_scope_init(trees);
-
-		if (e < 0)
-			cl_debug("COWLINK_TREES: an entry was skipped (%d)", -e);
-	}
+	if (trees && *trees)
+		(void)cl_scope_init(trees, tree_dropped);
 	check_std_fds();
 	errno = saved;
 }
