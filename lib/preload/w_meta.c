@@ -116,7 +116,7 @@ int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
 	m->how = how;
 	m->nofollow = true;
 	m->retried = false;
-	if (fd < 0 || cl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+	if (fd < 0 || cl_cow_off || cl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		goto apply_to_fd; /* the real call says what it is */
 	if (st.st_nlink <= 1) {
 		if (how & CL_META_ORPHANS)

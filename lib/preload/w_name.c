@@ -49,7 +49,8 @@ static int one_set(int olddir, const char *old, int newdir, const char *new_,
 	struct stat nst, od;
 	int saved = errno, res = 0;
 
-	if (!old || !new_ || cl_fstatat(olddir, old, st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (!old || !new_ || cl_cow_off ||
+	    cl_fstatat(olddir, old, st, AT_SYMLINK_NOFOLLOW) < 0)
 		goto out;
 	if (!S_ISREG(st->st_mode) || __builtin_expect(st->st_nlink <= 1, 1))
 		goto out;

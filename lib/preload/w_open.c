@@ -119,6 +119,8 @@ static __attribute__((noinline)) int open_write(int dirfd, const char *path,
 	struct stat st;
 	int saved = errno, fd, e, fresh;
 
+	if (cl_cow_off)
+		return REAL(openat64)(dirfd, path, flags, mode);
 	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE) {
 		fd = REAL(openat64)(dirfd, path, flags, mode);
 		if (fd >= 0)
