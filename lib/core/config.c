@@ -28,6 +28,7 @@ void cl_config_load(void)
 }
 
 /* "cowlink: " FMT and a newline on stderr in one write; keeps errno. */
+static void vline(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void vline(const char *fmt, va_list ap)
 {
 	char line[512];
