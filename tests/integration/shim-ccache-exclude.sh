@@ -11,7 +11,7 @@
 # sees the raw file (no presentation, the mark visible).
 . "$(dirname "$0")/lib.sh"
 need_shim
-need ccache gcc strip objcopy cmp sha256sum getfattr setfattr
+need ccache gcc strip objcopy cmp sha256sum getfattr truncate
 N=41
 export CCACHE_DIR="$T/cache" CCACHE_HARDLINK=true CCACHE_NOHASHDIR=true \
 	CCACHE_NOCOMPRESS=true CCACHE_CONFIGPATH="$T/ccache.conf" CCACHE_TEMPDIR="$T/ccache-tmp"
@@ -65,8 +65,12 @@ for o in "$T"/build/*.o; do
 	case $((i % 3)) in
 	0) under_shim strip "$o" ;;
 	1) under_shim objcopy --remove-section .comment "$o" ;;
-	2) sz=$(stat -c %s "$o")
-	   head -c "$sz" /dev/zero | under_shim dd of="$o" bs=4096 conv=notrunc status=none ;;
+	2) sz=$(stat -c %s "$o") # same size, in place (dd trips the ASan runtime)
+	   if [ -z "${COWLINK_ASAN_RUNTIME:-}" ]; then
+		head -c "$sz" /dev/zero | under_shim dd of="$o" bs=4096 conv=notrunc status=none
+	   else
+		under_shim bash -c "head -c $sz /dev/zero 1<>'$o'"
+	   fi ;;
 	esac || fail "editing $o under the shim failed"
 	i=$((i + 1))
 done
@@ -111,15 +115,15 @@ rm "$T"/build/*.o
 # An excluded program passes every call straight through: it sees the raw
 # inode (the real link count, the mark) and writes into it, as it would
 # without the shim; the same program not excluded is covered.
+[ -x "${COWLN:-}" ] || fail "COWLN is not set"
 printf 'one\n' >a
-cow_link_by_hand a b
-setfattr -n user.cowlink -v 'cowlink v1 w=0000' a
+"$COWLN" --no-protect --reflink=never a b   # writable: an excluded write reaches the inode
 [ "$(COWLINK_EXCLUDE=stat under_shim stat -c %h b)" = 2 ] || fail "an excluded stat was presented one link"
 [ "$(under_shim stat -c %h b)" = 1 ] || fail "stat not excluded: not presented"
 COWLINK_EXCLUDE=getfattr under_shim getfattr -n user.cowlink b >/dev/null 2>&1 ||
 	fail "an excluded getfattr does not see the mark"
-COWLINK_EXCLUDE=nothing:dd under_shim dd if=/dev/null of=b conv=notrunc oflag=append status=none
-same_inode a b || fail "an excluded dd broke the link"
+COWLINK_EXCLUDE=nothing:truncate under_shim truncate -s +0 b
+same_inode a b || fail "an excluded truncate broke the link"
 COWLINK_EXCLUDE=other under_shim bash -c 'echo two >> b'
 same_inode a b && fail "a program not excluded did not break the link"
 [ "$(cat a)" = one ] || fail "a changed"
