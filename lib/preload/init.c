@@ -71,16 +71,17 @@ static void check_std_fds(void)
 }
 
 /* Is the program one COWLINK_EXCLUDE (colon-separated) names? An entry
- * without a slash is matched against the base name of argv[0]
- * (program_invocation_name: no system call) and, failing that, of the
+ * without a slash is matched against the base name of ARGV0 (what glibc
+ * hands the constructor: no system call, no symbol to look up at load
+ * time) and, failing that, of the
  * executable (/proc/self/exe: one readlink, only when the variable is set):
  * a masquerading wrapper such as ccache's /usr/lib/ccache/gcc is argv[0]
  * "gcc" and the executable ccache, a script is argv[0] its own name and the
  * executable its interpreter. An entry with a slash is matched against the
  * executable's full path. */
-static bool excluded(const char *list)
+static bool excluded(const char *list, const char *argv0)
 {
-	const char *argv0 = program_invocation_name, *base, *p, *end;
+	const char *base, *p, *end;
 	char exe[PATH_MAX];
 	const char *exebase = NULL;
 	ssize_t n = -1;
@@ -124,7 +125,8 @@ static void tree_dropped(const char *entry, int err)
 		     "not cowlinks", entry, strerror(-err));
 }
 
-__attribute__((constructor)) static void cl_shim_init(void)
+/* glibc calls a library's constructors with main's (argc, argv, envp). */
+__attribute__((constructor)) static void cl_shim_init(int argc, char **argv, char **envp)
 {
 	int saved = errno;
 	const char *trees, *exclude;
@@ -132,10 +134,11 @@ __attribute__((constructor)) static void cl_shim_init(void)
 	cl_config_load();
 	cl_fdtab_init();
 	exclude = secure_getenv("COWLINK_EXCLUDE");
-	if (exclude && *exclude && excluded(exclude)) {
+	(void)envp;
+	if (exclude && *exclude && excluded(exclude, argc > 0 && argv ? argv[0] : NULL)) {
 		cl_cow_off = true;
-		cl_debug("COWLINK_EXCLUDE names %s: every call passes straight through",
-			 program_invocation_short_name);
+		cl_debug("COWLINK_EXCLUDE names this program: every call passes straight "
+			 "through");
 		errno = saved;
 		return;
 	}
