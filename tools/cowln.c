@@ -172,15 +172,22 @@ static void tell_copies(const char *src, const char *dst, const struct cl_tree_r
 	};
 	char size[32];
 
-	if (r->copied[CL_COPY_HARDLINKS])
+	if (r->copied[CL_COPY_HARDLINKS]) {
 		fprintf(stderr, "%s: '%s' => '%s': %" PRIu64 " file%s (%s) copied in full, not "
-			"linked: plain hard links (--adopt would make them cowlinks of the source); "
-			"%" PRIu64 " hard-link group%s kept as one inode each in the copy, "
-			"%" PRIu64 " with names outside '%s'\n",
+			"linked: plain hard links (--adopt would make them cowlinks of the source)",
 			prog, src, dst, r->copied[CL_COPY_HARDLINKS],
 			r->copied[CL_COPY_HARDLINKS] == 1 ? "" : "s",
-			size_words(r->copied_bytes[CL_COPY_HARDLINKS], size, sizeof size),
-			r->groups, r->groups == 1 ? "" : "s", r->groups_outside, src);
+			size_words(r->copied_bytes[CL_COPY_HARDLINKS], size, sizeof size));
+		if (r->group_names)
+			fprintf(stderr, "; %" PRIu64 " more name%s kept as hard links of those "
+				"copies, as cp -a does", r->group_names,
+				r->group_names == 1 ? "" : "s");
+		if (r->groups_outside)
+			fprintf(stderr, "; %" PRIu64 " with names outside '%s' (a tree "
+				"hard-linked to a store shares them with cp -al and "
+				"COWLINK_TREES instead)", r->groups_outside, src);
+		fputc('\n', stderr);
+	}
 	for (int i = CL_COPY_LINK_MAX; i < CL_COPY_NR; i++)
 		if (r->copied[i])
 			fprintf(stderr, "%s: '%s' => '%s': %" PRIu64 " file%s (%s) copied in full, "
