@@ -242,6 +242,13 @@ static int link_one(const char *src, const char *dst, unsigned flags, bool recur
 	}
 	if (recursive)
 		tell_copies(src, dst, &rep);
+	if (recursive && rep.specials_left) {
+		/* cp -a goes on too, and exits 1. */
+		fprintf(stderr, "%s: cannot copy '%s/%s': not allowed to make a device node or "
+			"to link another user's (%" PRIu64 " left out)\n", prog, src,
+			rep.special_left, rep.specials_left);
+		return 1;
+	}
 	if (verbose && recursive && rep.skipped)
 		printf("'%s' => '%s' (%" PRIu64 " skipped)\n", src, dst, rep.skipped);
 	else if (verbose)

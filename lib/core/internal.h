@@ -253,6 +253,8 @@ struct cl_tree_report {
 	uint64_t group_names;             /* names hard-linked to a group's first copy */
 	uint64_t groups_outside;          /* of those groups, with names outside SRC */
 	uint64_t specials;                /* FIFOs, sockets, devices made (or linked) */
+	uint64_t specials_left;           /* devices neither made nor linked (EPERM) */
+	char special_left[PATH_MAX];      /* the first of those */
 	bool into_itself;                 /* refused: DST would be inside SRC */
 	char failed[PATH_MAX];            /* the entry that stopped the walk ("" root) */
 };

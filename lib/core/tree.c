@@ -69,7 +69,8 @@ struct walk {
 	unsigned flags;
 	cowlink_progress_fn fn;
 	void *arg;
-	atomic_ullong files, dirs, symlinks, bytes, skipped, specials;
+	atomic_ullong files, dirs, symlinks, bytes, skipped, specials, specials_left;
+	char special_left[PATH_MAX]; /* under mu: the first one left out */
 	atomic_ullong copied[CL_COPY_NR], copied_bytes[CL_COPY_NR];
 	atomic_ullong group_names;
 	pthread_mutex_t gmu;       /* the groups, and waiting for a group's copy */
@@ -282,7 +283,8 @@ static int open_job(struct worker *wk, struct job *j)
 /* A FIFO, socket or device NAME (lstat ST) as cp -a makes it: a new node
  * of the same type, mode and device number, then owner, mode, times.
  * Without the privilege to make a device node, a hard link, as cp -al
- * makes. Told under -v. */
+ * makes. Told under -v. Where neither is allowed (another user's device),
+ * left out and counted, as cp -a goes on after it; the tool says so. */
 static int copy_special(struct worker *wk, struct job *j, const char *name,
 			const struct stat *st)
 {
@@ -296,6 +298,14 @@ static int copy_special(struct worker *wk, struct job *j, const char *name,
 		e = cl_linkat(j->sfd, name, j->dfd, name, 0);
 		if (!e)
 			cl_notef("'%s': %s hard-linked (not allowed to make one)", wk->path, kind);
+		if (e == -EPERM) {
+			pthread_mutex_lock(&wk->w->mu);
+			if (!atomic_fetch_add(&wk->w->specials_left, 1))
+				snprintf(wk->w->special_left, sizeof wk->w->special_left, "%s",
+					 wk->path);
+			pthread_mutex_unlock(&wk->w->mu);
+			return 1;
+		}
 		return e;
 	}
 	if (e)
@@ -483,7 +493,7 @@ static int copy_entry(struct worker *wk, struct job *j, const char *name, unsign
 		e = copy_special(wk, j, name, &st);
 		if (!e)
 			atomic_fetch_add(&w->specials, 1);
-		return e;
+		return e > 0 ? 0 : e;
 	}
 skip:
 	cl_notef("skipped '%s': not a regular file, directory or symlink", wk->path);
@@ -684,6 +694,8 @@ static void report(struct walk *w, struct cl_tree_report *rep)
 		return;
 	rep->skipped = atomic_load(&w->skipped);
 	rep->specials = atomic_load(&w->specials);
+	rep->specials_left = atomic_load(&w->specials_left);
+	snprintf(rep->special_left, sizeof rep->special_left, "%s", w->special_left);
 	rep->group_names = atomic_load(&w->group_names);
 	for (int i = 0; i < CL_COPY_NR; i++) {
 		rep->copied[i] = atomic_load(&w->copied[i]);

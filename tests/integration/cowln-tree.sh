@@ -62,6 +62,30 @@ if [ -n "$dev" ]; then
 fi
 "$COWLN" -r --reflink=never sp sp3 2>err || fail "cowln -r sp sp3"
 [ ! -s err ] || fail "without -v special files are copied silently: $(cat err)"
+# Not root: a device node cannot be made, so one of the user's own is
+# hard-linked (as cp -al), another user's is left out with a message and
+# exit status 1 (as cp -a); groups are kept as well.
+if [ -n "$dev" ] && command -v setpriv >/dev/null; then
+	chmod 0755 "$T"
+	mkdir -p nr/tree/x
+	mknod -m 0666 nr/tree/null c 1 3
+	chown 65534:65534 nr/tree/null
+	mknod -m 0666 nr/tree/zero c 1 5
+	printf 'g\n' >nr/tree/g1 && ln nr/tree/g1 nr/tree/x/g2
+	chown -R 65534:65534 nr/tree/x nr/tree/g1 && chown 65534:65534 nr nr/tree
+	rc=0; setpriv --reuid=65534 --regid=65534 --clear-groups "$COWLN" -rv --reflink=never nr/tree nr/copy \
+		>/dev/null 2>err || rc=$?
+	[ "$rc" = 1 ] || fail "not root, another user's device: exit $rc: $(cat err)"
+	grep -qF "cowln: cannot copy 'nr/tree/zero': not allowed to make a device node or to link another user's (1 left out)" err ||
+		fail "not root: no message for the device left out: $(cat err)"
+	[ ! -e nr/copy/zero ] || fail "not root: another user's device is in the copy"
+	same_inode nr/tree/null nr/copy/null || fail "not root: the user's device was not hard-linked"
+	grep -qF "cowln: 'null': character device hard-linked (not allowed to make one)" err ||
+		fail "not root: -v said: $(cat err)"
+	same_inode nr/copy/g1 nr/copy/x/g2 && ! same_inode nr/tree/g1 nr/copy/g1 ||
+		fail "not root: the group was not kept"
+	[ "$(stat -c %U nr/copy/g1)" = "$(id -nu 65534)" ] || fail "not root: the group's copy is not the user's"
+fi
 note "ok: special files"
 
 # Directory xattrs, ACL and default ACL.
