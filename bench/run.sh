@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cowlink side-by-side benchmarks: the one command.
 #
-#   bash bench/run.sh [--quick]
+#   bash bench/run.sh [--quick] [--only CASES]
 #
 # Builds cowln and libcowlink.so (Release) into build/bench, runs every case
 # against its baseline (ln, cp, cp -al, cp --reflink, no preload, cowdancer, fl-cow),
@@ -9,24 +9,34 @@
 # medians, and prints a markdown table: case, cowlink figure, baseline
 # figure(s), ratio, target, pass/miss. The same report is written to
 # build/bench/results.md. --quick shrinks the sizes for a smoke run (64 MiB,
-# 5000 files, fewer rounds). Scratch data lives in a mktemp directory under
+# 5000 files, fewer rounds). --only runs just the cases named, a comma-
+# separated list of their numbers (--only 2c: cowln -r of a tree with
+# hard-link groups; --only 1,2,2c). Scratch data lives in a mktemp directory under
 # $TMPDIR (or /tmp) and is removed, with any loop mount, at exit.
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
 src=$PWD
 
-quick=0
-case "${1:-}" in
---quick) quick=1 ;;
-"") ;;
-*) echo "usage: $0 [--quick]" >&2; exit 2 ;;
-esac
+quick=0 ONLY= args="$*"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--only) ONLY=${2:?--only needs a list of cases}; shift ;;
+	--only=*) ONLY=${1#--only=} ;;
+	*) echo "usage: $0 [--quick] [--only CASE,CASE...]" >&2; exit 2 ;;
+	esac
+	shift
+done
+# want CASE: is this case to run? (all of them without --only)
+want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
 if [ $quick = 1 ]; then
 	BIG_MB=64 DD_MB=16 TREE_FILES=3000 ROUNDS=3 TREE_ROUNDS=2 FAST_ROUNDS=5 SPAWNS=100 LOOP_N=20000 CG_N=1000
+	HL_GROUPS=20 HL_KB=1024 HL_SINGLES=500 HL_STORE=200
 else
 	BIG_MB=1024 DD_MB=256 TREE_FILES=50000 ROUNDS=5 TREE_ROUNDS=3 FAST_ROUNDS=11 SPAWNS=300 LOOP_N=100000 CG_N=10000
+	HL_GROUPS=64 HL_KB=4096 HL_SINGLES=5000 HL_STORE=1800
 fi
 
 say() { printf 'bench: [%3ds] %s\n' "$SECONDS" "$*" >&2; }
@@ -164,9 +174,13 @@ FS_TYPE=$(findmnt -no FSTYPE -T "$W" 2>/dev/null || stat -f -c %T "$W")
 say "scratch $W ($FS_TYPE), load $LOAD_START"
 
 # --- data ------------------------------------------------------------------
+if want 1 || want 3 || want 4 || want 7; then
 say "making a ${BIG_MB} MiB file"
 head -c "$((BIG_MB * 1048576))" /dev/urandom >"$W/big"
+fi
 
+TREE_N=0 TREE_MB=0
+if want 2 || want 7; then
 say "copying ${TREE_FILES} files from /usr into a scratch tree"
 find /usr/include /usr/share/doc /usr/lib/python3* /usr/share/perl /usr/share/man \
 	/usr/share/locale /usr/share/i18n /usr/share/zoneinfo /usr/share /usr/lib \
@@ -176,9 +190,11 @@ tar -cf - --no-recursion -T "$W/list" 2>/dev/null | tar -xf - -C "$W/src"
 TREE_N=$(find "$W/src" -type f | wc -l)
 TREE_MB=$(du -sm "$W/src" | cut -f1)
 say "tree: $TREE_N files, $TREE_MB MiB"
+fi
 sync
 
 # --- 1. link one big file ----------------------------------------------------
+if want 1; then
 say "case 1: link one ${BIG_MB} MiB file"
 if [ -n "$COWLN" ]; then
 	# sync first: a journal commit that waits for someone's dirty data
@@ -200,8 +216,10 @@ if [ -n "$COWLN" ]; then
 else
 	skip_row "1. link a ${BIG_MB} MiB file" "≤ 1.0× ln" "no cowln"
 fi
+fi # case 1
 
 # --- 2. link a tree ----------------------------------------------------------
+if want 2; then
 say "case 2: link a tree of $TREE_N files"
 if [ -n "$COWLN" ]; then
 	unmark_tree() { find "$W/src" -type f -exec setfattr -x user.cowlink {} + 2>/dev/null || true; chmod -R u+w "$W/src"; }
@@ -222,8 +240,59 @@ if [ -n "$COWLN" ]; then
 else
 	skip_row "2. cowln -r a tree" "≤ 1.3× cp -al" "no cowln"
 fi
+fi # case 2
+
+# --- 2c. a tree with hard-link groups ----------------------------------------
+if want 2c; then
+if [ -n "$COWLN" ]; then
+	# Groups of 5 names inside the tree (as a file with 5 names), files with
+	# their other name in a store outside it (as a pnpm project), and
+	# single-link files. cowln -r keeps each group as one inode of the copy's
+	# own (a copy), copies the store's files (their other name is outside)
+	# and links the singles; cp -al links everything, cp -a copies each
+	# inode once. Space: what the copy adds (du of source and copy: the
+	# copy's line counts only inodes the source does not hold).
+	say "case 2c: cowln -r of a tree with $HL_GROUPS groups of 5 names (${HL_KB} KiB), $HL_STORE store files, $HL_SINGLES singles"
+	H=$W/hl
+	mkdir -p "$H/src/g" "$H/src/s" "$H/src/m" "$H/store"
+	for ((i = 0; i < HL_GROUPS; i++)); do
+		head -c "$((HL_KB * 1024))" /dev/urandom >"$H/src/g/f$i.0"
+		for k in 1 2 3 4; do mkdir -p "$H/src/g/$k"; ln "$H/src/g/f$i.0" "$H/src/g/$k/f$i"; done
+	done
+	for ((i = 0; i < HL_STORE; i++)); do
+		head -c 16384 /dev/urandom >"$H/store/p$i"
+		ln "$H/store/p$i" "$H/src/m/p$i"
+	done
+	for ((i = 0; i < HL_SINGLES; i++)); do head -c 4096 /dev/urandom >"$H/src/s/f$i"; done
+	HL_MB=$(du -sm "$H/src" | cut -f1)
+	prep_hlcow() { rm -rf "$H/d"; sync; }
+	run_hlcow() { "$COWLN" -r "$H/src" "$H/d"; }
+	prep_hlcpal() { rm -rf "$H/d"; sync; }
+	run_hlcpal() { cp -al "$H/src" "$H/d"; }
+	prep_hlcpa() { rm -rf "$H/d"; sync; }
+	run_hlcpa() { cp -a "$H/src" "$H/d"; }
+	setlabel hlcpal "cp -al"; setlabel hlcpa "cp -a"
+	# space_of NAME: KiB the copy made by run_NAME adds
+	space_of() { prep_"$1"; run_"$1" 2>/dev/null; sync; du -sk "$H/src" "$H/d" | awk 'NR == 2 {print $1}'; }
+	sp_cow=$(space_of hlcow) sp_cpal=$(space_of hlcpal) sp_cpa=$(space_of hlcpa)
+	prep_hlcow; run_hlcow 2>"$W/hl.err"
+	[ "$(stat -c %i "$H/d/g/f0.0")" = "$(stat -c %i "$H/d/g/1/f0")" ] || { say "cowln -r split a group"; exit 1; }
+	alternate "$TREE_ROUNDS" hlcow hlcpal hlcpa
+	mc=$(median "$W/t.hlcow")
+	row "2c. cowln -r, tree with hard-link groups ($HL_MB MiB), time; space added" \
+		"$(fmt_us "$mc"); $((sp_cow / 1024)) MiB" \
+		"cp -al $(fmt_us "$(median "$W/t.hlcpal")"), $((sp_cpal / 1024)) MiB; cp -a $(fmt_us "$(median "$W/t.hlcpa")"), $((sp_cpa / 1024)) MiB" \
+		"$(ratio "$mc" "$(median "$W/t.hlcpal")") cp -al, $(ratio "$mc" "$(median "$W/t.hlcpa")") cp -a (space $(ratio "$sp_cow" "$sp_cpa") cp -a)" \
+		"space ≤ cp -a" "$(verdict "$sp_cow" "$sp_cpa")"
+	say "cowln said: $(cat "$W/hl.err")"
+	rm -rf "$H"
+else
+	skip_row "2c. cowln -r, tree with hard-link groups" "space ≤ cp -a" "no cowln"
+fi
+fi # case 2c
 
 # --- 3. break a big file -------------------------------------------------------
+if want 3; then
 if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 	say "case 3: break a ${BIG_MB} MiB cowlink (ext4), COWLINK_FSYNC=${COWLINK_FSYNC:-auto}"
 	prep_brk() { rm -f "$W/b"; "$COWLN" "$W/big" "$W/b"; sync; }
@@ -264,8 +333,10 @@ if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 else
 	skip_row "3. break a big file" "≤ 1.05× cp" "no cowln or no libcowlink.so"
 fi
+fi # case 3
 
 # --- 4. O_TRUNC open of a cowlink ---------------------------------------------
+if want 4; then
 if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 	say "case 4: O_TRUNC open of a ${BIG_MB} MiB cowlink"
 	: >"$W/t.trunc"; : >"$W/t.ptrunc"
@@ -284,8 +355,10 @@ if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 else
 	skip_row "4. O_TRUNC open of a cowlink" "< 1 ms" "no cowln or no libcowlink.so"
 fi
+fi # case 4
 
 # --- 5. process start-up ---------------------------------------------------------
+if want 5; then
 # Instructions counted by callgrind for the whole process (the dynamic
 # loader included), so the difference is what preloading the library costs.
 # cg_true PRELOAD [VAR=VALUE]...: instructions of a whole run of /bin/true.
@@ -344,8 +417,10 @@ if [ -n "$SHIM" ]; then
 else
 	skip_row "5. process start-up" "≤ +22000 instructions" "no libcowlink.so"
 fi
+fi # case 5
 
 # --- 6. hot paths ---------------------------------------------------------------
+if want 6; then
 # Per call: callgrind counts only inside loop_MODE (--toggle-collect), divided
 # by the iterations; system calls per call from two runs, N and 2N.
 # cg_loop PRELOAD MODE PATH and sys_per_call PRELOAD MODE PATH (PRELOAD may
@@ -409,8 +484,10 @@ if [ -n "$SHIM" ]; then
 else
 	skip_row "6. hot paths" "see issue" "no libcowlink.so"
 fi
+fi # case 6
 
 # --- 7. reading a cowlinked tree -------------------------------------------------
+if want 7; then
 if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 	say "case 7: reading a cowlinked tree"
 	"$COWLN" -r "$W/src" "$W/cow"
@@ -465,18 +542,20 @@ if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 else
 	skip_row "7. reading a cowlinked tree" "≤ 1.15× / 3%" "no cowln or no libcowlink.so"
 fi
+fi # case 7
 
 # --- report ----------------------------------------------------------------------
 LOAD_END=$(load)
 {
 	echo "## cowlink benchmarks"
 	echo
-	echo "- command: \`bash bench/run.sh${1:+ $1}\`"
+	echo "- command: \`bash bench/run.sh${args:+ $args}\`"
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo '?')"
 	echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
 	echo "- scratch filesystem: $FS_TYPE (\`${TMPDIR:-/tmp}\`); COWLINK_FSYNC=${COWLINK_FSYNC:-auto (default)}"
 	echo "- load average at start: $LOAD_START; at end: $LOAD_END"
-	echo "- sizes: big file ${BIG_MB} MiB; tree $TREE_N files, $TREE_MB MiB from /usr; rounds $ROUNDS (trees $TREE_ROUNDS, cp -a 1, fast cases $FAST_ROUNDS), alternating, warm cache, medians"
+	[ -z "$ONLY" ] || echo "- cases: $ONLY only"
+	echo "- sizes: big file ${BIG_MB} MiB; tree $TREE_N files, $TREE_MB MiB from /usr; hard-link tree $HL_GROUPS groups of 5 names of ${HL_KB} KiB, $HL_STORE store files, $HL_SINGLES singles; rounds $ROUNDS (trees $TREE_ROUNDS, cp -a 1, fast cases $FAST_ROUNDS), alternating, warm cache, medians"
 	echo
 	echo "| case | cowlink | baseline(s) | ratio | target | result |"
 	echo "|---|---|---|---|---|---|"

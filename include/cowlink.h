@@ -55,10 +55,16 @@ struct cowlink_progress {
 };
 typedef int (*cowlink_progress_fn)(const struct cowlink_progress *p, void *arg);
 
-/* Copy the tree SRC to DST as cowln -r does: real directories (mode, owner,
- * times as cp -p), cowlinks for regular files, symlinks as symlinks; other
- * file types are skipped with -EINVAL counted in *skipped if not NULL. DST
- * must not exist. The first hard error stops the walk and is returned. */
+/* Copy the tree SRC to DST as cowln -r does: real directories (owner,
+ * xattrs, ACLs, mode, times as cp -a), cowlinks for regular files, symlinks
+ * as symlinks, FIFOs, sockets and devices made anew (a device without the
+ * privilege to make one is hard-linked, as cp -al does, or left out when
+ * that is not allowed either). Plain hard links
+ * stay hard links: each unmarked group is copied once and its other names
+ * in the tree are hard links of that copy (never of the source). Entries
+ * replaced by another type meanwhile are skipped and counted in *skipped if
+ * not NULL. DST must not exist, nor be inside SRC (-ELOOP). The first hard
+ * error stops the walk and is returned. */
 int cowlink_link_tree(const char *src, const char *dst, unsigned flags,
 		      cowlink_progress_fn fn, void *arg, uint64_t *skipped);
 

@@ -31,7 +31,9 @@ static void usage(FILE *f)
 		"broken into a private copy on the first write under libcowlink.so).\n"
 		"\n"
 		"  -f, --force            replace existing destination files\n"
-		"  -r, -R, --recursive    copy directories: cowlinks for the files in them\n"
+		"  -r, -R, --recursive    copy directories: cowlinks for the files in them,\n"
+		"                         hard links kept (each group copied once), special\n"
+		"                         files and directory xattrs/ACLs as cp -a\n"
 		"      --reflink[=WHEN]   auto (default): clone where possible, else cowlink;\n"
 		"                         always (bare --reflink): clone or fail; never: cowlink\n"
 		"      --no-protect       keep the write bits of the shared inode\n"
@@ -142,26 +144,83 @@ static const char *how_word(enum cowlink_how how)
 	       how == COWLINK_COPIED ? " (full copy)" : "";
 }
 
+/* BYTES as "67.0 MiB". */
+static const char *size_words(uint64_t bytes, char *buf, size_t n)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, n, "%" PRIu64 " bytes", bytes);
+	else
+		snprintf(buf, n, "%.1f %s", v, unit[u]);
+	return buf;
+}
+
+/* After -r: what had to be copied in full instead of linked, and why, on
+ * stderr (space the user did not expect to spend); specials under -v. */
+static void tell_copies(const char *src, const char *dst, const struct cl_tree_report *r)
+{
+	static const char *const why[CL_COPY_NR] = {
+		[CL_COPY_LINK_MAX] = "the shared inode was at the link limit",
+		[CL_COPY_XDEV] = "on another filesystem than the destination",
+	};
+	char size[32];
+
+	if (r->copied[CL_COPY_HARDLINKS]) {
+		fprintf(stderr, "%s: '%s' => '%s': %" PRIu64 " file%s (%s) copied in full, not "
+			"linked: plain hard links (--adopt would make them cowlinks of the source)",
+			prog, src, dst, r->copied[CL_COPY_HARDLINKS],
+			r->copied[CL_COPY_HARDLINKS] == 1 ? "" : "s",
+			size_words(r->copied_bytes[CL_COPY_HARDLINKS], size, sizeof size));
+		if (r->group_names)
+			fprintf(stderr, "; %" PRIu64 " more name%s kept as hard links of those "
+				"copies, as cp -a does", r->group_names,
+				r->group_names == 1 ? "" : "s");
+		if (r->groups_outside)
+			fprintf(stderr, "; %" PRIu64 " with names outside '%s' (a tree "
+				"hard-linked to a store shares them with cp -al and "
+				"COWLINK_TREES instead)", r->groups_outside, src);
+		fputc('\n', stderr);
+	}
+	for (int i = CL_COPY_LINK_MAX; i < CL_COPY_NR; i++)
+		if (r->copied[i])
+			fprintf(stderr, "%s: '%s' => '%s': %" PRIu64 " file%s (%s) copied in full, "
+				"not linked: %s\n", prog, src, dst, r->copied[i],
+				r->copied[i] == 1 ? "" : "s",
+				size_words(r->copied_bytes[i], size, sizeof size), why[i]);
+}
+
 /* Link SRC to DST, or the tree at SRC with -r. 0, or 1 after a message. */
 static int link_one(const char *src, const char *dst, unsigned flags, bool recursive)
 {
-	char buf[PATH_MAX + 64], failed[PATH_MAX];
+	char buf[PATH_MAX + 64];
 	const char *s = src, *d = dst;
 	enum cowlink_how how = COWLINK_LINKED;
+	struct cowlink_status cs;
 	struct stat a, b;
 	struct meter m = { .shown = false };
-	uint64_t skipped = 0;
+	static struct cl_tree_report rep;
 	char sbuf[PATH_MAX * 2], dbuf[PATH_MAX * 2];
 	bool always = flags & COWLINK_REFLINK_ALWAYS;
 	int e;
 
 	if (recursive) {
 		clock_gettime(CLOCK_MONOTONIC, &m.start);
-		e = cl_link_tree(src, dst, flags, isatty(2) ? show_progress : NULL, &m,
-				 &skipped, failed, sizeof failed);
-		if (e && failed[0]) {
-			snprintf(sbuf, sizeof sbuf, "%s/%s", src, failed);
-			snprintf(dbuf, sizeof dbuf, "%s/%s", dst, failed);
+		e = cl_link_tree(src, dst, flags, isatty(2) ? show_progress : NULL, &m, &rep);
+		if (rep.into_itself) {
+			fprintf(stderr, "%s: cannot copy a directory, '%s', into itself, '%s'\n",
+				prog, src, dst);
+			return 1;
+		}
+		if (e && rep.failed[0]) {
+			snprintf(sbuf, sizeof sbuf, "%s/%s", src, rep.failed);
+			snprintf(dbuf, sizeof dbuf, "%s/%s", dst, rep.failed);
 			s = sbuf;
 			d = dbuf;
 		}
@@ -169,17 +228,29 @@ static int link_one(const char *src, const char *dst, unsigned flags, bool recur
 		e = cowlink_link(src, dst, flags, &how);
 	}
 	if (e == -EEXIST && stat(s, &a) == 0 && lstat(d, &b) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino &&
+	    !(cowlink_status(d, &cs) == 0 && cs.kind == COWLINK_SHARED)) {
 		fprintf(stderr, "%s: '%s' and '%s' are the same file\n", prog, s, d);
 		return 1;
 	}
 	if (e) {
 		fprintf(stderr, "%s: cannot link '%s' to '%s': %s\n", prog, s, d,
 			reason(-e, s, always, buf, sizeof buf));
+		if (recursive)
+			tell_copies(src, dst, &rep);
 		return 1;
 	}
-	if (verbose && recursive && skipped)
-		printf("'%s' => '%s' (%" PRIu64 " skipped)\n", src, dst, skipped);
+	if (recursive)
+		tell_copies(src, dst, &rep);
+	if (recursive && rep.specials_left) {
+		/* cp -a goes on too, and exits 1. */
+		fprintf(stderr, "%s: cannot copy '%s/%s': not allowed to make a device node or "
+			"to link another user's (%" PRIu64 " left out)\n", prog, src,
+			rep.special_left, rep.specials_left);
+		return 1;
+	}
+	if (verbose && recursive && rep.skipped)
+		printf("'%s' => '%s' (%" PRIu64 " skipped)\n", src, dst, rep.skipped);
 	else if (verbose)
 		printf("'%s' => '%s'%s\n", src, dst, recursive ? "" : how_word(how));
 	return 0;

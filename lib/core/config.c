@@ -27,21 +27,38 @@ void cl_config_load(void)
 	cl_cfg.cache = secure_getenv("COWLINK_CACHE");
 }
 
-void cl_debug_line(const char *fmt, ...)
+/* "cowlink: " FMT and a newline on stderr in one write; keeps errno. */
+static void vline(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static void vline(const char *fmt, va_list ap)
 {
 	char line[512];
-	va_list ap;
 	int saved = errno, n;
 	size_t len;
 
-	if (!cl_cfg.debug)
-		return;
 	memcpy(line, "cowlink: ", 9);
-	va_start(ap, fmt);
 	n = vsnprintf(line + 9, sizeof line - 10, fmt, ap);
-	va_end(ap);
 	len = 9 + (n < 0 ? 0 : (size_t)n < sizeof line - 10 ? (size_t)n : sizeof line - 11);
 	line[len++] = '\n';
 	(void)cl_write(2, line, len);
 	errno = saved;
+}
+
+void cl_debug_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!cl_cfg.debug)
+		return;
+	va_start(ap, fmt);
+	vline(fmt, ap);
+	va_end(ap);
+}
+
+void cl_warn_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(fmt, ap);
+	va_end(ap);
 }

@@ -276,24 +276,28 @@ static int copy_acl(int in, int out)
 	return e;
 }
 
-int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits)
+/* A directory's default ACL onto OUT, when IN has one. */
+static int copy_default_acl(int in, int out)
+{
+	char astack[256];
+	struct xbuf val = { astack, sizeof astack, false };
+	ssize_t n = xget(in, ACL_DEFAULT, &val);
+	int e = 0;
+
+	if (n >= 0)
+		e = cl_fsetxattr(out, ACL_DEFAULT, val.p, (size_t)n, 0);
+	else if (n != -ENODATA && n != -EOPNOTSUPP)
+		e = (int)n;
+	xbuf_free(&val);
+	return e;
+}
+
+int cl_copy_xattrs(int in, int out, bool dir)
 {
 	char lstack[512];
 	struct xbuf list = { lstack, sizeof lstack, false };
-	struct timespec ts[2];
-	struct stat ost;
 	ssize_t n;
 	int e;
-
-	/* Owner first: fchown clears setuid/setgid, fchmod below sets them. */
-	e = cl_fstat(out, &ost);
-	if (e)
-		return e;
-	if (ost.st_uid != st->st_uid || ost.st_gid != st->st_gid) {
-		e = cl_fchown(out, st->st_uid, st->st_gid);
-		if (e)
-			return e;
-	}
 
 	n = xget(in, NULL, &list);
 	if (n == -EOPNOTSUPP)
@@ -306,22 +310,39 @@ int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits)
 		list.p[n] = '\0';
 	list.cap = (size_t)n;
 	e = copy_xattrs(in, out, &list, false);
-	if (e)
-		goto out_list;
-	e = copy_acl(in, out);
-	if (e)
-		goto out_list;
-	e = copy_xattrs(in, out, &list, true);
-	if (e)
-		goto out_list;
-
-	e = cl_fchmod(out, (st->st_mode & 07777) | (wbits & 0222));
-	if (e)
-		goto out_list;
-	ts[0] = st->st_atim;
-	ts[1] = st->st_mtim;
-	e = cl_futimens(out, ts);
+	if (!e)
+		e = copy_acl(in, out);
+	if (!e && dir)
+		e = copy_default_acl(in, out);
+	if (!e)
+		e = copy_xattrs(in, out, &list, true);
 out_list:
 	xbuf_free(&list);
 	return e;
+}
+
+int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits)
+{
+	struct timespec ts[2];
+	struct stat ost;
+	int e;
+
+	/* Owner first: fchown clears setuid/setgid, fchmod below sets them. */
+	e = cl_fstat(out, &ost);
+	if (e)
+		return e;
+	if (ost.st_uid != st->st_uid || ost.st_gid != st->st_gid) {
+		e = cl_fchown(out, st->st_uid, st->st_gid);
+		if (e)
+			return e;
+	}
+	e = cl_copy_xattrs(in, out, false);
+	if (e)
+		return e;
+	e = cl_fchmod(out, (st->st_mode & 07777) | (wbits & 0222));
+	if (e)
+		return e;
+	ts[0] = st->st_atim;
+	ts[1] = st->st_mtim;
+	return cl_futimens(out, ts);
 }

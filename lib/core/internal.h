@@ -4,6 +4,7 @@
 #ifndef CL_INTERNAL_H
 #define CL_INTERNAL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,6 +84,9 @@ void cl_config_load(void);
 /* One "cowlink: ..." line on stderr when debugging; keeps errno. The test
  * is inline: a decision that is not printed costs no call. */
 void cl_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same line whether debugging or not: for what a user must hear about
+ * (a COWLINK_TREES entry dropped). Keeps errno. */
+void cl_warn_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define cl_debug(...)                                                      \
 	do {                                                               \
 		if (__builtin_expect(cl_cfg.debug, 0))                     \
@@ -146,6 +150,9 @@ int cl_copy_data(int in, int out, off_t len, bool *cloned);
  * but the mark, ACL (or none), security labels where permitted, mode | WBITS,
  * then atime/mtime from ST. */
 int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits);
+/* The xattrs of IN but the mark, its ACL (or none), with DIR its default
+ * ACL too, then its security labels where permitted, onto OUT. */
+int cl_copy_xattrs(int in, int out, bool dir);
 
 /* ---- perm.c: who may break ---------------------------------------------- */
 
@@ -199,6 +206,15 @@ bool cl_lease_sigio_ignored(void);
 int cl_lease_recheck(int fd);
 void cl_lease_drop(int fd);
 
+/* Why a file was copied in full instead of linked (cl_link_ctx.copied). */
+enum cl_copy_why {
+	CL_COPY_NONE = 0,     /* linked, cloned, or not done */
+	CL_COPY_HARDLINKS,    /* unmarked, with other hard links, no COWLINK_ADOPT */
+	CL_COPY_LINK_MAX,     /* the shared inode is at the link limit (EMLINK) */
+	CL_COPY_XDEV,         /* on another filesystem, COWLINK_COPY_XDEV */
+	CL_COPY_NR
+};
+
 /* State of one cowlink_link() or of a whole cowlink_link_tree(). */
 struct cl_link_ctx {
 	unsigned flags;       /* COWLINK_* */
@@ -211,6 +227,7 @@ struct cl_link_ctx {
 	bool sigio_ignored;   /* SIGIO was ignored when the walk began */
 	bool same;            /* set on -EEXIST when SRC and DST are one unmarked inode */
 	uint64_t bytes;       /* st_size of the last file handled */
+	enum cl_copy_why copied; /* the last file was copied in full: why */
 };
 void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags);
 /* The starting value of cl_link_ctx.clone for links made in directory FD:
@@ -222,21 +239,47 @@ int cl_link_clone_hint(int fd);
  * cowlink_link() does; *HOW says how. */
 int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
 		const char *base, enum cowlink_how *how);
+/* cl_link_one() in steps, for a caller that looks at the source first (the
+ * tree walk, for hard-link groups): open SRC as cl_link_one does (the fd, ST
+ * filled), read its raw mark into BUF (CL_RECORD_MAX bytes: its length, 0
+ * unmarked, -errno), then link the open SFD. MARK/MARKLEN: the mark already
+ * read, or MARKLEN -1. SFD stays open. */
+int cl_link_open(struct cl_link_ctx *c, int srcdir, const char *src, struct stat *st);
+ssize_t cl_link_mark(int sfd, char *buf);
+int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *st, const char *src,
+	       int pfd, const char *base, const char *mark, ssize_t marklen,
+	       enum cowlink_how *how);
 
 /* Workers of a tree walk (at most the number of CPUs); tests set 1 to make
  * the order of system calls repeatable. */
 extern unsigned cl_tree_threads;
 
-/* cowlink_link_tree(), with the relative path of the entry that stopped the
- * walk (FAILED, N bytes; "" when it was the root) for the tool's message. */
+/* What a cl_link_tree() did beyond linking, for the tool to tell. */
+struct cl_tree_report {
+	uint64_t skipped;                 /* entries left out (replaced meanwhile) */
+	uint64_t copied[CL_COPY_NR];      /* files copied in full, by reason */
+	uint64_t copied_bytes[CL_COPY_NR];
+	uint64_t groups;                  /* hard-link groups kept as one inode each */
+	uint64_t group_names;             /* names hard-linked to a group's first copy */
+	uint64_t groups_outside;          /* of those groups, with names outside SRC */
+	uint64_t specials;                /* FIFOs, sockets, devices made (or linked) */
+	uint64_t specials_left;           /* devices neither made nor linked (EPERM) */
+	char special_left[PATH_MAX];      /* the first of those */
+	bool into_itself;                 /* refused: DST would be inside SRC */
+	char failed[PATH_MAX];            /* the entry that stopped the walk ("" root) */
+};
+
+/* cowlink_link_tree(), telling the caller what *REP says (REP may be NULL). */
 int cl_link_tree(const char *src, const char *dst, unsigned flags,
-		 cowlink_progress_fn fn, void *arg, uint64_t *skipped,
-		 char *failed, size_t n);
+		 cowlink_progress_fn fn, void *arg, struct cl_tree_report *rep);
 
 /* ---- scope.c: COWLINK_TREES --------------------------------------------- */
 
-/* Parse a colon-separated list of directories; remembers their (dev, ino). */
-int cl_scope_init(const char *trees);
+/* Parse a colon-separated list of directories; remembers their (dev, ino).
+ * An entry that is not a directory (or too long, or past the 16th) is
+ * dropped: DROPPED (may be NULL) hears of each, and the first error is
+ * returned after the others were taken. */
+int cl_scope_init(const char *trees, void (*dropped)(const char *entry, int err));
 /* Is the directory DIRFD (or the parent of the file at PATH when DIRFD is
  * AT_FDCWD) at or under one of the scope trees? Cached per directory. */
 bool cl_scope_active(void);

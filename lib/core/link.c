@@ -484,42 +484,53 @@ static int cowlink_when_idle(struct cl_link_ctx *c, int sfd, const struct stat *
 	return e == -EAGAIN ? -ETXTBSY : e;
 }
 
-int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
-		const char *base, enum cowlink_how *how)
+int cl_link_open(struct cl_link_ctx *c, int srcdir, const char *src, struct stat *st)
+{
+	return open_src(c, srcdir, src, st);
+}
+
+ssize_t cl_link_mark(int sfd, char *buf)
+{
+	return mark_raw(sfd, buf);
+}
+
+int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const char *src,
+	       int pfd, const char *base, const char *mark, ssize_t marklen,
+	       enum cowlink_how *how)
 {
 	unsigned flags = c->flags;
 	char buf[CL_RECORD_MAX];
-	struct stat st, dst;
+	struct stat st = *stp, dst;
 	bool replace = false, try_clone, cloned;
 	mode_t wbits = 0;
-	ssize_t marked = -1;
-	int sfd, e;
+	ssize_t marked = marklen;
+	int e;
 
 	c->same = false;
-	c->bytes = 0;
-	sfd = open_src(c, srcdir, src, &st);
-	if (sfd < 0)
-		return sfd;
+	c->copied = CL_COPY_NONE;
 	c->bytes = (uint64_t)st.st_size;
+	if (marklen > 0)
+		memcpy(buf, mark, (size_t)marklen);
 	if (c->check_dst) {
 		e = cl_fstatat(pfd, base, &dst, AT_SYMLINK_NOFOLLOW);
 		if (!e && dst.st_dev == st.st_dev && dst.st_ino == st.st_ino) {
-			marked = mark_raw(sfd, buf);
-			e = marked > 0 ? 0 : marked < 0 ? (int)marked : -EEXIST;
-			c->same = e == -EEXIST;
+			/* DST is SRC already: a cowlink of it (nothing to do
+			 * with -f; File exists without, as ln says), or the
+			 * same unmarked file (c->same). */
+			if (marked < 0)
+				marked = mark_raw(sfd, buf);
+			e = marked < 0 ? (int)marked :
+			    marked > 0 && (flags & COWLINK_FORCE) ? 0 : -EEXIST;
+			c->same = e == -EEXIST && marked == 0;
 			*how = COWLINK_LINKED;
-			goto out_close;
+			return e;
 		}
-		if (!e && !(flags & COWLINK_FORCE)) {
-			e = -EEXIST;
-			goto out_close;
-		}
-		if (!e && S_ISDIR(dst.st_mode)) {
-			e = -EISDIR;
-			goto out_close;
-		}
+		if (!e && !(flags & COWLINK_FORCE))
+			return -EEXIST;
+		if (!e && S_ISDIR(dst.st_mode))
+			return -EISDIR;
 		if (e && e != -ENOENT)
-			goto out_close;
+			return e;
 		replace = !e;
 	}
 
@@ -528,29 +539,25 @@ int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
 	 * the answer the caller asked for. */
 	try_clone = !(flags & COWLINK_REFLINK_NEVER) &&
 		    (c->clone != 0 || (flags & COWLINK_REFLINK_ALWAYS));
-	if (try_clone || st.st_nlink > 1 || st.st_dev != c->dst_dev) {
+	if (marked < 0 && (try_clone || st.st_nlink > 1 || st.st_dev != c->dst_dev)) {
 		marked = mark_raw(sfd, buf);
-		if (marked < 0) {
-			e = (int)marked;
-			goto out_close;
-		}
-		if (marked)
-			wbits = mark_wbits(buf, (size_t)marked, st.st_mode);
+		if (marked < 0)
+			return (int)marked;
 	}
+	if (marked > 0)
+		wbits = mark_wbits(buf, (size_t)marked, st.st_mode);
 
 	if (try_clone) {
 		e = copy_to(c, sfd, &st, wbits, pfd, base, replace, true, &cloned);
 		if (!e) {
 			c->clone = 1;
 			*how = COWLINK_CLONED;
-			goto out_close;
+			return 0;
 		}
 		if (!unsupported(e))
-			goto out_close;
-		if (flags & COWLINK_REFLINK_ALWAYS) {
-			e = -EOPNOTSUPP;
-			goto out_close;
-		}
+			return e;
+		if (flags & COWLINK_REFLINK_ALWAYS)
+			return -EOPNOTSUPP;
 		if (e != -EINVAL) /* EINVAL may be about this file only */
 			c->clone = 0;
 		cl_debug("link %s: no clone here (%d), cowlink", base, -e);
@@ -560,29 +567,49 @@ int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
 		e = -EXDEV;
 		goto out_xdev;
 	}
-	if (st.st_nlink > 1 && !marked && !(flags & COWLINK_ADOPT)) {
+	if (st.st_nlink > 1 && marked <= 0 && !(flags & COWLINK_ADOPT)) {
 		/* Plain hard links share writes on purpose: do not make them a
 		 * set behind their owner's back. */
 		cl_debug("link %s: source has other hard links, copying", base);
+		c->copied = CL_COPY_HARDLINKS;
 		goto out_copy;
 	}
 	e = cowlink_when_idle(c, sfd, &st, src, pfd, base, replace, buf, marked);
 	if (!e) {
 		*how = COWLINK_LINKED;
-		goto out_close;
+		return 0;
 	}
 	if (e == -EMLINK) {
 		cl_debug("link %s: link limit, a new shared inode from a copy", base);
+		c->copied = CL_COPY_LINK_MAX;
 		goto out_copy;
 	}
 out_xdev:
 	if (e != -EXDEV || !(flags & COWLINK_COPY_XDEV))
-		goto out_close;
+		return e;
+	c->copied = CL_COPY_XDEV;
 out_copy:
 	e = copy_to(c, sfd, &st, wbits, pfd, base, replace, false, &cloned);
 	if (!e)
 		*how = cloned ? COWLINK_CLONED : COWLINK_COPIED;
-out_close:
+	if (e || cloned)
+		c->copied = CL_COPY_NONE;
+	return e;
+}
+
+int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
+		const char *base, enum cowlink_how *how)
+{
+	struct stat st;
+	int sfd, e;
+
+	c->same = false;
+	c->copied = CL_COPY_NONE;
+	c->bytes = 0;
+	sfd = open_src(c, srcdir, src, &st);
+	if (sfd < 0)
+		return sfd;
+	e = cl_link_fd(c, sfd, &st, src, pfd, base, NULL, -1, how);
 	cl_close(sfd);
 	return e;
 }

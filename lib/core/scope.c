@@ -56,9 +56,9 @@ static bool same(const struct dirid *a, const struct dirid *b)
 
 /* Parse TREES (colon-separated directories, relative ones against the
  * current directory now) and remember their (dev, ino). Replaces any earlier
- * scope. Entries that are not directories are skipped; the first such error
- * is returned after the others were taken. */
-int cl_scope_init(const char *trees)
+ * scope. Entries that are not directories are dropped and told to DROPPED;
+ * the first such error is returned after the others were taken. */
+int cl_scope_init(const char *trees, void (*dropped)(const char *entry, int err))
 {
 	char dir[PATH_MAX];
 	const char *p = trees, *end;
@@ -74,9 +74,14 @@ int cl_scope_init(const char *trees)
 	while (p && *p) {
 		end = strchr(p, ':');
 		len = end ? (size_t)(end - p) : strlen(p);
-		if (len == 0 || len >= sizeof dir) {
-			if (len && !err)
-				err = -ENAMETOOLONG;
+		if (len == 0)
+			goto next;
+		if (len >= sizeof dir) {
+			e = -ENAMETOOLONG;
+			if (dropped)
+				dropped("(a name too long)", e);
+			if (!err)
+				err = e;
 			goto next;
 		}
 		memcpy(dir, p, len);
@@ -84,15 +89,14 @@ int cl_scope_init(const char *trees)
 		e = cl_fstatat(AT_FDCWD, dir, &st, 0);
 		if (e == 0 && !S_ISDIR(st.st_mode))
 			e = -ENOTDIR;
+		if (e == 0 && nroots == SCOPE_MAX)
+			e = -E2BIG;
 		if (e < 0) {
+			if (dropped)
+				dropped(dir, e);
 			if (!err)
 				err = e;
 			goto next;
-		}
-		if (nroots == SCOPE_MAX) {
-			if (!err)
-				err = -E2BIG;
-			break;
 		}
 		roots[nroots].dev = st.st_dev;
 		roots[nroots].ino = st.st_ino;

@@ -70,6 +70,7 @@ int cl_fallocate(int fd, int m, off_t o, off_t l) { SC(CL_OP_FALLOCATE, SYS_fall
 int cl_dup3(int o, int n, int f) { SC(CL_OP_DUP3, SYS_dup3, o, n, f); }
 long cl_mmap(void *a, size_t l, int p, int f, int fd, off_t o) { SC(CL_OP_MMAP, SYS_mmap, a, l, p, f, fd, o); }
 int cl_munmap(void *a, size_t l) { SC(CL_OP_MUNMAP, SYS_munmap, a, l); }
+int cl_mknodat(int d, const char *p, mode_t m, dev_t dev) { SC(CL_OP_MKNODAT, SYS_mknodat, d, p, m, dev); }
 
 #ifndef SYS_getxattrat
 #define SYS_getxattrat 464 /* the same on every architecture (Linux 6.13) */

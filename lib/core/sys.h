@@ -25,7 +25,8 @@ enum cl_op {
 	CL_OP_MKDIRAT, CL_OP_SYMLINKAT, CL_OP_READLINKAT, CL_OP_IOCTL,
 	CL_OP_COPY_FILE_RANGE, CL_OP_FLOCK, CL_OP_FCNTL, CL_OP_FDATASYNC,
 	CL_OP_FSTATFS, CL_OP_GETDENTS64, CL_OP_FALLOCATE, CL_OP_FSYNC,
-	CL_OP_DUP3, CL_OP_GETXATTRAT, CL_OP_MMAP, CL_OP_MUNMAP, CL_OP_NR
+	CL_OP_DUP3, CL_OP_GETXATTRAT, CL_OP_MMAP, CL_OP_MUNMAP, CL_OP_MKNODAT,
+	CL_OP_NR
 };
 
 /* When set, called before each call; a non-zero return is an errno that the
@@ -71,6 +72,7 @@ int     cl_fstatfs(int fd, struct statfs *sf);
 ssize_t cl_getdents64(int fd, void *buf, size_t n);
 int     cl_fallocate(int fd, int mode, off_t off, off_t len);
 int     cl_dup3(int oldfd, int newfd, int flags);
+int     cl_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev);
 /* The address, or -errno (in [-4095, -1]). */
 long    cl_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int     cl_munmap(void *addr, size_t len);

@@ -8,7 +8,15 @@
  * as fast). A job lists its directory, links its files and pushes its
  * subdirectories; a directory gets its metadata when its last descendant is
  * done. Jobs are opened when popped, so open fds follow the depth of the
- * tree, not its width. */
+ * tree, not its width.
+ *
+ * Hard links inside the tree stay hard links, as cp -a keeps them: an
+ * unmarked file with several links is copied once (its names may not become
+ * cowlinks of the source behind its owner's back, DESIGN §6), and its other
+ * names in the tree are hard links of that copy. Not one cowlink set per
+ * group: those names share writes in the source, and a set would make them
+ * independent of each other; a plain inode of the copy's own keeps both
+ * promises, every name independent of the source and the group a group. */
 #include "internal.h"
 
 #include <errno.h>
@@ -26,6 +34,7 @@
 #define DENTS_BUF (32u << 10)
 #define PROGRESS_NS 250000000ull
 #define MAX_THREADS 8
+#define GROUP_BUCKETS 1024
 
 unsigned cl_tree_threads = 2;
 
@@ -39,6 +48,17 @@ struct job {
 	char path[];               /* relative to the roots ("" for the root) */
 };
 
+/* A hard-link group met in the walk: the source inode and where its first
+ * name was copied to (relative to the destination root). */
+struct group {
+	struct group *next;
+	dev_t dev;
+	ino_t ino;
+	bool done;                 /* the copy is complete (else: being made) */
+	nlink_t nlink, met;        /* the source's links, names met in the tree */
+	char path[];
+};
+
 struct walk {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -49,7 +69,14 @@ struct walk {
 	unsigned flags;
 	cowlink_progress_fn fn;
 	void *arg;
-	atomic_ullong files, dirs, symlinks, bytes, skipped;
+	atomic_ullong files, dirs, symlinks, bytes, skipped, specials, specials_left;
+	char special_left[PATH_MAX]; /* under mu: the first one left out */
+	atomic_ullong copied[CL_COPY_NR], copied_bytes[CL_COPY_NR];
+	atomic_ullong group_names;
+	pthread_mutex_t gmu;       /* the groups, and waiting for a group's copy */
+	pthread_cond_t gcv;
+	struct group **groups;     /* GROUP_BUCKETS chains, allocated on first use */
+	int root_dfd;              /* the destination root, open while anything is */
 	atomic_ullong next_ns;     /* no progress call before this */
 	dev_t root_dev;            /* the destination root: never walked into */
 	ino_t root_ino;
@@ -131,15 +158,19 @@ static void path_pop(struct worker *wk, size_t old)
 	wk->path[old] = '\0';
 }
 
-/* Directory metadata as cp -p, once its contents are in: owner (not ours to
- * give without privilege: skipped then, as cp -p does), mode, times. */
-static int dir_meta(int dfd, const struct stat *st)
+/* Directory metadata as cp -a, once its contents are in: owner (not ours to
+ * give without privilege: skipped then, as cp -a does), xattrs, ACL and
+ * default ACL, mode, times. */
+static int dir_meta(int sfd, int dfd, const struct stat *st)
 {
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
 	int e;
 
 	e = cl_fchown(dfd, st->st_uid, st->st_gid);
 	if (e && e != -EPERM)
+		return e;
+	e = cl_copy_xattrs(sfd, dfd, true);
+	if (e)
 		return e;
 	e = cl_fchmod(dfd, st->st_mode & 07777);
 	if (e)
@@ -183,7 +214,7 @@ static void finish(struct worker *wk, struct job *j)
 		if (atomic_fetch_sub(&j->pending, 1) != 1)
 			return;
 		if (j->dfd >= 0 && !atomic_load(&w->err)) {
-			e = dir_meta(j->dfd, &j->st);
+			e = dir_meta(j->sfd, j->dfd, &j->st);
 			if (e)
 				set_err(w, e, j->path);
 		}
@@ -249,15 +280,196 @@ static int open_job(struct worker *wk, struct job *j)
 	return 0;
 }
 
+/* A FIFO, socket or device NAME (lstat ST) as cp -a makes it: a new node
+ * of the same type, mode and device number, then owner, mode, times.
+ * Without the privilege to make a device node, a hard link, as cp -al
+ * makes. Told under -v. Where neither is allowed (another user's device),
+ * left out and counted, as cp -a goes on after it; the tool says so. */
+static int copy_special(struct worker *wk, struct job *j, const char *name,
+			const struct stat *st)
+{
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	const char *kind = S_ISFIFO(st->st_mode) ? "FIFO" : S_ISSOCK(st->st_mode) ? "socket" :
+			   S_ISCHR(st->st_mode) ? "character device" : "block device";
+	int e;
+
+	e = cl_mknodat(j->dfd, name, st->st_mode & (S_IFMT | 0700), st->st_rdev);
+	if (e == -EPERM) {
+		e = cl_linkat(j->sfd, name, j->dfd, name, 0);
+		if (!e)
+			cl_notef("'%s': %s hard-linked (not allowed to make one)", wk->path, kind);
+		if (e == -EPERM) {
+			pthread_mutex_lock(&wk->w->mu);
+			if (!atomic_fetch_add(&wk->w->specials_left, 1))
+				snprintf(wk->w->special_left, sizeof wk->w->special_left, "%s",
+					 wk->path);
+			pthread_mutex_unlock(&wk->w->mu);
+			return 1;
+		}
+		return e;
+	}
+	if (e)
+		return e;
+	e = cl_fchownat(j->dfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW);
+	if (e && e != -EPERM)
+		return e;
+	e = cl_fchmodat(j->dfd, name, st->st_mode & 07777);
+	if (!e)
+		e = cl_utimensat(j->dfd, name, ts, AT_SYMLINK_NOFOLLOW);
+	if (!e)
+		cl_notef("'%s': %s copied", wk->path, kind);
+	return e;
+}
+
+static unsigned group_slot(dev_t dev, ino_t ino)
+{
+	uint64_t h = (uint64_t)ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)dev;
+	return (unsigned)(h >> 40) % GROUP_BUCKETS;
+}
+
+/* The group of the inode ST describes, met at the worker's path. Returns
+ * it once its first name is copied (another name: link to it), or NULL
+ * with *FIRST set when this name is the first and must be copied (then
+ * group_done), or NULL with -errno in *FIRST. Waits while another worker
+ * copies the first name. */
+static struct group *group_join(struct worker *wk, const struct stat *st, int *first)
+{
+	struct walk *w = wk->w;
+	struct group *g, **b;
+	size_t n;
+
+	pthread_mutex_lock(&w->gmu);
+	if (!w->groups && !(w->groups = calloc(GROUP_BUCKETS, sizeof *w->groups))) {
+		pthread_mutex_unlock(&w->gmu);
+		*first = -ENOMEM;
+		return NULL;
+	}
+	b = &w->groups[group_slot(st->st_dev, st->st_ino)];
+	for (;;) {
+		for (g = *b; g && (g->dev != st->st_dev || g->ino != st->st_ino); g = g->next)
+			;
+		if (!g || g->done)
+			break;
+		pthread_cond_wait(&w->gcv, &w->gmu); /* the first name is being copied */
+	}
+	if (g) {
+		g->met++;
+		pthread_mutex_unlock(&w->gmu);
+		*first = 0;
+		return g;
+	}
+	n = strlen(wk->path);
+	g = malloc(sizeof *g + n + 1);
+	if (!g) {
+		*first = -ENOMEM;
+	} else {
+		memcpy(g->path, wk->path, n + 1);
+		g->dev = st->st_dev;
+		g->ino = st->st_ino;
+		g->nlink = st->st_nlink;
+		g->met = 1;
+		g->done = false;
+		g->next = *b;
+		*b = g;
+		*first = 1;
+	}
+	pthread_mutex_unlock(&w->gmu);
+	return NULL;
+}
+
+/* The first name of group ST's inode is copied (E 0) or failed: then the
+ * group is forgotten, and the next name met starts it again. */
+static void group_done(struct walk *w, const struct stat *st, int e)
+{
+	struct group *g, **p;
+
+	pthread_mutex_lock(&w->gmu);
+	for (p = &w->groups[group_slot(st->st_dev, st->st_ino)]; (g = *p); p = &g->next)
+		if (g->dev == st->st_dev && g->ino == st->st_ino && !g->done)
+			break;
+	if (g && !e) {
+		g->done = true;
+	} else if (g) {
+		*p = g->next;
+		free(g);
+	}
+	pthread_cond_broadcast(&w->gcv);
+	pthread_mutex_unlock(&w->gmu);
+}
+
+/* Count a file handled by cl_link_fd/cl_link_one in the worker's context. */
+static void counted(struct worker *wk)
+{
+	struct walk *w = wk->w;
+
+	atomic_fetch_add(&w->files, 1);
+	atomic_fetch_add(&w->bytes, wk->c.bytes);
+	if (wk->c.copied) {
+		atomic_fetch_add(&w->copied[wk->c.copied], 1);
+		atomic_fetch_add(&w->copied_bytes[wk->c.copied], wk->c.bytes);
+	}
+}
+
+/* A regular file NAME of J: a cowlink (or clone), or, when it is one name
+ * of an unmarked hard-link group, a copy for the first name met and hard
+ * links of that copy for the others. */
+static int link_file(struct worker *wk, struct job *j, const char *name)
+{
+	struct walk *w = wk->w;
+	char mark[CL_RECORD_MAX];
+	enum cowlink_how how;
+	struct group *g = NULL;
+	ssize_t marklen = -1;
+	struct stat st;
+	int sfd, e, first = 0;
+
+	sfd = cl_link_open(&wk->c, j->sfd, name, &st);
+	if (sfd < 0)
+		return sfd;
+	if (st.st_nlink > 1 && !(w->flags & COWLINK_ADOPT)) {
+		marklen = cl_link_mark(sfd, mark);
+		if (marklen < 0) {
+			e = (int)marklen;
+			goto out_close;
+		}
+		if (marklen == 0) {
+			g = group_join(wk, &st, &first);
+			if (first < 0) {
+				e = first;
+				goto out_close;
+			}
+		}
+	}
+	if (g) {
+		e = cl_linkat(w->root_dfd, g->path, j->dfd, name, 0);
+		if (e != -EMLINK) {
+			if (!e) {
+				atomic_fetch_add(&w->files, 1);
+				atomic_fetch_add(&w->bytes, (uint64_t)st.st_size);
+				atomic_fetch_add(&w->group_names, 1);
+			}
+			goto out_close;
+		}
+		cl_debug("tree %s: the group's copy is at the link limit, copying", wk->path);
+	}
+	e = cl_link_fd(&wk->c, sfd, &st, name, j->dfd, name, mark, marklen, &how);
+	if (first == 1)
+		group_done(w, &st, e);
+	if (!e)
+		counted(wk);
+out_close:
+	cl_close(sfd);
+	return e;
+}
+
 /* One directory entry that is not a directory: link, copy or skip. */
 static int copy_entry(struct worker *wk, struct job *j, const char *name, unsigned char type)
 {
 	struct walk *w = wk->w;
-	enum cowlink_how how;
 	struct stat st;
 	int e;
 
-	if (type == DT_UNKNOWN || type == DT_LNK) {
+	if (type != DT_DIR && type != DT_REG) {
 		e = cl_fstatat(j->sfd, name, &st, AT_SYMLINK_NOFOLLOW);
 		if (e)
 			return e;
@@ -268,13 +480,9 @@ static int copy_entry(struct worker *wk, struct job *j, const char *name, unsign
 	case DT_DIR:
 		return push_dir(wk, j, name);
 	case DT_REG:
-		e = cl_link_one(&wk->c, j->sfd, name, j->dfd, name, &how);
+		e = link_file(wk, j, name);
 		if (e == -EINVAL) /* replaced by something else meanwhile */
 			goto skip;
-		if (!e) {
-			atomic_fetch_add(&w->files, 1);
-			atomic_fetch_add(&w->bytes, wk->c.bytes);
-		}
 		return e;
 	case DT_LNK:
 		e = copy_symlink(j->sfd, j->dfd, name, &st);
@@ -282,7 +490,10 @@ static int copy_entry(struct worker *wk, struct job *j, const char *name, unsign
 			atomic_fetch_add(&w->symlinks, 1);
 		return e;
 	default:
-		goto skip;
+		e = copy_special(wk, j, name, &st);
+		if (!e)
+			atomic_fetch_add(&w->specials, 1);
+		return e > 0 ? 0 : e;
 	}
 skip:
 	cl_notef("skipped '%s': not a regular file, directory or symlink", wk->path);
@@ -416,9 +627,85 @@ static unsigned nthreads(void)
 	return n;
 }
 
+/* Is the directory that is to hold DST (the parent of its last component)
+ * SRC_ST's directory or under it? Walks ".." up to "/". */
+static int inside(const char *dst, const struct stat *src_st)
+{
+	char parent[PATH_MAX];
+	size_t n = strlen(dst);
+	struct stat st, cur;
+	int fd, up, e;
+
+	if (n >= sizeof parent)
+		return -ENAMETOOLONG;
+	memcpy(parent, dst, n + 1);
+	while (n > 1 && parent[n - 1] == '/')
+		parent[--n] = '\0';
+	while (n && parent[n - 1] != '/')
+		n--;
+	while (n > 1 && parent[n - 1] == '/')
+		n--;
+	if (n == 0)
+		strcpy(parent, ".");
+	else
+		parent[n] = '\0';
+	fd = cl_openat(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd == -ENOENT || fd == -ENOTDIR ? 0 : fd; /* mkdir will say */
+	e = cl_fstat(fd, &st);
+	for (unsigned depth = 0; !e && depth < PATH_MAX / 2; depth++) {
+		if (st.st_dev == src_st->st_dev && st.st_ino == src_st->st_ino) {
+			e = 1;
+			break;
+		}
+		up = cl_openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+		cl_close(fd);
+		fd = up;
+		if (fd < 0)
+			return fd;
+		cur = st;
+		e = cl_fstat(fd, &st);
+		if (!e && st.st_dev == cur.st_dev && st.st_ino == cur.st_ino)
+			break; /* "/" is its own "..": the walk is over */
+	}
+	cl_close(fd);
+	return e;
+}
+
+/* Fill REP from W; forget the groups, counting those with names that the
+ * walk did not meet (outside SRC). */
+static void report(struct walk *w, struct cl_tree_report *rep)
+{
+	struct group *g, *next;
+
+	for (unsigned i = 0; w->groups && i < GROUP_BUCKETS; i++) {
+		for (g = w->groups[i]; g; g = next) {
+			next = g->next;
+			if (rep && g->done) {
+				rep->groups++;
+				rep->groups_outside += g->met < g->nlink;
+			}
+			free(g);
+		}
+	}
+	free(w->groups);
+	w->groups = NULL;
+	if (!rep)
+		return;
+	rep->skipped = atomic_load(&w->skipped);
+	rep->specials = atomic_load(&w->specials);
+	rep->specials_left = atomic_load(&w->specials_left);
+	snprintf(rep->special_left, sizeof rep->special_left, "%s", w->special_left);
+	rep->group_names = atomic_load(&w->group_names);
+	for (int i = 0; i < CL_COPY_NR; i++) {
+		rep->copied[i] = atomic_load(&w->copied[i]);
+		rep->copied_bytes[i] = atomic_load(&w->copied_bytes[i]);
+	}
+	snprintf(rep->failed, sizeof rep->failed, "%s", w->failed);
+}
+
 int cl_link_tree(const char *src, const char *dst, unsigned flags,
-		 cowlink_progress_fn fn, void *arg, uint64_t *skipped,
-		 char *failed, size_t fn_len)
+		 cowlink_progress_fn fn, void *arg, struct cl_tree_report *rep)
 {
 	struct cowlink_progress p;
 	struct stat st, dst_st;
@@ -427,8 +714,8 @@ int cl_link_tree(const char *src, const char *dst, unsigned flags,
 	struct job *root;
 	int saved = errno, s, d, e;
 
-	if (failed && fn_len)
-		failed[0] = '\0';
+	if (rep)
+		memset(rep, 0, sizeof *rep);
 	if (!src || !dst)
 		return -EFAULT;
 	if ((flags & COWLINK_REFLINK_ALWAYS) && (flags & COWLINK_REFLINK_NEVER))
@@ -439,6 +726,8 @@ int cl_link_tree(const char *src, const char *dst, unsigned flags,
 		return -ENOMEM;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	pthread_mutex_init(&w->gmu, NULL);
+	pthread_cond_init(&w->gcv, NULL);
 	w->flags = flags;
 	w->fn = fn;
 	w->arg = arg;
@@ -459,6 +748,16 @@ int cl_link_tree(const char *src, const char *dst, unsigned flags,
 		e = -EINVAL;
 		goto out_free;
 	}
+	/* cp refuses a copy of a directory into itself: it would copy what
+	 * it makes (cowln -r d d/sub). */
+	e = inside(dst, &st);
+	if (e > 0) {
+		if (rep)
+			rep->into_itself = true;
+		e = -ELOOP;
+	}
+	if (e)
+		goto out_free;
 	s = cl_openat(AT_FDCWD, src, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (s < 0) {
 		e = s;
@@ -492,6 +791,7 @@ int cl_link_tree(const char *src, const char *dst, unsigned flags,
 	root->name = root->path;
 	w->root_dev = dst_st.st_dev;
 	w->root_ino = dst_st.st_ino;
+	w->root_dfd = d;
 	w->dst_dev = dst_st.st_dev;
 	w->clone = cl_link_clone_hint(d);
 	atomic_store(&w->dirs, 1);
@@ -503,16 +803,14 @@ out_close_src:
 	cl_close(s);
 	goto out_free;
 out_done:
-	if (failed && fn_len) {
-		snprintf(failed, fn_len, "%s", w->failed);
-	}
 	if (fn) {
 		snapshot(w, &p, true);
 		(void)fn(&p, arg);
 	}
-	if (skipped)
-		*skipped = atomic_load(&w->skipped);
 out_free:
+	report(w, rep);
+	pthread_cond_destroy(&w->gcv);
+	pthread_mutex_destroy(&w->gmu);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
@@ -523,5 +821,14 @@ out_free:
 int cowlink_link_tree(const char *src, const char *dst, unsigned flags,
 		      cowlink_progress_fn fn, void *arg, uint64_t *skipped)
 {
-	return cl_link_tree(src, dst, flags, fn, arg, skipped, NULL, 0);
+	struct cl_tree_report *rep = malloc(sizeof *rep);
+	int e;
+
+	if (!rep)
+		return -ENOMEM;
+	e = cl_link_tree(src, dst, flags, fn, arg, rep);
+	if (skipped)
+		*skipped = rep->skipped;
+	free(rep);
+	return e;
 }

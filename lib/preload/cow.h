@@ -12,6 +12,11 @@
 
 #include "internal.h"
 
+/* COWLINK_EXCLUDE named this program (init.c): every decision below answers
+ * "not a cowlink" (or "nothing to break") before any system call of its
+ * own, so that each wrapper passes its call straight through. */
+extern bool cl_cow_off;
+
 /* Is the inode that ST describes (from a stat of DIRFD/PATH, or of FD when
  * FD >= 0) a cowlink: a regular file with st_nlink > 1 that carries the mark
  * or lies under COWLINK_TREES? 1 yes (*r filled: recorded bits, version 0

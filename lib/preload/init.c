@@ -5,9 +5,12 @@
  * name, since stdio writes through glibc-internal calls no wrapper sees.
  * The real functions resolve on first use (REAL()), not here: resolving
  * every row costs more start-up than a program that never calls them should
- * pay. No pthread_atfork: the fd table is plain memory that fork copies. */
+ * pay. No pthread_atfork: the fd table is plain memory that fork copies.
+ * COWLINK_EXCLUDE names programs the shim stays out of (cow.h cl_cow_off). */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cow.h"
 #include "fdtab.h"
@@ -67,20 +70,81 @@ static void check_std_fds(void)
 	}
 }
 
-__attribute__((constructor)) static void cl_shim_init(void)
+/* Is the program one COWLINK_EXCLUDE (colon-separated) names? An entry
+ * without a slash is matched against the base name of ARGV0 (what glibc
+ * hands the constructor: no system call, no symbol to look up at load
+ * time) and, failing that, of the
+ * executable (/proc/self/exe: one readlink, only when the variable is set):
+ * a masquerading wrapper such as ccache's /usr/lib/ccache/gcc is argv[0]
+ * "gcc" and the executable ccache, a script is argv[0] its own name and the
+ * executable its interpreter. An entry with a slash is matched against the
+ * executable's full path. */
+static bool excluded(const char *list, const char *argv0)
+{
+	const char *base, *p, *end;
+	char exe[PATH_MAX];
+	const char *exebase = NULL;
+	ssize_t n = -1;
+	size_t len;
+
+	base = argv0 ? strrchr(argv0, '/') : NULL;
+	base = base ? base + 1 : argv0;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			n = cl_readlinkat(AT_FDCWD, "/proc/self/exe", exe, sizeof exe - 1);
+			if (n <= 0)
+				return false;
+			exe[n] = '\0';
+			exebase = strrchr(exe, '/');
+			exebase = exebase ? exebase + 1 : exe;
+		}
+		for (p = list; *p; p = *end ? end + 1 : end) {
+			end = strchrnul(p, ':');
+			len = (size_t)(end - p);
+			if (!len)
+				continue;
+			if (memchr(p, '/', len)) {
+				if (pass == 1 && strlen(exe) == len && !memcmp(exe, p, len))
+					return true;
+				continue;
+			}
+			if (pass == 0 && base && strlen(base) == len && !memcmp(base, p, len))
+				return true;
+			if (pass == 1 && strlen(exebase) == len && !memcmp(exebase, p, len))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A COWLINK_TREES entry that is not a directory: said on stderr whether
+ * debugging or not, since writes under it would go into shared inodes. */
+static void tree_dropped(const char *entry, int err)
+{
+	cl_warn_line("COWLINK_TREES: '%s' dropped (%s): hard links under it are "
+		     "not cowlinks", entry, strerror(-err));
+}
+
+/* glibc calls a library's constructors with main's (argc, argv, envp). */
+__attribute__((constructor)) static void cl_shim_init(int argc, char **argv, char **envp)
 {
 	int saved = errno;
-	const char *trees;
+	const char *trees, *exclude;
 
 	cl_config_load();
 	cl_fdtab_init();
-	trees = secure_getenv("COWLINK_TREES");
-	if (trees && *trees) {
-		int e = cl_scope_init(trees);
-
-		if (e < 0)
-			cl_debug("COWLINK_TREES: an entry was skipped (%d)", -e);
+	exclude = secure_getenv("COWLINK_EXCLUDE");
+	(void)envp;
+	if (exclude && *exclude && excluded(exclude, argc > 0 && argv ? argv[0] : NULL)) {
+		cl_cow_off = true;
+		cl_debug("COWLINK_EXCLUDE names this program: every call passes straight "
+			 "through");
+		errno = saved;
+		return;
 	}
+	trees = secure_getenv("COWLINK_TREES");
+	if (trees && *trees)
+		(void)cl_scope_init(trees, tree_dropped);
 	check_std_fds();
 	errno = saved;
 }

@@ -64,6 +64,8 @@ static int pin(struct cl_meta *m, const struct timespec *t0)
 	struct stat st;
 	int fd, c = 0;
 
+	if (cl_cow_off)
+		return 0;
 	memcpy(m->proc, "/proc/self/fd/", 14);
 	fd = cl_openat(m->dirfd, m->target, O_PATH | O_CLOEXEC |
 		       (m->nofollow ? O_NOFOLLOW : 0), 0);
@@ -206,7 +208,7 @@ int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
 	m->how = how;
 	m->nofollow = true;
 	m->retried = false;
-	if (fd < 0 || cl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+	if (fd < 0 || cl_cow_off || cl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		goto apply_to_fd; /* the real call says what it is */
 	/* Opened by a name that has gone since (broken, removed, replaced):
 	 * the inode is another name's file now, or (plain hard links) at

@@ -147,7 +147,7 @@ static int may_replace(int newdir, const char *new_, const struct stat *st,
 static bool multi_link(int dirfd, const char *path, struct stat *st)
 {
 	int saved = errno;
-	bool multi = path && cl_fstatat(dirfd, path, st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	bool multi = path && !cl_cow_off && cl_fstatat(dirfd, path, st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		     S_ISREG(st->st_mode) && st->st_nlink > 1;
 
 	errno = saved;

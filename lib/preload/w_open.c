@@ -145,6 +145,8 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	off_t keep = -1;
 	ino_t was = 0; /* the inode the name stood for when this open broke it */
 
+	if (cl_cow_off)
+		return REAL(openat64)(dirfd, path, flags, mode);
 	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE) {
 		fd = REAL(openat64)(dirfd, path, flags, mode);
 		if (fd >= 0)

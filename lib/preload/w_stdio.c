@@ -88,7 +88,7 @@ static FILE *fopen_body(FILE *(*real)(const char *, const char *),
 	int saved = errno, e;
 	FILE *f;
 
-	if (WRITES(fl) && !strchr(mode, ','))
+	if (WRITES(fl) && !cl_cow_off && !strchr(mode, ','))
 		return fopen_by_fd(path, mode, fl);
 	e = before_open(path, fl, false, name);
 	if (e < 0) {

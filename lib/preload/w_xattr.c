@@ -29,7 +29,7 @@ struct xt {
 
 static bool is_mark(const char *name)
 {
-	return name && strcmp(name, CL_XATTR) == 0;
+	return name && !cl_cow_off && strcmp(name, CL_XATTR) == 0;
 }
 
 static ssize_t x_get(const struct xt *t, const char *name, void *val, size_t n)
@@ -192,6 +192,8 @@ static ssize_t list_body(const struct xt *t, char *list, size_t n)
 	int saved = errno;
 	ssize_t r;
 
+	if (cl_cow_off)
+		return x_list(t, list, n);
 	if (n == 0) {
 		r = x_list(t, NULL, 0);
 		if (r < (ssize_t)sizeof CL_XATTR)

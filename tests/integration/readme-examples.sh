@@ -20,7 +20,8 @@ getfattr -n user.cowlink --only-values store/o 2>/dev/null | grep -q '^cowlink v
 ./restore store/missing build/x 2>err && fail "restore of a missing file succeeded"
 grep -q "No such file" err || fail "restore: no clear message for a missing file: $(cat err)"
 
-for ex in survive cowln cowlink scope; do
+need ccache gcc strip
+for ex in survive shell cowln groups cowlink scope trees ccache; do
 	[ -f "example-$ex.sh" ] || fail "README has no example '$ex'"
 	mkdir "run-$ex"
 	(cd "run-$ex" && bash -e "../example-$ex.sh" >../"out-$ex" 2>&1) || fail "example $ex failed: $(cat "out-$ex")"
@@ -43,4 +44,22 @@ grep -qi cowlink ../out-cowlink || fail "cowlink example: status said nothing ab
 grep -q "^1 files in 1 groups deduplicated" ../out-cowlink || fail "cowlink example: no dedupe summary"
 cd ../run-scope
 [ "$(grep -c patched cache/obj)" = 0 ] && [ "$(grep -c patched build/obj)" = 1 ] || fail "scope example: the cache entry changed"
+cd ../run-shell
+[ "$(cat f)" = data ] && [ "$(cat g)" = "data
+more" ] || fail "shell example: f [$(cat f)] g [$(cat g)]"
+grep -q "^covered: " ../out-shell || fail "shell example: status did not say covered: $(cat ../out-shell)"
+cd ../run-groups
+[ "$(stat -c %i proj.copy/a/data)" = "$(stat -c %i proj.copy/b/data)" ] || fail "groups example: the group was split"
+[ "$(stat -c %i proj/a/data)" != "$(stat -c %i proj.copy/a/data)" ] || fail "groups example: the copy is the source inode"
+grep -q "1 file (1.0 MiB) copied in full, not linked: plain hard links" ../out-groups || fail "groups example: $(cat ../out-groups)"
+cd ../run-trees
+grep -q "run: --trees: 'biuld' refused: No such file or directory" ../out-trees || fail "trees example: $(cat ../out-trees)"
+grep -qx "$PWD/cache:$PWD/build" ../out-trees || fail "trees example: not made absolute: $(cat ../out-trees)"
+cd ../run-ccache
+[ "$(grep -c . ../out-ccache)" = 2 ] && [ "$(head -1 ../out-ccache)" = 2 ] && [ "$(tail -1 ../out-ccache)" = 1 ] ||
+	fail "ccache example: the hit was not linked, then copied: $(cat ../out-ccache)"
+CCACHE_DIR=$PWD/ccache CCACHE_HARDLINK=true CCACHE_NOCOMPRESS=true ccache gcc -c f.c -o again.o
+gcc -c f.c -o fresh.o
+cmp -s again.o fresh.o || fail "ccache example: the cache entry changed (a hit is not the compiled object)"
+cmp -s obj/f.o fresh.o && fail "ccache example: strip changed nothing"
 exit 0

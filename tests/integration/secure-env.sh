@@ -54,5 +54,16 @@ grep -q '^cowlink:' err && fail "COWLINK_DEBUG was honoured in a set-group-ID pr
 cmp -s w/s a.orig || fail "w/s changed by the set-group-ID program"
 [ "$(tail -1 w/c)" = x ] || fail "the write did not reach w/c"
 [ -z "$cache" ] || [ ! -e "$cache" ] || fail "a set-group-ID program used the shared mark cache"
+
+# COWLINK_EXCLUDE naming the set-group-ID program is ignored too: the shim
+# still breaks the link (as the plain program named there is left alone).
+printf 'original\n' >w/s2
+chown 65534:"$grp" w/s2
+"$COWLN" w/s2 w/c2
+run COWLINK_EXCLUDE=sgid:plain w/sgid w/c2 >out 2>err || fail "set-group-ID program, COWLINK_EXCLUDE: $(cat err)"
+cmp -s w/s2 a.orig || fail "COWLINK_EXCLUDE was honoured in a set-group-ID program: w/s2 changed"
+[ "$(tail -1 w/c2)" = x ] || fail "the write did not reach w/c2"
+run COWLINK_EXCLUDE=sgid:plain w/plain w/b >out 2>err || true
+grep -q 'COWLINK_EXCLUDE names this program' err || fail "the plain program was not excluded: $(cat err)"
 [ -n "$cache" ] || note "no /dev/shm: the shared mark cache was not checked"
 exit 0

@@ -65,3 +65,19 @@ env -u COWLINK_TREES LD_PRELOAD="$PRELOAD" bash -c "echo shared2 >> '$T/q/f2'"
 [ "$(tail -n1 "$T/p/f2")" = shared2 ] || fail "without COWLINK_TREES a write through one hard link must show in the other"
 [ "$(COWLINK_TREES="$T/outside" under_shim stat -c %h "$T/q/f3")" = 2 ] || fail "outside the scope the real link count must show"
 note "ok: outside the scope"
+
+# A mistyped or missing entry is dropped, and said once on stderr whether
+# debugging or not (a write under it goes into the shared inode); the
+# entries that are directories still hold.
+mk_tree "$T/r"
+cp -al "$T/r" "$T/s"
+err=$(COWLINK_TREES="$T/typo:$T/r:$T/s" COWLINK_DEBUG= under_shim bash -c "echo w >> '$T/s/f1'" 2>&1)
+[ "$(grep -c "^cowlink: COWLINK_TREES: '$T/typo' dropped (No such file or directory)" <<<"$err")" = 1 ] ||
+	fail "a dropped entry must be said once: [$err]"
+[ "$(grep -c . <<<"$err")" = 1 ] || fail "more than the one line: [$err]"
+[ "$(cat "$T/r/f1")" = "content of f1" ] || fail "the good entries of a list with a bad one must hold"
+err=$(COWLINK_TREES="$T/r/f2" under_shim /bin/true 2>&1)
+grep -q "COWLINK_TREES: '$T/r/f2' dropped (Not a directory)" <<<"$err" || fail "a file as a tree: [$err]"
+err=$(COWLINK_TREES="$T/r:$T/s" under_shim /bin/true 2>&1)
+[ -z "$err" ] || fail "good entries made noise: [$err]"
+note "ok: a dropped entry is said"

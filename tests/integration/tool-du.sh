@@ -15,7 +15,10 @@ sblocks=$(( $(stat -c %b t/small) * 512 ))
 dirs=$(( $(stat -c %s t) + $(stat -c %s t/sub) ))
 dblocks=$(( ($(stat -c %b t) + $(stat -c %b t/sub)) * 512 ))
 
-read -r app used saved path < <("$C" du -s -b t)
+# A header line, then the numbers.
+[ "$("$C" du -s -b t | head -1)" = "APPARENT	USED	SAVED	PATH" ] || fail "no header line: $("$C" du -s -b t)"
+du_() { "$C" du "$@" | tail -n +2; }
+read -r app used saved path < <(du_ -s -b t)
 [ "$path" = t ] || fail "du -s path: $path"
 [ "$app" = $(( 3 * 1048576 + 4096 + dirs )) ] || fail "apparent $app"
 [ "$used" = $(( blocks + sblocks + dblocks )) ] || fail "used $used, want $(( blocks + sblocks + dblocks ))"
@@ -23,17 +26,35 @@ read -r app used saved path < <("$C" du -s -b t)
 
 # Without -s: a line per directory, the root last; each inode counted once
 # across the arguments too.
-out=$("$C" du -b t)
+out=$(du_ -b t)
 [ "$(wc -l <<<"$out")" = 2 ] || fail "du: want 2 lines: $out"
 tail -1 <<<"$out" | grep -q "	t$" || fail "du: the root is not last: $out"
-read -r _ used2 saved2 _ < <("$C" du -s -b t/sub)
-[ "$saved2" = "$blocks" ] || fail "t/sub alone: saved $saved2, want $blocks"
-out=$("$C" du -s -b -c t t/sub)
+# t/sub alone: both its names share the inode with t/big, outside it:
+# saved, not used (removing t/sub would free nothing of it).
+read -r _ used2 saved2 _ < <(du_ -s -b t/sub)
+[ "$saved2" = $(( 2 * blocks )) ] || fail "t/sub alone: saved $saved2, want $(( 2 * blocks ))"
+[ "$used2" = $(( $(stat -c %b t/sub) * 512 )) ] || fail "t/sub alone: used $used2"
+# A copy made by cowln -r, alone: what it saves against its source.
+"$COWLN" -r --reflink=never t tcopy
+read -r _ used3 saved3 _ < <(du_ -s -b tcopy)
+[ "$saved3" -ge $(( 3 * blocks + sblocks )) ] || fail "du -s copy: saved $saved3, want >= $(( 3 * blocks + sblocks ))"
+[ "$used3" -lt "$blocks" ] || fail "du -s copy: used $used3 (the copy's data is the source's)"
+rm -rf tcopy
+out=$(du_ -s -b -c t t/sub)
 read -r _ u _ _ < <(tail -1 <<<"$out")
 [ "$u" = "$used" ] || fail "an inode counted twice across arguments: total used $u"
 
 # Human-readable by default.
-"$C" du -s t | grep -Eq '^3\.1M	[0-9.]+[KM]	2\.0M	t$' || fail "du -h output: $("$C" du -s t)"
+du_ -s t | grep -Eq '^3\.1M	[0-9.]+[KM]	2\.0M	t$' || fail "du -h output: $(du_ -s t)"
+du_ -s -h t | grep -Eq '^3\.1M	' || fail "du -h: $(du_ -s -h t)"
+
+# --help and the man page list the same options.
+man=$(grep '^\.SS du ' "$COWLINK_SRC/tools/man/cowlink.1")
+for o in s b h c; do
+	"$C" du --help | grep -q -- "^ *-$o," || fail "du --help lacks -$o"
+	"$C" du --help | grep -q -- "^Usage:.*\[-$o\]" || fail "du --help usage lacks -$o"
+	grep -qF -- "[\\-$o]" <<<"$man" || fail "cowlink.1 lacks du -$o: $man"
+done
 
 # Bad input
 rc=0; "$C" du -s missing 2>err || rc=$?

@@ -1,5 +1,6 @@
 # cowlink run: the shim is preloaded (prepended to LD_PRELOAD), COWLINK_TREES
-# and COWLINK_DEBUG are set from the options, a program the shim cannot
+# (every entry a directory, made absolute, else refused), COWLINK_EXCLUDE and
+# COWLINK_DEBUG are set from the options, a program the shim cannot
 # cover gets a warning, and the command's exit status comes back.
 . "$(dirname "$0")/lib.sh"
 need setfattr
@@ -13,7 +14,25 @@ maps=$("$C" run -- cat /proc/self/maps)
 grep -q libcowlink.so <<<"$maps" || fail "the shim is not loaded"
 out=$(LD_PRELOAD=/nonexistent-lib.so "$C" run -- sh -c 'echo "$LD_PRELOAD"' 2>/dev/null)
 case "$out" in */libcowlink.so:/nonexistent-lib.so) ;; *) fail "LD_PRELOAD not prepended: $out" ;; esac
+mkdir x y
 [ "$("$C" run --trees "$T/x:$T/y" -- sh -c 'echo "$COWLINK_TREES"')" = "$T/x:$T/y" ] || fail "--trees"
+# relative entries made absolute: the shim would resolve them in each
+# program's own current directory
+[ "$("$C" run --trees "x::./y/" -- sh -c 'echo "$COWLINK_TREES"')" = "$(realpath x):$(realpath y)" ] ||
+	fail "--trees with relative entries"
+# a missing or mistyped tree is refused, and nothing is run
+for bad in "$T/x:$T/nonexistent" "$T/a-file"; do
+	: >"$T/a-file"
+	rc=0; "$C" run --trees "$bad" -- sh -c 'echo ran' >out 2>err || rc=$?
+	[ "$rc" = 2 ] || fail "--trees $bad: exit $rc, want 2"
+	[ ! -s out ] || fail "--trees $bad: the command ran"
+	grep -q "^cowlink: run: --trees: '.*' refused: \(No such file or directory\|Not a directory\)" err ||
+		fail "--trees $bad said: $(cat err)"
+done
+# ... and so is an inherited COWLINK_TREES with a bad entry
+rc=0; COWLINK_TREES="$T/nope" "$C" run -- true 2>err || rc=$?
+[ "$rc" = 2 ] && grep -q "COWLINK_TREES: '$T/nope' refused" err || fail "bad inherited COWLINK_TREES: exit $rc: $(cat err)"
+[ "$("$C" run --exclude ccache:make -- sh -c 'echo "$COWLINK_EXCLUDE"')" = ccache:make ] || fail "--exclude"
 [ "$("$C" run --debug -- sh -c 'echo "$COWLINK_DEBUG"')" = 1 ] || fail "--debug"
 
 # A write through the shim breaks the link.

@@ -57,7 +57,7 @@ static int teardown(void **state)
 {
 	char cmd[sizeof top + 16];
 
-	cl_scope_init(NULL);
+	cl_scope_init(NULL, NULL);
 	if (snprintf(cmd, sizeof cmd, "rm -rf '%s'", top) >= (int)sizeof cmd)
 		return -1;
 	return system(cmd) == 0 ? 0 : -1;
@@ -65,14 +65,14 @@ static int teardown(void **state)
 
 static void test_inactive_without_trees(void **state)
 {
-	assert_int_equal(cl_scope_init(""), 0);
+	assert_int_equal(cl_scope_init("", NULL), 0);
 	assert_false(cl_scope_active());
 	assert_false(cl_scope_contains_dir(AT_FDCWD, at("tree/a")));
 }
 
 static void test_under_and_not(void **state)
 {
-	assert_int_equal(cl_scope_init(at("tree")), 0);
+	assert_int_equal(cl_scope_init(at("tree"), NULL), 0);
 	assert_true(cl_scope_active());
 	assert_true(cl_scope_contains_dir(AT_FDCWD, at("tree")));
 	assert_true(cl_scope_contains_dir(AT_FDCWD, at("tree/a/b")));
@@ -89,7 +89,7 @@ static void test_symlinks_dotdot_dirfds(void **state)
 {
 	int fd;
 
-	assert_int_equal(cl_scope_init(at("tree")), 0);
+	assert_int_equal(cl_scope_init(at("tree"), NULL), 0);
 	/* A symlink from outside into the tree: inside. */
 	assert_true(cl_scope_contains_dir(AT_FDCWD, at("other/into")));
 	/* A path that starts in the tree and leaves it with "..": outside. */
@@ -111,6 +111,17 @@ static void test_symlinks_dotdot_dirfds(void **state)
 	assert_int_equal(chdir("/"), 0);
 }
 
+/* What cl_scope_init told about dropped entries. */
+static char dropped_names[2 * PATH_MAX];
+static int dropped_count, dropped_err;
+
+static void on_dropped(const char *entry, int err)
+{
+	dropped_count++;
+	dropped_err = err;
+	strncat(dropped_names, entry, sizeof dropped_names - strlen(dropped_names) - 1);
+}
+
 static void test_several_trees_and_bad_entries(void **state)
 {
 	char list[3 * PATH_MAX + 8];
@@ -118,12 +129,16 @@ static void test_several_trees_and_bad_entries(void **state)
 	assert_true(snprintf(list, sizeof list, "%s::%s:%s", at("other/c"),
 			     at("nonexistent"), at("tree/a/b")) < (int)sizeof list);
 	/* The missing entry is reported, the others are taken. */
-	assert_int_equal(cl_scope_init(list), -ENOENT);
+	assert_int_equal(cl_scope_init(list, on_dropped), -ENOENT);
+	/* ... each one dropped told by name, the empty entry not at all */
+	assert_int_equal(dropped_count, 1);
+	assert_int_equal(dropped_err, -ENOENT);
+	assert_string_equal(dropped_names, at("nonexistent"));
 	assert_true(cl_scope_contains_dir(AT_FDCWD, at("other/c")));
 	assert_true(cl_scope_contains_dir(AT_FDCWD, at("tree/a/b")));
 	assert_false(cl_scope_contains_dir(AT_FDCWD, at("tree/a")));
 	/* A new scope replaces the old one, cache included. */
-	assert_int_equal(cl_scope_init(at("tree/a")), 0);
+	assert_int_equal(cl_scope_init(at("tree/a"), NULL), 0);
 	assert_false(cl_scope_contains_dir(AT_FDCWD, at("other/c")));
 	assert_true(cl_scope_contains_dir(AT_FDCWD, at("tree/a/b")));
 	/* A file is not a tree. */
@@ -133,10 +148,10 @@ static void test_several_trees_and_bad_entries(void **state)
 		assert_non_null(f);
 		fclose(f);
 	}
-	assert_int_equal(cl_scope_init(at("tree/file")), -ENOTDIR);
+	assert_int_equal(cl_scope_init(at("tree/file"), NULL), -ENOTDIR);
 	assert_false(cl_scope_active());
 	/* Not a directory, or missing: not in scope, no crash. */
-	assert_int_equal(cl_scope_init(at("tree")), 0);
+	assert_int_equal(cl_scope_init(at("tree"), NULL), 0);
 	assert_false(cl_scope_contains_dir(AT_FDCWD, at("tree/file")));
 	assert_false(cl_scope_contains_dir(AT_FDCWD, at("tree/missing")));
 }
@@ -145,7 +160,7 @@ static void test_several_trees_and_bad_entries(void **state)
  * through answers from it even when asked by another path. */
 static void test_cache_by_inode(void **state)
 {
-	assert_int_equal(cl_scope_init(at("tree")), 0);
+	assert_int_equal(cl_scope_init(at("tree"), NULL), 0);
 	assert_true(cl_scope_contains_dir(AT_FDCWD, at("tree/a/b")));
 	/* The same directory through a symlink: the same (cached) answer. */
 	assert_true(cl_scope_contains_dir(AT_FDCWD, at("other/into/b")));

@@ -1,7 +1,8 @@
-/* cowlink_link_tree: directories with their metadata, cowlinks for files,
- * symlinks as symlinks, other types skipped and counted; a failure at any
- * system call leaves every source file either untouched or completely
- * linked; the destination inside the source is not walked into. */
+/* cowlink_link_tree: directories with their metadata (xattrs included),
+ * cowlinks for files, symlinks as symlinks, FIFOs made anew; hard-link
+ * groups kept as groups of one private inode each; a failure at any system
+ * call leaves every source file either untouched or completely linked; a
+ * destination inside the source is refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -109,8 +110,9 @@ static void test_tree_copy(void **state)
 	(void)state;
 
 	strcpy(d, fx_p(dir, "dst"));
+	assert_int_equal(setxattr(fx_p(s, "sub"), "user.dir", "v", 1, 0), 0);
 	assert_int_equal(cowlink_link_tree(s, d, COWLINK_REFLINK_NEVER, on_progress, &g, &skipped), 0);
-	assert_int_equal(skipped, 1);                   /* the FIFO */
+	assert_int_equal(skipped, 0);
 	assert_int_equal(g.done, 1);
 	assert_true(g.calls <= 3); /* 7 entries, well under a second: rate-limited */
 	assert_int_equal(g.last.files, 3);
@@ -139,8 +141,12 @@ static void test_tree_copy(void **state)
 	t[n] = '\0';
 	assert_string_equal(t, "sub/f2");
 	assert_int_equal(xlstat(fx_p(d, "link")).st_mtim.tv_sec, 1000000);
-	/* the FIFO: not there */
-	assert_int_not_equal(access(fx_p(d, "fifo"), F_OK), 0);
+	/* a directory's xattrs */
+	assert_int_equal(getxattr(fx_p(d, "sub"), "user.dir", t, sizeof t), 1);
+	/* the FIFO: a new one, as cp -a makes */
+	assert_true(S_ISFIFO(xlstat(fx_p(d, "fifo")).st_mode));
+	assert_int_equal(xlstat(fx_p(d, "fifo")).st_mode & 07777, 0644);
+	assert_false(fx_same_inode(fx_p(s, "fifo"), fx_p(d, "fifo")));
 	assert_int_equal(fx_litter(d), 0);
 }
 
@@ -162,19 +168,79 @@ static void test_tree_refusals(void **state)
 	assert_true(fx_same_inode(fx_p(s, "f1"), fx_p(dir, "x")));
 }
 
-/* cowln -r a a/b: the new directory is not copied into itself. */
+/* cowln -r a a/b and a/b/c: refused as cp refuses, nothing made. */
 static void test_tree_into_itself(void **state)
 {
 	const char *s = make_src();
+	struct cl_tree_report rep;
 	char d[PATH_MAX];
 	uint64_t skipped = 0;
 	(void)state;
 
 	strcpy(d, fx_p(s, "copy"));
-	assert_int_equal(cowlink_link_tree(s, d, COWLINK_REFLINK_NEVER, NULL, NULL, &skipped), 0);
-	assert_int_equal(skipped, 2); /* the FIFO and the destination itself */
-	assert_int_not_equal(access(fx_p(d, "copy"), F_OK), 0);
+	assert_int_equal(cowlink_link_tree(s, d, COWLINK_REFLINK_NEVER, NULL, NULL, &skipped),
+			 -ELOOP);
+	assert_int_not_equal(access(d, F_OK), 0);
+	strcpy(d, fx_p(fx_p(fx_p(s, "sub"), "deep"), "x"));
+	assert_int_equal(cl_link_tree(fx_p(s, "sub"), d, COWLINK_REFLINK_NEVER, NULL, NULL, &rep),
+			 -ELOOP);
+	assert_true(rep.into_itself);
+	assert_int_not_equal(access(d, F_OK), 0);
+	/* A sibling is fine. */
+	assert_int_equal(cl_link_tree(fx_p(s, "sub"), fx_p(s, "sub2"), COWLINK_REFLINK_NEVER,
+				      NULL, NULL, &rep), 0);
+	assert_false(rep.into_itself);
+}
+
+/* Plain hard links in the tree: one private copy per group, its other names
+ * hard links of that copy; the source stays unmarked with its own links. */
+static void test_tree_hardlink_groups(void **state)
+{
+	const char *s = make_src();
+	struct cl_tree_report rep;
+	char d[PATH_MAX], g1[PATH_MAX], o[PATH_MAX];
+	(void)state;
+
+	strcpy(g1, fx_p(s, "g1"));
+	assert_int_equal(fx_fill(g1, 20000, 7, 0644), 0);
+	assert_int_equal(link(g1, fx_p(fx_p(s, "sub"), "g2")), 0);
+	assert_int_equal(link(g1, fx_p(fx_p(fx_p(s, "sub"), "deep"), "g3")), 0);
+	assert_int_equal(fx_write(fx_p(s, "h1"), "hh", 2, 0600), 0);
+	strcpy(o, fx_p(dir, "outside"));
+	assert_int_equal(link(fx_p(s, "h1"), o), 0);
+	strcpy(d, fx_p(dir, "dst"));
+	assert_int_equal(cl_link_tree(s, d, COWLINK_REFLINK_NEVER, NULL, NULL, &rep), 0);
+	/* one group of three, inside the tree: one inode, not the source's */
+	assert_true(fx_same_inode(fx_p(d, "g1"), fx_p(fx_p(d, "sub"), "g2")));
+	assert_true(fx_same_inode(fx_p(d, "g1"), fx_p(fx_p(fx_p(d, "sub"), "deep"), "g3")));
+	assert_false(fx_same_inode(g1, fx_p(d, "g1")));
+	assert_int_equal(xlstat(fx_p(d, "g1")).st_nlink, 3);
+	assert_int_equal(xlstat(fx_p(d, "g1")).st_size, 20000);
+	assert_int_equal(xlstat(fx_p(d, "g1")).st_mode & 07777, 0644);
+	assert_false(marked(fx_p(d, "g1")));
+	/* the source: as it was */
+	assert_int_equal(xlstat(g1).st_nlink, 3);
+	assert_false(marked(g1));
+	assert_int_equal(xlstat(g1).st_mode & 07777, 0644);
+	/* h1 has its other name outside: a private copy of its own */
+	assert_false(fx_same_inode(fx_p(s, "h1"), fx_p(d, "h1")));
+	assert_int_equal(xlstat(fx_p(d, "h1")).st_nlink, 1);
+	assert_int_equal(xlstat(o).st_nlink, 2);
+	/* single-link files are still cowlinks */
 	assert_true(fx_same_inode(fx_p(s, "f1"), fx_p(d, "f1")));
+	/* what the tool tells */
+	assert_int_equal(rep.copied[CL_COPY_HARDLINKS], 2);
+	assert_int_equal(rep.copied_bytes[CL_COPY_HARDLINKS], 20000 + 2);
+	assert_int_equal(rep.groups, 2);
+	assert_int_equal(rep.groups_outside, 1);
+	assert_int_equal(rep.group_names, 2);
+	assert_int_equal(fx_litter(d), 0);
+	/* --adopt: every name joins the source's set, no copy */
+	assert_int_equal(cl_link_tree(s, fx_p(dir, "dst2"), COWLINK_REFLINK_NEVER | COWLINK_ADOPT,
+				      NULL, NULL, &rep), 0);
+	assert_true(fx_same_inode(g1, fx_p(fx_p(dir, "dst2"), "g1")));
+	assert_int_equal(rep.copied[CL_COPY_HARDLINKS], 0);
+	assert_int_equal(rep.groups, 0);
 }
 
 /* Progress can stop the walk. */
@@ -249,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tree_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_into_itself, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_hardlink_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_fault_sweep, setup, teardown),
 	};

@@ -1,13 +1,15 @@
 /* cowlink du: for each directory, the apparent size (every name counted, as
  * copies would be), the space really used (st_blocks, each inode once), and
- * the space saved by names that share an inode with one already counted —
- * what real copies would take on top. */
+ * the space saved by names that share an inode with one already counted or
+ * with a name outside the trees walked — what real copies would take on top.
+ * So `cowlink du -s copy` alone shows what the copy saves against the names
+ * it shares with, and its USED is what removing it would free. A first walk
+ * counts the names of each multi-link inode met, to tell the two apart. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "util.h"
@@ -19,6 +21,8 @@ struct du_sum {
 struct du_ctx {
 	bool summarize, bytes;
 	int rc;
+	struct inoset names;    /* first walk: names met of each multi-link inode */
+	struct inoset dirs;     /* first walk: directories met */
 	struct inoset seen;
 	struct du_sum *stack;   /* one per directory depth of the walk */
 	size_t depth_cap;
@@ -41,6 +45,13 @@ static void account(struct du_ctx *c, const struct stat *st, struct du_sum *s)
 	uint64_t blocks = (uint64_t)st->st_blocks * 512;
 	bool dir = S_ISDIR(st->st_mode);
 
+	if (!dir && st->st_nlink > 1 &&
+	    inoset_count(&c->names, st->st_dev, st->st_ino) < st->st_nlink) {
+		/* A name outside the trees holds this inode too. */
+		s->apparent += (uint64_t)st->st_size;
+		s->saved += blocks;
+		return;
+	}
 	if ((dir || st->st_nlink > 1) && inoset_add(&c->seen, st->st_dev, st->st_ino) > 1) {
 		if (!dir) {
 			s->apparent += (uint64_t)st->st_size;
@@ -50,6 +61,21 @@ static void account(struct du_ctx *c, const struct stat *st, struct du_sum *s)
 	}
 	s->apparent += (uint64_t)st->st_size;
 	s->used += blocks;
+}
+
+/* The first walk: count each name of a multi-link inode once, whichever
+ * arguments lead to it. */
+static int count_names(const struct cl_walk_ent *e, void *arg)
+{
+	struct du_ctx *c = arg;
+
+	if (e->err || e->post)
+		return 0;
+	if (S_ISDIR(e->st->st_mode))
+		return inoset_add(&c->dirs, e->st->st_dev, e->st->st_ino) > 1;
+	if (e->st->st_nlink > 1)
+		(void)inoset_add(&c->names, e->st->st_dev, e->st->st_ino);
+	return 0;
 }
 
 static int tree_entry(const struct cl_walk_ent *e, void *arg)
@@ -106,11 +132,13 @@ static int tree_entry(const struct cl_walk_ent *e, void *arg)
 
 static void help(void)
 {
-	printf("Usage: cowlink du [-s] [-b] [-c] DIR...\n"
-	       "Print, for each directory under each DIR, four columns: the apparent size\n"
-	       "(every name counted, as copies would be), the space really used (each\n"
-	       "inode once), the space saved by names sharing an inode already counted,\n"
-	       "and the path.\n\n"
+	printf("Usage: cowlink du [-s] [-b] [-h] [-c] DIR...\n"
+	       "Print, after a header line, for each directory under each DIR four\n"
+	       "columns: APPARENT, the size with every name counted (as copies would be);\n"
+	       "USED, the space really used (each inode once), which removing the DIRs\n"
+	       "would free; SAVED, the space of names sharing an inode with a name already\n"
+	       "counted or with a name outside the DIRs (so 'du -s copy' shows what a\n"
+	       "copy saves against its source); and the path.\n\n"
 	       "  -s, --summarize  one line per DIR\n"
 	       "  -b, --bytes      sizes in bytes (default: human-readable, as du -h)\n"
 	       "  -h, --human-readable  human-readable sizes (the default)\n"
@@ -158,13 +186,16 @@ int cmd_du(int argc, char **argv)
 		warnmsg("du: no DIR given");
 		return usage_error("du");
 	}
-	if (isatty(STDOUT_FILENO))
-		printf("APPARENT\tUSED\tSAVED\tPATH\n");
+	printf("APPARENT\tUSED\tSAVED\tPATH\n");
+	for (i = optind; i < argc; i++)
+		cl_walk(argv[i], count_names, &c);
 	for (i = optind; i < argc; i++)
 		cl_walk(argv[i], tree_entry, &c);
 	if (total)
 		print_line(&c, &c.total, "total");
 	inoset_free(&c.seen);
+	inoset_free(&c.names);
+	inoset_free(&c.dirs);
 	free(c.stack);
 	return c.rc;
 }

@@ -1,12 +1,14 @@
 /* cowlink run: run a command with libcowlink.so preloaded (and
- * COWLINK_TREES / COWLINK_DEBUG set), warning first when the program is one
- * the shim cannot cover. */
+ * COWLINK_TREES / COWLINK_EXCLUDE / COWLINK_DEBUG set), warning first when
+ * the program is one the shim cannot cover. cowlink shell (cmd_shell.c)
+ * runs the user's shell the same way. */
 #include <errno.h>
 #include <getopt.h>
 #include <link.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -140,68 +142,156 @@ static char *preload_value(const char *shim)
 
 static void help(void)
 {
-	printf("Usage: cowlink run [--trees DIR:DIR] [--debug] [--] CMD [ARG]...\n"
+	printf("Usage: cowlink run [--trees DIR:DIR] [--exclude PROG:PROG] [--debug] [--] CMD [ARG]...\n"
 	       "Run CMD with libcowlink.so preloaded, so writes through any cowlink give\n"
 	       "that name its private copy first.\n\n"
-	       "      --trees DIRS  set COWLINK_TREES: hard links under these directories\n"
-	       "                    count as cowlinks even without the mark\n"
-	       "      --debug       set COWLINK_DEBUG=1: one line per decision on stderr\n"
-	       "  -h, --help        this text\n\n"
+	       "      --trees DIRS     set COWLINK_TREES: hard links under these directories\n"
+	       "                       count as cowlinks even without the mark; every DIR\n"
+	       "                       must be a directory (made absolute)\n"
+	       "      --exclude PROGS  set COWLINK_EXCLUDE: programs the shim stays out of\n"
+	       "      --debug          set COWLINK_DEBUG=1: one line per decision on stderr\n"
+	       "  -h, --help           this text\n\n"
 	       "A warning is printed first when cowlink audit says CMD is not covered.\n"
-	       "Exit status: CMD's, or 127 when it cannot be run (126: not executable).\n");
+	       "Exit status: CMD's, 2 for a bad option or tree, or 127 when CMD cannot be\n"
+	       "run (126: not executable).\n");
 }
 
-int cmd_run(int argc, char **argv)
+/* Check the scope TREES (from --trees, or COWLINK_TREES as inherited when
+ * FROM_ENV) and return it with every entry absolute: the shim resolves a
+ * relative one against each program's own current directory. An entry that
+ * is not a directory is refused with a message: the shim would drop it, and
+ * writes under it would go into shared inodes. NULL after the message. */
+static char *check_trees(const char *trees, bool from_env)
 {
-	static const struct option opts[] = {
-		{ "trees", required_argument, NULL, 't' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const char *what = from_env ? "COWLINK_TREES" : "--trees";
+	const char *p, *end;
+	char dir[PATH_MAX], real[PATH_MAX];
+	size_t len, used = 0, cap = strlen(trees) + 1, count = 0;
+	char *out = xmalloc(cap);
+	struct stat st;
+	int err;
+
+	out[0] = '\0';
+	for (p = trees; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		len = (size_t)(end - p);
+		if (!len)
+			continue;
+		if (len >= sizeof dir) {
+			warnmsg("run: %s: an entry is too long", what);
+			goto refused;
+		}
+		memcpy(dir, p, len);
+		dir[len] = '\0';
+		err = stat(dir, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR :
+		      !realpath(dir, real) ? errno : 0;
+		if (err) {
+			errmsg(err, "run: %s: '%s' refused", what, dir);
+			goto refused;
+		}
+		if (++count > 16) {
+			warnmsg("run: %s: more than 16 directories", what);
+			goto refused;
+		}
+		len = strlen(real);
+		if (used + len + 2 > cap) {
+			cap = (used + len + 2) * 2;
+			out = xrealloc(out, cap);
+		}
+		if (used)
+			out[used++] = ':';
+		memcpy(out + used, real, len + 1);
+		used += len;
+	}
+	return out;
+refused:
+	free(out);
+	return NULL;
+}
+
+int run_under_shim(char **argv, const char *trees, const char *exclude, bool debug,
+		   const char *marker)
+{
 	char shim[PATH_MAX];
 	struct audit_result ar;
-	const char *trees = NULL;
-	bool debug = false;
-	char *pre;
-	int o, e;
+	char *pre, *scope = NULL;
+	const char *env = getenv("COWLINK_TREES");
+	int e;
 
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (o) {
-		case 't':
-			trees = optarg;
-			break;
-		case 'd':
-			debug = true;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			return usage_error("run");
-		}
-	}
-	if (optind >= argc) {
-		warnmsg("run: no command given");
-		return usage_error("run");
+	if (trees || (env && *env)) {
+		scope = check_trees(trees ? trees : env, !trees);
+		if (!scope)
+			return 2;
 	}
 	if (!find_shim(shim, sizeof shim)) {
 		warnmsg("run: cannot find %s (looked next to this program and in %s)",
 			SHIM_NAME, COWLINK_INSTALL_LIBDIR);
+		free(scope);
 		return 127;
 	}
-	if (audit_program(argv[optind], &ar) == AUDIT_NOT_COVERED)
-		warnmsg("warning: %s will not be covered: %s", argv[optind], ar.reason);
+	if (audit_program(argv[0], &ar) == AUDIT_NOT_COVERED)
+		warnmsg("warning: %s will not be covered: %s", argv[0], ar.reason);
 
 	asan_env();
 	pre = preload_value(shim);
 	if (setenv("LD_PRELOAD", pre, 1) < 0 ||
-	    (trees && setenv("COWLINK_TREES", trees, 1) < 0) ||
-	    (debug && setenv("COWLINK_DEBUG", "1", 1) < 0))
+	    (scope && setenv("COWLINK_TREES", scope, 1) < 0) ||
+	    (exclude && setenv("COWLINK_EXCLUDE", exclude, 1) < 0) ||
+	    (debug && setenv("COWLINK_DEBUG", "1", 1) < 0) ||
+	    (marker && setenv("COWLINK_SHELL", marker, 1) < 0))
 		die(errno, "run: setenv");
 	free(pre);
-	execvp(argv[optind], argv + optind);
+	free(scope);
+	execvp(argv[0], argv);
 	e = errno;
-	errmsg(e, "run: %s", argv[optind]);
+	errmsg(e, "run: %s", argv[0]);
 	return e == ENOENT ? 127 : 126;
+}
+
+int run_options(int argc, char **argv, const char *sub, struct run_opts *o,
+		void (*help_fn)(void))
+{
+	static const struct option opts[] = {
+		{ "trees", required_argument, NULL, 't' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof *o);
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			o->trees = optarg;
+			break;
+		case 'x':
+			o->exclude = optarg;
+			break;
+		case 'd':
+			o->debug = true;
+			break;
+		case 'h':
+			help_fn();
+			return 0;
+		default:
+			return usage_error(sub);
+		}
+	}
+	return -1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	int r = run_options(argc, argv, "run", &o, help);
+
+	if (r >= 0)
+		return r;
+	if (optind >= argc) {
+		warnmsg("run: no command given (cowlink shell starts a shell)");
+		return usage_error("run");
+	}
+	return run_under_shim(argv + optind, o.trees, o.exclude, o.debug, NULL);
 }

@@ -2,7 +2,11 @@
  * unmarked hard links, reflinked extents), its recorded write bits, and the
  * processes that hold a shared inode open — those keep the old data after a
  * break (DESIGN §8). With -r, a summary of each directory tree. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -265,16 +269,124 @@ static void status_tree(struct status_ctx *c, const char *dir)
 	inoset_free(&c->sets);
 }
 
+/* Where libcowlink.so is mapped in process PID (0: this one), into PATH (N
+ * bytes): 1 mapped, 0 not, -errno when its maps cannot be read. */
+static int shim_mapped(int pid, char *path, size_t n)
+{
+	char file[64], line[PATH_MAX + 128], *p;
+	FILE *f;
+	int found = 0;
+
+	if (pid)
+		snprintf(file, sizeof file, "/proc/%d/maps", pid);
+	else
+		snprintf(file, sizeof file, "/proc/self/maps");
+	f = fopen(file, "re");
+	if (!f)
+		return -errno;
+	while (!found && fgets(line, sizeof line, f)) {
+		p = strchr(line, '/');
+		if (!p || !strstr(p, "/libcowlink.so"))
+			continue;
+		p[strcspn(p, "\n")] = '\0';
+		snprintf(path, n, "%s", p);
+		found = 1;
+	}
+	if (!found && ferror(f))
+		found = -EIO;
+	fclose(f);
+	return found;
+}
+
+/* The parent of PID, from /proc/PID/stat (after the command's ")"). */
+static int parent_of(int pid)
+{
+	char file[64], buf[512], *p;
+	FILE *f;
+	int ppid = 0;
+
+	snprintf(file, sizeof file, "/proc/%d/stat", pid);
+	f = fopen(file, "re");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')))
+		if (sscanf(p + 1, " %*c %d", &ppid) != 1)
+			ppid = 0;
+	fclose(f);
+	return ppid;
+}
+
+/* cowlink status with no PATH: is this session under the shim? This
+ * process (it inherited the environment the shell gives its programs) and
+ * each ancestor up to the first without the shim, by their memory maps;
+ * COWLINK_SHELL marks a shell started by cowlink shell. 0 when this process
+ * and its parent (the shell) both have it, else 1. */
+static int status_session(void)
+{
+	const char *pre = getenv("LD_PRELOAD"), *marker = getenv("COWLINK_SHELL");
+	const char *trees = getenv("COWLINK_TREES"), *excl = getenv("COWLINK_EXCLUDE");
+	char path[PATH_MAX], comm[64];
+	int self, pid, m = 0, covered_up = 0, depth;
+	bool named = pre && strstr(pre, "libcowlink.so");
+
+	self = shim_mapped(0, path, sizeof path);
+	if (self > 0)
+		printf("this process: libcowlink.so loaded (%s)\n", path);
+	else if (named)
+		printf("this process: LD_PRELOAD names libcowlink.so, but the loader did not "
+		       "load it (not on the library path? give its full path, or use "
+		       "'cowlink shell')\n");
+	else
+		printf("this process: libcowlink.so not loaded (LD_PRELOAD %s)\n",
+		       pre && *pre ? "does not name it" : "is not set");
+	if (self > 0 && marker && atoi(marker) == getpid()) {
+		/* The shell of cowlink shell exec'ed us (bash -c 'CMD'): this
+		 * process is that shell. */
+		printf("this process is the shell started by cowlink shell\n");
+		covered_up++;
+	}
+	for (pid = covered_up ? 0 : getppid(), depth = 0; pid > 1 && depth < 64;
+	     pid = parent_of(pid), depth++) {
+		m = shim_mapped(pid, path, sizeof path);
+		printf("parent %d (%s): %s%s\n", pid, proc_comm(pid, comm, sizeof comm),
+		       m > 0 ? "libcowlink.so loaded" : m == 0 ? "not under the shim" :
+		       "cannot tell (its maps are not readable)",
+		       marker && atoi(marker) == pid ? ", started by cowlink shell" : "");
+		if (m <= 0)
+			break;
+		covered_up++;
+	}
+	if (trees && *trees)
+		printf("COWLINK_TREES=%s\n", trees);
+	if (excl && *excl)
+		printf("COWLINK_EXCLUDE=%s\n", excl);
+	if (self > 0 && covered_up > 0) {
+		printf("covered: this shell and what it starts run under the shim\n");
+		return 0;
+	}
+	if (self > 0)
+		printf("not covered: programs started from here load the shim, but the shell "
+		       "itself does not, so its own redirections (echo x >> f) write without "
+		       "it; start one with 'cowlink shell'\n");
+	else
+		printf("not covered: writes from here go straight into shared inodes; start a "
+		       "shell with 'cowlink shell'\n");
+	return 1;
+}
+
 static void help(void)
 {
-	printf("Usage: cowlink status [-r] [--json] PATH...\n"
+	printf("Usage: cowlink status [-r] [--json] [PATH...]\n"
 	       "Show what each PATH shares: a cowlink set (and how many names), an orphaned\n"
 	       "mark, unmarked hard links, a reflinked copy; the write bits protection\n"
-	       "cleared; and the processes holding a shared inode open.\n\n"
+	       "cleared; and the processes holding a shared inode open. With no PATH:\n"
+	       "whether this session (this process and the shell above it) runs under\n"
+	       "libcowlink.so.\n\n"
 	       "  -r, --recursive  summarise each directory tree, listing what is not plain\n"
 	       "      --json       one JSON object per PATH, one per line\n"
 	       "  -h, --help       this text\n\n"
-	       "Exit status: 0, or 1 when a PATH could not be examined.\n");
+	       "Exit status: 0, or 1 when a PATH could not be examined (with no PATH:\n"
+	       "when the session is not covered).\n");
 }
 
 int cmd_status(int argc, char **argv)
@@ -304,10 +416,8 @@ int cmd_status(int argc, char **argv)
 			return usage_error("status");
 		}
 	}
-	if (optind >= argc) {
-		warnmsg("status: no PATH given");
-		return usage_error("status");
-	}
+	if (optind >= argc)
+		return status_session();
 	for (i = optind; i < argc; i++) {
 		struct cowlink_status s;
 		int r = cowlink_status(argv[i], &s);

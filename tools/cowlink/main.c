@@ -13,9 +13,10 @@ static const struct subcommand {
 	const char *args;
 	const char *summary;
 } subcommands[] = {
-	{ "status", cmd_status, "[-r] [--json] PATH...", "show what each path shares, and who holds it open" },
+	{ "status", cmd_status, "[-r] [--json] [PATH...]", "show what each path shares, and who holds it open; with no PATH, whether this session is under the shim" },
 	{ "break",  cmd_break,  "[-r] [-v] PATH...", "give each path its private copy now" },
-	{ "run",    cmd_run,    "[--trees DIR:DIR] [--debug] -- CMD [ARG]...", "run a command with libcowlink.so preloaded" },
+	{ "shell",  cmd_shell,  "[--trees DIR:DIR] [--exclude PROG:PROG] [--debug]", "start your shell under libcowlink.so (the safe way in)" },
+	{ "run",    cmd_run,    "[--trees DIR:DIR] [--exclude PROG:PROG] [--debug] -- CMD [ARG]...", "run a command with libcowlink.so preloaded" },
 	{ "audit",  cmd_audit,  "PROGRAM...", "tell whether the shim can cover a program" },
 	{ "fsck",   cmd_fsck,   "[-n] DIR...", "find and repair what a crash can leave" },
 	{ "du",     cmd_du,     "[-s] [-b] DIR...", "apparent size, space used and space saved" },

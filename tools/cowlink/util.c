@@ -223,6 +223,18 @@ uint64_t inoset_add(struct inoset *s, uint64_t dev, uint64_t ino)
 	return ++s->v[i].seen;
 }
 
+uint64_t inoset_count(const struct inoset *s, uint64_t dev, uint64_t ino)
+{
+	size_t i;
+
+	if (!s->cap)
+		return 0;
+	i = ino_hash(dev, ino) & (s->cap - 1);
+	while (s->v[i].seen && (s->v[i].dev != dev || s->v[i].ino != ino))
+		i = (i + 1) & (s->cap - 1);
+	return s->v[i].seen;
+}
+
 void inoset_free(struct inoset *s)
 {
 	free(s->v);

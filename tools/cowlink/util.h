@@ -16,6 +16,22 @@ int cmd_audit(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
 int cmd_du(int argc, char **argv);
 int cmd_dedupe(int argc, char **argv);
+int cmd_shell(int argc, char **argv);
+
+/* cmd_run.c, shared with cmd_shell.c: the options of run and shell. */
+struct run_opts {
+	const char *trees, *exclude;
+	bool debug;
+};
+/* Parse them into *O; -1 to go on (optind at the first operand), else the
+ * exit status (--help shown by HELP_FN, or a usage error). */
+int run_options(int argc, char **argv, const char *sub, struct run_opts *o,
+		void (*help_fn)(void));
+/* Exec ARGV (NULL-terminated) with the shim preloaded and the settings
+ * made; MARKER (may be NULL) becomes COWLINK_SHELL. Returns only on
+ * failure, with the exit status (2 a tree refused, 126, 127). */
+int run_under_shim(char **argv, const char *trees, const char *exclude, bool debug,
+		   const char *marker);
 
 /* "cowlink: MSG" on stderr (err: plus ": strerror(-ERR)" when ERR != 0). */
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -46,6 +62,8 @@ struct inoset {
 };
 /* Add DEV/INO; returns how many times it has now been seen (1 = new). */
 uint64_t inoset_add(struct inoset *s, uint64_t dev, uint64_t ino);
+/* How many times DEV/INO was added (0: never). */
+uint64_t inoset_count(const struct inoset *s, uint64_t dev, uint64_t ino);
 void inoset_free(struct inoset *s);
 
 #endif

@@ -1,0 +1,57 @@
+/* cowlink shell: the user's shell under the shim, the one safe way into an
+ * interactive session (a shell that exports LD_PRELOAD itself is not under
+ * it, and a bare library name the loader cannot find is dropped with one
+ * line). The shell is exec'ed in place, so COWLINK_SHELL holds its pid: the
+ * marker cowlink status looks for, and one a prompt can show. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void help(void)
+{
+	printf("Usage: cowlink shell [--trees DIR:DIR] [--exclude PROG:PROG] [--debug] [-- ARG...]\n"
+	       "Start your shell ($SHELL, else your login shell, else /bin/sh) with\n"
+	       "libcowlink.so preloaded: the shell itself and everything it starts treat\n"
+	       "cowlinks as the separate files they stand for. COWLINK_SHELL is set to the\n"
+	       "shell's pid (for a prompt: PS1='${COWLINK_SHELL:+(cowlink) }'$PS1);\n"
+	       "'cowlink status' with no PATH says whether a session is covered.\n\n"
+	       "      --trees DIRS     set COWLINK_TREES (every DIR must be a directory)\n"
+	       "      --exclude PROGS  set COWLINK_EXCLUDE: programs the shim stays out of\n"
+	       "      --debug          set COWLINK_DEBUG=1\n"
+	       "  -h, --help           this text\n\n"
+	       "ARGs go to the shell. Exit status: the shell's, 2 for a bad option or\n"
+	       "tree, 127 when the shell cannot be run.\n");
+}
+
+int cmd_shell(int argc, char **argv)
+{
+	struct run_opts o;
+	const char *sh = getenv("SHELL");
+	struct passwd *pw;
+	char pid[24], **args;
+	int r = run_options(argc, argv, "shell", &o, help), i, n;
+
+	if (r >= 0)
+		return r;
+	if (!sh || !*sh) {
+		pw = getpwuid(getuid());
+		sh = pw && pw->pw_shell && *pw->pw_shell ? pw->pw_shell : "/bin/sh";
+	}
+	n = argc - optind;
+	args = xmalloc(((size_t)n + 2) * sizeof *args);
+	args[0] = (char *)sh;
+	for (i = 0; i < n; i++)
+		args[i + 1] = argv[optind + i];
+	args[n + 1] = NULL;
+	snprintf(pid, sizeof pid, "%d", (int)getpid());
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "cowlink: %s under libcowlink.so (COWLINK_SHELL=%s); "
+			"'exit' leaves it\n", sh, pid);
+	r = run_under_shim(args, o.trees, o.exclude, o.debug, pid);
+	free(args);
+	return r;
+}
