@@ -189,14 +189,15 @@ static int copy_in(int pfd, const char *base, int src, const struct stat *st,
 	if (ftype == EXT4_SUPER_MAGIC)
 		flags |= CL_COPY_NOCLONE;
 	/* On ext4 the replacing rename below would start writeback of the
-	 * whole copy and wait in the block layer's writeback throttling while
-	 * the disk takes it: 0.2-0.3 s for 1 GiB here, most of the gap to cp.
-	 * Started chunk by chunk during the copy, the disk writes while the
-	 * rest copies and the rename finds nothing left to allocate. The data
-	 * reaches the disk by the same path as before (and no later), so the
-	 * durability of COWLINK_FSYNC=auto is unchanged; fallocate first, the
-	 * other candidate measured, is faster but would leave unwritten
-	 * extents that a crash after the rename shows as zeros. */
+	 * whole copy and sleep in the block layer's writeback throttling
+	 * while the disk takes it: 0.2-0.3 s of a 1 GiB break, most of its
+	 * gap to cp (bench/RESULTS.md 3a). Started chunk by chunk during the
+	 * copy, the disk writes while the rest copies and the rename finds
+	 * only the last chunk left. The data reaches the disk by the same path
+	 * as before and no later, so COWLINK_FSYNC=auto keeps its guarantee.
+	 * fallocate first, the other candidate measured, was as fast, but its
+	 * unwritten extents would read as zeros after a crash that kept the
+	 * rename. */
 	if (!empty && (need_sync(ftype) || rename_flushes(ftype)))
 		flags |= CL_COPY_FLUSH;
 	e = cl_copy_data(src, tfd, st, o->keep, flags, &cloned);
