@@ -13,6 +13,7 @@
  *   rwall   open(O_RDONLY) + close(), both through libc (wall time)
  *   wwall   open(O_WRONLY) + close(), both through libc (wall time)
  *   trunc   N must be 1: one open(PATH, O_WRONLY|O_TRUNC), timed around the call
+ *   wfiles  open(O_WRONLY) + close() of PATH/0 ... PATH/N-1, each once (N breaks)
  *
  * Built by bench/run.sh with cc -O2; not part of the CMake build. */
 #include <errno.h>
@@ -113,6 +114,16 @@ __attribute__((noinline)) static void loop_wwall(long n, const char *path)
 	}
 }
 
+__attribute__((noinline)) static void loop_wfiles(long n, const char *dir)
+{
+	char path[4096];
+
+	for (long i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/%ld", dir, i);
+		loop_wwall(1, path);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	long long t0, t1;
@@ -120,7 +131,7 @@ int main(int argc, char **argv)
 	long n;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: loops ropen|wopen|close|write|rwall|wwall|trunc N PATH\n");
+		fprintf(stderr, "usage: loops ropen|wopen|close|write|rwall|wwall|trunc|wfiles N PATH\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -153,7 +164,7 @@ int main(int argc, char **argv)
 		} modes[] = {
 			{ "ropen", loop_ropen }, { "wopen", loop_wopen },
 			{ "close", loop_close }, { "rwall", loop_rwall },
-			{ "wwall", loop_wwall },
+			{ "wwall", loop_wwall }, { "wfiles", loop_wfiles },
 		};
 		size_t i;
 

@@ -9,33 +9,36 @@
 # medians, and prints a markdown table: case, cowlink figure, baseline
 # figure(s), ratio, target, pass/miss. The same report is written to
 # build/bench/results.md. --quick shrinks the sizes for a smoke run (64 MiB,
-# 5000 files, fewer rounds). --only runs just the cases named, a comma-
-# separated list of their numbers (--only 2c: cowln -r of a tree with
-# hard-link groups; --only 1,2,2c). Scratch data lives in a mktemp directory under
+# 5000 files, fewer rounds). --only runs the listed cases alone, comma-separated
+# (1 2 2c 3a 3b 3c 4 5 6 7; "3" is 3a, 3b and 3c; "2" is 2 and 2c), and makes only their data. Scratch data lives in a mktemp directory under
 # $TMPDIR (or /tmp) and is removed, with any loop mount, at exit.
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
 src=$PWD
 
-quick=0 ONLY= args="$*"
+quick=0
+only=
+args="$*"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
-	--only) ONLY=${2:?--only needs a list of cases}; shift ;;
-	--only=*) ONLY=${1#--only=} ;;
-	*) echo "usage: $0 [--quick] [--only CASE,CASE...]" >&2; exit 2 ;;
+	--only) [ $# -ge 2 ] || { echo "$0: --only needs a list of cases" >&2; exit 2; }
+		only=",$2,"; shift ;;
+	*) echo "usage: $0 [--quick] [--only CASE,...]" >&2; exit 2 ;;
 	esac
 	shift
 done
-# want CASE: is this case to run? (all of them without --only)
-want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+# want CASE: is CASE (1, 2, 3a...) to run? All of them without --only.
+want() { [ -z "$only" ] || [[ $only == *",$1,"* ]] || [[ $only == *",${1%[abc]},"* ]]; }
 
 if [ $quick = 1 ]; then
 	BIG_MB=64 DD_MB=16 TREE_FILES=3000 ROUNDS=3 TREE_ROUNDS=2 FAST_ROUNDS=5 SPAWNS=100 LOOP_N=20000 CG_N=1000
+	SMALL_N=200
 	HL_GROUPS=20 HL_KB=1024 HL_SINGLES=500 HL_STORE=200
 else
 	BIG_MB=1024 DD_MB=256 TREE_FILES=50000 ROUNDS=5 TREE_ROUNDS=3 FAST_ROUNDS=11 SPAWNS=300 LOOP_N=100000 CG_N=10000
+	SMALL_N=1000
 	HL_GROUPS=64 HL_KB=4096 HL_SINGLES=5000 HL_STORE=1800
 fi
 
@@ -174,29 +177,30 @@ FS_TYPE=$(findmnt -no FSTYPE -T "$W" 2>/dev/null || stat -f -c %T "$W")
 say "scratch $W ($FS_TYPE), load $LOAD_START"
 
 # --- data ------------------------------------------------------------------
-if want 1 || want 3 || want 4 || want 7; then
-say "making a ${BIG_MB} MiB file"
-head -c "$((BIG_MB * 1048576))" /dev/urandom >"$W/big"
+if want 1 || want 3a || want 3b || want 4 || want 7; then
+	say "making a ${BIG_MB} MiB file"
+	head -c "$((BIG_MB * 1048576))" /dev/urandom >"$W/big"
 fi
 
 TREE_N=0 TREE_MB=0
 if want 2 || want 7; then
-say "copying ${TREE_FILES} files from /usr into a scratch tree"
-find /usr/include /usr/share/doc /usr/lib/python3* /usr/share/perl /usr/share/man \
-	/usr/share/locale /usr/share/i18n /usr/share/zoneinfo /usr/share /usr/lib \
-	-xdev -type f 2>/dev/null | awk '!seen[$0]++' | head -n "$TREE_FILES" >"$W/list" || true
-mkdir "$W/src"
-tar -cf - --no-recursion -T "$W/list" 2>/dev/null | tar -xf - -C "$W/src"
-TREE_N=$(find "$W/src" -type f | wc -l)
-TREE_MB=$(du -sm "$W/src" | cut -f1)
-say "tree: $TREE_N files, $TREE_MB MiB"
+	say "copying ${TREE_FILES} files from /usr into a scratch tree"
+	find /usr/include /usr/share/doc /usr/lib/python3* /usr/share/perl /usr/share/man \
+		/usr/share/locale /usr/share/i18n /usr/share/zoneinfo /usr/share /usr/lib \
+		-xdev -type f 2>/dev/null | awk '!seen[$0]++' | head -n "$TREE_FILES" >"$W/list" || true
+	mkdir "$W/src"
+	tar -cf - --no-recursion -T "$W/list" 2>/dev/null | tar -xf - -C "$W/src"
+	TREE_N=$(find "$W/src" -type f | wc -l)
+	TREE_MB=$(du -sm "$W/src" | cut -f1)
+	say "tree: $TREE_N files, $TREE_MB MiB"
 fi
 sync
 
 # --- 1. link one big file ----------------------------------------------------
-if want 1; then
-say "case 1: link one ${BIG_MB} MiB file"
-if [ -n "$COWLN" ]; then
+if ! want 1; then
+	:
+elif [ -n "$COWLN" ]; then
+	say "case 1: link one ${BIG_MB} MiB file"
 	# sync first: a journal commit that waits for someone's dirty data
 	# would be charged to whichever link happened to start next.
 	# Each starts from a big file with one name: a source with an unmarked
@@ -216,12 +220,12 @@ if [ -n "$COWLN" ]; then
 else
 	skip_row "1. link a ${BIG_MB} MiB file" "≤ 1.0× ln" "no cowln"
 fi
-fi # case 1
 
 # --- 2. link a tree ----------------------------------------------------------
-if want 2; then
-say "case 2: link a tree of $TREE_N files"
-if [ -n "$COWLN" ]; then
+if ! want 2; then
+	:
+elif [ -n "$COWLN" ]; then
+	say "case 2: link a tree of $TREE_N files"
 	unmark_tree() { find "$W/src" -type f -exec setfattr -x user.cowlink {} + 2>/dev/null || true; chmod -R u+w "$W/src"; }
 	prep_first() { rm -rf "$W/d"; unmark_tree; }
 	run_first() { "$COWLN" -r "$W/src" "$W/d"; }
@@ -240,7 +244,6 @@ if [ -n "$COWLN" ]; then
 else
 	skip_row "2. cowln -r a tree" "≤ 1.3× cp -al" "no cowln"
 fi
-fi # case 2
 
 # --- 2c. a tree with hard-link groups ----------------------------------------
 if want 2c; then
@@ -292,52 +295,113 @@ fi
 fi # case 2c
 
 # --- 3. break a big file -------------------------------------------------------
-if want 3; then
 if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
-	say "case 3: break a ${BIG_MB} MiB cowlink (ext4), COWLINK_FSYNC=${COWLINK_FSYNC:-auto}"
-	prep_brk() { rm -f "$W/b"; "$COWLN" "$W/big" "$W/b"; sync; }
-	run_brk() { LD_PRELOAD=$SHIM "$P/loops" wwall 1 "$W/b"; }
-	prep_cpb() { rm -f "$W/c"; sync; }
-	run_cpb() { cp "$W/big" "$W/c"; }
-	setlabel cpb cp
-	alternate "$ROUNDS" brk cpb
-	[ "$(stat -c %i "$W/b")" != "$(stat -c %i "$W/big")" ] || { say "the write-open did not break b"; exit 1; }
-	cmp -s "$W/big" "$W/b" || { say "the broken b differs from big"; exit 1; }
-	compare "3a. break ${BIG_MB} MiB on $FS_TYPE (write-open under the shim)" "≤ 1.05× cp" 1.05 brk cpb
-	rm -f "$W/b" "$W/c"
-
-	XFS_IMG=$W/xfs.img
-	XFS_MNT=$W/xfs
-	mkdir "$XFS_MNT"
-	truncate -s "$((BIG_MB * 4 + 600))M" "$XFS_IMG"
-	if mkfs.xfs -q -m reflink=1 "$XFS_IMG" >/dev/null 2>&1 &&
-		mount -o loop "$XFS_IMG" "$XFS_MNT" 2>/dev/null; then
-		say "case 3b: break on XFS (reflink)"
-		X=$XFS_MNT
-		cp "$W/big" "$X/big"
-		sync
-		prep_xbrk() { rm -f "$X/b"; "$COWLN" --reflink=never "$X/big" "$X/b"; sync; }
-		run_xbrk() { LD_PRELOAD=$SHIM "$P/loops" wwall 1 "$X/b"; }
-		prep_xcp() { rm -f "$X/c"; sync; }
-		run_xcp() { cp --reflink=always "$X/big" "$X/c"; }
-		setlabel xcp "cp --reflink=always"
-		alternate "$FAST_ROUNDS" xbrk xcp
-		[ "$(stat -c %i "$X/b")" != "$(stat -c %i "$X/big")" ] || { say "the write-open did not break b on XFS"; exit 1; }
-		compare "3b. break ${BIG_MB} MiB on XFS reflink=1 (FICLONE)" "≤ 1.2× cp --reflink" 1.2 xbrk xcp
-		umount "$XFS_MNT"
-	else
-		skip_row "3b. break on XFS reflink=1" "≤ 1.2× cp --reflink" "cannot make or loop-mount XFS here"
+	# 3a, for each size: the break (first write-open under the shim) of a
+	# cowlink b of a, against cp a c, cp a t && mv t b (the replacing
+	# rename the break makes: on ext4 it starts writeback of t, auto_da_alloc)
+	# and the same with t synced first. b is a second name of a for the mv
+	# too, as for the break, so that no rename frees the old data.
+	sizes=()
+	if want 3a; then
+		sizes=("$BIG_MB")
+		for mb in 64 16; do [ "$mb" -lt "$BIG_MB" ] && sizes+=("$mb"); done
 	fi
-	XFS_MNT=
-	rm -f "$XFS_IMG"
-else
-	skip_row "3. break a big file" "≤ 1.05× cp" "no cowln or no libcowlink.so"
+	for mb in "${sizes[@]}"; do
+		say "case 3a: break a $mb MiB cowlink ($FS_TYPE), COWLINK_FSYNC=${COWLINK_FSYNC:-auto}"
+		f=$W/big$mb
+		[ "$mb" = "$BIG_MB" ] && f=$W/big
+		[ -f "$f" ] || head -c "$((mb * 1048576))" "$W/big" >"$f" 2>/dev/null ||
+			head -c "$((mb * 1048576))" /dev/urandom >"$f"
+		eval "prep_brk$mb() { rm -f \"\$W/b\"; \"\$COWLN\" \"$f\" \"\$W/b\"; sync; }
+			run_brk$mb() { LD_PRELOAD=\$SHIM \"\$P/loops\" wwall 1 \"\$W/b\"; }
+			prep_cp$mb() { rm -f \"\$W/c\"; sync; }
+			run_cp$mb() { cp \"$f\" \"\$W/c\"; }
+			prep_cpmv$mb() { rm -f \"\$W/t\" \"\$W/m\"; ln \"$f\" \"\$W/m\"; sync; }
+			run_cpmv$mb() { cp \"$f\" \"\$W/t\" && mv \"\$W/t\" \"\$W/m\"; }
+			prep_cpsmv$mb() { rm -f \"\$W/t\" \"\$W/m\"; ln \"$f\" \"\$W/m\"; sync; }
+			run_cpsmv$mb() { cp \"$f\" \"\$W/t\" && sync -d \"\$W/t\" && mv \"\$W/t\" \"\$W/m\"; }"
+		setlabel "brk$mb" "break"; setlabel "cp$mb" cp
+		setlabel "cpmv$mb" "cp a t && mv t b"; setlabel "cpsmv$mb" "cp a t && sync -d t && mv t b"
+		alternate "$ROUNDS" "brk$mb" "cp$mb" "cpmv$mb" "cpsmv$mb"
+		[ "$(stat -c %i "$W/b")" != "$(stat -c %i "$f")" ] || { say "the write-open did not break b"; exit 1; }
+		cmp -s "$f" "$W/b" || { say "the broken b differs from its source"; exit 1; }
+		compare "3a. break $mb MiB on $FS_TYPE (write-open under the shim) vs cp+mv" \
+			"≤ 1.1× cp a t && mv t b" 1.1 "brk$mb" "cpmv$mb" "cpsmv$mb"
+		compare "3a. break $mb MiB on $FS_TYPE, the same rounds vs cp" "≤ 1.3× cp" 1.3 "brk$mb" "cp$mb"
+		rm -f "$W/b" "$W/c" "$W/m" "$W/t"
+		[ "$f" = "$W/big" ] || rm -f "$f"
+	done
+
+	if want 3c; then
+		# 3c: the fixed cost of a break. SMALL_N files of 4-64 KiB (a
+		# build tree under strip), each broken by one write-open in one
+		# process, against cp of the same files into a directory.
+		say "case 3c: break $SMALL_N small files"
+		mkdir "$W/small"
+		for ((i = 0; i < SMALL_N; i++)); do
+			head -c "$(((RANDOM % 61 + 4) * 1024))" /dev/urandom >"$W/small/$i"
+		done
+		prep_sbrk() { rm -rf "$W/sb"; "$COWLN" -r "$W/small" "$W/sb"; sync; }
+		run_sbrk() { LD_PRELOAD=$SHIM "$P/loops" wfiles "$SMALL_N" "$W/sb"; }
+		prep_scp() { rm -rf "$W/sc"; mkdir "$W/sc"; sync; }
+		run_scp() { cp -t "$W/sc" "$W/small"/*; }
+		setlabel sbrk break; setlabel scp "cp of the same files"
+		alternate "$ROUNDS" sbrk scp
+		[ "$(stat -c %h "$W/sb/0")" = 1 ] || { say "the write-opens did not break the small files"; exit 1; }
+		compare "3c. break $SMALL_N files of 4-64 KiB on $FS_TYPE, one process" "≤ 1.5× cp" 1.5 sbrk scp
+		# System calls per broken file (its open and close included): a
+		# run of SMALL_N breaks less a run of none, by strace -c.
+		if command -v strace >/dev/null; then
+			prep_sbrk
+			strace -f -c -o "$W/strace" env LD_PRELOAD="$SHIM" "$P/loops" wfiles "$SMALL_N" "$W/sb" >/dev/null 2>&1
+			s1=$(awk '$NF == "total" {print $4}' "$W/strace")
+			strace -f -c -o "$W/strace" env LD_PRELOAD="$SHIM" "$P/loops" wfiles 0 "$W/sb" >/dev/null 2>&1
+			s0=$(awk '$NF == "total" {print $4}' "$W/strace")
+			rm -rf "$W/sc"; mkdir "$W/sc"
+			strace -f -c -o "$W/strace" cp -t "$W/sc" "$W/small"/* >/dev/null 2>&1
+			c1=$(awk '$NF == "total" {print $4}' "$W/strace")
+			row "3c. system calls per broken file (open + break + close; strace -c)" \
+				"$(awk -v a="$s1" -v b="$s0" -v n="$SMALL_N" 'BEGIN {printf "%.1f", (a - b) / n}')" \
+				"cp: $(awk -v a="$c1" -v n="$SMALL_N" 'BEGIN {printf "%.1f", a / n}') per file (start-up included)" \
+				"—" "(informative)" "—"
+		fi
+		rm -rf "$W/small" "$W/sb" "$W/sc"
+	fi
+
+	if want 3b; then
+		XFS_IMG=$W/xfs.img
+		XFS_MNT=$W/xfs
+		mkdir "$XFS_MNT"
+		truncate -s "$((BIG_MB * 4 + 600))M" "$XFS_IMG"
+		if mkfs.xfs -q -m reflink=1 "$XFS_IMG" >/dev/null 2>&1 &&
+			mount -o loop "$XFS_IMG" "$XFS_MNT" 2>/dev/null; then
+			say "case 3b: break on XFS (reflink)"
+			X=$XFS_MNT
+			cp "$W/big" "$X/big"
+			sync
+			prep_xbrk() { rm -f "$X/b"; "$COWLN" --reflink=never "$X/big" "$X/b"; sync; }
+			run_xbrk() { LD_PRELOAD=$SHIM "$P/loops" wwall 1 "$X/b"; }
+			prep_xcp() { rm -f "$X/c"; sync; }
+			run_xcp() { cp --reflink=always "$X/big" "$X/c"; }
+			setlabel xcp "cp --reflink=always"
+			alternate "$FAST_ROUNDS" xbrk xcp
+			[ "$(stat -c %i "$X/b")" != "$(stat -c %i "$X/big")" ] || { say "the write-open did not break b on XFS"; exit 1; }
+			compare "3b. break ${BIG_MB} MiB on XFS reflink=1 (FICLONE)" "≤ 1.2× cp --reflink" 1.2 xbrk xcp
+			umount "$XFS_MNT"
+		else
+			skip_row "3b. break on XFS reflink=1" "≤ 1.2× cp --reflink" "cannot make or loop-mount XFS here"
+		fi
+		XFS_MNT=
+		rm -f "$XFS_IMG"
+	fi
+elif want 3a || want 3b || want 3c; then
+	skip_row "3. break a big file" "≤ 1.3× cp" "no cowln or no libcowlink.so"
 fi
-fi # case 3
 
 # --- 4. O_TRUNC open of a cowlink ---------------------------------------------
-if want 4; then
-if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
+if ! want 4; then
+	:
+elif [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 	say "case 4: O_TRUNC open of a ${BIG_MB} MiB cowlink"
 	: >"$W/t.trunc"; : >"$W/t.ptrunc"
 	for ((r = 0; r < ROUNDS + 2; r++)); do
@@ -355,10 +419,8 @@ if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 else
 	skip_row "4. O_TRUNC open of a cowlink" "< 1 ms" "no cowln or no libcowlink.so"
 fi
-fi # case 4
 
 # --- 5. process start-up ---------------------------------------------------------
-if want 5; then
 # Instructions counted by callgrind for the whole process (the dynamic
 # loader included), so the difference is what preloading the library costs.
 # cg_true PRELOAD [VAR=VALUE]...: instructions of a whole run of /bin/true.
@@ -371,10 +433,12 @@ cg_true() {
 mkdir -p "$W/cd"
 echo x >"$W/cd/f"; ln "$W/cd/f" "$W/cd/g"
 CD_ILIST=$W/cd.ilist
-if [ -n "$CD_LIB" ]; then
+if want 5 && [ -n "$CD_LIB" ]; then
 	(cd "$W/cd" && cowdancer-ilistcreate "$CD_ILIST" "find . -xdev \\( -type l -o -type f \\) -a -links +1 -print0 | xargs -0 stat --format '%d %i '") >/dev/null 2>&1 || CD_LIB=
 fi
-if [ -n "$SHIM" ]; then
+if ! want 5; then
+	:
+elif [ -n "$SHIM" ]; then
 	say "case 5: process start-up"
 	i0=$(cg_true "")
 	i1=$(cg_true "$SHIM")
@@ -417,10 +481,8 @@ if [ -n "$SHIM" ]; then
 else
 	skip_row "5. process start-up" "≤ +22000 instructions" "no libcowlink.so"
 fi
-fi # case 5
 
 # --- 6. hot paths ---------------------------------------------------------------
-if want 6; then
 # Per call: callgrind counts only inside loop_MODE (--toggle-collect), divided
 # by the iterations; system calls per call from two runs, N and 2N.
 # cg_loop PRELOAD MODE PATH and sys_per_call PRELOAD MODE PATH (PRELOAD may
@@ -444,7 +506,9 @@ sys_per_call() {
 	b=$(sys_count env -u LD_PRELOAD ${pre:+LD_PRELOAD=$pre} "$P/loops" "$mode" "$((2 * CG_N))" "$path")
 	awk -v a="$a" -v b="$b" -v n="$CG_N" 'BEGIN {printf "%.2f", (b - a) / n}'
 }
-if [ -n "$SHIM" ]; then
+if ! want 6; then
+	:
+elif [ -n "$SHIM" ]; then
 	say "case 6: hot paths (callgrind, $SYSCOUNT, wall)"
 	echo data >"$W/plain"
 	for m in ropen:plain:15 wopen:plain:-1 close:plain:-1 write:/dev/null:8; do
@@ -484,11 +548,11 @@ if [ -n "$SHIM" ]; then
 else
 	skip_row "6. hot paths" "see issue" "no libcowlink.so"
 fi
-fi # case 6
 
 # --- 7. reading a cowlinked tree -------------------------------------------------
-if want 7; then
-if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
+if ! want 7; then
+	:
+elif [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 	say "case 7: reading a cowlinked tree"
 	"$COWLN" -r "$W/src" "$W/cow"
 	"$COWLN" "$W/big" "$W/bigc"
@@ -542,7 +606,6 @@ if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 else
 	skip_row "7. reading a cowlinked tree" "≤ 1.15× / 3%" "no cowln or no libcowlink.so"
 fi
-fi # case 7
 
 # --- report ----------------------------------------------------------------------
 LOAD_END=$(load)
@@ -554,7 +617,6 @@ LOAD_END=$(load)
 	echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
 	echo "- scratch filesystem: $FS_TYPE (\`${TMPDIR:-/tmp}\`); COWLINK_FSYNC=${COWLINK_FSYNC:-auto (default)}"
 	echo "- load average at start: $LOAD_START; at end: $LOAD_END"
-	[ -z "$ONLY" ] || echo "- cases: $ONLY only"
 	echo "- sizes: big file ${BIG_MB} MiB; tree $TREE_N files, $TREE_MB MiB from /usr; hard-link tree $HL_GROUPS groups of 5 names of ${HL_KB} KiB, $HL_STORE store files, $HL_SINGLES singles; rounds $ROUNDS (trees $TREE_ROUNDS, cp -a 1, fast cases $FAST_ROUNDS), alternating, warm cache, medians"
 	echo
 	echo "| case | cowlink | baseline(s) | ratio | target | result |"

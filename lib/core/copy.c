@@ -14,6 +14,10 @@
 #define ACL_ACCESS  "system.posix_acl_access"
 #define ACL_DEFAULT "system.posix_acl_default"
 #define RW_CHUNK    (256u << 10)
+/* Writeback is started once per this much copied (CL_COPY_FLUSH): on ext4
+ * 2 to 64 MiB measured alike (bench/RESULTS.md 3a); 8 MiB keeps a 1 GiB
+ * copy at 256 system calls and lets the disk work while the rest copies. */
+#define FLUSH_CHUNK (8u << 20)
 
 /* Errors that mean "this way of copying is not available here": try the
  * next one. Anything else (ENOSPC, EIO, EDQUOT...) is the answer. */
@@ -21,6 +25,29 @@ static bool unsupported(long e)
 {
 	return e == -EOPNOTSUPP || e == -ENOTTY || e == -EXDEV ||
 	       e == -EINVAL || e == -ENOSYS;
+}
+
+/* One copy in progress: where it goes, how, and how far its writeback has
+ * been started (see flush_ahead). */
+struct copier {
+	int in, out;
+	off_t end;    /* the copy stops here */
+	off_t queued; /* writeback started for [0, queued) of OUT */
+	bool flush;   /* CL_COPY_FLUSH */
+	bool use_cfr; /* copy_file_range still worth trying */
+	char *buf;    /* read/write fallback buffer */
+};
+
+/* Start writeback of what OUT has gained since the last call, once that is a
+ * whole FLUSH_CHUNK, and never for the tail (see CL_COPY_FLUSH). Only a
+ * hint: its errors change nothing, the rename's flush or the fdatasync that
+ * follows the copy reports what matters. */
+static void flush_ahead(struct copier *c, off_t done)
+{
+	if (!c->flush || done - c->queued < (off_t)FLUSH_CHUNK || done >= c->end)
+		return;
+	(void)cl_sync_file_range(c->out, c->queued, done - c->queued, SYNC_FILE_RANGE_WRITE);
+	c->queued = done;
 }
 
 /* Write all of BUF to OUT at its current offset. */
@@ -41,24 +68,24 @@ static int write_all(int out, const char *buf, size_t n)
 	return 0;
 }
 
-/* Copy [off, end) of IN to the same offsets of OUT with pread/write. Stops
- * early, without error, if IN turns out shorter. */
-static int copy_rw(int in, int out, off_t off, off_t end, char **buf)
+/* Copy [*off, end) of IN to the same offsets of OUT with pread/write,
+ * advancing *OFF. Stops early, without error, if IN turns out shorter. */
+static int copy_rw(struct copier *c, off_t *off, off_t end)
 {
 	off_t o;
 	int e;
 
-	if (!*buf) {
-		*buf = malloc(RW_CHUNK);
-		if (!*buf)
+	if (!c->buf) {
+		c->buf = malloc(RW_CHUNK);
+		if (!c->buf)
 			return -ENOMEM;
 	}
-	o = cl_lseek(out, off, SEEK_SET);
+	o = cl_lseek(c->out, *off, SEEK_SET);
 	if (o < 0)
 		return (int)o;
-	while (off < end) {
-		size_t want = end - off < (off_t)RW_CHUNK ? (size_t)(end - off) : RW_CHUNK;
-		ssize_t r = cl_pread(in, *buf, want, off);
+	while (*off < end) {
+		size_t want = end - *off < (off_t)RW_CHUNK ? (size_t)(end - *off) : RW_CHUNK;
+		ssize_t r = cl_pread(c->in, c->buf, want, *off);
 
 		if (r == -EINTR)
 			continue;
@@ -66,99 +93,116 @@ static int copy_rw(int in, int out, off_t off, off_t end, char **buf)
 			return (int)r;
 		if (r == 0)
 			break;
-		e = write_all(out, *buf, (size_t)r);
+		e = write_all(c->out, c->buf, (size_t)r);
 		if (e)
 			return e;
-		off += r;
+		*off += r;
+		flush_ahead(c, *off);
 	}
 	return 0;
 }
 
-/* Copy [off, end) with copy_file_range, falling back to read/write (for
- * good, through *use_cfr) the first time the kernel says it cannot. */
-static int copy_range(int in, int out, off_t off, off_t end, bool *use_cfr, char **buf)
+/* Copy [*off, end) with copy_file_range, advancing *OFF, falling back to
+ * read/write (for good) the first time the kernel says it cannot. When
+ * flushing ahead, one call per FLUSH_CHUNK so that writeback can start. */
+static int copy_range(struct copier *c, off_t *off, off_t end)
 {
-	off_t ioff = off, ooff = off;
+	off_t ioff = *off, ooff = *off;
 
-	while (*use_cfr && ioff < end) {
-		ssize_t n = cl_copy_file_range(in, &ioff, out, &ooff, (size_t)(end - ioff), 0);
+	while (c->use_cfr && ioff < end) {
+		size_t want = (size_t)(end - ioff);
+		ssize_t n;
 
+		if (c->flush && want > FLUSH_CHUNK)
+			want = FLUSH_CHUNK;
+		n = cl_copy_file_range(c->in, &ioff, c->out, &ooff, want, 0);
 		if (n == -EINTR)
 			continue;
 		if (n < 0 && unsupported(n)) {
 			cl_debug("copy: copy_file_range unavailable (%d), read/write", (int)-n);
-			*use_cfr = false;
+			c->use_cfr = false;
 			break;
 		}
 		if (n < 0)
 			return (int)n;
 		if (n == 0) /* EOF early, or a filesystem that copies nothing */
 			break;
+		flush_ahead(c, ioff);
 	}
+	*off = ioff;
 	if (ioff >= end)
 		return 0;
-	return copy_rw(in, out, ioff, end, buf);
+	return copy_rw(c, off, end);
 }
 
-int cl_copy_data(int in, int out, off_t len, bool *cloned)
+int cl_copy_data(int in, int out, const struct stat *st, off_t len, unsigned flags,
+		 bool *cloned)
 {
-	struct stat st;
-	off_t size, n, pos = 0, data, hole;
-	bool use_cfr = true;
-	char *buf = NULL;
+	struct copier c = { in, out, 0, 0, flags & CL_COPY_FLUSH, true, NULL };
+	off_t size = st->st_size, pos = 0, data, hole;
 	int e;
 
 	*cloned = false;
 	if (len == 0)
 		return 0;
-	e = cl_fstat(in, &st);
-	if (e)
-		return e;
-	size = st.st_size;
-	n = len < 0 || len > size ? size : len;
-	if (n == 0)
+	c.end = len < 0 || len > size ? size : len;
+	if (c.end == 0)
 		goto out_size;
 
 	/* Clone the whole file even for a shorter LEN: cheap, then truncated. */
-	e = cl_ioctl(out, FICLONE, (void *)(intptr_t)in);
-	if (!e) {
-		*cloned = true;
-		cl_debug("copy: cloned %lld bytes", (long long)size);
-		goto out_size;
+	if (!(flags & CL_COPY_NOCLONE)) {
+		e = cl_ioctl(out, FICLONE, (void *)(intptr_t)in);
+		if (!e) {
+			*cloned = true;
+			cl_debug("copy: cloned %lld bytes", (long long)size);
+			goto out_size;
+		}
+		if (!unsupported(e))
+			return e;
 	}
-	if (!unsupported(e))
-		return e;
 
-	/* One data extent at a time: a whole-file copy would fill holes. */
-	while (pos < n) {
+	/* One data extent at a time: a whole-file copy would fill holes. A
+	 * file with as many blocks as bytes has no hole worth the two lseeks
+	 * (at worst, blocks preallocated past the end hide a hole, which the
+	 * copy then fills: the same bytes, more space). */
+	if ((off_t)st->st_blocks * 512 >= c.end) {
+		e = copy_range(&c, &pos, c.end);
+		if (e)
+			goto out_free;
+	}
+	while (pos < c.end) {
 		data = cl_lseek(in, pos, SEEK_DATA);
 		if (data == -ENXIO)
 			break;
 		if (data < 0) {
 			data = pos;
-			hole = n;
+			hole = c.end;
 		} else {
 			hole = cl_lseek(in, data, SEEK_HOLE);
 			if (hole < 0)
-				hole = n;
+				hole = c.end;
 		}
-		if (data >= n)
+		if (data >= c.end)
 			break;
-		if (hole > n)
-			hole = n;
+		if (hole > c.end)
+			hole = c.end;
 		if (hole <= data) /* a shrinking file; do not loop forever */
 			break;
-		e = copy_range(in, out, data, hole, &use_cfr, &buf);
+		pos = data;
+		e = copy_range(&c, &pos, hole);
 		if (e)
 			goto out_free;
-		pos = hole;
+		if (pos < hole) /* IN ended early */
+			break;
 	}
 out_size:
 	e = 0;
-	if (len >= 0 || !*cloned)
+	/* The size: after a clone when LEN cuts it, after a copy when a hole
+	 * ends the file or IN ended early (pos short of the end). */
+	if (*cloned ? len >= 0 : pos != (len >= 0 ? len : size))
 		e = cl_ftruncate(out, len >= 0 ? len : size);
 out_free:
-	free(buf);
+	free(c.buf);
 	return e;
 }
 
@@ -256,12 +300,24 @@ static int copy_xattrs(int in, int out, struct xbuf *list, bool labels)
 	return e;
 }
 
-/* The ACL of IN onto OUT, or none: OUT may have inherited a default ACL. */
-static int copy_acl(int in, int out)
+/* Is NAME in the xattr name list LIST? */
+static bool listed(const struct xbuf *list, const char *name)
+{
+	const char *p;
+
+	for (p = list->p; p < list->p + list->cap && *p; p += strlen(p) + 1)
+		if (!strcmp(p, name))
+			return true;
+	return false;
+}
+
+/* The ACL of IN onto OUT, or none: OUT may have inherited a default ACL.
+ * HAS: IN's xattr list names one (else it is not read). */
+static int copy_acl(int in, int out, bool has)
 {
 	char astack[256];
 	struct xbuf val = { astack, sizeof astack, false };
-	ssize_t n = xget(in, ACL_ACCESS, &val);
+	ssize_t n = has ? xget(in, ACL_ACCESS, &val) : -ENODATA;
 	int e;
 
 	if (n >= 0)
@@ -311,8 +367,8 @@ int cl_copy_xattrs(int in, int out, bool dir)
 	list.cap = (size_t)n;
 	e = copy_xattrs(in, out, &list, false);
 	if (!e)
-		e = copy_acl(in, out);
-	if (!e && dir)
+		e = copy_acl(in, out, listed(&list, ACL_ACCESS));
+	if (!e && dir && listed(&list, ACL_DEFAULT))
 		e = copy_default_acl(in, out);
 	if (!e)
 		e = copy_xattrs(in, out, &list, true);

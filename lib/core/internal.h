@@ -142,10 +142,22 @@ int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r);
 
 /* ---- copy.c: data and metadata ------------------------------------------ */
 
-/* Copy the first LEN bytes (or all when LEN < 0) of IN to OUT (both at
- * offset 0, OUT empty): FICLONE, else copy_file_range per data extent
- * (holes kept), else read/write. *cloned is set when FICLONE did it. */
-int cl_copy_data(int in, int out, off_t len, bool *cloned);
+/* How cl_copy_data may go about it. */
+enum {
+	CL_COPY_NOCLONE = 1, /* the filesystem cannot clone (ext4): do not ask */
+	/* The copy goes to disk before it replaces the name anyway (the
+	 * fdatasync of DESIGN §5, or the flush of a replacing rename on ext4
+	 * and btrfs): start writeback chunk by chunk while copying, so the
+	 * disk writes while the rest copies and the rename finds little left. */
+	CL_COPY_FLUSH = 2,
+};
+
+/* Copy the first LEN bytes (or all when LEN < 0) of IN (whose fstat is ST)
+ * to OUT (both at offset 0, OUT empty): FICLONE, else copy_file_range per
+ * data extent (holes kept), else read/write. FLAGS: CL_COPY_*. *cloned is
+ * set when FICLONE did it. */
+int cl_copy_data(int in, int out, const struct stat *st, off_t len, unsigned flags,
+		 bool *cloned);
 /* Copy metadata as cp -p does, in DESIGN §5 step 4's order: owner, xattrs
  * but the mark, ACL (or none), security labels where permitted, mode | WBITS,
  * then atime/mtime from ST. */

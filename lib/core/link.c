@@ -231,7 +231,7 @@ static int copy_to(struct cl_link_ctx *c, int sfd, const struct stat *st, mode_t
 		e = cl_ioctl(tfd, FICLONE, (void *)(intptr_t)sfd);
 		*cloned = !e;
 	} else {
-		e = cl_copy_data(sfd, tfd, -1, cloned);
+		e = cl_copy_data(sfd, tfd, st, -1, 0, cloned);
 	}
 	if (e)
 		goto out_close_tmp;

@@ -63,6 +63,7 @@ ssize_t cl_copy_file_range(int i, off_t *io, int o, off_t *oo, size_t n, unsigne
 int cl_flock(int fd, int op) { SC(CL_OP_FLOCK, SYS_flock, fd, op); }
 int cl_fcntl(int fd, int cmd, long a) { SC(CL_OP_FCNTL, SYS_fcntl, fd, cmd, a); }
 int cl_fdatasync(int fd) { SC(CL_OP_FDATASYNC, SYS_fdatasync, fd); }
+int cl_sync_file_range(int fd, off_t o, off_t n, unsigned f) { SC(CL_OP_SYNC_FILE_RANGE, SYS_sync_file_range, fd, o, n, f); }
 int cl_fsync(int fd) { SC(CL_OP_FSYNC, SYS_fsync, fd); }
 int cl_fstatfs(int fd, struct statfs *sf) { SC(CL_OP_FSTATFS, SYS_fstatfs, fd, sf); }
 ssize_t cl_getdents64(int fd, void *b, size_t n) { SC(CL_OP_GETDENTS64, SYS_getdents64, fd, b, n); }

@@ -26,6 +26,7 @@ enum cl_op {
 	CL_OP_COPY_FILE_RANGE, CL_OP_FLOCK, CL_OP_FCNTL, CL_OP_FDATASYNC,
 	CL_OP_FSTATFS, CL_OP_GETDENTS64, CL_OP_FALLOCATE, CL_OP_FSYNC,
 	CL_OP_DUP3, CL_OP_GETXATTRAT, CL_OP_MMAP, CL_OP_MUNMAP, CL_OP_MKNODAT,
+	CL_OP_SYNC_FILE_RANGE,
 	CL_OP_NR
 };
 
@@ -67,6 +68,7 @@ ssize_t cl_copy_file_range(int in, off_t *inoff, int out, off_t *outoff, size_t 
 int     cl_flock(int fd, int op);
 int     cl_fcntl(int fd, int cmd, long arg);
 int     cl_fdatasync(int fd);
+int     cl_sync_file_range(int fd, off_t off, off_t n, unsigned flags);
 int     cl_fsync(int fd);
 int     cl_fstatfs(int fd, struct statfs *sf);
 ssize_t cl_getdents64(int fd, void *buf, size_t n);

@@ -858,6 +858,97 @@ static void fsync_policy(void **state)
 	}
 }
 
+/* Break B of a fresh set {A, B} of SIZE bytes in D, counting the calls
+ * (fx_calls); the copy must be complete. */
+static void counted_break(const char *d, off_t size)
+{
+	const char *a = fx_p(d, "a"), *b = fx_p(d, "b");
+
+	unlink(a);
+	unlink(b);
+	assert_int_equal(fx_fill(a, size, 7, 0644), 0);
+	assert_int_equal(fx_make_set(a, b, true), 0);
+	fx_fault_arm(CL_OP_NR, 0, 0);
+	/* Where FICLONE works (XFS here), refuse it: this is about copies. */
+	fx_fault_add(CL_OP_IOCTL, 1, EOPNOTSUPP);
+	assert_int_equal(cl_break_at(AT_FDCWD, b, &ALL), 0);
+	fx_fault_off();
+	assert_false(fx_same_inode(a, b));
+	assert_int_equal(fx_same_content(a, b), 1);
+}
+
+/* A copy that goes to disk before the rename (ext4's replacing rename, the
+ * fdatasync of XFS) starts writeback every 8 MiB as it copies, never for the
+ * tail; one that does not (tmpfs, COWLINK_FSYNC=never on XFS) does not. */
+static void flush_ahead(void **state)
+{
+	struct fx_mount m;
+	struct statfs sf;
+	const char *ext4 = dir;
+	bool own = false;
+
+	(void)state;
+	assert_int_equal(statfs(dir, &sf), 0);
+	if (sf.f_type != 0xEF53) {
+		if (fx_loop_mount(&m, "ext4", 64) == FX_SKIP)
+			skip();
+		ext4 = m.mnt;
+		own = true;
+	}
+	counted_break(ext4, 20 << 20);
+	assert_int_equal(fx_calls[CL_OP_SYNC_FILE_RANGE], 2);
+	assert_int_equal(fx_calls[CL_OP_FDATASYNC], 0);
+	counted_break(ext4, 1 << 20);
+	assert_int_equal(fx_calls[CL_OP_SYNC_FILE_RANGE], 0);
+	if (own)
+		fx_loop_umount(&m);
+
+	if (!statfs("/dev/shm", &sf) && sf.f_type == 0x01021994) {
+		char *shm = strdup("/dev/shm/cowlink-unit.XXXXXX");
+
+		assert_non_null(mkdtemp(shm));
+		counted_break(shm, 20 << 20);
+		fx_rmtree(shm);
+		free(shm);
+		assert_int_equal(fx_calls[CL_OP_SYNC_FILE_RANGE], 0);
+	}
+
+	if (fx_loop_mount(&m, "xfs", 320) == FX_SKIP)
+		return;
+	counted_break(m.mnt, 20 << 20);
+	assert_int_equal(fx_calls[CL_OP_SYNC_FILE_RANGE], 2);
+	assert_int_equal(fx_calls[CL_OP_FDATASYNC], 1);
+	cl_cfg.fsync = CL_FSYNC_NEVER;
+	counted_break(m.mnt, 20 << 20);
+	cl_cfg.fsync = CL_FSYNC_AUTO;
+	assert_int_equal(fx_calls[CL_OP_SYNC_FILE_RANGE], 0);
+	assert_int_equal(fx_calls[CL_OP_FDATASYNC], 0);
+	fx_loop_umount(&m);
+}
+
+/* The fixed cost of a break of a small plain file on ext4: no FICLONE (ext4
+ * has none), no SEEK_DATA/SEEK_HOLE (it has no holes), no ftruncate (the
+ * copy has the size), no read of an ACL the xattr list does not name, and
+ * two lookups of the name (the locked check, the check before the rename).
+ * Of the four fstats, one is the orphan's unshare looking at the link
+ * count again after its " unsharing" record (a racing cowln -f). */
+static void small_break_calls(void **state)
+{
+	struct statfs sf;
+
+	(void)state;
+	assert_int_equal(statfs(dir, &sf), 0);
+	if (sf.f_type != 0xEF53)
+		skip();
+	counted_break(dir, 10000);
+	assert_int_equal(fx_calls[CL_OP_IOCTL], 0);
+	assert_int_equal(fx_calls[CL_OP_LSEEK], 0);
+	assert_int_equal(fx_calls[CL_OP_FTRUNCATE], 0);
+	assert_int_equal(fx_calls[CL_OP_FGETXATTR], 1); /* the mark */
+	assert_int_equal(fx_calls[CL_OP_FSTATAT], 2);
+	assert_int_equal(fx_calls[CL_OP_FSTAT], 4);
+}
+
 /* linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH on older kernels (it
  * says ENOENT): the /proc/self/fd link is the way in then. */
 static void link_in_via_proc(void **state)
@@ -1012,6 +1103,7 @@ int main(void)
 		T(faults_without_tmpfile), T(public_api), T(unreadable_dir),
 		T(fsync_policy), T(link_in_via_proc), T(replaced_meanwhile),
 		T(orphan_readonly_as_owner), T(immutable_source), T(lock_busy),
+		T(flush_ahead), T(small_break_calls),
 	};
 #undef T
 	/* The TSan build runs only the concurrency case (tests/tsan.cmake). */

@@ -56,9 +56,11 @@ static void make_sparse(const char *path)
 static int copy(const char *src, const char *dst, off_t len, bool *cloned)
 {
 	int in = open(src, O_RDONLY), out = open(dst, O_RDWR | O_CREAT | O_TRUNC, 0600), e;
+	struct stat st;
 
 	assert_true(in >= 0 && out >= 0);
-	e = cl_copy_data(in, out, len, cloned);
+	assert_int_equal(fstat(in, &st), 0);
+	e = cl_copy_data(in, out, &st, len, 0, cloned);
 	close(in);
 	close(out);
 	return e;
