@@ -49,6 +49,7 @@ int cl_fsetxattr(int fd, const char *n, const void *v, size_t s, int f) { SC(CL_
 ssize_t cl_flistxattr(int fd, char *l, size_t s) { SC(CL_OP_FLISTXATTR, SYS_flistxattr, fd, l, s); }
 int cl_fremovexattr(int fd, const char *n) { SC(CL_OP_FREMOVEXATTR, SYS_fremovexattr, fd, n); }
 ssize_t cl_lgetxattr(const char *p, const char *n, void *v, size_t s) { SC(CL_OP_LGETXATTR, SYS_lgetxattr, p, n, v, s); }
+ssize_t cl_getxattr(const char *p, const char *n, void *v, size_t s) { SC(CL_OP_GETXATTR, SYS_getxattr, p, n, v, s); }
 int cl_lsetxattr(const char *p, const char *n, const void *v, size_t s, int f) { SC(CL_OP_LSETXATTR, SYS_lsetxattr, p, n, v, s, f); }
 ssize_t cl_llistxattr(const char *p, char *l, size_t s) { SC(CL_OP_LLISTXATTR, SYS_llistxattr, p, l, s); }
 int cl_lremovexattr(const char *p, const char *n) { SC(CL_OP_LREMOVEXATTR, SYS_lremovexattr, p, n); }

@@ -25,7 +25,8 @@ enum cl_op {
 	CL_OP_MKDIRAT, CL_OP_SYMLINKAT, CL_OP_READLINKAT, CL_OP_IOCTL,
 	CL_OP_COPY_FILE_RANGE, CL_OP_FLOCK, CL_OP_FCNTL, CL_OP_FDATASYNC,
 	CL_OP_FSTATFS, CL_OP_GETDENTS64, CL_OP_FALLOCATE, CL_OP_FSYNC,
-	CL_OP_DUP3, CL_OP_GETXATTRAT, CL_OP_MMAP, CL_OP_MUNMAP, CL_OP_NR
+	CL_OP_DUP3, CL_OP_GETXATTRAT, CL_OP_MMAP, CL_OP_MUNMAP, CL_OP_GETXATTR,
+	CL_OP_NR
 };
 
 /* When set, called before each call; a non-zero return is an errno that the
@@ -52,6 +53,8 @@ int     cl_fsetxattr(int fd, const char *name, const void *val, size_t n, int fl
 ssize_t cl_flistxattr(int fd, char *list, size_t n);
 int     cl_fremovexattr(int fd, const char *name);
 ssize_t cl_lgetxattr(const char *path, const char *name, void *val, size_t n);
+/* getxattr(2): follows a final symlink -- and a magic link (/proc/PID/fd/N). */
+ssize_t cl_getxattr(const char *path, const char *name, void *val, size_t n);
 int     cl_lsetxattr(const char *path, const char *name, const void *val, size_t n, int flags);
 ssize_t cl_llistxattr(const char *path, char *list, size_t n);
 int     cl_lremovexattr(const char *path, const char *name);

@@ -490,12 +490,14 @@ static enum audit_verdict judge(const char *prog, struct audit_result *r, int de
 		goto out_close;
 	}
 	if (st.st_mode & (S_ISUID | S_ISGID)) {
+		r->setid = 1;
 		v = verdict(r, AUDIT_NOT_COVERED,
 			    "set-%s-ID program: the loader runs it in secure mode and ignores LD_PRELOAD",
 			    st.st_mode & S_ISUID ? "user" : "group");
 		goto out_close;
 	}
 	if (fgetxattr(fd, "security.capability", NULL, 0) > 0) {
+		r->setid = 1;
 		v = verdict(r, AUDIT_NOT_COVERED,
 			    "has file capabilities: the loader runs it in secure mode and ignores LD_PRELOAD");
 		goto out_close;

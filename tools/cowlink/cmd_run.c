@@ -1,13 +1,20 @@
 /* cowlink run: run a command with libcowlink.so preloaded (and
- * COWLINK_TREES / COWLINK_DEBUG set), warning first when the program is one
- * the shim cannot cover. */
+ * COWLINK_TREES / COWLINK_DEBUG set) under the seccomp supervisor
+ * (cowlink_spawn), which covers what the preload cannot: static programs,
+ * raw system calls, openat2, io_uring (refused), root writers. A warning
+ * first for what neither covers. */
 #include <errno.h>
 #include <getopt.h>
 #include <link.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "cowlink.h"
+#include "internal.h"
 
 #include "audit.h"
 #include "util.h"
@@ -140,15 +147,58 @@ static char *preload_value(const char *shim)
 
 static void help(void)
 {
-	printf("Usage: cowlink run [--trees DIR:DIR] [--debug] [--] CMD [ARG]...\n"
-	       "Run CMD with libcowlink.so preloaded, so writes through any cowlink give\n"
-	       "that name its private copy first.\n\n"
-	       "      --trees DIRS  set COWLINK_TREES: hard links under these directories\n"
-	       "                    count as cowlinks even without the mark\n"
-	       "      --debug       set COWLINK_DEBUG=1: one line per decision on stderr\n"
-	       "  -h, --help        this text\n\n"
-	       "A warning is printed first when cowlink audit says CMD is not covered.\n"
+	printf("Usage: cowlink run [--trees DIR:DIR] [--debug] [--preload-only] [--allow-io-uring]\n"
+	       "                   [--] CMD [ARG]...\n"
+	       "Run CMD with libcowlink.so preloaded and under a seccomp supervisor, so that\n"
+	       "a write or metadata change through any cowlink gives that name its private\n"
+	       "copy first: dynamic programs through the shim; static programs, raw system\n"
+	       "calls (Go), openat2 and root writers through the supervisor.\n\n"
+	       "      --trees DIRS      set COWLINK_TREES: hard links under these directories\n"
+	       "                        count as cowlinks even without the mark\n"
+	       "      --debug           set COWLINK_DEBUG=1: one line per decision on stderr\n"
+	       "      --preload-only    no supervisor: only programs the shim covers are\n"
+	       "      --allow-io-uring  let io_uring_setup through (its I/O bypasses the\n"
+	       "                        supervisor; by default it fails with ENOSYS)\n"
+	       "  -h, --help            this text\n\n"
+	       "cowlink run returns when CMD and every process it started have exited.\n"
+	       "Without CAP_SYS_ADMIN, set-ID programs run without their privileges.\n"
 	       "Exit status: CMD's, or 127 when it cannot be run (126: not executable).\n");
+}
+
+/* Exit as CMD did: its code, or its signal raised again. */
+static int exit_like(int status)
+{
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return 128 + sig;
+	}
+	return WEXITSTATUS(status);
+}
+
+/* Run under the supervisor; -ENOSYS when this kernel cannot. */
+static int supervised(char **argv, unsigned flags, const char *trees, int *rc)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, oint, oquit;
+	int status, e;
+
+	/* As system() does: the terminal's ^C is the command's to handle. */
+	sigaction(SIGINT, &ign, &oint);
+	sigaction(SIGQUIT, &ign, &oquit);
+	e = cowlink_spawn(argv[0], argv, NULL, flags, trees, &status);
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGQUIT, &oquit, NULL);
+	if (e == -ENOSYS)
+		return e;
+	if (e) {
+		errmsg(-e, "run: %s", argv[0]);
+		*rc = e == -ENOENT ? 127 : 126;
+		return 0;
+	}
+	*rc = exit_like(status);
+	return 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -156,15 +206,18 @@ int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "trees", required_argument, NULL, 't' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "preload-only", no_argument, NULL, 'p' },
+		{ "allow-io-uring", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	char shim[PATH_MAX];
 	struct audit_result ar;
 	const char *trees = NULL;
-	bool debug = false;
+	bool debug = false, preload_only = false;
+	unsigned flags = 0;
 	char *pre;
-	int o, e;
+	int o, e, rc;
 
 	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (o) {
@@ -173,6 +226,12 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'd':
 			debug = true;
+			break;
+		case 'p':
+			preload_only = true;
+			break;
+		case 'u':
+			flags |= COWLINK_SPAWN_IO_URING;
 			break;
 		case 'h':
 			help();
@@ -190,7 +249,10 @@ int cmd_run(int argc, char **argv)
 			SHIM_NAME, COWLINK_INSTALL_LIBDIR);
 		return 127;
 	}
-	if (audit_program(argv[optind], &ar) == AUDIT_NOT_COVERED)
+	/* The supervisor covers all but set-ID programs, which no_new_privs
+	 * strips of their privileges unless we may do without it. */
+	if (audit_program(argv[optind], &ar) == AUDIT_NOT_COVERED &&
+	    (preload_only || (ar.setid && geteuid() != 0)))
 		warnmsg("warning: %s will not be covered: %s", argv[optind], ar.reason);
 
 	asan_env();
@@ -200,6 +262,15 @@ int cmd_run(int argc, char **argv)
 	    (debug && setenv("COWLINK_DEBUG", "1", 1) < 0))
 		die(errno, "run: setenv");
 	free(pre);
+	if (debug)
+		cl_cfg.debug = true;
+	if (!preload_only) {
+		e = supervised(argv + optind, flags, trees, &rc);
+		if (!e)
+			return rc;
+		warnmsg("warning: this kernel has no seccomp user notification (Linux >= 5.9):"
+			" only programs the shim covers are");
+	}
 	execvp(argv[optind], argv + optind);
 	e = errno;
 	errmsg(e, "run: %s", argv[optind]);
