@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cowlink side-by-side benchmarks: the one command.
 #
-#   bash bench/run.sh [--quick]
+#   bash bench/run.sh [--quick] [--only N[,N...]]
 #
 # Builds cowln and libcowlink.so (Release) into build/bench, runs every case
 # against its baseline (ln, cp, cp -al, cp --reflink, no preload, cowdancer, fl-cow),
@@ -9,7 +9,7 @@
 # medians, and prints a markdown table: case, cowlink figure, baseline
 # figure(s), ratio, target, pass/miss. The same report is written to
 # build/bench/results.md. --quick shrinks the sizes for a smoke run (64 MiB,
-# 5000 files, fewer rounds). Scratch data lives in a mktemp directory under
+# 5000 files, fewer rounds); --only runs just the cases numbered. Scratch data lives in a mktemp directory under
 # $TMPDIR (or /tmp) and is removed, with any loop mount, at exit.
 set -euo pipefail
 export LC_ALL=C
@@ -17,11 +17,18 @@ cd "$(dirname "$0")/.."
 src=$PWD
 
 quick=0
-case "${1:-}" in
---quick) quick=1 ;;
-"") ;;
-*) echo "usage: $0 [--quick]" >&2; exit 2 ;;
-esac
+only=
+args="$*"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--only) only=",${2:?--only needs a list},"; shift ;;
+	*) echo "usage: $0 [--quick] [--only N[,N...]]" >&2; exit 2 ;;
+	esac
+	shift
+done
+# want N: is case N to run?
+want() { [ -z "$only" ] || [[ $only == *",$1,"* ]]; }
 
 if [ $quick = 1 ]; then
 	BIG_MB=64 DD_MB=16 TREE_FILES=3000 ROUNDS=3 TREE_ROUNDS=2 FAST_ROUNDS=5 SPAWNS=100 LOOP_N=20000 CG_N=1000
@@ -39,12 +46,14 @@ say "building (Release) into build/bench"
 mkdir -p "$B"
 cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DCOWLINK_TESTS=OFF >"$B/bench-build.log" 2>&1 ||
 	{ cat "$B/bench-build.log" >&2; exit 1; }
-for t in cowln cowlink; do
+for t in cowln cowlink cowlink_tool; do
 	cmake --build "$B" -j2 --target "$t" >>"$B/bench-build.log" 2>&1 ||
 		say "target $t did not build (see build/bench/bench-build.log); its cases are skipped"
 done
 COWLN=$B/tools/cowln
 SHIM=$B/lib/preload/libcowlink.so
+TOOL=$B/tools/cowlink
+[ -x "$TOOL" ] || TOOL=
 [ -x "$COWLN" ] || COWLN=
 [ -f "$SHIM" ] || SHIM=
 CD_LIB=$(dpkg -L cowdancer 2>/dev/null | grep '/libcowdancer\.so$' | head -1 || true)
@@ -76,7 +85,7 @@ ROWS=$W/rows
 
 # row CASE COWLINK BASELINE RATIO TARGET VERDICT: one line of the table.
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
-skip_row() { row "$1" "—" "—" "—" "$2" "skipped: $3"; say "skipped $1: $3"; }
+skip_row() { want "${1%%.*}" || return 0; row "$1" "—" "—" "—" "$2" "skipped: $3"; say "skipped $1: $3"; }
 
 # Run "$@" once, silently; print its wall time in microseconds and append
 # the CPU time (user + system) of everything it ran to $W/cpu.last. A
@@ -164,6 +173,8 @@ FS_TYPE=$(findmnt -no FSTYPE -T "$W" 2>/dev/null || stat -f -c %T "$W")
 say "scratch $W ($FS_TYPE), load $LOAD_START"
 
 # --- data ------------------------------------------------------------------
+TREE_N=0 TREE_MB=0
+if want 1 || want 2 || want 3 || want 4 || want 7; then
 say "making a ${BIG_MB} MiB file"
 head -c "$((BIG_MB * 1048576))" /dev/urandom >"$W/big"
 
@@ -177,10 +188,11 @@ TREE_N=$(find "$W/src" -type f | wc -l)
 TREE_MB=$(du -sm "$W/src" | cut -f1)
 say "tree: $TREE_N files, $TREE_MB MiB"
 sync
+fi
 
 # --- 1. link one big file ----------------------------------------------------
-say "case 1: link one ${BIG_MB} MiB file"
-if [ -n "$COWLN" ]; then
+want 1 && say "case 1: link one ${BIG_MB} MiB file"
+if want 1 && [ -n "$COWLN" ]; then
 	# sync first: a journal commit that waits for someone's dirty data
 	# would be charged to whichever link happened to start next.
 	# Each starts from a big file with one name: a source with an unmarked
@@ -203,7 +215,7 @@ fi
 
 # --- 2. link a tree ----------------------------------------------------------
 say "case 2: link a tree of $TREE_N files"
-if [ -n "$COWLN" ]; then
+if want 2 && [ -n "$COWLN" ]; then
 	unmark_tree() { find "$W/src" -type f -exec setfattr -x user.cowlink {} + 2>/dev/null || true; chmod -R u+w "$W/src"; }
 	prep_first() { rm -rf "$W/d"; unmark_tree; }
 	run_first() { "$COWLN" -r "$W/src" "$W/d"; }
@@ -224,7 +236,7 @@ else
 fi
 
 # --- 3. break a big file -------------------------------------------------------
-if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
+if want 3 && [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 	say "case 3: break a ${BIG_MB} MiB cowlink (ext4), COWLINK_FSYNC=${COWLINK_FSYNC:-auto}"
 	prep_brk() { rm -f "$W/b"; "$COWLN" "$W/big" "$W/b"; sync; }
 	run_brk() { LD_PRELOAD=$SHIM "$P/loops" wwall 1 "$W/b"; }
@@ -266,7 +278,7 @@ else
 fi
 
 # --- 4. O_TRUNC open of a cowlink ---------------------------------------------
-if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
+if want 4 && [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 	say "case 4: O_TRUNC open of a ${BIG_MB} MiB cowlink"
 	: >"$W/t.trunc"; : >"$W/t.ptrunc"
 	for ((r = 0; r < ROUNDS + 2; r++)); do
@@ -301,7 +313,7 @@ CD_ILIST=$W/cd.ilist
 if [ -n "$CD_LIB" ]; then
 	(cd "$W/cd" && cowdancer-ilistcreate "$CD_ILIST" "find . -xdev \\( -type l -o -type f \\) -a -links +1 -print0 | xargs -0 stat --format '%d %i '") >/dev/null 2>&1 || CD_LIB=
 fi
-if [ -n "$SHIM" ]; then
+if want 5 && [ -n "$SHIM" ]; then
 	say "case 5: process start-up"
 	i0=$(cg_true "")
 	i1=$(cg_true "$SHIM")
@@ -369,7 +381,7 @@ sys_per_call() {
 	b=$(sys_count env -u LD_PRELOAD ${pre:+LD_PRELOAD=$pre} "$P/loops" "$mode" "$((2 * CG_N))" "$path")
 	awk -v a="$a" -v b="$b" -v n="$CG_N" 'BEGIN {printf "%.2f", (b - a) / n}'
 }
-if [ -n "$SHIM" ]; then
+if want 6 && [ -n "$SHIM" ]; then
 	say "case 6: hot paths (callgrind, $SYSCOUNT, wall)"
 	echo data >"$W/plain"
 	for m in ropen:plain:15 wopen:plain:-1 close:plain:-1 write:/dev/null:8; do
@@ -411,7 +423,7 @@ else
 fi
 
 # --- 7. reading a cowlinked tree -------------------------------------------------
-if [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
+if want 7 && [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 	say "case 7: reading a cowlinked tree"
 	"$COWLN" -r "$W/src" "$W/cow"
 	"$COWLN" "$W/big" "$W/bigc"
@@ -466,12 +478,76 @@ else
 	skip_row "7. reading a cowlinked tree" "≤ 1.15× / 3%" "no cowln or no libcowlink.so"
 fi
 
+# --- 8. cowlink run: the seccomp supervisor -------------------------------------
+# The filter sends write-opens, truncation, metadata calls and removals up to
+# the supervisor; everything else stays in the kernel. 8a: a make -j2 build
+# of BUILD_N tiny C files under cowlink run against the shim alone (cowlink
+# run --preload-only) and no preload. 8b: one trapped write-open of a plain
+# file (a raw loop without the shim, inside and outside the filter), per
+# call. 8c: cowlink run -- /bin/true against --preload-only, per run.
+if want 8 && [ -n "$TOOL" ] && [ -n "$SHIM" ] && command -v make >/dev/null; then
+	say "case 8: cowlink run (seccomp supervisor)"
+	BUILD_N=$([ $quick = 1 ] && echo 60 || echo 200)
+	mkdir -p "$W/build8"
+	for ((i = 0; i < BUILD_N; i++)); do
+		printf '#include <stdio.h>\nint f%d(int x) { return x * %d + printf("%%d", x); }\n' "$i" "$i" >"$W/build8/f$i.c"
+	done
+	printf 'int main(void) { return 0; }\n' >"$W/build8/main.c"
+	{
+		printf 'SRCS := $(wildcard *.c)\nOBJS := $(SRCS:.c=.o)\n'
+		printf 'prog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n%%.o: %%.c\n\t$(CC) -O1 -c -o $@ $<\n'
+		printf 'clean:\n\trm -f $(OBJS) prog\n'
+	} >"$W/build8/Makefile"
+	mk() { make -s -C "$W/build8" clean >/dev/null; }
+	prep_rmake() { mk; }
+	run_rmake() { "$TOOL" run -- make -s -j2 -C "$W/build8"; }
+	prep_pmake() { mk; }
+	run_pmake() { "$TOOL" run --preload-only -- make -s -j2 -C "$W/build8"; }
+	prep_nmake() { mk; }
+	run_nmake() { env -u LD_PRELOAD make -s -j2 -C "$W/build8"; }
+	setlabel pmake "shim alone (--preload-only)"
+	setlabel nmake "no preload"
+	alternate "$ROUNDS" rmake pmake nmake
+	compare "8a. make -j2 of $BUILD_N C files, cowlink run vs the shim alone" "≤ 1.03×" 1.03 rmake pmake nmake
+
+	# 8b: the loop program prints its loop's wall time in ns.
+	echo data >"$W/plain8"
+	: >"$W/t8.in"; : >"$W/t8.out"
+	for ((r = 0; r < FAST_ROUNDS; r++)); do
+		"$TOOL" run -- env -u LD_PRELOAD "$P/loops" wwall "$LOOP_N" "$W/plain8" >>"$W/t8.in"
+		env -u LD_PRELOAD "$P/loops" wwall "$LOOP_N" "$W/plain8" >>"$W/t8.out"
+	done
+	tin=$(median "$W/t8.in"); tout=$(median "$W/t8.out")
+	per=$(awk -v a="$tin" -v b="$tout" -v n="$LOOP_N" 'BEGIN {printf "%.1f", (a - b) / n / 1000}')
+	row "8b. write-open()+close() of a plain file, trapped, per call" "+$per µs" \
+		"no filter: $(awk -v b="$tout" -v n="$LOOP_N" 'BEGIN {printf "%.2f µs", b / n / 1000}') a call" \
+		"$(ratio "$tin" "$tout")" "(informative)" "—"
+
+	prep_rtrue() { :; }
+	run_rtrue() { "$TOOL" run -- /bin/true; }
+	prep_ptrue() { :; }
+	run_ptrue() { "$TOOL" run --preload-only -- /bin/true; }
+	setlabel ptrue "cowlink run --preload-only"
+	alternate "$FAST_ROUNDS" rtrue ptrue
+	compare "8c. cowlink run -- /bin/true vs --preload-only, wall" "(informative)" - rtrue ptrue
+	prep_rspawn() { :; }
+	run_rspawn() { "$TOOL" run -- "$P/spawn" "$SPAWNS" /bin/true; }
+	prep_pspawn() { :; }
+	run_pspawn() { "$TOOL" run --preload-only -- "$P/spawn" "$SPAWNS" /bin/true; }
+	setlabel pspawn "--preload-only"
+	alternate "$ROUNDS" rspawn pspawn
+	compare "8d. $SPAWNS × /bin/true inside one cowlink run vs --preload-only, wall" "(informative)" - rspawn pspawn
+	rm -rf "$W/build8"
+else
+	skip_row "8. cowlink run" "≤ 1.03× the shim" "no cowlink tool, no libcowlink.so or no make"
+fi
+
 # --- report ----------------------------------------------------------------------
 LOAD_END=$(load)
 {
 	echo "## cowlink benchmarks"
 	echo
-	echo "- command: \`bash bench/run.sh${1:+ $1}\`"
+	echo "- command: \`bash bench/run.sh${args:+ $args}\`"
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo '?')"
 	echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
 	echo "- scratch filesystem: $FS_TYPE (\`${TMPDIR:-/tmp}\`); COWLINK_FSYNC=${COWLINK_FSYNC:-auto (default)}"

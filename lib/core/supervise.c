@@ -709,16 +709,20 @@ int cl_supervise(int nfd, pid_t child)
 	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	pfd[0] = (struct pollfd){ .fd = nfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	reap(child, &status, &done);
 	for (;;) {
-		reap(child, &status, &done);
+		if (sfd < 0)
+			reap(child, &status, &done);
 		if (poll(pfd, sfd >= 0 ? 2 : 1, sfd >= 0 ? -1 : 100) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (sfd >= 0 && (pfd[1].revents & POLLIN))
+		if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
 			while (cl_read(sfd, &si, sizeof si) == sizeof si)
 				;
+			reap(child, &status, &done);
+		}
 		if (pfd[0].revents & POLLIN) {
 			memset(req, 0, size);
 			if (cl_ioctl(nfd, SECCOMP_IOCTL_NOTIF_RECV, req) == 0)

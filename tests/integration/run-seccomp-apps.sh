@@ -89,6 +89,12 @@ if [ "$(id -u)" = 0 ]; then
 		[ "$(LD_PRELOAD="$PRELOAD" "$UR" b)" = uring ] || fail "io_uring writer did not use the ring"
 		[ "$(snapshot a)" != "$RUN_SA" ] || fail "io_uring under the shim alone left a alone: the check proves nothing"
 	fi
+	if [ -n "$NODE" ]; then
+		run_fresh
+		UV_USE_IO_URING=1 LD_PRELOAD="$PRELOAD" "$NODE" -e \
+			'require("fs").appendFile("b", "appended\n", e => { if (e) throw e; })'
+		[ "$(snapshot a)" != "$RUN_SA" ] || note "node's io_uring did not reach a under the shim alone (libuv without io_uring here?)"
+	fi
 fi
 mkdir work && cd work
 cases
