@@ -156,6 +156,27 @@ static int fd_name(const struct job *j, char *name, struct stat *st)
 	return 0;
 }
 
+/* The file-flag ioctl CMD with the target's argument at ADDR, on NAME. */
+static long ioctl_by_name(pid_t pid, unsigned cmd, uint64_t addr, const char *name)
+{
+	struct fsxattr fsx;
+	int fd;
+	long r;
+
+	if (cmd == FS_IOC_FSSETXATTR)
+		r = cl_target_read(pid, addr, &fsx, sizeof fsx);
+	else
+		r = cl_target_read(pid, addr, &fsx, sizeof(int));
+	if (r)
+		return r;
+	fd = cl_openat(AT_FDCWD, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	r = cl_ioctl(fd, cmd, &fsx);
+	cl_close(fd);
+	return r;
+}
+
 /* Do the call J describes (an fd form) on NAME instead, as the target. */
 static long apply_by_name(const struct job *j, const char *name)
 {
@@ -194,9 +215,9 @@ static long apply_by_name(const struct job *j, const char *name)
 			r = cl_lsetxattr(name, xname, val, a[3], (int)a[4]);
 		free(val);
 		return r;
+	case __NR_ioctl: /* FS_IOC_SETFLAGS (an int) or FS_IOC_FSSETXATTR */
+		return ioctl_by_name(pid, (unsigned)a[1], a[2], name);
 	default:
-		/* ioctl file flags through an fd on a shared inode: no name-based
-		 * form to apply them by. */
 		return -ETXTBSY;
 	}
 }

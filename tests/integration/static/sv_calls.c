@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,15 @@ static long call(const char *op, char **a)
 	}
 	if (!strcmp(op, "removexattr"))
 		return syscall(SYS_removexattr, p, "user.keep");
+	if (!strcmp(op, "nodump")) { /* chattr +d through a read-only fd */
+		long fd = syscall(SYS_open, p, O_RDONLY);
+		int fl = 0;
+
+		if (fd < 0 || syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &fl) < 0)
+			return -1;
+		fl |= FS_NODUMP_FL;
+		return syscall(SYS_ioctl, fd, FS_IOC_SETFLAGS, &fl);
+	}
 	if (!strcmp(op, "openat2"))
 		return wr(syscall(SYS_openat2, AT_FDCWD, p, &how, sizeof how));
 	if (!strcmp(op, "unlink"))
