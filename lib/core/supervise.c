@@ -98,9 +98,11 @@ static bool reaches_cowlink(const char *path, const struct stat *st, bool follow
 	if (st->st_nlink == 1 && (st->st_mode & S_IWUSR))
 		return false;
 	m = follow ? cl_mark_read_follow(path, &r) : cl_mark_read_path(path, &r);
-	if (m != 0)
-		return true; /* marked, or unreadable: let the break decide */
-	return st->st_nlink > 1 && cl_scope_active();
+	if (m < 0)
+		/* Unreadable: the break decides for a shared inode; a one-link
+		 * file is no reason to fail a call (DESIGN §4, transparency). */
+		return st->st_nlink > 1;
+	return m > 0 || (st->st_nlink > 1 && cl_scope_active());
 }
 
 /* Does the name PATH (a final symlink followed unless NOFOLLOW) reach a

@@ -53,6 +53,10 @@ cases() {
 		lsattr a | cut -d' ' -f1 | grep -q d && fail "$RUN_WHO nodump reached a"
 		lsattr b | cut -d' ' -f1 | grep -q d || fail "$RUN_WHO nodump: b lacks the flag"
 	fi
+	# --trees: unmarked hard links there count as cowlinks.
+	rm -rf tree && run_as mkdir tree && run_as sh -c 'echo x >tree/h1 && ln tree/h1 tree/h2'
+	[ "$(run_as "$C" run --trees "$PWD/tree" -- "$T/sv" open tree/h2)" = ok ] || fail "$RUN_WHO --trees"
+	[ "$(cat tree/h1)" = x ] || fail "$RUN_WHO --trees: h1 changed through h2"
 	# A dirfd-relative name.
 	run_fresh
 	[ "$(run_as "$C" run -- "$T/sv" openat-dirfd . b)" = ok ] || fail "$RUN_WHO openat(dirfd)"
@@ -97,5 +101,9 @@ cases
 if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null && command -v setpriv >/dev/null; then
 	run_user
 	cases
+	# Transparency: a file the user may write but not read (so not read its
+	# mark either) opens as without the supervisor.
+	echo x >w && chmod 0402 w
+	[ "$(run_as "$C" run -- "$T/sv" open w)" = ok ] || fail "$RUN_USER: write-only file refused under cowlink run"
 fi
 exit 0
