@@ -214,7 +214,7 @@ else
 fi
 
 # --- 2. link a tree ----------------------------------------------------------
-say "case 2: link a tree of $TREE_N files"
+want 2 && say "case 2: link a tree of $TREE_N files"
 if want 2 && [ -n "$COWLN" ]; then
 	unmark_tree() { find "$W/src" -type f -exec setfattr -x user.cowlink {} + 2>/dev/null || true; chmod -R u+w "$W/src"; }
 	prep_first() { rm -rf "$W/d"; unmark_tree; }
@@ -505,6 +505,7 @@ if want 8 && [ -n "$TOOL" ] && [ -n "$SHIM" ] && command -v make >/dev/null; the
 	run_pmake() { "$TOOL" run --preload-only -- make -s -j2 -C "$W/build8"; }
 	prep_nmake() { mk; }
 	run_nmake() { env -u LD_PRELOAD make -s -j2 -C "$W/build8"; }
+	setlabel rmake "cowlink run"
 	setlabel pmake "shim alone (--preload-only)"
 	setlabel nmake "no preload"
 	alternate "$ROUNDS" rmake pmake nmake
@@ -527,6 +528,7 @@ if want 8 && [ -n "$TOOL" ] && [ -n "$SHIM" ] && command -v make >/dev/null; the
 	run_rtrue() { "$TOOL" run -- /bin/true; }
 	prep_ptrue() { :; }
 	run_ptrue() { "$TOOL" run --preload-only -- /bin/true; }
+	setlabel rtrue "cowlink run"
 	setlabel ptrue "cowlink run --preload-only"
 	alternate "$FAST_ROUNDS" rtrue ptrue
 	compare "8c. cowlink run -- /bin/true vs --preload-only, wall" "(informative)" - rtrue ptrue
@@ -534,6 +536,7 @@ if want 8 && [ -n "$TOOL" ] && [ -n "$SHIM" ] && command -v make >/dev/null; the
 	run_rspawn() { "$TOOL" run -- "$P/spawn" "$SPAWNS" /bin/true; }
 	prep_pspawn() { :; }
 	run_pspawn() { "$TOOL" run --preload-only -- "$P/spawn" "$SPAWNS" /bin/true; }
+	setlabel rspawn "cowlink run"
 	setlabel pspawn "--preload-only"
 	alternate "$ROUNDS" rspawn pspawn
 	compare "8d. $SPAWNS × /bin/true inside one cowlink run vs --preload-only, wall" "(informative)" - rspawn pspawn
