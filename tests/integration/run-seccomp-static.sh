@@ -57,6 +57,10 @@ cases() {
 	rm -rf tree && run_as mkdir tree && run_as sh -c 'echo x >tree/h1 && ln tree/h1 tree/h2'
 	[ "$(run_as "$C" run --trees "$PWD/tree" -- "$T/sv" open tree/h2)" = ok ] || fail "$RUN_WHO --trees"
 	[ "$(cat tree/h1)" = x ] || fail "$RUN_WHO --trees: h1 changed through h2"
+	# A program with a seccomp filter of its own stays covered.
+	run_fresh
+	[ "$(run_as "$C" run -- "$T/sv" ownfilter b)" = ok ] || fail "$RUN_WHO own filter"
+	expect_unchanged a "$RUN_SA"
 	# A dirfd-relative name.
 	run_fresh
 	[ "$(run_as "$C" run -- "$T/sv" openat-dirfd . b)" = ok ] || fail "$RUN_WHO openat(dirfd)"
@@ -100,6 +104,17 @@ cases
 # The same as a non-root user, in a directory of their own.
 if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null && command -v setpriv >/dev/null; then
 	run_user
+	# The supervisor is root, the command drops to the user: the user's
+	# credentials decide. A chmod through an fd of a file the user does not
+	# own, and an unlink in a directory the user may not write, fail as they
+	# would without the supervisor, and break nothing.
+	mkdir rootdir && echo one >rootdir/a && chmod 0644 rootdir/a && "$COWLN" rootdir/a rootdir/b
+	out=$("$C" run -- "${RUN_AS[@]}" "$T/sv" fchmod rootdir/b) || true
+	[ "$out" = EPERM ] || fail "fchmod by a non-owner under a root supervisor: $out, want EPERM"
+	out=$("$C" run -- "${RUN_AS[@]}" "$T/sv" unlink rootdir/b) || true
+	[ "$out" = EACCES ] || fail "unlink in a root directory by a user under a root supervisor: $out, want EACCES"
+	[ "$(stat -c %h rootdir/b)" = 2 ] || fail "the refused calls broke or removed rootdir/b"
+	[ "$(stat -c %a rootdir/b)" = 444 ] || fail "fchmod by a non-owner changed the shared inode"
 	cases
 	# Transparency: a file the user may write but not read (so not read its
 	# mark either) opens as without the supervisor.
