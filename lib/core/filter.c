@@ -29,17 +29,6 @@
 #error "cowlink run: no seccomp architecture for this target"
 #endif
 
-/* Numbers the C library's headers may not know yet (the same on every
- * architecture since Linux 5.x's common table). */
-#ifndef __NR_fchmodat2
-#define __NR_fchmodat2 452
-#endif
-#ifndef __NR_setxattrat
-#define __NR_setxattrat 463
-#endif
-#ifndef __NR_removexattrat
-#define __NR_removexattrat 466
-#endif
 
 /* The low 32 bits of system call argument N (int flags, unsigned cmd). */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -123,13 +112,13 @@ static void stmt(struct bpf_asm *a, unsigned short code, unsigned k)
 	emit(a, (struct sock_filter)BPF_STMT(code, k));
 }
 
-/* if (A == K) goto LABEL (or, with SET, if (A & K)). */
-static void jump_if(struct bpf_asm *a, unsigned short op, unsigned k, int label)
+/* A conditional jump to LABEL, taken when the test holds (JT) or fails. */
+static void jump(struct bpf_asm *a, unsigned short op, unsigned k, int label, bool jt)
 {
 	if (a->nfix < sizeof a->fix / sizeof a->fix[0]) {
 		a->fix[a->nfix].insn = a->n;
 		a->fix[a->nfix].label = label;
-		a->fix[a->nfix].jt = true;
+		a->fix[a->nfix].jt = jt;
 		a->nfix++;
 	} else {
 		a->overflow = true;
@@ -137,18 +126,16 @@ static void jump_if(struct bpf_asm *a, unsigned short op, unsigned k, int label)
 	emit(a, (struct sock_filter)BPF_JUMP(BPF_JMP | op | BPF_K, k, 0, 0));
 }
 
+/* if (A == K) goto LABEL (or, with BPF_JSET, if (A & K); BPF_JGE: A >= K). */
+static void jump_if(struct bpf_asm *a, unsigned short op, unsigned k, int label)
+{
+	jump(a, op, k, label, true);
+}
+
 /* if (A != K) goto LABEL. */
 static void jump_unless(struct bpf_asm *a, unsigned k, int label)
 {
-	if (a->nfix < sizeof a->fix / sizeof a->fix[0]) {
-		a->fix[a->nfix].insn = a->n;
-		a->fix[a->nfix].label = label;
-		a->fix[a->nfix].jt = false;
-		a->nfix++;
-	} else {
-		a->overflow = true;
-	}
-	emit(a, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, 0, 0));
+	jump(a, BPF_JEQ, k, label, false);
 }
 
 static void place(struct bpf_asm *a, int label)

@@ -32,15 +32,6 @@
 
 #include "banned.h"
 
-#ifndef __NR_fchmodat2
-#define __NR_fchmodat2 452
-#endif
-#ifndef __NR_setxattrat
-#define __NR_setxattrat 463
-#endif
-#ifndef __NR_removexattrat
-#define __NR_removexattrat 466
-#endif
 #ifndef AT_EMPTY_PATH
 #define AT_EMPTY_PATH 0x1000
 #endif
@@ -472,12 +463,11 @@ static void classify(const struct seccomp_notif *req, struct call *c)
 		break;
 #ifdef __NR_utime
 	case __NR_utime:
-		at_name(c, (uint64_t)AT_FDCWD, a[0]);
-		c->need = times_need(pid, a[1], false, &noop);
-		break;
 #endif
 #ifdef __NR_utimes
 	case __NR_utimes:
+#endif
+#if defined(__NR_utime) || defined(__NR_utimes)
 		at_name(c, (uint64_t)AT_FDCWD, a[0]);
 		c->need = times_need(pid, a[1], false, &noop);
 		break;

@@ -10,6 +10,18 @@
 
 #include "internal.h"
 
+/* System call numbers the C library's headers may not know yet (the same
+ * on every architecture: the common table of Linux 6.6 and 6.13). */
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2 452
+#endif
+#ifndef __NR_setxattrat
+#define __NR_setxattrat 463
+#endif
+#ifndef __NR_removexattrat
+#define __NR_removexattrat 466
+#endif
+
 /* filter.c: lay the filter out in OUT (MAX instructions); returns the
  * number of instructions or -E2BIG. FLAGS: COWLINK_SPAWN_*. */
 int cl_filter_build(struct sock_filter *out, size_t max, unsigned flags);
