@@ -57,6 +57,11 @@ cases() {
 	rm -rf tree && run_as mkdir tree && run_as sh -c 'echo x >tree/h1 && ln tree/h1 tree/h2'
 	[ "$(run_as "$C" run --trees "$PWD/tree" -- "$T/sv" open tree/h2)" = ok ] || fail "$RUN_WHO --trees"
 	[ "$(cat tree/h1)" = x ] || fail "$RUN_WHO --trees: h1 changed through h2"
+	# cowlink run inside cowlink run: the outer supervisor covers it.
+	run_fresh
+	out=$(run_as "$C" run -- "$C" run -- "$T/sv" open b 2>&1)
+	[ "$out" = ok ] || fail "$RUN_WHO nested cowlink run: $out"
+	expect_unchanged a "$RUN_SA"
 	# A program with a seccomp filter of its own stays covered.
 	run_fresh
 	[ "$(run_as "$C" run -- "$T/sv" ownfilter b)" = ok ] || fail "$RUN_WHO own filter"

@@ -178,7 +178,9 @@ static int exit_like(int status)
 	return WEXITSTATUS(status);
 }
 
-/* Run under the supervisor; -ENOSYS when this kernel cannot. */
+/* Run under the supervisor; -ENOSYS when this kernel cannot, -EBUSY when
+ * this process is under a supervisor already (seccomp allows one listener
+ * per process: a cowlink run inside another, or a container's). */
 static int supervised(char **argv, unsigned flags, const char *trees, int *rc)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, oint, oquit;
@@ -190,7 +192,7 @@ static int supervised(char **argv, unsigned flags, const char *trees, int *rc)
 	e = cowlink_spawn(argv[0], argv, NULL, flags, trees, &status);
 	sigaction(SIGINT, &oint, NULL);
 	sigaction(SIGQUIT, &oquit, NULL);
-	if (e == -ENOSYS)
+	if (e == -ENOSYS || e == -EBUSY)
 		return e;
 	if (e) {
 		errmsg(-e, "run: %s", argv[0]);
@@ -265,11 +267,21 @@ int cmd_run(int argc, char **argv)
 	if (debug)
 		cl_cfg.debug = true;
 	if (!preload_only) {
+		/* Set for the command: a cowlink run inside it knows that the
+		 * outer supervisor, whose filter it inherits, covers it. */
+		bool nested = getenv("COWLINK_RUN") != NULL;
+
+		if (setenv("COWLINK_RUN", "1", 1) < 0)
+			die(errno, "run: setenv");
 		e = supervised(argv + optind, flags, trees, &rc);
 		if (!e)
 			return rc;
-		warnmsg("warning: this kernel has no seccomp user notification (Linux >= 5.9):"
-			" only programs the shim covers are");
+		if (e == -ENOSYS)
+			warnmsg("warning: this kernel has no seccomp user notification (Linux >= 5.9):"
+				" only programs the shim covers are");
+		else if (!nested)
+			warnmsg("warning: another seccomp supervisor watches this process already:"
+				" only programs the shim covers are");
 	}
 	execvp(argv[optind], argv + optind);
 	e = errno;
