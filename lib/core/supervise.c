@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -342,6 +343,7 @@ struct call {
 	uint64_t from;
 	int fd;             /* C_FD_*: the target's fd */
 	bool nofollow;
+	bool in_root;       /* openat2 RESOLVE_IN_ROOT */
 	off_t keep;
 	enum cl_need need;
 	int flags;          /* open flags; C_NONE when they ask for no break */
@@ -418,6 +420,7 @@ static void classify(const struct seccomp_notif *req, struct call *c)
 			c->what = C_NONE; /* the kernel says EFAULT or EINVAL */
 		else
 			open_flags(c, how.flags);
+		c->in_root = how.resolve & RESOLVE_IN_ROOT;
 		break;
 #ifdef __NR_truncate
 	case __NR_truncate:
@@ -607,13 +610,23 @@ static struct job *new_job(int nfd, const struct seccomp_notif *req, enum job_ki
 }
 
 /* A name argument into the supervisor's form of it; false: let the kernel
- * say what is wrong with it (EFAULT, ENOENT, ENAMETOOLONG). */
-static bool target_name(pid_t pid, int dirfd, uint64_t addr, char *out)
+ * say what is wrong with it (EFAULT, ENOENT, ENAMETOOLONG). IN_ROOT: an
+ * absolute name is relative to DIRFD (openat2's RESOLVE_IN_ROOT). */
+static bool target_name(pid_t pid, int dirfd, uint64_t addr, bool in_root, char *out)
 {
 	char path[PATH_MAX];
+	const char *p = path;
 	ssize_t n = cl_target_read_str(pid, addr, path, sizeof path);
 
-	return n > 0 && cl_target_path(pid, dirfd, path, out) == 0;
+	if (n < 0 && n != -EFAULT && n != -ENAMETOOLONG)
+		cl_debug("run: pid %d: cannot read its memory (%zd): call not looked at",
+			 (int)pid, -n);
+	if (n <= 0)
+		return false;
+	if (in_root && dirfd != AT_FDCWD)
+		while (*p == '/')
+			p++;
+	return cl_target_path(pid, dirfd, *p ? p : ".", out) == 0;
 }
 
 static void handle(int nfd, const struct seccomp_notif *req)
@@ -627,7 +640,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 	classify(req, &c);
 	switch (c.what) {
 	case C_NAME:
-		if (!target_name(pid, c.dirfd, c.path, p) || !name_reaches(p, c.nofollow))
+		if (!target_name(pid, c.dirfd, c.path, c.in_root, p) || !name_reaches(p, c.nofollow))
 			break;
 		j = new_job(nfd, req, JOB_BREAK);
 		if (!j) {
@@ -663,7 +676,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 		j->o.need = c.need;
 		break;
 	case C_REMOVE:
-		if (!target_name(pid, c.dirfd, c.path, p) ||
+		if (!target_name(pid, c.dirfd, c.path, c.in_root, p) ||
 		    cl_fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISREG(st.st_mode) || st.st_nlink != 2 || cl_mark_read_path(p, &(struct cl_record){0, 0}) <= 0)
 			break;
@@ -671,7 +684,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 		if (!j)
 			break; /* an orphan is no harm: fsck and presentation cope */
 		memcpy(j->path, p, sizeof p);
-		if (c.from && !target_name(pid, c.fromdir, c.from, j->from)) {
+		if (c.from && !target_name(pid, c.fromdir, c.from, false, j->from)) {
 			free(j);
 			j = NULL;
 		}

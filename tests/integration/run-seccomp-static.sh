@@ -66,9 +66,12 @@ cases() {
 	run_fresh
 	[ "$(run_as "$C" run -- "$T/sv" ownfilter b)" = ok ] || fail "$RUN_WHO own filter"
 	expect_unchanged a "$RUN_SA"
-	# A dirfd-relative name.
+	# A dirfd-relative name, and openat2's RESOLVE_IN_ROOT ("/b" in ".").
 	run_fresh
 	[ "$(run_as "$C" run -- "$T/sv" openat-dirfd . b)" = ok ] || fail "$RUN_WHO openat(dirfd)"
+	expect_unchanged a "$RUN_SA"
+	run_fresh
+	[ "$(run_as "$C" run -- "$T/sv" openat2-inroot . /b)" = ok ] || fail "$RUN_WHO openat2 RESOLVE_IN_ROOT"
 	expect_unchanged a "$RUN_SA"
 	# Removing or replacing the other name leaves a an ordinary file again.
 	for op in unlink rename; do

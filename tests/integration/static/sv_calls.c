@@ -88,6 +88,12 @@ static long call(const char *op, char **a)
 	}
 	if (!strcmp(op, "openat2"))
 		return wr(syscall(SYS_openat2, AT_FDCWD, p, &how, sizeof how));
+	if (!strcmp(op, "openat2-inroot")) { /* a[0] DIR, a[1] "/NAME" inside it */
+		long d = syscall(SYS_open, p, O_RDONLY | O_DIRECTORY);
+
+		how.resolve = RESOLVE_IN_ROOT;
+		return d < 0 ? d : wr(syscall(SYS_openat2, d, a[1], &how, sizeof how));
+	}
 	if (!strcmp(op, "unlink"))
 		return syscall(SYS_unlink, p);
 	if (!strcmp(op, "rename")) /* a[1] the name renamed over P */
