@@ -15,7 +15,8 @@ static const struct subcommand {
 } subcommands[] = {
 	{ "status", cmd_status, "[-r] [--json] PATH...", "show what each path shares, and who holds it open" },
 	{ "break",  cmd_break,  "[-r] [-v] PATH...", "give each path its private copy now" },
-	{ "run",    cmd_run,    "[--trees DIR:DIR] [--debug] -- CMD [ARG]...", "run a command with libcowlink.so preloaded" },
+	{ "run",    cmd_run,    "[--trees DIR:DIR] [--debug] [--preload-only] -- CMD [ARG]...",
+	  "run a command with libcowlink.so preloaded, under the seccomp supervisor" },
 	{ "audit",  cmd_audit,  "PROGRAM...", "tell whether the shim can cover a program" },
 	{ "fsck",   cmd_fsck,   "[-n] DIR...", "find and repair what a crash can leave" },
 	{ "du",     cmd_du,     "[-s] [-b] DIR...", "apparent size, space used and space saved" },
