@@ -105,6 +105,9 @@ if [ "$(id -u)" = 0 ]; then
 		run_bypass "$T/sv" "$op" @
 	done
 	run_bypass "$T/sv" chown @ 1 1
+	run_fresh
+	"$T/sv" unlink b >/dev/null
+	[ "$(stat -c %a a)" = 440 ] || fail "unlink without the supervisor unshared a: the check proves nothing"
 fi
 mkdir work && cd work
 cases
