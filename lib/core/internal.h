@@ -127,6 +127,12 @@ struct cl_break_opts {
  * Keeps errno. */
 int cl_break_at(int dirfd, const char *name, const struct cl_break_opts *o);
 
+/* Make FD (open with status flags FL) an fd on the file NAME instead, with
+ * the same access mode and status flags, offset and close-on-exec: how an
+ * inherited writable fd on a shared inode is given its name's private copy
+ * once that is broken. 0 or -errno (FD unchanged). */
+int cl_fd_reopen(int fd, const char *name, int fl);
+
 /* Unshare in place an inode that has the mark but one name: restore the
  * recorded write bits, then remove the mark. FD is any fd on it. */
 int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r);

@@ -10,7 +10,9 @@
 #include "supervise.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -146,6 +148,46 @@ static void run_target(int sock, const char *file, char *const argv[],
 	_exit(127);
 }
 
+/* Inherited fds 0-2 that are writable fds on a shared inode (`cmd >> b`
+ * from a shell outside) get the private copy of their name before the
+ * command starts, as the shim's constructor does for the programs it is
+ * loaded into: a static program would write through them unchecked. */
+static void repoint_std_fds(void)
+{
+	struct cl_break_opts o = { .keep = -1, .nofollow = true };
+	char proc[32], name[PATH_MAX];
+	struct cl_record r;
+	struct stat st, now;
+	ssize_t n;
+	int fd, fl, e;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (cl_fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink < 2)
+			continue;
+		fl = cl_fcntl(fd, F_GETFL, 0);
+		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY || (fl & O_PATH))
+			continue;
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+		n = cl_readlinkat(AT_FDCWD, proc, name, sizeof name - 1);
+		if (n <= 0 || name[0] != '/')
+			continue;
+		name[n] = '\0';
+		if (cl_fstatat(AT_FDCWD, name, &now, AT_SYMLINK_NOFOLLOW) ||
+		    now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+			continue; /* no name leads to it: writes reach it, as without */
+		o.scope = cl_scope_of_name(name);
+		if (cl_mark_read_fd(fd, &r) == 0 && !o.scope)
+			continue;
+		o.dev = st.st_dev;
+		o.ino = st.st_ino;
+		e = cl_break_at(AT_FDCWD, name, &o);
+		if (!e)
+			e = cl_fd_reopen(fd, name, fl);
+		cl_debug("run: fd %d on a shared inode: %s (%d)", fd,
+			 e ? "left as it is" : "re-pointed at its private copy", -e);
+	}
+}
+
 /* S: serve, then report to UP. Never returns. */
 static void run_supervisor(int up, const char *file, char *const argv[],
 			   char *const envp[], unsigned flags, const char *trees)
@@ -160,6 +202,7 @@ static void run_supervisor(int up, const char *file, char *const argv[],
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	if (trees)
 		(void)cl_scope_init(trees);
+	repoint_std_fds();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, tp)) {
 		(void)send_msg(up, -errno, 0, -1);
 		_exit(127);

@@ -113,8 +113,7 @@ static bool name_reaches(const char *path, bool nofollow)
 	return reaches_cowlink(path, &st, false);
 }
 
-/* Is the scope (COWLINK_TREES) around the name PATH? */
-static bool in_scope(const char *path)
+bool cl_scope_of_name(const char *path)
 {
 	char dir[CL_TPATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -227,7 +226,7 @@ static void job_fd(struct job *j)
 		j->o.dev = st.st_dev;
 		j->o.ino = st.st_ino;
 		j->o.nofollow = true;
-		j->o.scope = in_scope(name);
+		j->o.scope = cl_scope_of_name(name);
 		r = cl_break_at(AT_FDCWD, name, &j->o);
 	}
 	if (!r && st.st_nlink == 1) {
@@ -300,7 +299,7 @@ static void *worker(void *arg)
 	} else if (j->kind == JOB_REMOVE) {
 		job_remove(j);
 	} else {
-		j->o.scope = in_scope(j->path);
+		j->o.scope = cl_scope_of_name(j->path);
 		e = cl_break_at(AT_FDCWD, j->path, &j->o);
 		cl_debug("run: pid %u, call %d: %s broken first (%ld)", j->req.pid,
 			 j->req.data.nr, j->path, -e);

@@ -20,30 +20,17 @@
 static void repoint(int fd, const struct stat *st, int fl)
 {
 	char name[PATH_MAX];
-	int e, nfd, fdfl;
-	off_t off;
+	int e;
 
 	e = cl_cow_break_fd(fd, st, name);
 	if (e < 0) {
 		cl_debug("fd %d: cannot break its name (%d): writes will fail", fd, -e);
 		return;
 	}
-	fl &= O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC | O_DIRECT |
-	      O_NOATIME | O_LARGEFILE;
-	nfd = cl_openat(AT_FDCWD, name, fl | O_NOFOLLOW | O_CLOEXEC, 0);
-	if (nfd < 0) {
-		cl_debug("fd %d: cannot open %s (%d)", fd, name, -nfd);
-		return;
-	}
-	off = cl_lseek(fd, 0, SEEK_CUR);
-	if (off > 0)
-		(void)cl_lseek(nfd, off, SEEK_SET);
-	fdfl = cl_fcntl(fd, F_GETFD, 0);
-	e = cl_dup3(nfd, fd, fdfl > 0 && (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
-	(void)cl_close(nfd);
+	e = cl_fd_reopen(fd, name, fl);
 	(void)cl_fd_invalidate(fd);
 	if (e < 0)
-		cl_debug("fd %d: dup3 failed (%d)", fd, -e);
+		cl_debug("fd %d: cannot re-point it at %s (%d)", fd, name, -e);
 	else
 		cl_debug("fd %d re-pointed at the private copy of %s", fd, name);
 }

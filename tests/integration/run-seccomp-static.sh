@@ -57,6 +57,12 @@ cases() {
 	rm -rf tree && run_as mkdir tree && run_as sh -c 'echo x >tree/h1 && ln tree/h1 tree/h2'
 	[ "$(run_as "$C" run --trees "$PWD/tree" -- "$T/sv" open tree/h2)" = ok ] || fail "$RUN_WHO --trees"
 	[ "$(cat tree/h1)" = x ] || fail "$RUN_WHO --trees: h1 changed through h2"
+	# fd 1 opened on b by the shell outside (cmd >> b) is re-pointed at b's
+	# private copy before the command starts.
+	run_fresh
+	run_as "$C" run -- "$T/sv" stdout x >>b
+	expect_unchanged a "$RUN_SA"
+	[ "$(grep -c appended b)" = 1 ] || fail "$RUN_WHO >> b: b lacks the append"
 	# cowlink run inside cowlink run: the outer supervisor covers it.
 	run_fresh
 	out=$(run_as "$C" run -- "$C" run -- "$T/sv" open b 2>&1)

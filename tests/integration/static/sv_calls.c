@@ -94,6 +94,8 @@ static long call(const char *op, char **a)
 		how.resolve = RESOLVE_IN_ROOT;
 		return d < 0 ? d : wr(syscall(SYS_openat2, d, a[1], &how, sizeof how));
 	}
+	if (!strcmp(op, "stdout")) /* append through the inherited fd 1 */
+		return wr(1);
 	if (!strcmp(op, "unlink"))
 		return syscall(SYS_unlink, p);
 	if (!strcmp(op, "rename")) /* a[1] the name renamed over P */
