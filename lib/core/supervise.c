@@ -85,8 +85,8 @@ static bool reaches_cowlink(const char *path, const struct stat *st, bool follow
 	struct cl_record r;
 	int m;
 
-	if (!S_ISREG(st->st_mode))
-		return false;
+	if (!S_ISREG(st->st_mode) || st->st_nlink == 0)
+		return false; /* nlink 0: an O_TMPFILE, a removed file: nobody's name */
 	if (st->st_nlink == 1 && (st->st_mode & S_IWUSR))
 		return false;
 	m = follow ? cl_mark_read_follow(path, &r) : cl_mark_read_path(path, &r);
