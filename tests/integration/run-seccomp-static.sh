@@ -20,7 +20,11 @@ ENOSYS) ;;
 *"no seccomp user notification"*) skip "this kernel has no seccomp user notification" ;;
 *) fail "io_uring_setup under cowlink run: $out, want ENOSYS" ;;
 esac
-[ "$("$T/sv" uring x)" = ok ] || note "io_uring_setup fails here even without the supervisor"
+if [ "$("$T/sv" uring x)" = ok ]; then
+	[ "$("$C" run --allow-io-uring -- "$T/sv" uring x)" = ok ] || fail "--allow-io-uring did not let io_uring_setup through"
+else
+	note "io_uring_setup fails here even without the supervisor"
+fi
 
 # check_case OP ARGS...: sv OP through b under the supervisor, against c.
 check_case() {
