@@ -236,8 +236,8 @@ static void job_fd(struct job *j)
 	}
 	if (!r)
 		r = apply_by_name(j, name);
-	cl_debug("run: %s of fd %d by pid %u: broken, done by name (%ld)",
-		 "metadata change", j->fd, j->req.pid, r);
+	cl_debug("run: pid %u, call %d on fd %d: name broken, change made by name (%ld)",
+		 j->req.pid, j->req.data.nr, j->fd, -r);
 	answer(j->nfd, j->req.id, r, false);
 }
 
