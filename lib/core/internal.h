@@ -41,8 +41,10 @@ size_t cl_record_format(const struct cl_record *r, char *buf);
  * give version 0); 0: not marked (or no xattr support); -errno otherwise. */
 int cl_mark_read_fd(int fd, struct cl_record *r);
 int cl_mark_read_path(const char *path, struct cl_record *r);
-/* The same, following a final symlink or magic link (/proc/PID/fd/N). */
-int cl_mark_read_follow(const char *path, struct cl_record *r);
+/* The same by getxattr(2), which follows a final symlink or magic link
+ * (/proc/PID/fd/N, /proc/PID/cwd/...) on every kernel: the supervisor's
+ * names for a target's files. */
+int cl_mark_read_deref(const char *path, struct cl_record *r);
 /* Read the mark of NAME in directory DIRFD (no xattr *at call before Linux
  * 6.13: goes through /proc/self/fd/DIRFD/NAME or NAME itself for AT_FDCWD). */
 int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r);

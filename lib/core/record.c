@@ -90,7 +90,7 @@ int cl_mark_read_path(const char *path, struct cl_record *r)
 	return mark_result(cl_lgetxattr(path, CL_XATTR, buf, sizeof buf), buf, r);
 }
 
-int cl_mark_read_follow(const char *path, struct cl_record *r)
+int cl_mark_read_deref(const char *path, struct cl_record *r)
 {
 	char buf[CL_RECORD_MAX];
 	return mark_result(cl_getxattr(path, CL_XATTR, buf, sizeof buf), buf, r);

@@ -89,7 +89,7 @@ static bool reaches_cowlink(const char *path, const struct stat *st, bool follow
 		return false; /* nlink 0: an O_TMPFILE, a removed file: nobody's name */
 	if (st->st_nlink == 1 && (st->st_mode & S_IWUSR))
 		return false;
-	m = follow ? cl_mark_read_follow(path, &r) : cl_mark_read_path(path, &r);
+	m = follow ? cl_mark_read_deref(path, &r) : cl_mark_read_path(path, &r);
 	if (m < 0)
 		/* Unreadable: the break decides for a shared inode; a one-link
 		 * file is no reason to fail a call (DESIGN §4, transparency). */
