@@ -632,6 +632,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 {
 	char p[CL_TPATH_MAX];
 	pid_t pid = (pid_t)req->pid;
+	struct cl_record rec;
 	struct call c;
 	struct stat st;
 	struct job *j = NULL;
@@ -677,7 +678,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 	case C_REMOVE:
 		if (!target_name(pid, c.dirfd, c.path, c.in_root, p) ||
 		    cl_fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode) || st.st_nlink != 2 || cl_mark_read_path(p, &(struct cl_record){0, 0}) <= 0)
+		    !S_ISREG(st.st_mode) || st.st_nlink != 2 || cl_mark_read_path(p, &rec) <= 0)
 			break;
 		j = new_job(nfd, req, JOB_REMOVE);
 		if (!j)
