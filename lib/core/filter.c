@@ -161,6 +161,7 @@ int cl_filter_build(struct sock_filter *out, size_t max, unsigned flags)
 	jump_if(&a, BPF_JEQ, __NR_open, L_FLAGS1);
 #endif
 	jump_if(&a, BPF_JEQ, __NR_openat, L_FLAGS2);
+	jump_if(&a, BPF_JEQ, __NR_open_by_handle_at, L_FLAGS2); /* flags: argument 2 too */
 	jump_if(&a, BPF_JEQ, __NR_ioctl, L_IOCTL);
 	if (!(flags & COWLINK_SPAWN_IO_URING))
 		jump_if(&a, BPF_JEQ, __NR_io_uring_setup, L_ENOSYS);
@@ -172,7 +173,7 @@ int cl_filter_build(struct sock_filter *out, size_t max, unsigned flags)
 	stmt(&a, BPF_LD | BPF_W | BPF_ABS, ARG_LO(1));
 	jump_if(&a, BPF_JSET, O_ACCMODE | O_TRUNC, L_NOTIFY);
 	stmt(&a, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	/* openat(dirfd, path, flags). */
+	/* openat(dirfd, path, flags), open_by_handle_at(mountfd, handle, flags). */
 	place(&a, L_FLAGS2);
 	stmt(&a, BPF_LD | BPF_W | BPF_ABS, ARG_LO(2));
 	jump_if(&a, BPF_JSET, O_ACCMODE | O_TRUNC, L_NOTIFY);

@@ -335,7 +335,7 @@ static void dispatch(struct job *j)
 
 /* What one system call is to us. */
 struct call {
-	enum { C_NONE, C_NAME, C_FD_DATA, C_FD_META, C_REMOVE } what;
+	enum { C_NONE, C_NAME, C_FD_DATA, C_FD_META, C_REMOVE, C_HANDLE } what;
 	int dirfd;          /* C_NAME, C_REMOVE: the dirfd argument (or AT_FDCWD) */
 	uint64_t path;      /* address of the path argument */
 	int fromdir;        /* rename: the source */
@@ -412,6 +412,15 @@ static void classify(const struct seccomp_notif *req, struct call *c)
 	case __NR_openat:
 		at_name(c, a[0], a[1]);
 		open_flags(c, a[2]);
+		break;
+	case __NR_open_by_handle_at:
+		c->what = C_HANDLE;
+		c->fd = (int)a[0];
+		c->path = a[1]; /* the struct file_handle */
+		open_flags(c, a[2]);
+		if (c->what == C_NONE)
+			break;
+		c->what = C_HANDLE;
 		break;
 	case __NR_openat2:
 		at_name(c, a[0], a[1]);
@@ -594,6 +603,42 @@ static bool fd_write_shared(pid_t pid, int fd, const char *proc, const struct st
 	return (flags & O_ACCMODE) != O_RDONLY;
 }
 
+/* open_by_handle_at for writing: a handle has no name to break, so the
+ * call fails with ETXTBSY when it leads to a shared inode, as in the shim.
+ * Looking needs CAP_DAC_READ_SEARCH, which the call needs too. */
+static bool handle_shared(pid_t pid, int mountfd, uint64_t addr)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} h;
+	char p[CL_TPATH_MAX];
+	struct stat st;
+	bool shared = false;
+	int m, f;
+
+	if (cl_target_read(pid, addr, &h.fh, sizeof h.fh) || h.fh.handle_bytes > MAX_HANDLE_SZ ||
+	    cl_target_read(pid, addr + sizeof h.fh, h.bytes, h.fh.handle_bytes))
+		return false;
+	if (mountfd == AT_FDCWD)
+		snprintf(p, sizeof p, "/proc/%d/cwd", (int)pid);
+	else
+		cl_target_fd_path(pid, mountfd, p);
+	/* Not O_PATH: the kernel wants a real fd on the mount. */
+	m = cl_openat(AT_FDCWD, p, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	if (m < 0)
+		return false;
+	f = cl_open_by_handle_at(m, &h.fh, O_PATH | O_CLOEXEC);
+	cl_close(m);
+	if (f < 0)
+		return false;
+	snprintf(p, sizeof p, "/proc/self/fd/%d", f);
+	if (!cl_fstat(f, &st) && S_ISREG(st.st_mode) && st.st_nlink > 1)
+		shared = reaches_cowlink(p, &st, true);
+	cl_close(f);
+	return shared;
+}
+
 static struct job *new_job(int nfd, const struct seccomp_notif *req, enum job_kind kind)
 {
 	struct job *j = malloc(sizeof *j);
@@ -687,6 +732,13 @@ static void handle(int nfd, const struct seccomp_notif *req)
 		if (c.from && !target_name(pid, c.fromdir, c.from, false, j->from)) {
 			free(j);
 			j = NULL;
+		}
+		break;
+	case C_HANDLE:
+		if (handle_shared(pid, c.fd, c.path)) {
+			cl_debug("run: pid %u: open_by_handle_at for writing of a shared inode", req->pid);
+			answer(nfd, req->id, -ETXTBSY, false); /* as the shim */
+			return;
 		}
 		break;
 	case C_NONE:

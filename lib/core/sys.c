@@ -69,6 +69,7 @@ int cl_fstatfs(int fd, struct statfs *sf) { SC(CL_OP_FSTATFS, SYS_fstatfs, fd, s
 ssize_t cl_getdents64(int fd, void *b, size_t n) { SC(CL_OP_GETDENTS64, SYS_getdents64, fd, b, n); }
 int cl_fallocate(int fd, int m, off_t o, off_t l) { SC(CL_OP_FALLOCATE, SYS_fallocate, fd, m, o, l); }
 int cl_dup3(int o, int n, int f) { SC(CL_OP_DUP3, SYS_dup3, o, n, f); }
+int cl_open_by_handle_at(int m, struct file_handle *h, int f) { SC(CL_OP_OPEN_BY_HANDLE_AT, SYS_open_by_handle_at, m, h, f); }
 long cl_mmap(void *a, size_t l, int p, int f, int fd, off_t o) { SC(CL_OP_MMAP, SYS_mmap, a, l, p, f, fd, o); }
 int cl_munmap(void *a, size_t l) { SC(CL_OP_MUNMAP, SYS_munmap, a, l); }
 

@@ -26,7 +26,7 @@ enum cl_op {
 	CL_OP_COPY_FILE_RANGE, CL_OP_FLOCK, CL_OP_FCNTL, CL_OP_FDATASYNC,
 	CL_OP_FSTATFS, CL_OP_GETDENTS64, CL_OP_FALLOCATE, CL_OP_FSYNC,
 	CL_OP_DUP3, CL_OP_GETXATTRAT, CL_OP_MMAP, CL_OP_MUNMAP, CL_OP_GETXATTR,
-	CL_OP_NR
+	CL_OP_OPEN_BY_HANDLE_AT, CL_OP_NR
 };
 
 /* When set, called before each call; a non-zero return is an errno that the
@@ -74,6 +74,8 @@ int     cl_fstatfs(int fd, struct statfs *sf);
 ssize_t cl_getdents64(int fd, void *buf, size_t n);
 int     cl_fallocate(int fd, int mode, off_t off, off_t len);
 int     cl_dup3(int oldfd, int newfd, int flags);
+struct file_handle;
+int     cl_open_by_handle_at(int mountfd, struct file_handle *h, int flags);
 /* The address, or -errno (in [-4095, -1]). */
 long    cl_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int     cl_munmap(void *addr, size_t len);

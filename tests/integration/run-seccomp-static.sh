@@ -115,6 +115,13 @@ if [ "$(id -u)" = 0 ]; then
 		run_bypass "$T/sv" "$op" @
 	done
 	run_bypass "$T/sv" chown @ 1 1
+	run_bypass "$T/sv" handle @
+	# A file handle has no name to break: ETXTBSY, as under the shim.
+	run_fresh
+	out=$("$C" run -- "$T/sv" handle b) || true
+	[ "$out" = ETXTBSY ] || fail "open_by_handle_at for writing of a cowlink: $out, want ETXTBSY"
+	cmp -s a c || fail "open_by_handle_at reached a"
+	[ "$(run_as "$C" run -- "$T/sv" handle c)" = ok ] || fail "open_by_handle_at of a plain file refused"
 	run_fresh
 	"$T/sv" unlink b >/dev/null
 	[ "$(stat -c %a a)" = 440 ] || fail "unlink without the supervisor unshared a: the check proves nothing"

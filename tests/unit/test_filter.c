@@ -82,6 +82,8 @@ static void opens(void **state)
 	assert_int_equal(verdict(0, __NR_openat, 0, 0, 0xffffffff00000000ull), ALLOW);
 	assert_int_equal(verdict(0, __NR_creat, 0, 0, 0), NOTIFY);
 	assert_int_equal(verdict(0, __NR_openat2, 0, 0, 0), NOTIFY);
+	assert_int_equal(verdict(0, __NR_open_by_handle_at, 3, 0, O_RDONLY), ALLOW);
+	assert_int_equal(verdict(0, __NR_open_by_handle_at, 3, 0, O_WRONLY), NOTIFY);
 }
 
 static void others(void **state)

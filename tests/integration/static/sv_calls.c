@@ -94,6 +94,17 @@ static long call(const char *op, char **a)
 		how.resolve = RESOLVE_IN_ROOT;
 		return d < 0 ? d : wr(syscall(SYS_openat2, d, a[1], &how, sizeof how));
 	}
+	if (!strcmp(op, "handle")) { /* open_by_handle_at for writing (root) */
+		struct { struct file_handle fh; unsigned char b[MAX_HANDLE_SZ]; } h;
+		int mount_id;
+		long m;
+
+		h.fh.handle_bytes = MAX_HANDLE_SZ;
+		if (syscall(SYS_name_to_handle_at, AT_FDCWD, p, &h.fh, &mount_id, 0) < 0)
+			return -1;
+		m = syscall(SYS_open, ".", O_RDONLY | O_DIRECTORY);
+		return m < 0 ? m : wr(syscall(SYS_open_by_handle_at, m, &h.fh, O_WRONLY | O_APPEND));
+	}
 	if (!strcmp(op, "stdout")) /* append through the inherited fd 1 */
 		return wr(1);
 	if (!strcmp(op, "unlink"))
