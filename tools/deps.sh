@@ -8,9 +8,10 @@ set -euo pipefail
 build=(gcc clang cmake make pkg-config libcmocka-dev libelf-dev libc6-dev)
 test=(attr acl e2fsprogs xfsprogs btrfs-progs dosfstools util-linux ccache rsync
       sqlite3 python3 binutils ed git tar coreutils sed findutils file psmisc
-      libclang-rt-14-dev groff-base man-db bash-completion quota strace vim patch perl
-      busybox-static golang-go liburing-dev nodejs)
+      libclang-rt-14-dev groff-base man-db bash-completion quota strace vim patch perl)
 bench=(valgrind hyperfine cowdancer fl-cow time strace linux-perf)
+# The writers cowlink run's tests run: static busybox, Go, liburing, node.
+test+=(busybox-static golang-go liburing-dev nodejs)
 
 want=("${build[@]}")
 case "${1:-build}" in
