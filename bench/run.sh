@@ -10,7 +10,7 @@
 # figure(s), ratio, target, pass/miss. The same report is written to
 # build/bench/results.md. --quick shrinks the sizes for a smoke run (64 MiB,
 # 5000 files, fewer rounds). --only runs the listed cases alone, comma-separated
-# (1 2 2c 3a 3b 3c 4 5 6 7; "3" is 3a, 3b and 3c; "2" is 2 and 2c), and makes only their data. Scratch data lives in a mktemp directory under
+# (1 2 2c 3a 3b 3c 4 5 6 7 8; "3" is 3a, 3b and 3c; "2" is 2 and 2c), and makes only their data. Scratch data lives in a mktemp directory under
 # $TMPDIR (or /tmp) and is removed, with any loop mount, at exit.
 set -euo pipefail
 export LC_ALL=C
@@ -52,12 +52,14 @@ say "building (Release) into build/bench"
 mkdir -p "$B"
 cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DCOWLINK_TESTS=OFF >"$B/bench-build.log" 2>&1 ||
 	{ cat "$B/bench-build.log" >&2; exit 1; }
-for t in cowln cowlink; do
+for t in cowln cowlink cowlink_tool; do
 	cmake --build "$B" -j2 --target "$t" >>"$B/bench-build.log" 2>&1 ||
 		say "target $t did not build (see build/bench/bench-build.log); its cases are skipped"
 done
 COWLN=$B/tools/cowln
 SHIM=$B/lib/preload/libcowlink.so
+TOOL=$B/tools/cowlink
+[ -x "$TOOL" ] || TOOL=
 [ -x "$COWLN" ] || COWLN=
 [ -f "$SHIM" ] || SHIM=
 CD_LIB=$(dpkg -L cowdancer 2>/dev/null | grep '/libcowdancer\.so$' | head -1 || true)
@@ -89,7 +91,7 @@ ROWS=$W/rows
 
 # row CASE COWLINK BASELINE RATIO TARGET VERDICT: one line of the table.
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
-skip_row() { row "$1" "—" "—" "—" "$2" "skipped: $3"; say "skipped $1: $3"; }
+skip_row() { want "${1%%.*}" || return 0; row "$1" "—" "—" "—" "$2" "skipped: $3"; say "skipped $1: $3"; }
 
 # Run "$@" once, silently; print its wall time in microseconds and append
 # the CPU time (user + system) of everything it ran to $W/cpu.last. A
@@ -605,6 +607,73 @@ elif [ -n "$COWLN" ] && [ -n "$SHIM" ]; then
 	rm -rf "$W/cow" "$W/bigc"
 else
 	skip_row "7. reading a cowlinked tree" "≤ 1.15× / 3%" "no cowln or no libcowlink.so"
+fi
+
+# --- 8. cowlink run: the seccomp supervisor -------------------------------------
+# The filter sends write-opens, truncation, metadata calls and removals up to
+# the supervisor; everything else stays in the kernel. 8a: a make -j2 build
+# of BUILD_N tiny C files under cowlink run against the shim alone (cowlink
+# run --preload-only) and no preload. 8b: one trapped write-open of a plain
+# file (a raw loop without the shim, inside and outside the filter), per
+# call. 8c: cowlink run -- /bin/true against --preload-only, per run.
+if want 8 && [ -n "$TOOL" ] && [ -n "$SHIM" ] && command -v make >/dev/null; then
+	say "case 8: cowlink run (seccomp supervisor)"
+	BUILD_N=$([ $quick = 1 ] && echo 60 || echo 200)
+	mkdir -p "$W/build8"
+	for ((i = 0; i < BUILD_N; i++)); do
+		printf '#include <stdio.h>\nint f%d(int x) { return x * %d + printf("%%d", x); }\n' "$i" "$i" >"$W/build8/f$i.c"
+	done
+	printf 'int main(void) { return 0; }\n' >"$W/build8/main.c"
+	{
+		printf 'SRCS := $(wildcard *.c)\nOBJS := $(SRCS:.c=.o)\n'
+		printf 'prog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n%%.o: %%.c\n\t$(CC) -O1 -c -o $@ $<\n'
+		printf 'clean:\n\trm -f $(OBJS) prog\n'
+	} >"$W/build8/Makefile"
+	mk() { make -s -C "$W/build8" clean >/dev/null; }
+	prep_rmake() { mk; }
+	run_rmake() { "$TOOL" run -- make -s -j2 -C "$W/build8"; }
+	prep_pmake() { mk; }
+	run_pmake() { "$TOOL" run --preload-only -- make -s -j2 -C "$W/build8"; }
+	prep_nmake() { mk; }
+	run_nmake() { env -u LD_PRELOAD make -s -j2 -C "$W/build8"; }
+	setlabel rmake "cowlink run"
+	setlabel pmake "shim alone (--preload-only)"
+	setlabel nmake "no preload"
+	alternate "$ROUNDS" rmake pmake nmake
+	compare "8a. make -j2 of $BUILD_N C files, cowlink run vs the shim alone" "≤ 1.03×" 1.03 rmake pmake nmake
+
+	# 8b: the loop program prints its loop's wall time in ns.
+	echo data >"$W/plain8"
+	: >"$W/t8.in"; : >"$W/t8.out"
+	for ((r = 0; r < FAST_ROUNDS; r++)); do
+		"$TOOL" run -- env -u LD_PRELOAD "$P/loops" wwall "$LOOP_N" "$W/plain8" >>"$W/t8.in"
+		env -u LD_PRELOAD "$P/loops" wwall "$LOOP_N" "$W/plain8" >>"$W/t8.out"
+	done
+	tin=$(median "$W/t8.in"); tout=$(median "$W/t8.out")
+	per=$(awk -v a="$tin" -v b="$tout" -v n="$LOOP_N" 'BEGIN {printf "%.1f", (a - b) / n / 1000}')
+	row "8b. write-open()+close() of a plain file, trapped, per call" "+$per µs" \
+		"no filter: $(awk -v b="$tout" -v n="$LOOP_N" 'BEGIN {printf "%.2f µs", b / n / 1000}') a call" \
+		"$(ratio "$tin" "$tout")" "(informative)" "—"
+
+	prep_rtrue() { :; }
+	run_rtrue() { "$TOOL" run -- /bin/true; }
+	prep_ptrue() { :; }
+	run_ptrue() { "$TOOL" run --preload-only -- /bin/true; }
+	setlabel rtrue "cowlink run"
+	setlabel ptrue "cowlink run --preload-only"
+	alternate "$FAST_ROUNDS" rtrue ptrue
+	compare "8c. cowlink run -- /bin/true vs --preload-only, wall" "(informative)" - rtrue ptrue
+	prep_rspawn() { :; }
+	run_rspawn() { "$TOOL" run -- "$P/spawn" "$SPAWNS" /bin/true; }
+	prep_pspawn() { :; }
+	run_pspawn() { "$TOOL" run --preload-only -- "$P/spawn" "$SPAWNS" /bin/true; }
+	setlabel rspawn "cowlink run"
+	setlabel pspawn "--preload-only"
+	alternate "$ROUNDS" rspawn pspawn
+	compare "8d. $SPAWNS × /bin/true inside one cowlink run vs --preload-only, wall" "(informative)" - rspawn pspawn
+	rm -rf "$W/build8"
+else
+	skip_row "8. cowlink run" "≤ 1.03× the shim" "no cowlink tool, no libcowlink.so or no make"
 fi
 
 # --- report ----------------------------------------------------------------------

@@ -98,6 +98,26 @@ struct cowlink_status {
 /* Describe PATH (a final symlink is followed). */
 int cowlink_status(const char *path, struct cowlink_status *st);
 
+/* Flags for cowlink_spawn(). */
+enum {
+	COWLINK_SPAWN_IO_URING = 1u << 0, /* let io_uring_setup through: its I/O bypasses the supervisor */
+};
+
+/* Run FILE (searched in PATH as execvp does) with ARGV and ENVP (NULL: the
+ * caller's environment) under the seccomp supervisor (DESIGN §4b): every
+ * write-open, truncation, metadata change and name removal of CMD and of
+ * everything it starts is looked at first, and a cowlink it would reach is
+ * broken for it, with its own credentials, as libcowlink.so would -- static
+ * programs, raw system calls and root included. TREES is COWLINK_TREES
+ * (NULL: none). The supervisor is a child process of the caller; the call
+ * returns when FILE and every process it started have exited, with FILE's
+ * wait status in *STATUS. Without CAP_SYS_ADMIN the command runs with
+ * no_new_privs (set-ID bits are ignored). Errors: -ENOSYS (no seccomp user
+ * notification: Linux < 5.9), exec errors (-ENOENT, -EACCES, ...), fork and
+ * socket errors. */
+int cowlink_spawn(const char *file, char *const argv[], char *const envp[],
+		  unsigned flags, const char *trees, int *status);
+
 /* The version string of the library. */
 const char *cowlink_version(void);
 

@@ -12,6 +12,8 @@ test=(attr acl e2fsprogs xfsprogs btrfs-progs dosfstools util-linux ccache rsync
       nano mg tmux
       build-essential dpkg-dev debhelper devscripts lintian fakeroot)
 bench=(valgrind hyperfine cowdancer fl-cow time strace linux-perf)
+# The writers cowlink run's tests run: static busybox, Go, liburing, node.
+test+=(busybox-static golang-go liburing-dev nodejs)
 
 want=("${build[@]}")
 case "${1:-build}" in

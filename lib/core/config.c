@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,4 +62,51 @@ void cl_warn_line(const char *fmt, ...)
 	va_start(ap, fmt);
 	vline(fmt, ap);
 	va_end(ap);
+}
+
+/* Is the program one COWLINK_EXCLUDE (colon-separated) names? An entry
+ * without a slash is matched against the base name of ARGV0 (what glibc
+ * hands the constructor: no system call, no symbol to look up at load
+ * time) and, failing that, of the
+ * executable (EXE_LINK, /proc/self/exe or /proc/PID/exe: one readlink):
+ * a masquerading wrapper such as ccache's /usr/lib/ccache/gcc is argv[0]
+ * "gcc" and the executable ccache, a script is argv[0] its own name and the
+ * executable its interpreter. An entry with a slash is matched against the
+ * executable's full path. */
+bool cl_excluded(const char *list, const char *exe_link, const char *argv0)
+{
+	const char *base, *p, *end;
+	char exe[PATH_MAX];
+	const char *exebase = NULL;
+	ssize_t n = -1;
+	size_t len;
+
+	base = argv0 ? strrchr(argv0, '/') : NULL;
+	base = base ? base + 1 : argv0;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			n = cl_readlinkat(AT_FDCWD, exe_link, exe, sizeof exe - 1);
+			if (n <= 0)
+				return false;
+			exe[n] = '\0';
+			exebase = strrchr(exe, '/');
+			exebase = exebase ? exebase + 1 : exe;
+		}
+		for (p = list; *p; p = *end ? end + 1 : end) {
+			end = strchrnul(p, ':');
+			len = (size_t)(end - p);
+			if (!len)
+				continue;
+			if (memchr(p, '/', len)) {
+				if (pass == 1 && strlen(exe) == len && !memcmp(exe, p, len))
+					return true;
+				continue;
+			}
+			if (pass == 0 && base && strlen(base) == len && !memcmp(base, p, len))
+				return true;
+			if (pass == 1 && strlen(exebase) == len && !memcmp(exebase, p, len))
+				return true;
+		}
+	}
+	return false;
 }

@@ -44,6 +44,10 @@ size_t cl_record_format(const struct cl_record *r, char *buf);
  * give version 0); 0: not marked (or no xattr support); -errno otherwise. */
 int cl_mark_read_fd(int fd, struct cl_record *r);
 int cl_mark_read_path(const char *path, struct cl_record *r);
+/* The same by getxattr(2), which follows a final symlink or magic link
+ * (/proc/PID/fd/N, /proc/PID/cwd/...) on every kernel: the supervisor's
+ * names for a target's files. */
+int cl_mark_read_deref(const char *path, struct cl_record *r);
 /* Read the mark of NAME in directory DIRFD (no xattr *at call before Linux
  * 6.13: goes through /proc/self/fd/DIRFD/NAME or NAME itself for AT_FDCWD). */
 int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r);
@@ -81,6 +85,10 @@ extern struct cl_config cl_cfg;
 
 /* Read COWLINK_FSYNC, COWLINK_DEBUG and COWLINK_CACHE with secure_getenv. */
 void cl_config_load(void);
+/* Does the colon-separated COWLINK_EXCLUDE LIST name the program whose
+ * executable EXE_LINK (a /proc/.../exe link) leads to, or whose argv[0] is
+ * ARGV0 (may be NULL)? */
+bool cl_excluded(const char *list, const char *exe_link, const char *argv0);
 /* One "cowlink: ..." line on stderr when debugging; keeps errno. The test
  * is inline: a decision that is not printed costs no call. */
 void cl_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -132,6 +140,12 @@ struct cl_break_opts {
  * cl_lock_wait_ms, else the kernel's errno; the name is then unchanged.
  * Keeps errno. */
 int cl_break_at(int dirfd, const char *name, const struct cl_break_opts *o);
+
+/* Make FD (open with status flags FL) an fd on the file NAME instead, with
+ * the same access mode and status flags, offset and close-on-exec: how an
+ * inherited writable fd on a shared inode is given its name's private copy
+ * once that is broken. 0 or -errno (FD unchanged). */
+int cl_fd_reopen(int fd, const char *name, int fl);
 
 /* Unshare in place an inode that has the mark but one name: restore the
  * recorded write bits, then remove the mark. FD is any fd on it (not O_PATH).

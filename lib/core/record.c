@@ -100,6 +100,12 @@ int cl_mark_read_path(const char *path, struct cl_record *r)
 	return mark_result(cl_lgetxattr(path, CL_XATTR, buf, sizeof buf), buf, r);
 }
 
+int cl_mark_read_deref(const char *path, struct cl_record *r)
+{
+	char buf[CL_RECORD_MAX];
+	return mark_result(cl_getxattr(path, CL_XATTR, buf, sizeof buf), buf, r);
+}
+
 /* Set once getxattrat(2) answered ENOSYS: the kernel predates 6.13. */
 static bool no_getxattrat;
 

@@ -49,6 +49,7 @@ int cl_fsetxattr(int fd, const char *n, const void *v, size_t s, int f) { SC(CL_
 ssize_t cl_flistxattr(int fd, char *l, size_t s) { SC(CL_OP_FLISTXATTR, SYS_flistxattr, fd, l, s); }
 int cl_fremovexattr(int fd, const char *n) { SC(CL_OP_FREMOVEXATTR, SYS_fremovexattr, fd, n); }
 ssize_t cl_lgetxattr(const char *p, const char *n, void *v, size_t s) { SC(CL_OP_LGETXATTR, SYS_lgetxattr, p, n, v, s); }
+ssize_t cl_getxattr(const char *p, const char *n, void *v, size_t s) { SC(CL_OP_GETXATTR, SYS_getxattr, p, n, v, s); }
 int cl_lsetxattr(const char *p, const char *n, const void *v, size_t s, int f) { SC(CL_OP_LSETXATTR, SYS_lsetxattr, p, n, v, s, f); }
 ssize_t cl_llistxattr(const char *p, char *l, size_t s) { SC(CL_OP_LLISTXATTR, SYS_llistxattr, p, l, s); }
 int cl_lremovexattr(const char *p, const char *n) { SC(CL_OP_LREMOVEXATTR, SYS_lremovexattr, p, n); }
@@ -69,6 +70,7 @@ int cl_fstatfs(int fd, struct statfs *sf) { SC(CL_OP_FSTATFS, SYS_fstatfs, fd, s
 ssize_t cl_getdents64(int fd, void *b, size_t n) { SC(CL_OP_GETDENTS64, SYS_getdents64, fd, b, n); }
 int cl_fallocate(int fd, int m, off_t o, off_t l) { SC(CL_OP_FALLOCATE, SYS_fallocate, fd, m, o, l); }
 int cl_dup3(int o, int n, int f) { SC(CL_OP_DUP3, SYS_dup3, o, n, f); }
+int cl_open_by_handle_at(int m, struct file_handle *h, int f) { SC(CL_OP_OPEN_BY_HANDLE_AT, SYS_open_by_handle_at, m, h, f); }
 long cl_mmap(void *a, size_t l, int p, int f, int fd, off_t o) { SC(CL_OP_MMAP, SYS_mmap, a, l, p, f, fd, o); }
 int cl_munmap(void *a, size_t l) { SC(CL_OP_MUNMAP, SYS_munmap, a, l); }
 int cl_mknodat(int d, const char *p, mode_t m, dev_t dev) { SC(CL_OP_MKNODAT, SYS_mknodat, d, p, m, dev); }

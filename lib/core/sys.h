@@ -26,7 +26,7 @@ enum cl_op {
 	CL_OP_COPY_FILE_RANGE, CL_OP_FLOCK, CL_OP_FCNTL, CL_OP_FDATASYNC,
 	CL_OP_FSTATFS, CL_OP_GETDENTS64, CL_OP_FALLOCATE, CL_OP_FSYNC,
 	CL_OP_DUP3, CL_OP_GETXATTRAT, CL_OP_MMAP, CL_OP_MUNMAP, CL_OP_MKNODAT,
-	CL_OP_SYNC_FILE_RANGE,
+	CL_OP_SYNC_FILE_RANGE, CL_OP_GETXATTR, CL_OP_OPEN_BY_HANDLE_AT,
 	CL_OP_NR
 };
 
@@ -54,6 +54,8 @@ int     cl_fsetxattr(int fd, const char *name, const void *val, size_t n, int fl
 ssize_t cl_flistxattr(int fd, char *list, size_t n);
 int     cl_fremovexattr(int fd, const char *name);
 ssize_t cl_lgetxattr(const char *path, const char *name, void *val, size_t n);
+/* getxattr(2): follows a final symlink -- and a magic link (/proc/PID/fd/N). */
+ssize_t cl_getxattr(const char *path, const char *name, void *val, size_t n);
 int     cl_lsetxattr(const char *path, const char *name, const void *val, size_t n, int flags);
 ssize_t cl_llistxattr(const char *path, char *list, size_t n);
 int     cl_lremovexattr(const char *path, const char *name);
@@ -75,6 +77,8 @@ ssize_t cl_getdents64(int fd, void *buf, size_t n);
 int     cl_fallocate(int fd, int mode, off_t off, off_t len);
 int     cl_dup3(int oldfd, int newfd, int flags);
 int     cl_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev);
+struct file_handle;
+int     cl_open_by_handle_at(int mountfd, struct file_handle *h, int flags);
 /* The address, or -errno (in [-4095, -1]). */
 long    cl_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int     cl_munmap(void *addr, size_t len);

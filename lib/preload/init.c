@@ -23,30 +23,17 @@
 static void repoint(int fd, const struct stat *st, int fl)
 {
 	char name[PATH_MAX];
-	int e, nfd, fdfl;
-	off_t off;
+	int e;
 
 	e = cl_cow_break_fd(fd, st, name);
 	if (e < 0) {
 		cl_debug("fd %d: cannot break its name (%d): writes will fail", fd, -e);
 		return;
 	}
-	fl &= O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC | O_DIRECT |
-	      O_NOATIME | O_LARGEFILE;
-	nfd = cl_openat(AT_FDCWD, name, fl | O_NOFOLLOW | O_CLOEXEC, 0);
-	if (nfd < 0) {
-		cl_debug("fd %d: cannot open %s (%d)", fd, name, -nfd);
-		return;
-	}
-	off = cl_lseek(fd, 0, SEEK_CUR);
-	if (off > 0)
-		(void)cl_lseek(nfd, off, SEEK_SET);
-	fdfl = cl_fcntl(fd, F_GETFD, 0);
-	e = cl_dup3(nfd, fd, fdfl > 0 && (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
-	(void)cl_close(nfd);
+	e = cl_fd_reopen(fd, name, fl);
 	(void)cl_fd_invalidate(fd);
 	if (e < 0)
-		cl_debug("fd %d: dup3 failed (%d)", fd, -e);
+		cl_debug("fd %d: cannot re-point it at %s (%d)", fd, name, -e);
 	else
 		cl_debug("fd %d re-pointed at the private copy of %s", fd, name);
 }
@@ -70,53 +57,6 @@ static void check_std_fds(void)
 	}
 }
 
-/* Is the program one COWLINK_EXCLUDE (colon-separated) names? An entry
- * without a slash is matched against the base name of ARGV0 (what glibc
- * hands the constructor: no system call, no symbol to look up at load
- * time) and, failing that, of the
- * executable (/proc/self/exe: one readlink, only when the variable is set):
- * a masquerading wrapper such as ccache's /usr/lib/ccache/gcc is argv[0]
- * "gcc" and the executable ccache, a script is argv[0] its own name and the
- * executable its interpreter. An entry with a slash is matched against the
- * executable's full path. */
-static bool excluded(const char *list, const char *argv0)
-{
-	const char *base, *p, *end;
-	char exe[PATH_MAX];
-	const char *exebase = NULL;
-	ssize_t n = -1;
-	size_t len;
-
-	base = argv0 ? strrchr(argv0, '/') : NULL;
-	base = base ? base + 1 : argv0;
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1) {
-			n = cl_readlinkat(AT_FDCWD, "/proc/self/exe", exe, sizeof exe - 1);
-			if (n <= 0)
-				return false;
-			exe[n] = '\0';
-			exebase = strrchr(exe, '/');
-			exebase = exebase ? exebase + 1 : exe;
-		}
-		for (p = list; *p; p = *end ? end + 1 : end) {
-			end = strchrnul(p, ':');
-			len = (size_t)(end - p);
-			if (!len)
-				continue;
-			if (memchr(p, '/', len)) {
-				if (pass == 1 && strlen(exe) == len && !memcmp(exe, p, len))
-					return true;
-				continue;
-			}
-			if (pass == 0 && base && strlen(base) == len && !memcmp(base, p, len))
-				return true;
-			if (pass == 1 && strlen(exebase) == len && !memcmp(exebase, p, len))
-				return true;
-		}
-	}
-	return false;
-}
-
 /* A COWLINK_TREES entry that is not a directory: said on stderr whether
  * debugging or not, since writes under it would go into shared inodes. */
 static void tree_dropped(const char *entry, int err)
@@ -135,7 +75,7 @@ __attribute__((constructor)) static void cl_shim_init(int argc, char **argv, cha
 	cl_fdtab_init();
 	exclude = secure_getenv("COWLINK_EXCLUDE");
 	(void)envp;
-	if (exclude && *exclude && excluded(exclude, argc > 0 && argv ? argv[0] : NULL)) {
+	if (exclude && *exclude && cl_excluded(exclude, "/proc/self/exe", argc > 0 && argv ? argv[0] : NULL)) {
 		cl_cow_off = true;
 		cl_debug("COWLINK_EXCLUDE names this program: every call passes straight "
 			 "through");

@@ -358,3 +358,76 @@ not_under_asan() {
 	note "not run under the ASan runtime: $*"
 	return 1
 }
+
+# ---- cowlink run (the seccomp supervisor): run-seccomp-*.sh -------------
+
+RUN_AS=()      # the command prefix that runs as the user under test
+RUN_ID="0 0"   # that user's uid and gid
+RUN_WHO=root
+run_as() { "${RUN_AS[@]}" "$@"; }
+
+# run_user: from now on act as a throwaway non-root user (removed at exit),
+# in a directory of their own. Only as root, with useradd and setpriv.
+run_user() {
+	RUN_USER=cltest$$
+	useradd -M -N -s /bin/sh "$RUN_USER" 2>/dev/null || skip "useradd failed"
+	trap 'userdel "$RUN_USER" 2>/dev/null || true; cleanup' EXIT
+	chmod 0755 "$T"
+	mkdir "$T/user" && chown "$RUN_USER" "$T/user" && cd "$T/user"
+	RUN_AS=(setpriv --reuid="$RUN_USER" --regid="$(id -g "$RUN_USER")" --clear-groups)
+	RUN_ID="$(id -u "$RUN_USER") $(id -g "$RUN_USER")"
+	RUN_WHO=$RUN_USER
+}
+
+# run_plain_meta PATH: what b must share with a plain copy: content, mode,
+# owner, size, user xattrs but the mark.
+run_plain_meta() {
+	{ sha256sum <"$1"; stat -c '%f %u %g %s' "$1"; getfattr -d -m '^user\.' --absolute-names "$1" 2>/dev/null |
+		grep -v '^user.cowlink=' | sed 1d || true; }
+}
+
+# run_fresh: a (0640, an xattr, an old mtime), its plain copy c, then
+# b = cowln a; RUN_SA is a's snapshot from before the link.
+run_fresh() {
+	rm -f a b c n
+	run_as sh -c 'printf "one\ntwo\nthree\n" >a && chmod 0640 a && setfattr -n user.keep -v k a &&
+		touch -d @1500000000 a && cp -a a c'
+	RUN_SA=$(snapshot a)
+	run_as "$COWLN" a b
+}
+
+# run_argv NAME CMD...: CMD into RUN_ARGV with each argument "@" made NAME.
+run_argv() {
+	local name=$1 a; shift
+	RUN_ARGV=()
+	for a in "$@"; do [ "$a" = @ ] && RUN_ARGV+=("$name") || RUN_ARGV+=("$a"); done
+}
+
+# run_check CMD... (one argument is "@", the name): CMD on b under cowlink
+# run, on the plain copy c without it. Same output; a unchanged and no
+# longer sharing; b what c got (mtime too unless RUN_NOW=1: the call sets it
+# to now).
+run_check() {
+	local out outc
+	run_fresh
+	run_argv b "$@"
+	out=$(run_as "$COWLINK_TOOL" run -- "${RUN_ARGV[@]}" 2>&1) || true
+	run_argv c "$@"
+	outc=$(run_as "${RUN_ARGV[@]}" 2>&1) || true
+	[ "$out" = "$outc" ] || fail "$RUN_WHO $*: through b [$out], on a plain copy [$outc]"
+	expect_unchanged a "$RUN_SA"
+	[ "$(stat -c %h a)" = 1 ] || fail "$RUN_WHO $*: a still shares its inode"
+	[ "$(run_plain_meta b)" = "$(run_plain_meta c)" ] ||
+		fail "$RUN_WHO $*: b [$(run_plain_meta b)] is not what a copy gets [$(run_plain_meta c)]"
+	[ "${RUN_NOW:-0}" = 1 ] || [ "$(stat -c %Y b)" = "$(stat -c %Y c)" ] ||
+		fail "$RUN_WHO $*: mtime of b differs from a copy's"
+}
+
+# run_bypass CMD...: as root, CMD on b without the supervisor reaches a --
+# proof that run_check can fail.
+run_bypass() {
+	run_fresh
+	run_argv b "$@"
+	"${RUN_ARGV[@]}" >/dev/null 2>&1 || true
+	[ "$(snapshot a)" != "$RUN_SA" ] || fail "$* without the supervisor left a alone: the check proves nothing"
+}

@@ -20,6 +20,17 @@ getfattr -n user.cowlink --only-values store/o 2>/dev/null | grep -q '^cowlink v
 ./restore store/missing build/x 2>err && fail "restore of a missing file succeeded"
 grep -q "No such file" err || fail "restore: no clear message for a missing file: $(cat err)"
 
+# step: cowlink_spawn covers a writer without any preload.
+[ -f example-step.c ] || fail "README has no C example 'step'"
+cc -o step example-step.c -I"$COWLINK_SRC/include" "$COWLINK_BUILD/lib/core/libcowlink_core.a" -lpthread \
+	|| fail "the README's cowlink_spawn example does not build"
+./step sh -c 'echo more >> build/o' || fail "step: the command failed"
+[ "$(cat store/o)" = object ] || fail "step: a write through build/o reached store/o"
+[ "$(cat build/o)" = "object
+more" ] || fail "step: build/o is $(cat build/o)"
+rc=0; ./step no-such-command-xyz 2>err || rc=$?
+[ "$rc" = 127 ] && grep -q "No such file" err || fail "step: missing command: exit $rc: $(cat err)"
+
 need ccache gcc strip
 for ex in survive shell cowln groups cowlink scope trees ccache; do
 	[ -f "example-$ex.sh" ] || fail "README has no example '$ex'"

@@ -1,5 +1,6 @@
 # cowlink audit: dynamic programs are covered; static, set-ID, 32-bit,
-# raw-syscall, non-ELF and truncated files are not, with the reason; scripts
+# raw-syscall (syscall() importers too), liburing, non-ELF and truncated
+# files are not, with the reason and whether cowlink run covers them; scripts
 # are judged by their interpreter; missing and unreadable files are errors.
 . "$(dirname "$0")/lib.sh"
 need python3
@@ -26,11 +27,21 @@ fi
 if command -v gcc >/dev/null; then
 	printf 'int main(void){return 0;}\n' >m.c
 	if gcc -static -o static m.c 2>/dev/null; then
-		verdict 1 '^\./static: NOT covered: static executable' ./static
+		verdict 1 '^\./static: NOT covered: static executable.*cowlink run covers it$' ./static
 	fi
 	# A program that makes raw system calls only, as Go programs do.
 	printf '#include <unistd.h>\n#include <sys/syscall.h>\nint main(void){return syscall(SYS_write,1,"x",1)!=1;}\n' >raw.c
-	gcc -o raw raw.c && verdict 1 'NOT covered: dynamic, but imports none of the libc calls' ./raw
+	gcc -o raw raw.c && verdict 1 'NOT covered: dynamic, but imports none of the libc calls.*; cowlink run covers it$' ./raw
+	# Wrapped calls and syscall() too: the raw ones bypass the shim.
+	printf '#include <fcntl.h>\n#include <unistd.h>\n#include <sys/syscall.h>\nint main(void){int fd=open("x",O_WRONLY);return syscall(SYS_openat,AT_FDCWD,"y",O_WRONLY)+fd;}\n' >mixed.c
+	gcc -o mixed mixed.c && verdict 1 '^\./mixed: NOT covered: dynamic, imports open, but it imports syscall\(\).*cowlink run covers them$' ./mixed
+	# A liburing program: io_uring I/O bypasses the shim.
+	if printf '#include <liburing.h>\n#include <fcntl.h>\nint main(void){struct io_uring r;return open("x",O_WRONLY)+io_uring_queue_init(2,&r,0);}\n' >ur.c &&
+		gcc -o ur ur.c -luring 2>/dev/null; then
+		verdict 1 '^\./ur: NOT covered: dynamic, imports open, but it links liburing' ./ur
+	else
+		note "no liburing-dev: the liburing case is not checked"
+	fi
 	# Its file I/O in a library of its own, found through DT_RUNPATH $ORIGIN.
 	mkdir lib
 	printf '#include <stdio.h>\nint lib_save(const char *p){FILE *f=fopen(p,"w");return f?fclose(f):-1;}\n' >lib.c

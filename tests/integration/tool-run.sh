@@ -47,11 +47,21 @@ mkdir tree && echo x >tree/h1 && ln tree/h1 tree/h2
 "$C" run --trees "$T/tree" -- sh -c 'echo y >> tree/h2'
 [ "$(cat tree/h1)" = x ] || fail "--trees: h1 changed through h2"
 
-# Not covered: a warning on stderr, and it still runs.
+# Under the supervisor by default (a seccomp filter in the command); not
+# with --preload-only.
+st=$("$C" run -- cat /proc/self/status)
+grep -q '^Seccomp:[[:space:]]*2' <<<"$st" || fail "no seccomp filter under cowlink run"
+st=$("$C" run --preload-only -- cat /proc/self/status)
+grep -q '^Seccomp:[[:space:]]*0' <<<"$st" || fail "a seccomp filter under --preload-only"
+
+# Not covered: a warning on stderr, and it still runs. A static program is
+# covered by the supervisor, not by the shim alone.
 if [ -e /sbin/ldconfig ] && grep -q "static executable" < <("$C" audit /sbin/ldconfig); then
-	"$C" run -- /sbin/ldconfig -p >/dev/null 2>err || true
+	"$C" run --preload-only -- /sbin/ldconfig -p >/dev/null 2>err || true
 	grep -q "^cowlink: warning: /sbin/ldconfig will not be covered: static executable" err \
 		|| fail "no warning for a static program: $(cat err)"
+	"$C" run -- /sbin/ldconfig -p >/dev/null 2>err || true
+	[ -s err ] && fail "a warning for a static program under the supervisor: $(cat err)"
 fi
 "$C" run -- sh -c true 2>err
 [ -s err ] && fail "a warning for a covered program: $(cat err)"
@@ -59,6 +69,8 @@ fi
 # Exit status: the command's; 127 when it cannot be found.
 rc=0; "$C" run -- sh -c 'exit 7' || rc=$?
 [ "$rc" = 7 ] || fail "exit status $rc, want 7"
+rc=0; "$C" run -- sh -c 'kill -TERM $$' || rc=$?
+[ "$rc" = 143 ] || fail "killed by SIGTERM: exit status $rc, want 143"
 rc=0; "$C" run -- no-such-command-xyz 2>err || rc=$?
 [ "$rc" = 127 ] && grep -q "No such file" err || fail "missing command: exit $rc"
 rc=0; "$C" run 2>/dev/null || rc=$?

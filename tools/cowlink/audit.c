@@ -132,6 +132,8 @@ static int imports(Elf *elf, size_t len, struct audit_result *r, const char *pre
 					s = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
 				if (dyn.d_tag == DT_NEEDED) {
 					(*needed)++;
+					if (s && !strncmp(s, "liburing.so", 11))
+						r->uring = 1;
 					if (s && r->nneeded < AUDIT_MAX_NEEDED)
 						snprintf(r->needed[r->nneeded++], sizeof r->needed[0], "%s", s);
 				} else if (s && (dyn.d_tag == DT_RUNPATH || !r->runpath[0])) {
@@ -156,6 +158,8 @@ static int imports(Elf *elf, size_t len, struct audit_result *r, const char *pre
 			name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (!name)
 				goto out_corrupt;
+			if (!strcmp(name, "syscall"))
+				r->raw_syscall = 1;
 			for (i = 0; i < nwrapped; i++)
 				if (!seen[i] && !strcmp(name, wrapped[i]) &&
 				    !in_list(name, passive, sizeof passive / sizeof passive[0])) {
@@ -195,6 +199,8 @@ static enum audit_verdict elf_judge(void *buf, size_t len, struct audit_result *
 enum audit_verdict audit_elf_mem(void *buf, size_t len, struct audit_result *r)
 {
 	r->imports_none = 0;
+	r->raw_syscall = 0;
+	r->uring = 0;
 	r->nneeded = 0;
 	r->runpath[0] = 0;
 	return elf_judge(buf, len, r);
@@ -375,7 +381,8 @@ static enum audit_verdict elf_judge(void *buf, size_t len, struct audit_result *
 			v = verdict(r, AUDIT_NOT_COVERED, "a shared library, not a program");
 		else
 			v = verdict(r, AUDIT_NOT_COVERED,
-				    "static executable (no PT_INTERP: no dynamic loader, no preload)");
+				    "static executable (no PT_INTERP: no dynamic loader, no preload);"
+				    " cowlink run covers it");
 		goto out_end;
 	}
 	if (n == -1)
@@ -383,10 +390,22 @@ static enum audit_verdict elf_judge(void *buf, size_t len, struct audit_result *
 			    "its dynamic symbols cannot be read (no section headers)");
 	else if (n == 0) {
 		v = verdict(r, AUDIT_NOT_COVERED,
-			    "dynamic, but imports none of the libc calls the shim wraps (raw system calls, as Go programs make)");
+			    "dynamic, but imports none of the libc calls the shim wraps (raw system calls,"
+			    " as Go programs make); cowlink run covers it");
 		r->imports_none = 1;
 	}
-	else
+	else if (r->raw_syscall || r->uring) {
+		char imp[sizeof r->reason];
+
+		/* Some of its calls may be ones no preload sees. */
+		snprintf(imp, sizeof imp, "%s", r->reason);
+		v = verdict(r, AUDIT_NOT_COVERED, "%s, but it %s%s%s, which the shim cannot see;"
+			    " cowlink run covers them", imp,
+			    r->raw_syscall ? "imports syscall() (raw system calls: node's libuv"
+					     " makes statx that way)" : "",
+			    r->raw_syscall && r->uring ? " and " : "",
+			    r->uring ? "links liburing (io_uring I/O)" : "");
+	} else
 		v = AUDIT_COVERED; /* imports() wrote the reason */
 	r->verdict = v;
 out_end:
@@ -490,14 +509,18 @@ static enum audit_verdict judge(const char *prog, struct audit_result *r, int de
 		goto out_close;
 	}
 	if (st.st_mode & (S_ISUID | S_ISGID)) {
+		r->setid = 1;
 		v = verdict(r, AUDIT_NOT_COVERED,
-			    "set-%s-ID program: the loader runs it in secure mode and ignores LD_PRELOAD",
+			    "set-%s-ID program: the loader runs it in secure mode and ignores LD_PRELOAD;"
+			    " cowlink run covers it only as root (otherwise no_new_privs drops its privileges)",
 			    st.st_mode & S_ISUID ? "user" : "group");
 		goto out_close;
 	}
 	if (fgetxattr(fd, "security.capability", NULL, 0) > 0) {
+		r->setid = 1;
 		v = verdict(r, AUDIT_NOT_COVERED,
-			    "has file capabilities: the loader runs it in secure mode and ignores LD_PRELOAD");
+			    "has file capabilities: the loader runs it in secure mode and ignores LD_PRELOAD;"
+			    " cowlink run covers it only as root (otherwise no_new_privs drops them)");
 		goto out_close;
 	}
 	got = pread(fd, head, sizeof head - 1, 0);

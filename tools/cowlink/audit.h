@@ -22,6 +22,9 @@ struct audit_result {
 	 * the wrapped calls itself: its DT_NEEDED libraries and DT_RUNPATH (or
 	 * DT_RPATH), where audit_program looks for the calls next. */
 	int imports_none;
+	int setid;            /* set-ID or file capabilities: no_new_privs strips them */
+	int raw_syscall;      /* imports syscall(): raw system calls the shim cannot see */
+	int uring;            /* needs liburing: io_uring I/O the shim cannot see */
 	unsigned nneeded;
 	char needed[AUDIT_MAX_NEEDED][64];
 	char runpath[512];

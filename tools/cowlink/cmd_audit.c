@@ -11,7 +11,9 @@ static void help(void)
 	printf("Usage: cowlink audit PROGRAM...\n"
 	       "Tell from each PROGRAM's ELF file whether libcowlink.so will cover it: a\n"
 	       "dynamic 64-bit executable that imports the libc calls the shim wraps is\n"
-	       "covered; static, set-ID, capability, 32-bit and raw-syscall programs are not.\n"
+	       "covered; static, set-ID, capability, 32-bit and raw-syscall programs, and\n"
+	       "those that import syscall() or link liburing, are not: the reason says\n"
+	       "when cowlink run (the seccomp supervisor) covers them.\n"
 	       "Scripts are judged by their interpreter. A PROGRAM without a slash is\n"
 	       "looked up in PATH.\n\n"
 	       "Exit status: 0 all covered, 1 some not covered, 2 some could not be read.\n");

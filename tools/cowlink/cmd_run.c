@@ -1,15 +1,22 @@
 /* cowlink run: run a command with libcowlink.so preloaded (and
- * COWLINK_TREES / COWLINK_EXCLUDE / COWLINK_DEBUG set), warning first when
- * the program is one the shim cannot cover. cowlink shell (cmd_shell.c)
- * runs the user's shell the same way. */
+ * COWLINK_TREES / COWLINK_EXCLUDE / COWLINK_DEBUG set) under the seccomp
+ * supervisor (cowlink_spawn), which covers what the preload cannot: static
+ * programs, raw system calls, openat2, io_uring (refused), root writers. A
+ * warning first for what neither covers. cowlink shell (cmd_shell.c) runs
+ * the user's shell with the shim alone. */
 #include <errno.h>
 #include <getopt.h>
 #include <link.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "cowlink.h"
+#include "internal.h"
 
 #include "audit.h"
 #include "util.h"
@@ -142,18 +149,63 @@ static char *preload_value(const char *shim)
 
 static void help(void)
 {
-	printf("Usage: cowlink run [--trees DIR:DIR] [--exclude PROG:PROG] [--debug] [--] CMD [ARG]...\n"
-	       "Run CMD with libcowlink.so preloaded, so writes through any cowlink give\n"
-	       "that name its private copy first.\n\n"
-	       "      --trees DIRS     set COWLINK_TREES: hard links under these directories\n"
-	       "                       count as cowlinks even without the mark; every DIR\n"
-	       "                       must be a directory (made absolute)\n"
-	       "      --exclude PROGS  set COWLINK_EXCLUDE: programs the shim stays out of\n"
-	       "      --debug          set COWLINK_DEBUG=1: one line per decision on stderr\n"
-	       "  -h, --help           this text\n\n"
-	       "A warning is printed first when cowlink audit says CMD is not covered.\n"
+	printf("Usage: cowlink run [--trees DIR:DIR] [--exclude PROG:PROG] [--debug] [--preload-only]\n"
+	       "                   [--allow-io-uring] [--] CMD [ARG]...\n"
+	       "Run CMD with libcowlink.so preloaded and under a seccomp supervisor, so that\n"
+	       "a write or metadata change through any cowlink gives that name its private\n"
+	       "copy first: dynamic programs through the shim; static programs, raw system\n"
+	       "calls (Go), openat2 and root writers through the supervisor.\n\n"
+	       "      --trees DIRS      set COWLINK_TREES: hard links under these directories\n"
+	       "                        count as cowlinks even without the mark; every DIR\n"
+	       "                        must be a directory (made absolute)\n"
+	       "      --exclude PROGS   set COWLINK_EXCLUDE: programs the shim stays out of\n"
+	       "      --debug           set COWLINK_DEBUG=1: one line per decision on stderr\n"
+	       "      --preload-only    no supervisor: only programs the shim covers are\n"
+	       "      --allow-io-uring  let io_uring_setup through (its I/O bypasses the\n"
+	       "                        supervisor; by default it fails with ENOSYS)\n"
+	       "  -h, --help            this text\n\n"
+	       "cowlink run returns when CMD and every process it started have exited.\n"
+	       "Without CAP_SYS_ADMIN, set-ID programs run without their privileges.\n"
 	       "Exit status: CMD's, 2 for a bad option or tree, or 127 when CMD cannot be\n"
 	       "run (126: not executable).\n");
+}
+
+/* Exit as CMD did: its code, or its signal raised again. */
+static int exit_like(int status)
+{
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return 128 + sig;
+	}
+	return WEXITSTATUS(status);
+}
+
+/* Run under the supervisor; -ENOSYS when this kernel cannot, -EBUSY when
+ * this process is under a supervisor already (seccomp allows one listener
+ * per process: a cowlink run inside another, or a container's). */
+static int supervised(char **argv, unsigned flags, const char *trees, int *rc)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, oint, oquit;
+	int status, e;
+
+	/* As system() does: the terminal's ^C is the command's to handle. */
+	sigaction(SIGINT, &ign, &oint);
+	sigaction(SIGQUIT, &ign, &oquit);
+	e = cowlink_spawn(argv[0], argv, NULL, flags, trees, &status);
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGQUIT, &oquit, NULL);
+	if (e == -ENOSYS || e == -EBUSY)
+		return e;
+	if (e) {
+		errmsg(-e, "run: %s", argv[0]);
+		*rc = e == -ENOENT ? 127 : 126;
+		return 0;
+	}
+	*rc = exit_like(status);
+	return 0;
 }
 
 /* Check the scope TREES (from --trees, or COWLINK_TREES as inherited when
@@ -209,17 +261,16 @@ refused:
 	return NULL;
 }
 
-int run_under_shim(char **argv, const char *trees, const char *exclude, bool debug,
-		   const char *marker)
+int run_under_shim(char **argv, const struct run_opts *o, const char *marker)
 {
 	char shim[PATH_MAX];
 	struct audit_result ar;
 	char *pre, *scope = NULL;
 	const char *env = getenv("COWLINK_TREES");
-	int e;
+	int e, rc;
 
-	if (trees || (env && *env)) {
-		scope = check_trees(trees ? trees : env, !trees);
+	if (o->trees || (env && *env)) {
+		scope = check_trees(o->trees ? o->trees : env, !o->trees);
 		if (!scope)
 			return 2;
 	}
@@ -229,18 +280,42 @@ int run_under_shim(char **argv, const char *trees, const char *exclude, bool deb
 		free(scope);
 		return 127;
 	}
-	if (audit_program(argv[0], &ar) == AUDIT_NOT_COVERED)
+	/* The supervisor covers all but set-ID programs, which no_new_privs
+	 * strips of their privileges unless we may do without it. */
+	if (audit_program(argv[0], &ar) == AUDIT_NOT_COVERED &&
+	    (o->preload_only || (ar.setid && geteuid() != 0)))
 		warnmsg("warning: %s will not be covered: %s", argv[0], ar.reason);
 
 	asan_env();
 	pre = preload_value(shim);
 	if (setenv("LD_PRELOAD", pre, 1) < 0 ||
 	    (scope && setenv("COWLINK_TREES", scope, 1) < 0) ||
-	    (exclude && setenv("COWLINK_EXCLUDE", exclude, 1) < 0) ||
-	    (debug && setenv("COWLINK_DEBUG", "1", 1) < 0) ||
+	    (o->exclude && setenv("COWLINK_EXCLUDE", o->exclude, 1) < 0) ||
+	    (o->debug && setenv("COWLINK_DEBUG", "1", 1) < 0) ||
 	    (marker && setenv("COWLINK_SHELL", marker, 1) < 0))
 		die(errno, "run: setenv");
 	free(pre);
+	if (o->debug)
+		cl_cfg.debug = true;
+	if (!o->preload_only) {
+		/* Set for the command: a cowlink run inside it knows that the
+		 * outer supervisor, whose filter it inherits, covers it. */
+		bool nested = getenv("COWLINK_RUN") != NULL;
+
+		if (setenv("COWLINK_RUN", "1", 1) < 0)
+			die(errno, "run: setenv");
+		e = supervised(argv, o->spawn_flags, scope, &rc);
+		if (!e) {
+			free(scope);
+			return rc;
+		}
+		if (e == -ENOSYS)
+			warnmsg("warning: this kernel has no seccomp user notification (Linux >= 5.9):"
+				" only programs the shim covers are");
+		else if (!nested)
+			warnmsg("warning: another seccomp supervisor watches this process already:"
+				" only programs the shim covers are");
+	}
 	free(scope);
 	execvp(argv[0], argv);
 	e = errno;
@@ -255,6 +330,8 @@ int run_options(int argc, char **argv, const char *sub, struct run_opts *o,
 		{ "trees", required_argument, NULL, 't' },
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "preload-only", no_argument, NULL, 'p' },
+		{ "allow-io-uring", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -271,6 +348,12 @@ int run_options(int argc, char **argv, const char *sub, struct run_opts *o,
 			break;
 		case 'd':
 			o->debug = true;
+			break;
+		case 'p':
+			o->preload_only = true;
+			break;
+		case 'u':
+			o->spawn_flags |= COWLINK_SPAWN_IO_URING;
 			break;
 		case 'h':
 			help_fn();
@@ -293,5 +376,5 @@ int cmd_run(int argc, char **argv)
 		warnmsg("run: no command given (cowlink shell starts a shell)");
 		return usage_error("run");
 	}
-	return run_under_shim(argv + optind, o.trees, o.exclude, o.debug, NULL);
+	return run_under_shim(argv + optind, &o, NULL);
 }

@@ -51,7 +51,10 @@ int cmd_shell(int argc, char **argv)
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "cowlink: %s under libcowlink.so (COWLINK_SHELL=%s); "
 			"'exit' leaves it\n", sh, pid);
-	r = run_under_shim(args, o.trees, o.exclude, o.debug, pid);
+	/* The shell itself is this process (exec'd, so that COWLINK_SHELL is
+	 * its pid), with the shim alone: no supervisor. */
+	o.preload_only = true;
+	r = run_under_shim(args, &o, pid);
 	free(args);
 	return r;
 }

@@ -22,16 +22,18 @@ int cmd_shell(int argc, char **argv);
 struct run_opts {
 	const char *trees, *exclude;
 	bool debug;
+	bool preload_only;     /* no seccomp supervisor (--preload-only; shell) */
+	unsigned spawn_flags;  /* COWLINK_SPAWN_* (--allow-io-uring) */
 };
 /* Parse them into *O; -1 to go on (optind at the first operand), else the
  * exit status (--help shown by HELP_FN, or a usage error). */
 int run_options(int argc, char **argv, const char *sub, struct run_opts *o,
 		void (*help_fn)(void));
-/* Exec ARGV (NULL-terminated) with the shim preloaded and the settings
- * made; MARKER (may be NULL) becomes COWLINK_SHELL. Returns only on
- * failure, with the exit status (2 a tree refused, 126, 127). */
-int run_under_shim(char **argv, const char *trees, const char *exclude, bool debug,
-		   const char *marker);
+/* Run ARGV (NULL-terminated) with the shim preloaded and the settings of
+ * O made, under the seccomp supervisor unless O->preload_only (then it is
+ * exec'd); MARKER (may be NULL) becomes COWLINK_SHELL. Returns the exit
+ * status: the command's, or 2 a tree refused, 126, 127. */
+int run_under_shim(char **argv, const struct run_opts *o, const char *marker);
 
 /* "cowlink: MSG" on stderr (err: plus ": strerror(-ERR)" when ERR != 0). */
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

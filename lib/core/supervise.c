@@ -1,0 +1,845 @@
+/* The supervisor's loop (DESIGN §4b): take each notification the filter
+ * sends up, decide from one stat of the name (or of the fd) whether it
+ * reaches a cowlink, and if it does, act in a worker thread that has taken
+ * on the target's credentials: break the name with cl_break_at and let the
+ * call go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE), or fail it with the errno
+ * the break gave. Calls that change an inode through an fd on a shared
+ * inode, and removals that would leave an orphan, are done for the target
+ * (the answer is their result), because nothing can be done after a call
+ * that was let go on.
+ *
+ * The loop itself never waits for a lock or a copy: a target that holds a
+ * break lock (the shim's own break, under cowlink run) and makes a call
+ * that comes up here is answered at once, while a worker waits for that
+ * lock. It is a correctness aid, not a sandbox: a thread of the target can
+ * change the memory of a path after it was read here. */
+#include "supervise.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+#define XATTR_NAME_MAX_ 256
+#define XATTR_VALUE_MAX_ 65536
+
+/* What a worker does. */
+enum job_kind {
+	JOB_BREAK,      /* break PATH, then let the call go on */
+	JOB_FD,         /* break the name of the target's fd, then do the call by name */
+	JOB_REMOVE,     /* do the removal for the target, then unshare the survivor */
+};
+
+struct job {
+	int nfd;
+	enum job_kind kind;
+	struct seccomp_notif req;
+	struct cl_break_opts o;
+	int fd;                         /* JOB_FD: the target's fd */
+	char path[CL_TPATH_MAX];        /* the name to break; JOB_REMOVE: the victim */
+	char from[CL_TPATH_MAX];        /* JOB_REMOVE by rename: the source */
+};
+
+static void answer(int nfd, uint64_t id, long r, bool go_on)
+{
+	struct seccomp_notif_resp resp = { .id = id };
+
+	if (go_on)
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	else if (r < 0)
+		resp.error = (int32_t)r;
+	else
+		resp.val = r;
+	/* ENOENT: the target is gone or was interrupted; nothing to tell. */
+	(void)cl_ioctl(nfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+static bool still_valid(int nfd, uint64_t id)
+{
+	return cl_ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/* Is the inode ST (of the name or fd PATH, a final link followed when
+ * FOLLOW) something to act on: a marked (or, in scope, any) regular file
+ * with several names, or an orphaned mark (one name, no owner write bit,
+ * which is how every orphan looks)? */
+static bool reaches_cowlink(const char *path, const struct stat *st, bool follow)
+{
+	struct cl_record r;
+	int m;
+
+	if (!S_ISREG(st->st_mode) || st->st_nlink == 0)
+		return false; /* nlink 0: an O_TMPFILE, a removed file: nobody's name */
+	if (st->st_nlink == 1 && (st->st_mode & S_IWUSR))
+		return false;
+	m = follow ? cl_mark_read_deref(path, &r) : cl_mark_read_path(path, &r);
+	if (m < 0)
+		/* Unreadable: the break decides for a shared inode; a one-link
+		 * file is no reason to fail a call (DESIGN §4, transparency). */
+		return st->st_nlink > 1;
+	return m > 0 || (st->st_nlink > 1 && cl_scope_active());
+}
+
+/* Does the name PATH (a final symlink followed unless NOFOLLOW) reach a
+ * cowlink? One lstat for anything else. */
+static bool name_reaches(const char *path, bool nofollow)
+{
+	struct stat st;
+
+	if (cl_fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW))
+		return false;
+	if (S_ISLNK(st.st_mode)) {
+		if (nofollow || cl_fstatat(AT_FDCWD, path, &st, 0))
+			return false;
+		return reaches_cowlink(path, &st, true);
+	}
+	return reaches_cowlink(path, &st, false);
+}
+
+bool cl_scope_of_name(const char *path)
+{
+	char dir[CL_TPATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (!cl_scope_active() || !slash)
+		return false;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return cl_scope_contains_dir(AT_FDCWD, n ? dir : "/");
+}
+
+/* ---- the workers ---------------------------------------------------------- */
+
+/* The name behind the target's fd FD, into NAME, trusted only when it still
+ * names the fd's inode (*ST). 0 or -ETXTBSY (no such name any more). */
+static int fd_name(const struct job *j, char *name, struct stat *st)
+{
+	char proc[CL_TPATH_MAX];
+	struct stat now;
+	ssize_t n;
+
+	cl_target_fd_path((pid_t)j->req.pid, j->fd, proc);
+	if (cl_fstatat(AT_FDCWD, proc, st, 0))
+		return -ETXTBSY;
+	n = cl_readlinkat(AT_FDCWD, proc, name, PATH_MAX - 1);
+	if (n <= 0 || name[0] != '/')
+		return -ETXTBSY;
+	name[n] = '\0';
+	if (cl_fstatat(AT_FDCWD, name, &now, AT_SYMLINK_NOFOLLOW) ||
+	    now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+		return -ETXTBSY;
+	return 0;
+}
+
+/* The file-flag ioctl CMD with the target's argument at ADDR, on NAME. */
+static long ioctl_by_name(pid_t pid, unsigned cmd, uint64_t addr, const char *name)
+{
+	struct fsxattr fsx;
+	int fd;
+	long r;
+
+	if (cmd == FS_IOC_FSSETXATTR)
+		r = cl_target_read(pid, addr, &fsx, sizeof fsx);
+	else
+		r = cl_target_read(pid, addr, &fsx, sizeof(int));
+	if (r)
+		return r;
+	fd = cl_openat(AT_FDCWD, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	r = cl_ioctl(fd, cmd, &fsx);
+	cl_close(fd);
+	return r;
+}
+
+/* Do the call J describes (an fd form) on NAME instead, as the target. */
+static long apply_by_name(const struct job *j, const char *name)
+{
+	const __u64 *a = j->req.data.args;
+	pid_t pid = (pid_t)j->req.pid;
+	char xname[XATTR_NAME_MAX_ + 1];
+	struct timespec ts[2];
+	void *val;
+	long r;
+
+	switch (j->req.data.nr) {
+	case __NR_fchmod:
+		return cl_fchmodat(AT_FDCWD, name, (mode_t)a[1]);
+	case __NR_fchown:
+		return cl_fchownat(AT_FDCWD, name, (uid_t)a[1], (gid_t)a[2], AT_SYMLINK_NOFOLLOW);
+	case __NR_fchownat: /* fd, "", uid, gid, AT_EMPTY_PATH */
+		return cl_fchownat(AT_FDCWD, name, (uid_t)a[2], (gid_t)a[3], AT_SYMLINK_NOFOLLOW);
+	case __NR_utimensat: /* fd, NULL, times, flags */
+		if (a[2] && (r = cl_target_read(pid, a[2], ts, sizeof ts)))
+			return r;
+		return cl_utimensat(AT_FDCWD, name, a[2] ? ts : NULL, AT_SYMLINK_NOFOLLOW);
+	case __NR_fsetxattr:
+	case __NR_fremovexattr:
+		r = cl_target_read_str(pid, a[1], xname, sizeof xname);
+		if (r < 0)
+			return r == -ENAMETOOLONG ? -ERANGE : r;
+		if (j->req.data.nr == __NR_fremovexattr)
+			return cl_lremovexattr(name, xname);
+		if (a[3] > XATTR_VALUE_MAX_)
+			return -E2BIG;
+		val = malloc(a[3] ? a[3] : 1);
+		if (!val)
+			return -ENOMEM;
+		r = cl_target_read(pid, a[2], val, a[3]);
+		if (!r)
+			r = cl_lsetxattr(name, xname, val, a[3], (int)a[4]);
+		free(val);
+		return r;
+	case __NR_ioctl: /* FS_IOC_SETFLAGS (an int) or FS_IOC_FSSETXATTR */
+		return ioctl_by_name(pid, (unsigned)a[1], a[2], name);
+	default:
+		return -ETXTBSY;
+	}
+}
+
+static void job_fd(struct job *j)
+{
+	char name[PATH_MAX];
+	struct stat st;
+	long r;
+
+	r = fd_name(j, name, &st);
+	if (!r) {
+		j->o.dev = st.st_dev;
+		j->o.ino = st.st_ino;
+		j->o.nofollow = true;
+		j->o.scope = cl_scope_of_name(name);
+		r = cl_break_at(AT_FDCWD, name, &j->o);
+	}
+	if (!r && st.st_nlink == 1) {
+		/* An orphan, unshared in place: the call may go on. */
+		answer(j->nfd, j->req.id, 0, true);
+		return;
+	}
+	if (!r)
+		r = apply_by_name(j, name);
+	cl_debug("run: pid %u, call %d on fd %d: name broken, change made by name (%ld)",
+		 j->req.pid, j->req.data.nr, j->fd, -r);
+	answer(j->nfd, j->req.id, r, false);
+}
+
+/* Remove J->path (unlink) or replace it (rename from J->from) as the
+ * target, then unshare the inode it named if that left it one name. */
+static void job_remove(struct job *j)
+{
+	const __u64 *a = j->req.data.args;
+	struct cl_record rec;
+	struct stat st;
+	long r;
+	int fd;
+
+	fd = cl_openat(AT_FDCWD, j->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+			       O_CLOEXEC, 0);
+	if (fd < 0 || !still_valid(j->nfd, j->req.id)) {
+		if (fd >= 0)
+			cl_close(fd);
+		answer(j->nfd, j->req.id, 0, true); /* fsck and presentation cope */
+		return;
+	}
+	switch (j->req.data.nr) {
+#ifdef __NR_unlink
+	case __NR_unlink:
+		r = cl_unlinkat(AT_FDCWD, j->path, 0);
+		break;
+#endif
+	case __NR_unlinkat:
+		r = cl_unlinkat(AT_FDCWD, j->path, (int)a[2]);
+		break;
+	case __NR_renameat2:
+		r = cl_renameat2(AT_FDCWD, j->from, AT_FDCWD, j->path, (unsigned)a[4]);
+		break;
+	default: /* rename, renameat */
+		r = cl_renameat2(AT_FDCWD, j->from, AT_FDCWD, j->path, 0);
+		break;
+	}
+	if (!r && !cl_fstat(fd, &st) && st.st_nlink == 1 && cl_mark_read_fd(fd, &rec) > 0) {
+		int u = cl_unshare_orphan(fd, &st, &rec);
+
+		cl_debug("run: pid %u removed a name: survivor unshared in place (%d)",
+			 j->req.pid, -u);
+	}
+	cl_close(fd);
+	answer(j->nfd, j->req.id, r, false);
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	long e;
+
+	e = cl_target_become((pid_t)j->req.pid);
+	if (e) {
+		cl_debug("run: pid %u: cannot take on its credentials (%ld)", j->req.pid, -e);
+		answer(j->nfd, j->req.id, e == -ESRCH ? -EPERM : e, false);
+	} else if (j->kind == JOB_FD) {
+		job_fd(j);
+	} else if (j->kind == JOB_REMOVE) {
+		job_remove(j);
+	} else {
+		j->o.scope = cl_scope_of_name(j->path);
+		e = cl_break_at(AT_FDCWD, j->path, &j->o);
+		cl_debug("run: pid %u, call %d: %s broken first (%ld)", j->req.pid,
+			 j->req.data.nr, j->path, -e);
+		answer(j->nfd, j->req.id, e, e == 0);
+	}
+	free(j);
+	return NULL;
+}
+
+/* Hand J to a worker thread (it frees J); answered here when none can be
+ * had: the call fails, it never goes on unbroken. */
+static void dispatch(struct job *j)
+{
+	pthread_attr_t at;
+	pthread_t t;
+	int e;
+
+	if (!still_valid(j->nfd, j->req.id)) {
+		free(j);
+		return;
+	}
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	e = pthread_create(&t, &at, worker, j);
+	pthread_attr_destroy(&at);
+	if (e) {
+		answer(j->nfd, j->req.id, -e, false);
+		free(j);
+	}
+}
+
+/* ---- deciding on one notification ---------------------------------------- */
+
+/* What one system call is to us. */
+struct call {
+	enum { C_NONE, C_NAME, C_FD_DATA, C_FD_META, C_REMOVE, C_HANDLE } what;
+	int dirfd;          /* C_NAME, C_REMOVE: the dirfd argument (or AT_FDCWD) */
+	uint64_t path;      /* address of the path argument */
+	int fromdir;        /* rename: the source */
+	uint64_t from;
+	int fd;             /* C_FD_*: the target's fd */
+	bool nofollow;
+	bool in_root;       /* openat2 RESOLVE_IN_ROOT */
+	off_t keep;
+	enum cl_need need;
+	int flags;          /* open flags; C_NONE when they ask for no break */
+};
+
+static enum cl_need times_need(pid_t pid, uint64_t addr, bool timespecs, bool *noop)
+{
+	struct timespec ts[2];
+
+	*noop = false;
+	if (!addr)
+		return CL_NEED_WRITE_OR_OWNER;
+	if (!timespecs || cl_target_read(pid, addr, ts, sizeof ts))
+		return CL_NEED_OWNER;
+	if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
+		*noop = true;
+	if ((ts[0].tv_nsec == UTIME_NOW || ts[0].tv_nsec == UTIME_OMIT) &&
+	    (ts[1].tv_nsec == UTIME_NOW || ts[1].tv_nsec == UTIME_OMIT))
+		return CL_NEED_WRITE_OR_OWNER;
+	return CL_NEED_OWNER;
+}
+
+static void open_flags(struct call *c, uint64_t flags)
+{
+	c->flags = (int)flags;
+	if ((flags & O_PATH) || ((flags & O_CREAT) && (flags & O_EXCL)) ||
+	    (!(flags & O_ACCMODE) && !(flags & O_TRUNC))) {
+		c->what = C_NONE; /* O_EXCL on an existing name: EEXIST, nothing to break */
+		return;
+	}
+	c->nofollow = flags & O_NOFOLLOW;
+	c->keep = flags & O_TRUNC ? 0 : -1;
+}
+
+static void at_name(struct call *c, uint64_t dirfd, uint64_t path)
+{
+	c->what = C_NAME;
+	c->dirfd = (int)dirfd;
+	c->path = path;
+}
+
+/* Classify REQ; *C says what to look at. */
+static void classify(const struct seccomp_notif *req, struct call *c)
+{
+	const __u64 *a = req->data.args;
+	pid_t pid = (pid_t)req->pid;
+	struct { uint64_t flags, mode, resolve; } how;
+	bool noop;
+
+	memset(c, 0, sizeof *c);
+	c->dirfd = AT_FDCWD;
+	c->keep = -1;
+	c->need = CL_NEED_WRITE;
+	switch (req->data.nr) {
+#ifdef __NR_open
+	case __NR_open:
+		at_name(c, (uint64_t)AT_FDCWD, a[0]);
+		open_flags(c, a[1]);
+		break;
+#endif
+#ifdef __NR_creat
+	case __NR_creat:
+		at_name(c, (uint64_t)AT_FDCWD, a[0]);
+		open_flags(c, O_CREAT | O_WRONLY | O_TRUNC);
+		break;
+#endif
+	case __NR_openat:
+		at_name(c, a[0], a[1]);
+		open_flags(c, a[2]);
+		break;
+	case __NR_open_by_handle_at:
+		c->what = C_HANDLE;
+		c->fd = (int)a[0];
+		c->path = a[1]; /* the struct file_handle */
+		open_flags(c, a[2]);
+		if (c->what == C_NONE)
+			break;
+		c->what = C_HANDLE;
+		break;
+	case __NR_openat2:
+		at_name(c, a[0], a[1]);
+		if (a[3] < sizeof how || cl_target_read(pid, a[2], &how, sizeof how))
+			c->what = C_NONE; /* the kernel says EFAULT or EINVAL */
+		else
+			open_flags(c, how.flags);
+		c->in_root = how.resolve & RESOLVE_IN_ROOT;
+		break;
+#ifdef __NR_truncate
+	case __NR_truncate:
+		at_name(c, (uint64_t)AT_FDCWD, a[0]);
+		c->keep = (off_t)a[1] < 0 ? -1 : (off_t)a[1];
+		break;
+#endif
+#ifdef __NR_chmod
+	case __NR_chmod:
+		at_name(c, (uint64_t)AT_FDCWD, a[0]);
+		c->need = CL_NEED_OWNER;
+		break;
+#endif
+	case __NR_fchmodat:
+		at_name(c, a[0], a[1]);
+		c->need = CL_NEED_OWNER;
+		break;
+	case __NR_fchmodat2:
+		at_name(c, a[0], a[1]);
+		c->need = CL_NEED_OWNER;
+		c->nofollow = a[3] & AT_SYMLINK_NOFOLLOW;
+		break;
+#ifdef __NR_chown
+	case __NR_chown:
+	case __NR_lchown:
+		at_name(c, (uint64_t)AT_FDCWD, a[0]);
+		c->need = CL_NEED_OWNER;
+		c->nofollow = req->data.nr == __NR_lchown;
+		break;
+#endif
+	case __NR_fchownat:
+		at_name(c, a[0], a[1]);
+		c->need = CL_NEED_OWNER;
+		c->nofollow = a[4] & AT_SYMLINK_NOFOLLOW;
+		if (a[4] & AT_EMPTY_PATH) {
+			char p[2];
+
+			if (cl_target_read_str(pid, a[1], p, sizeof p) == 0) {
+				c->what = C_FD_META;
+				c->fd = (int)a[0];
+			}
+		}
+		break;
+#ifdef __NR_utime
+	case __NR_utime:
+#endif
+#ifdef __NR_utimes
+	case __NR_utimes:
+#endif
+#if defined(__NR_utime) || defined(__NR_utimes)
+		at_name(c, (uint64_t)AT_FDCWD, a[0]);
+		c->need = times_need(pid, a[1], false, &noop);
+		break;
+#endif
+#ifdef __NR_futimesat
+	case __NR_futimesat:
+		at_name(c, a[0], a[1]);
+		c->need = times_need(pid, a[2], false, &noop);
+		break;
+#endif
+	case __NR_utimensat:
+		c->need = times_need(pid, a[2], true, &noop);
+		if (noop) {
+			c->what = C_NONE;
+		} else if (!a[1]) {
+			c->what = C_FD_META;
+			c->fd = (int)a[0];
+		} else {
+			at_name(c, a[0], a[1]);
+			c->nofollow = a[3] & AT_SYMLINK_NOFOLLOW;
+		}
+		break;
+	case __NR_setxattr:
+	case __NR_removexattr:
+		at_name(c, (uint64_t)AT_FDCWD, a[0]);
+		break;
+	case __NR_lsetxattr:
+	case __NR_lremovexattr:
+		at_name(c, (uint64_t)AT_FDCWD, a[0]);
+		c->nofollow = true;
+		break;
+	case __NR_setxattrat:
+	case __NR_removexattrat:
+		at_name(c, a[0], a[1]);
+		c->nofollow = a[2] & AT_SYMLINK_NOFOLLOW;
+		break;
+	case __NR_fchmod:
+	case __NR_fchown:
+	case __NR_fsetxattr:
+	case __NR_fremovexattr:
+		c->what = C_FD_META;
+		c->fd = (int)a[0];
+		c->need = req->data.nr == __NR_fchmod || req->data.nr == __NR_fchown
+			? CL_NEED_OWNER : CL_NEED_WRITE;
+		break;
+	case __NR_ioctl:
+		c->fd = (int)a[0];
+		c->what = (unsigned)a[1] == FICLONE || (unsigned)a[1] == FICLONERANGE
+			? C_FD_DATA : C_FD_META;
+		c->need = CL_NEED_OWNER;
+		break;
+	case __NR_ftruncate:
+	case __NR_fallocate:
+		c->what = C_FD_DATA;
+		c->fd = (int)a[0];
+		break;
+	case __NR_copy_file_range:
+		c->what = C_FD_DATA;
+		c->fd = (int)a[2];
+		break;
+#ifdef __NR_unlink
+	case __NR_unlink:
+		c->what = C_REMOVE;
+		c->path = a[0];
+		break;
+#endif
+	case __NR_unlinkat:
+		if (!(a[2] & AT_REMOVEDIR)) {
+			c->what = C_REMOVE;
+			c->dirfd = (int)a[0];
+			c->path = a[1];
+		}
+		break;
+#ifdef __NR_rename
+	case __NR_rename:
+		c->what = C_REMOVE;
+		c->fromdir = AT_FDCWD;
+		c->from = a[0];
+		c->path = a[1];
+		break;
+#endif
+#ifdef __NR_renameat
+	case __NR_renameat:
+#endif
+	case __NR_renameat2:
+		if (req->data.nr == __NR_renameat2 && (a[4] & (RENAME_EXCHANGE | RENAME_NOREPLACE)))
+			break; /* nothing is removed */
+		c->what = C_REMOVE;
+		c->fromdir = (int)a[0];
+		c->from = a[1];
+		c->dirfd = (int)a[2];
+		c->path = a[3];
+		break;
+	default:
+		break;
+	}
+}
+
+/* Is the target's fd FD a writable fd on a shared inode? */
+static bool fd_write_shared(pid_t pid, int fd, const char *proc, const struct stat *st)
+{
+	char info[CL_TPATH_MAX], buf[256], *p;
+	unsigned long flags = 0;
+	ssize_t n;
+	int f;
+
+	if (!S_ISREG(st->st_mode) || st->st_nlink < 2 || !reaches_cowlink(proc, st, true))
+		return false;
+	snprintf(info, sizeof info, "/proc/%d/fdinfo/%d", (int)pid, fd);
+	f = cl_openat(AT_FDCWD, info, O_RDONLY | O_CLOEXEC, 0);
+	if (f < 0)
+		return true;
+	n = cl_read(f, buf, sizeof buf - 1);
+	cl_close(f);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	p = strstr(buf, "flags:");
+	if (!p)
+		return true;
+	flags = strtoul(p + 6, NULL, 8);
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* open_by_handle_at for writing: a handle has no name to break, so the
+ * call fails with ETXTBSY when it leads to a shared inode, as in the shim.
+ * Looking needs CAP_DAC_READ_SEARCH, which the call needs too. */
+static bool handle_shared(pid_t pid, int mountfd, uint64_t addr)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} h;
+	char p[CL_TPATH_MAX];
+	struct stat st;
+	bool shared = false;
+	int m, f;
+
+	if (cl_target_read(pid, addr, &h.fh, sizeof h.fh) || h.fh.handle_bytes > MAX_HANDLE_SZ ||
+	    cl_target_read(pid, addr + sizeof h.fh, h.bytes, h.fh.handle_bytes))
+		return false;
+	if (mountfd == AT_FDCWD)
+		snprintf(p, sizeof p, "/proc/%d/cwd", (int)pid);
+	else
+		cl_target_fd_path(pid, mountfd, p);
+	/* Not O_PATH: the kernel wants a real fd on the mount. */
+	m = cl_openat(AT_FDCWD, p, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	if (m < 0)
+		return false;
+	f = cl_open_by_handle_at(m, &h.fh, O_PATH | O_CLOEXEC);
+	cl_close(m);
+	if (f < 0)
+		return false;
+	snprintf(p, sizeof p, "/proc/self/fd/%d", f);
+	if (!cl_fstat(f, &st) && S_ISREG(st.st_mode) && st.st_nlink > 1)
+		shared = reaches_cowlink(p, &st, true);
+	cl_close(f);
+	return shared;
+}
+
+static struct job *new_job(int nfd, const struct seccomp_notif *req, enum job_kind kind)
+{
+	struct job *j = malloc(sizeof *j);
+
+	if (!j)
+		return NULL;
+	memset(&j->o, 0, sizeof j->o);
+	j->nfd = nfd;
+	j->kind = kind;
+	j->req = *req;
+	j->o.keep = -1;
+	return j;
+}
+
+/* A name argument into the supervisor's form of it; false: let the kernel
+ * say what is wrong with it (EFAULT, ENOENT, ENAMETOOLONG). IN_ROOT: an
+ * absolute name is relative to DIRFD (openat2's RESOLVE_IN_ROOT). */
+static bool target_name(pid_t pid, int dirfd, uint64_t addr, bool in_root, char *out)
+{
+	char path[PATH_MAX];
+	const char *p = path;
+	ssize_t n = cl_target_read_str(pid, addr, path, sizeof path);
+
+	if (n < 0 && n != -EFAULT && n != -ENAMETOOLONG)
+		cl_debug("run: pid %d: cannot read its memory (%zd): call not looked at",
+			 (int)pid, -n);
+	if (n <= 0)
+		return false;
+	if (in_root && dirfd != AT_FDCWD)
+		while (*p == '/')
+			p++;
+	return cl_target_path(pid, dirfd, *p ? p : ".", out) == 0;
+}
+
+/* COWLINK_EXCLUDE as the supervisor found it (the shim reads it in each
+ * program): a program it names is left alone here too. */
+static const char *exclude;
+
+/* Is the target PID a program COWLINK_EXCLUDE names? By its executable. */
+static bool target_excluded(pid_t pid)
+{
+	char link[40];
+
+	if (!exclude)
+		return false;
+	snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
+	return cl_excluded(exclude, link, NULL);
+}
+
+static void handle(int nfd, const struct seccomp_notif *req)
+{
+	char p[CL_TPATH_MAX];
+	pid_t pid = (pid_t)req->pid;
+	struct cl_record rec;
+	struct call c;
+	struct stat st;
+	struct job *j = NULL;
+
+	classify(req, &c);
+	if (c.what != C_NONE && target_excluded(pid)) {
+		answer(nfd, req->id, 0, true);
+		return;
+	}
+	switch (c.what) {
+	case C_NAME:
+		if (!target_name(pid, c.dirfd, c.path, c.in_root, p) || !name_reaches(p, c.nofollow))
+			break;
+		j = new_job(nfd, req, JOB_BREAK);
+		if (!j) {
+			answer(nfd, req->id, -ENOMEM, false);
+			return;
+		}
+		memcpy(j->path, p, sizeof p);
+		j->o.keep = c.keep;
+		j->o.nofollow = c.nofollow;
+		j->o.need = c.need;
+		break;
+	case C_FD_DATA:
+	case C_FD_META:
+		cl_target_fd_path(pid, c.fd, p);
+		if (cl_fstatat(AT_FDCWD, p, &st, 0) || !S_ISREG(st.st_mode))
+			break;
+		if (c.what == C_FD_DATA) {
+			if (fd_write_shared(pid, c.fd, p, &st)) {
+				cl_debug("run: pid %u: writable fd %d on a shared inode", req->pid, c.fd);
+				answer(nfd, req->id, -ETXTBSY, false); /* as the shim */
+				return;
+			}
+			break;
+		}
+		if (!reaches_cowlink(p, &st, true))
+			break;
+		j = new_job(nfd, req, JOB_FD);
+		if (!j) {
+			answer(nfd, req->id, -ENOMEM, false);
+			return;
+		}
+		j->fd = c.fd;
+		j->o.need = c.need;
+		break;
+	case C_REMOVE:
+		if (!target_name(pid, c.dirfd, c.path, c.in_root, p) ||
+		    cl_fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode) || st.st_nlink != 2 || cl_mark_read_path(p, &rec) <= 0)
+			break;
+		j = new_job(nfd, req, JOB_REMOVE);
+		if (!j)
+			break; /* an orphan is no harm: fsck and presentation cope */
+		memcpy(j->path, p, sizeof p);
+		if (c.from && !target_name(pid, c.fromdir, c.from, false, j->from)) {
+			free(j);
+			j = NULL;
+		}
+		break;
+	case C_HANDLE:
+		if (handle_shared(pid, c.fd, c.path)) {
+			cl_debug("run: pid %u: open_by_handle_at for writing of a shared inode", req->pid);
+			answer(nfd, req->id, -ETXTBSY, false); /* as the shim */
+			return;
+		}
+		break;
+	case C_NONE:
+		break;
+	}
+	if (j)
+		dispatch(j);
+	else
+		answer(nfd, req->id, 0, true);
+}
+
+/* ---- the loop --------------------------------------------------------------- */
+
+static void reap(pid_t child, int *status, bool *done)
+{
+	pid_t p;
+	int st;
+
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (p == child) {
+			*status = st;
+			*done = true;
+		}
+	}
+}
+
+int cl_supervise(int nfd, pid_t child)
+{
+	struct seccomp_notif_sizes sizes = { 0 };
+	struct seccomp_notif *req;
+	struct signalfd_siginfo si;
+	struct pollfd pfd[2];
+	sigset_t chld;
+	size_t size = sizeof *req;
+	int sfd, status = 0;
+	bool done = false;
+
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0 &&
+	    sizes.seccomp_notif > size)
+		size = sizes.seccomp_notif;
+	req = malloc(size);
+	if (!req)
+		return -ENOMEM;
+	exclude = secure_getenv("COWLINK_EXCLUDE");
+	if (exclude && !*exclude)
+		exclude = NULL;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	pfd[0] = (struct pollfd){ .fd = nfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	reap(child, &status, &done);
+	for (;;) {
+		if (sfd < 0)
+			reap(child, &status, &done);
+		if (poll(pfd, sfd >= 0 ? 2 : 1, sfd >= 0 ? -1 : 100) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
+			while (cl_read(sfd, &si, sizeof si) == sizeof si)
+				;
+			reap(child, &status, &done);
+		}
+		if (pfd[0].revents & POLLIN) {
+			memset(req, 0, size);
+			if (cl_ioctl(nfd, SECCOMP_IOCTL_NOTIF_RECV, req) == 0)
+				handle(nfd, req);
+		} else if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			break; /* no target left */
+		}
+	}
+	/* Every target has been reaped (a filter counts a task until then). */
+	while (!done) {
+		pid_t p = waitpid(child, &status, 0);
+
+		if (p == child || (p < 0 && errno != EINTR))
+			break;
+	}
+	if (sfd >= 0)
+		cl_close(sfd);
+	free(req);
+	return status;
+}

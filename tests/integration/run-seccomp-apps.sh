@@ -1,0 +1,106 @@
+# cowlink run covers real writers the preload cannot see: static busybox,
+# a Go program, an io_uring writer (io_uring_setup is refused, it falls back)
+# and node with UV_USE_IO_URING=1. Each leaves the other name a unchanged
+# and gives b what a plain copy gets, as root and as a non-root user; as
+# root, the same without the supervisor changes a. A case whose program
+# cannot be had here is skipped with a note (all of them: the test skips).
+. "$(dirname "$0")/lib.sh"
+need setfattr getfattr
+[ -x "${COWLINK_TOOL:-}" ] || fail "COWLINK_TOOL is not set"
+[ -n "${LIBCOWLINK:-}" ] || skip "the shim (target cowlink) is not built"
+C=$COWLINK_TOOL
+S=$COWLINK_SRC/tests/integration/static
+chmod 0755 "$T"
+mkdir bin
+ran=0
+
+# Programs, each where it can be had.
+BB=
+for b in /bin/busybox /usr/bin/busybox; do
+	[ -x "$b" ] && ! LC_ALL=C readelf -l "$b" 2>/dev/null | grep -q INTERP && BB=$b && break
+done
+[ -n "$BB" ] || note "no static busybox (Debian busybox-static): busybox cases skipped"
+GO=
+if command -v go >/dev/null; then
+	if GOCACHE=$T/gocache GOPATH=$T/gopath GO111MODULE=off CGO_ENABLED=0 \
+		go build -o bin/gowriter "$S/gowriter.go" 2>go.err; then
+		GO=$T/bin/gowriter
+	else
+		note "go build failed: $(head -c 200 go.err)"
+	fi
+else
+	note "no go (Debian golang-go): Go cases skipped"
+fi
+UR=
+if command -v gcc >/dev/null && gcc -O1 -o bin/uring "$S/uring_append.c" -luring 2>uring.err; then
+	UR=$T/bin/uring
+	[ "$("$UR" /dev/null 2>/dev/null)" = uring ] || { note "io_uring does not work here: uring case skipped"; UR=; }
+else
+	note "no liburing (Debian liburing-dev): io_uring case skipped"
+fi
+NODE=$(command -v node || command -v nodejs || true)
+[ -n "$NODE" ] || note "no node (Debian nodejs): node case skipped"
+
+cases() {
+	if [ -n "$BB" ]; then
+		RUN_NOW=1 run_check "$BB" sh -c 'echo x >> "$0"' @
+		# sed -i gives its new file the mode it stat()s: raw, 0440 on a
+		# protected cowlink (presentation is the shim's; README limits).
+		run_fresh
+		run_as "$C" run -- "$BB" sed -i s/two/TWO/ b
+		run_as "$BB" sed -i s/two/TWO/ c
+		expect_unchanged a "$RUN_SA"
+		cmp -s b c || fail "$RUN_WHO busybox sed -i: b is not what a copy gets"
+		RUN_NOW=1 run_check "$BB" truncate -s 3 @
+		run_check "$BB" chmod 600 @
+		run_check "$BB" touch -d '2001-09-09 01:46:40' @
+		ran=1
+	fi
+	if [ -n "$GO" ]; then
+		for op in append writefile truncate; do RUN_NOW=1 run_check "$GO" $op @; done
+		run_check "$GO" chmod @
+		run_check "$GO" chtimes @
+		ran=1
+	fi
+	if [ -n "$UR" ]; then
+		run_fresh
+		out=$(run_as "$C" run -- "$UR" b) || fail "$RUN_WHO io_uring writer failed: $out"
+		[ "$out" = fallback ] || fail "$RUN_WHO io_uring writer under cowlink run: $out, want fallback"
+		expect_unchanged a "$RUN_SA"
+		[ "$(tail -n1 b)" = appended ] || fail "$RUN_WHO io_uring writer: b lacks the append"
+		ran=1
+	fi
+	if [ -n "$NODE" ]; then
+		run_fresh
+		run_as env UV_USE_IO_URING=1 "$C" run -- "$NODE" -e \
+			'require("fs").appendFile("b", "appended\n", e => { if (e) throw e; })'
+		expect_unchanged a "$RUN_SA"
+		[ "$(tail -n1 b)" = appended ] || fail "$RUN_WHO node: b lacks the append"
+		ran=1
+	fi
+}
+
+if [ "$(id -u)" = 0 ]; then
+	[ -z "$BB" ] || run_bypass "$BB" sh -c 'echo x >> "$0"' @
+	[ -z "$GO" ] || run_bypass "$GO" append @
+	[ -z "$GO" ] || run_bypass "$GO" chmod @
+	if [ -n "$UR" ]; then
+		run_fresh
+		[ "$(LD_PRELOAD="$PRELOAD" "$UR" b)" = uring ] || fail "io_uring writer did not use the ring"
+		[ "$(snapshot a)" != "$RUN_SA" ] || fail "io_uring under the shim alone left a alone: the check proves nothing"
+	fi
+	if [ -n "$NODE" ]; then
+		run_fresh
+		UV_USE_IO_URING=1 LD_PRELOAD="$PRELOAD" "$NODE" -e \
+			'require("fs").appendFile("b", "appended\n", e => { if (e) throw e; })'
+		[ "$(snapshot a)" != "$RUN_SA" ] || note "node's io_uring did not reach a under the shim alone (libuv without io_uring here?)"
+	fi
+fi
+mkdir work && cd work
+cases
+if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null && command -v setpriv >/dev/null; then
+	run_user
+	cases
+fi
+[ "$ran" = 1 ] || skip "none of busybox-static, golang-go, liburing-dev, nodejs is here"
+exit 0

@@ -1,0 +1,159 @@
+/* One file call per run, made by raw system call: built -static by the
+ * run-seccomp-*.sh tests, so that neither the dynamic loader nor the shim
+ * sees it -- only cowlink run's supervisor can. Prints "ok" or the errno
+ * name. Usage: sv_calls OP PATH [ARG...]. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/fs.h>
+#include <linux/seccomp.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DATA "appended\n"
+
+static long wr(long fd)
+{
+	if (fd < 0)
+		return fd;
+	return syscall(SYS_write, fd, DATA, sizeof DATA - 1) == sizeof DATA - 1 ? 0 : -1;
+}
+
+static long call(const char *op, char **a)
+{
+	const char *p = a[0];
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	struct open_how how = { .flags = O_WRONLY | O_APPEND };
+
+	if (!strcmp(op, "open"))
+		return wr(syscall(SYS_open, p, O_WRONLY | O_APPEND));
+	if (!strcmp(op, "openat"))
+		return wr(syscall(SYS_openat, AT_FDCWD, p, O_RDWR | O_APPEND));
+	if (!strcmp(op, "openat-dirfd")) { /* a[0] DIR, a[1] NAME in it */
+		long d = syscall(SYS_open, p, O_RDONLY | O_DIRECTORY);
+		return d < 0 ? d : wr(syscall(SYS_openat, d, a[1], O_WRONLY | O_APPEND));
+	}
+	if (!strcmp(op, "creat"))
+		return wr(syscall(SYS_creat, p, 0644));
+	if (!strcmp(op, "trunc"))
+		return wr(syscall(SYS_open, p, O_WRONLY | O_TRUNC));
+	if (!strcmp(op, "truncate"))
+		return syscall(SYS_truncate, p, 2);
+	if (!strcmp(op, "ftruncate")) {
+		long fd = syscall(SYS_open, p, O_RDWR);
+		return fd < 0 ? fd : syscall(SYS_ftruncate, fd, 3);
+	}
+	if (!strcmp(op, "chmod"))
+		return syscall(SYS_chmod, p, 0600);
+	if (!strcmp(op, "fchmod")) {
+		long fd = syscall(SYS_open, p, O_RDONLY);
+		return fd < 0 ? fd : syscall(SYS_fchmod, fd, 0600);
+	}
+	if (!strcmp(op, "chown")) /* a[1] UID, a[2] GID */
+		return syscall(SYS_chown, p, atoi(a[1]), atoi(a[2]));
+	if (!strcmp(op, "fchown")) {
+		long fd = syscall(SYS_open, p, O_RDONLY);
+		return fd < 0 ? fd : syscall(SYS_fchown, fd, atoi(a[1]), atoi(a[2]));
+	}
+	if (!strcmp(op, "utimensat"))
+		return syscall(SYS_utimensat, AT_FDCWD, p, ts, 0);
+	if (!strcmp(op, "futimens")) {
+		long fd = syscall(SYS_open, p, O_RDONLY);
+		return fd < 0 ? fd : syscall(SYS_utimensat, fd, NULL, ts, 0);
+	}
+	if (!strcmp(op, "setxattr"))
+		return syscall(SYS_setxattr, p, "user.new", "v", 1, 0);
+	if (!strcmp(op, "fsetxattr")) {
+		long fd = syscall(SYS_open, p, O_RDONLY);
+		return fd < 0 ? fd : syscall(SYS_fsetxattr, fd, "user.new", "v", 1, 0);
+	}
+	if (!strcmp(op, "removexattr"))
+		return syscall(SYS_removexattr, p, "user.keep");
+	if (!strcmp(op, "nodump")) { /* chattr +d through a read-only fd */
+		long fd = syscall(SYS_open, p, O_RDONLY);
+		int fl = 0;
+
+		if (fd < 0 || syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &fl) < 0)
+			return -1;
+		fl |= FS_NODUMP_FL;
+		return syscall(SYS_ioctl, fd, FS_IOC_SETFLAGS, &fl);
+	}
+	if (!strcmp(op, "openat2"))
+		return wr(syscall(SYS_openat2, AT_FDCWD, p, &how, sizeof how));
+	if (!strcmp(op, "openat2-inroot")) { /* a[0] DIR, a[1] "/NAME" inside it */
+		long d = syscall(SYS_open, p, O_RDONLY | O_DIRECTORY);
+
+		how.resolve = RESOLVE_IN_ROOT;
+		return d < 0 ? d : wr(syscall(SYS_openat2, d, a[1], &how, sizeof how));
+	}
+	if (!strcmp(op, "handle")) { /* open_by_handle_at for writing (root) */
+		struct { struct file_handle fh; unsigned char b[MAX_HANDLE_SZ]; } h;
+		int mount_id;
+		long m;
+
+		h.fh.handle_bytes = MAX_HANDLE_SZ;
+		if (syscall(SYS_name_to_handle_at, AT_FDCWD, p, &h.fh, &mount_id, 0) < 0)
+			return -1;
+		m = syscall(SYS_open, ".", O_RDONLY | O_DIRECTORY);
+		return m < 0 ? m : wr(syscall(SYS_open_by_handle_at, m, &h.fh, O_WRONLY | O_APPEND));
+	}
+	if (!strcmp(op, "stdout")) /* append through the inherited fd 1 */
+		return wr(1);
+	if (!strcmp(op, "unlink"))
+		return syscall(SYS_unlink, p);
+	if (!strcmp(op, "rename")) /* a[1] the name renamed over P */
+		return syscall(SYS_rename, a[1], p);
+	if (!strcmp(op, "tree")) { /* a[1] DEPTH: fork and exec ourselves deeper */
+		int depth = atoi(a[1]), st;
+		char d[16];
+		pid_t c;
+
+		if (depth == 0)
+			return wr(syscall(SYS_open, p, O_WRONLY | O_APPEND));
+		snprintf(d, sizeof d, "%d", depth - 1);
+		c = fork();
+		if (c == 0) {
+			execl("/proc/self/exe", "sv_calls", "tree", p, d, (char *)NULL);
+			_exit(127);
+		}
+		if (c < 0 || waitpid(c, &st, 0) < 0)
+			return -1;
+		return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : (errno = EIO, -1);
+	}
+	if (!strcmp(op, "ownfilter")) { /* a filter of its own, then append */
+		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		struct sock_fprog prog = { 1, &allow };
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+			return -1;
+		return wr(syscall(SYS_open, p, O_WRONLY | O_APPEND));
+	}
+	if (!strcmp(op, "uring")) /* io_uring_setup(1, params): ENOSYS under run */
+		return syscall(SYS_io_uring_setup, 1, (char[120]){ 0 }) < 0 ? -1 : 0;
+	errno = EINVAL;
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: sv_calls OP PATH [ARG...]\n");
+		return 2;
+	}
+	if (call(argv[1], argv + 2) < 0) {
+		const char *n = strerrorname_np(errno);
+		printf("%s\n", n ? n : "unknown-errno");
+		return 1;
+	}
+	puts("ok");
+	return 0;
+}
