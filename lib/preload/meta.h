@@ -11,10 +11,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* PATH as the caller passed it, NULL included: glibc declares most paths
+ * nonnull, and the compiler drops a NULL test of such a parameter (even
+ * with -fno-delete-null-pointer-checks) -- but a NULL must get libc's
+ * answer (EFAULT), not a crash. Every NULL test of a wrapper's path goes
+ * through this. */
+static inline const char *cl_path_arg(const char *path)
+{
+	__asm__("" : "+r"(path));
+	return path;
+}
+
 /* *at-style arguments that name the fd itself: AT_EMPTY_PATH with "", or
  * (utimensat, futimesat, statx) a NULL path. */
 static inline bool cl_names_fd(const char *path, int flags)
 {
+	path = cl_path_arg(path);
 	return !path || (path[0] == '\0' && (flags & AT_EMPTY_PATH));
 }
 

@@ -339,9 +339,11 @@ CL_EXPORT int lchmod(const char *path, mode_t mode)
 	return chmod_path(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW, via_lchmod);
 }
 
-CL_EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+CL_EXPORT int fchmodat(int dirfd, const char *path_, mode_t mode, int flags)
 {
-	if (path[0] == '\0' && (flags & AT_EMPTY_PATH))
+	const char *path = cl_path_arg(path_);
+
+	if (path && path[0] == '\0' && (flags & AT_EMPTY_PATH))
 		return chmod_fd(dirfd, mode, via_fchmodat_fd);
 	return chmod_path(dirfd, path, mode, flags, via_fchmodat);
 }
@@ -420,9 +422,11 @@ CL_EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
 	return chown_path(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW, via_lchown);
 }
 
-CL_EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+CL_EXPORT int fchownat(int dirfd, const char *path_, uid_t uid, gid_t gid, int flags)
 {
-	if (path[0] == '\0' && (flags & AT_EMPTY_PATH))
+	const char *path = cl_path_arg(path_);
+
+	if (path && path[0] == '\0' && (flags & AT_EMPTY_PATH))
 		return chown_fd(dirfd, uid, gid, via_fchownat_fd, CL_META_OPATH);
 	return chown_path(dirfd, path, uid, gid, flags, via_fchownat);
 }
@@ -507,6 +511,8 @@ CL_EXPORT int utime(const char *path, const struct utimbuf *t)
 {
 	struct timespec ts[2];
 
+	if (!cl_path_arg(path))
+		return REAL(utime)(path, t); /* EFAULT; utimensat would say EINVAL */
 	if (!t)
 		return times_path(AT_FDCWD, path, NULL, 0);
 	ts[0].tv_sec = t->actime;
@@ -520,6 +526,8 @@ CL_EXPORT int utimes(const char *path, const struct timeval t[2])
 {
 	struct timespec ts[2];
 
+	if (!cl_path_arg(path))
+		return REAL(utimes)(path, t);
 	if (t && !tv_to_ts(t, ts))
 		return -1;
 	return times_path(AT_FDCWD, path, t ? ts : NULL, 0);
@@ -529,6 +537,8 @@ CL_EXPORT int lutimes(const char *path, const struct timeval t[2])
 {
 	struct timespec ts[2];
 
+	if (!cl_path_arg(path))
+		return REAL(lutimes)(path, t);
 	if (t && !tv_to_ts(t, ts))
 		return -1;
 	return times_path(AT_FDCWD, path, t ? ts : NULL, AT_SYMLINK_NOFOLLOW);
@@ -559,10 +569,13 @@ CL_EXPORT int futimesat(int dirfd, const char *path, const struct timeval t[2])
 	return times_path(dirfd, path, t ? ts : NULL, 0);
 }
 
-/* utimensat(fd, NULL, ...) is futimens (Linux). */
+/* utimensat(fd, "", ..., AT_EMPTY_PATH) is futimens; a NULL path, which
+ * the kernel would take as the fd, glibc refuses with EINVAL. */
 CL_EXPORT int utimensat(int dirfd, const char *path, const struct timespec t[2],
 			int flags)
 {
+	if (!cl_path_arg(path))
+		return REAL(utimensat)(dirfd, path, t, flags); /* glibc: EINVAL */
 	if (cl_names_fd(path, flags))
 		return times_fd(dirfd, t);
 	return times_path(dirfd, path, t, flags);
