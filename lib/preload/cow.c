@@ -361,6 +361,32 @@ int cl_cow_break_fd(int fd, const struct stat *fdst, char *path)
 	return cl_cow_break_fd_need(fd, fdst, path, CL_NEED_WRITE);
 }
 
+/* The mark of a one-link inode, for the orphan check: 1 marked, 0 not, or
+ * -errno. A mark the caller may not read (EACCES: user xattrs need read
+ * permission, and a file of mode 0077 or 0006 denies it even to its owner)
+ * counts as none, so that the call goes to the kernel unchanged and returns
+ * what it returns for a plain file (DESIGN §4, transparency; pjdfstest's
+ * chmod/07.t, open/06.t, open/07.t). An orphan its owner cannot read
+ * (mode 0200 before protection) is then changed as the plain file it
+ * stands for: a chmod sets the mode asked for and leaves the stale mark to
+ * the next call that can read it, or to cowlink fsck. */
+static int orphan_mark(int dirfd, const char *path, bool nofollow, char *name,
+		       struct cl_record *r)
+{
+	struct stat lst;
+	int e;
+
+	e = nofollow ? cl_mark_read_at(dirfd, path, r)
+		     : resolve(dirfd, path, name, &lst);
+	if (!nofollow && e == 0)
+		e = cl_mark_read_at(dirfd, name, r);
+	if (e == -EACCES || e == -EPERM) {
+		cl_debug("cannot read the mark of %s (%d): not an orphan", path, -e);
+		e = 0;
+	}
+	return e;
+}
+
 int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
 			     off_t keep, bool orphans, char *name,
 			     enum cl_need need)
@@ -383,12 +409,7 @@ int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
 	if (st.st_nlink > 1) {
 		e = cl_cow_classify(-1, dirfd, path, &st, &r);
 	} else if (orphans || cl_changed_since(&st, &t0)) {
-		struct stat lst;
-
-		e = nofollow ? cl_mark_read_at(dirfd, path, &r)
-			     : resolve(dirfd, path, name, &lst);
-		if (!nofollow && e == 0)
-			e = cl_mark_read_at(dirfd, name, &r);
+		e = orphan_mark(dirfd, path, nofollow, name, &r);
 	} else {
 		e = 0;
 	}
