@@ -190,48 +190,65 @@ static int write_allowed(int fd, const struct who *w, const struct stat *st, mod
 	return ok;
 }
 
+/* Who is asking (W), the groups in SMALL (64 entries) or on the heap. */
+static int who_load(struct who *w, gid_t *small)
+{
+	w->uid = (uid_t)setfsuid((uid_t)-1);
+	w->gid = (gid_t)setfsgid((gid_t)-1);
+	w->groups = small;
+	w->ngroups = getgroups(64, small);
+	if (w->ngroups < 0) {
+		int total = getgroups(0, NULL);
+
+		w->ngroups = 0;
+		if (total > 0) {
+			w->groups = malloc((size_t)total * sizeof *w->groups);
+			if (!w->groups)
+				return -ENOMEM;
+			w->ngroups = getgroups(total, w->groups);
+			if (w->ngroups < 0)
+				w->ngroups = 0;
+		}
+	}
+	return 0;
+}
+
+/* May W make the change NEED describes, by ownership or by MODE and the
+ * ACL of FD? 0, -EPERM or -EACCES. */
+static int need_allowed(int fd, const struct who *w, const struct stat *st,
+			mode_t mode, enum cl_need need)
+{
+	bool owner = w->uid == st->st_uid || has_cap(CAP_FOWNER);
+	int e;
+
+	if (need == CL_NEED_OWNER && !owner) {
+		cl_debug("may not change: uid %u does not own it", (unsigned)w->uid);
+		return -EPERM;
+	}
+	if (need == CL_NEED_WRITE || (need == CL_NEED_WRITE_OR_OWNER && !owner)) {
+		e = write_allowed(fd, w, st, mode);
+		if (e <= 0) {
+			if (!e)
+				cl_debug("may not change: no write permission for uid %u",
+					 (unsigned)w->uid);
+			return e ? e : -EACCES;
+		}
+	}
+	return 0;
+}
+
 int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need)
 {
 	gid_t small[64];
 	struct who w;
-	bool owner;
-	int e = 0;
+	int e;
 
-	w.uid = (uid_t)setfsuid((uid_t)-1);
-	w.gid = (gid_t)setfsgid((gid_t)-1);
-	w.groups = small;
-	w.ngroups = getgroups(64, small);
-	if (w.ngroups < 0) {
-		int total = getgroups(0, NULL);
-
-		w.ngroups = 0;
-		if (total > 0) {
-			w.groups = malloc((size_t)total * sizeof *w.groups);
-			if (!w.groups)
-				return -ENOMEM;
-			w.ngroups = getgroups(total, w.groups);
-			if (w.ngroups < 0)
-				w.ngroups = 0;
-		}
-	}
-
-	owner = w.uid == st->st_uid || has_cap(CAP_FOWNER);
-	if (need == CL_NEED_OWNER && !owner) {
-		cl_debug("may not break: uid %u does not own it", (unsigned)w.uid);
-		e = -EPERM;
+	e = who_load(&w, small);
+	if (e)
+		return e;
+	e = need_allowed(fd, &w, st, mode, need);
+	if (e)
 		goto out;
-	}
-	if (need == CL_NEED_WRITE || (need == CL_NEED_WRITE_OR_OWNER && !owner)) {
-		e = write_allowed(fd, &w, st, mode);
-		if (e <= 0) {
-			if (!e)
-				cl_debug("may not break: no write permission for uid %u",
-					 (unsigned)w.uid);
-			e = e ? e : -EACCES;
-			goto out;
-		}
-		e = 0;
-	}
 	/* The copy must keep the owner and group: chown rules. */
 	if (!has_cap(CAP_CHOWN) &&
 	    (w.uid != st->st_uid || !in_group(&w, st->st_gid))) {
@@ -243,4 +260,24 @@ out:
 	if (w.groups != small)
 		free(w.groups);
 	return e;
+}
+
+int cl_may_change(int fd, const struct stat *st, mode_t mode, enum cl_need need)
+{
+	gid_t small[64];
+	struct who w;
+	int e;
+
+	e = who_load(&w, small);
+	if (e)
+		return e;
+	e = need_allowed(fd, &w, st, mode, need);
+	if (w.groups != small)
+		free(w.groups);
+	return e;
+}
+
+bool cl_capable(unsigned cap)
+{
+	return has_cap(cap);
 }

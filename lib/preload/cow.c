@@ -270,14 +270,14 @@ int cl_cow_classify_shown(int fd, int dirfd, const char *path,
 }
 
 /* Break NAME (relative to DIRFD, last component not a symlink, lstat in
- * *ST) with the engine, telling it whether scope makes it a cowlink and
- * which inode we mean to break. */
+ * *ST) with the engine, telling it whether scope makes it a cowlink, which
+ * inode we mean to break and (SAME) how to tell a change that is none. */
 static int break_name(int dirfd, const char *name, const struct stat *st,
-		      off_t keep, enum cl_need need)
+		      off_t keep, enum cl_need need, struct cl_same *same)
 {
 	struct cl_break_opts o = {
 		.keep = keep, .nofollow = true, .dev = st->st_dev, .ino = st->st_ino,
-		.need = need,
+		.need = need, .same = same,
 	};
 
 	if (!S_ISREG(st->st_mode))
@@ -288,9 +288,10 @@ static int break_name(int dirfd, const char *name, const struct stat *st,
 }
 
 /* Resolve (unless NOFOLLOW) and break DIRFD/PATH for a change that needs
- * NEED; NAME gets the name that was broken. */
+ * NEED (SAME: unless it is none); NAME gets the name that was broken. */
 static int break_path_need(int dirfd, const char *path, bool nofollow,
-			   off_t keep, char *name, enum cl_need need)
+			   off_t keep, char *name, enum cl_need need,
+			   struct cl_same *same)
 {
 	struct stat st;
 	int saved = errno, e;
@@ -304,7 +305,7 @@ static int break_path_need(int dirfd, const char *path, bool nofollow,
 		e = resolve(dirfd, path, name, &st);
 	}
 	if (e == 0)
-		e = break_name(dirfd, name, &st, keep, need);
+		e = break_name(dirfd, name, &st, keep, need, same);
 	errno = saved;
 	return e;
 }
@@ -312,7 +313,8 @@ static int break_path_need(int dirfd, const char *path, bool nofollow,
 int cl_cow_break_path_name(int dirfd, const char *path, bool nofollow,
 			   off_t keep, char *name)
 {
-	return break_path_need(dirfd, path, nofollow, keep, name, CL_NEED_WRITE);
+	return break_path_need(dirfd, path, nofollow, keep, name, CL_NEED_WRITE,
+			       NULL);
 }
 
 /* After a break of NAME, resolved from DIRFD/PATH: does PATH still lead to
@@ -344,16 +346,22 @@ int cl_cow_break_path(int dirfd, const char *path, bool nofollow, off_t keep)
 	return e;
 }
 
-int cl_cow_break_fd_need(int fd, const struct stat *fdst, char *path,
-			 enum cl_need need)
+int cl_cow_break_fd_same(int fd, const struct stat *fdst, char *path,
+			 enum cl_need need, struct cl_same *same)
 {
 	int saved = errno, e;
 
 	e = cl_cow_fd_path(fd, fdst, path);
 	if (e == 0)
-		e = break_name(AT_FDCWD, path, fdst, -1, need);
+		e = break_name(AT_FDCWD, path, fdst, -1, need, same);
 	errno = saved;
 	return e;
+}
+
+int cl_cow_break_fd_need(int fd, const struct stat *fdst, char *path,
+			 enum cl_need need)
+{
+	return cl_cow_break_fd_same(fd, fdst, path, need, NULL);
 }
 
 int cl_cow_break_fd(int fd, const struct stat *fdst, char *path)
@@ -387,9 +395,9 @@ static int orphan_mark(int dirfd, const char *path, bool nofollow, char *name,
 	return e;
 }
 
-int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
+int cl_cow_break_if_cow_same(int dirfd, const char *path, bool nofollow,
 			     off_t keep, bool orphans, char *name,
-			     enum cl_need need)
+			     enum cl_need need, struct cl_same *same)
 {
 	struct cl_record r;
 	struct timespec t0;
@@ -421,7 +429,7 @@ int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
 			e = spare;
 			goto out;
 		}
-		e = break_path_need(dirfd, path, nofollow, keep, name, need);
+		e = break_path_need(dirfd, path, nofollow, keep, name, need, same);
 		if (spare >= 0)
 			(void)cl_close(spare);
 		if (e == 0)
@@ -430,6 +438,14 @@ int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
 out:
 	errno = saved;
 	return e;
+}
+
+int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
+			     off_t keep, bool orphans, char *name,
+			     enum cl_need need)
+{
+	return cl_cow_break_if_cow_same(dirfd, path, nofollow, keep, orphans,
+					name, need, NULL);
 }
 
 int cl_cow_break_if_cow_name(int dirfd, const char *path, bool nofollow,
