@@ -237,7 +237,9 @@ static int need_allowed(int fd, const struct who *w, const struct stat *st,
 	return 0;
 }
 
-int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need)
+/* cl_may_break (KEEP: the copy must keep the owner) and cl_may_change. */
+static int may(int fd, const struct stat *st, mode_t mode, enum cl_need need,
+	       bool keep)
 {
 	gid_t small[64];
 	struct who w;
@@ -247,34 +249,26 @@ int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need)
 	if (e)
 		return e;
 	e = need_allowed(fd, &w, st, mode, need);
-	if (e)
-		goto out;
 	/* The copy must keep the owner and group: chown rules. */
-	if (!has_cap(CAP_CHOWN) &&
+	if (!e && keep && !has_cap(CAP_CHOWN) &&
 	    (w.uid != st->st_uid || !in_group(&w, st->st_gid))) {
 		cl_debug("may not break: uid %u cannot keep owner %u:%u",
 			 (unsigned)w.uid, (unsigned)st->st_uid, (unsigned)st->st_gid);
 		e = -EACCES;
 	}
-out:
 	if (w.groups != small)
 		free(w.groups);
 	return e;
 }
 
+int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need)
+{
+	return may(fd, st, mode, need, true);
+}
+
 int cl_may_change(int fd, const struct stat *st, mode_t mode, enum cl_need need)
 {
-	gid_t small[64];
-	struct who w;
-	int e;
-
-	e = who_load(&w, small);
-	if (e)
-		return e;
-	e = need_allowed(fd, &w, st, mode, need);
-	if (w.groups != small)
-		free(w.groups);
-	return e;
+	return may(fd, st, mode, need, false);
 }
 
 bool cl_capable(unsigned cap)
