@@ -25,7 +25,10 @@ need_root
 src=${PJDFSTEST_DIR:-${COWLINK_SRC:-}/../shared/third_party/pjdfstest}
 [ -f "$src/pjdfstest.c" ] && [ -d "$src/tests" ] ||
 	skip "no pjdfstest source at $src (set PJDFSTEST_DIR)"
-need autoreconf make cc openssl dd awk timeout
+# With the source there, a missing tool is a failure, not a skip.
+for c in autoreconf make cc openssl dd awk timeout; do
+	command -v "$c" >/dev/null || fail "$c is not installed (bash tools/deps.sh test installs it)"
+done
 jobs=${PJDFSTEST_JOBS:-4}
 # The scopes compared with the run without the shim. In the sanitizer build
 # the ASan runtime would start with every shell, dd and awk of the suite
@@ -39,6 +42,7 @@ fi
 
 # Build it once, quietly (the log on failure).
 cp -r "$src" "$T/pjdfstest"
+chmod -R u+w "$T/pjdfstest" # from a read-only copy
 (cd "$T/pjdfstest" && autoreconf -ifs && ./configure && make pjdfstest) \
 	>"$T/build.log" 2>&1 || fail "pjdfstest did not build: $(tail -20 "$T/build.log")"
 
