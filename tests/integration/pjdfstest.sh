@@ -85,7 +85,7 @@ done
 for p in "${pids[@]}"; do
 	wait "$p" || fail "a run of the suite failed"
 done
-note "$((${#scopes[@]} + 1)) runs of $(wc -l <"$T/files") test files at once in $((SECONDS - start)) s"
+note "$((${#scopes[@]} + 1)) runs of $(wc -l <"$T/files") test files at once in $((SECONDS - start)) s on $(df -PT "$T" | awk 'NR == 2 { print $2 }')"
 
 # The results of a TAP file, one line per test: "<n> ok|not ok[ # TODO]",
 # and the plan as "plan 1..N".
