@@ -31,7 +31,7 @@ note "ok: transparency ($(wc -l <"$T/plain.out") checks)"
 # without the shim, must print the same.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	chmod 0755 "$T"
-	unreadable='for m in 0077 0006 0177 0600; do
+	unreadable='for m in 0077 0006 0177 0200 0600; do
 		"$P/nochange" chmod f $m; "$P/api_open" f rt; "$P/api_open" f w; "$P/api_truncate" f 0
 		"$P/nochange" utimensat f 1.0 2.0; "$P/nochange" setxattr f user.x v 0
 	done'
