@@ -55,3 +55,10 @@ foreach(script ${INTEG_TESTS})
   set_tests_properties(integration/${name} PROPERTIES
     ENVIRONMENT "${INTEG_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
+
+# The POSIX suite, three runs at once: minutes, not seconds. Started first
+# (COST) so that the other tests run beside it.
+if(TEST integration/pjdfstest)
+  set_tests_properties(integration/pjdfstest PROPERTIES
+    TIMEOUT 1200 COST 10000 LABELS "pjdfstest;slow")
+endif()

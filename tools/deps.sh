@@ -10,7 +10,8 @@ test=(attr acl e2fsprogs xfsprogs btrfs-progs dosfstools util-linux ccache rsync
       sqlite3 python3 binutils ed git tar coreutils sed findutils file psmisc
       libclang-rt-14-dev groff-base man-db bash-completion quota strace vim patch perl
       nano mg tmux
-      build-essential dpkg-dev debhelper devscripts lintian fakeroot)
+      build-essential dpkg-dev debhelper devscripts lintian fakeroot
+      autoconf automake libtool openssl)
 bench=(valgrind hyperfine cowdancer fl-cow time strace linux-perf)
 # The writers cowlink run's tests run: static busybox, Go, liburing, node.
 test+=(busybox-static golang-go liburing-dev nodejs)

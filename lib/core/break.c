@@ -300,6 +300,19 @@ static int break_locked(int pfd, const char *base, const struct cl_break_opts *o
 		e = 0;
 		goto out_close;
 	}
+	if (o->same) {
+		/* A change that changes nothing: no copy, and the call leaves
+		 * the shared inode alone (DESIGN §4's invariant). */
+		e = o->same->test(fd, &fst, fst.st_mode | rec.wbits, o->same->arg);
+		if (e) {
+			cl_debug("break %s: the change changes nothing (%d), no copy",
+				 base, e < 0 ? -e : 0);
+			o->same->hit = true;
+			o->same->result = e < 0 ? e : 0;
+			e = 0;
+			goto out_close;
+		}
+	}
 	e = cl_may_break(fd, &fst, fst.st_mode | rec.wbits, o->need);
 	if (e)
 		goto out_close;

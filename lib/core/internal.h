@@ -123,6 +123,21 @@ enum cl_need {
 	CL_NEED_WRITE_OR_OWNER, /* utimes to now: either, else EACCES */
 };
 
+/* A change that may leave a cowlink as it is (DESIGN §4: a change that
+ * changes nothing breaks nothing). The break asks TEST under its lock, with
+ * FD open on the shared inode, its stat ST and the mode the name presents
+ * (SHOWN): 1 the change would change nothing, -errno the call would fail
+ * without a change (XATTR_CREATE of an attribute it has), 0 a real change.
+ * TEST makes the permission check the kernel would make for the call
+ * (cl_may_change). On a nonzero answer nothing is broken, HIT is set and
+ * RESULT (0 or -errno) is what the call returns. */
+struct cl_same {
+	int (*test)(int fd, const struct stat *st, mode_t shown, const void *arg);
+	const void *arg;
+	bool hit;
+	int result;
+};
+
 struct cl_break_opts {
 	off_t keep;          /* -1: copy everything; n >= 0: only the first n bytes */
 	bool nofollow;       /* do not follow a final symlink (lchmod, O_NOFOLLOW) */
@@ -130,6 +145,7 @@ struct cl_break_opts {
 	dev_t dev;           /* when ino != 0: only break if the name still is this inode */
 	ino_t ino;
 	enum cl_need need;   /* default CL_NEED_WRITE */
+	struct cl_same *same; /* NULL, or the change may turn out to be none */
 };
 
 /* Break NAME relative to DIRFD (AT_FDCWD or a directory fd). 0 when the name
@@ -188,9 +204,13 @@ int cl_copy_xattrs(int in, int out, bool dir);
  * (owner and member of the group, or CAP_CHOWN)? 0, -EPERM (CL_NEED_OWNER
  * refused) or -EACCES. */
 int cl_may_break(int fd, const struct stat *st, mode_t mode, enum cl_need need);
-/* The same without the owner and group to keep: an orphan is unshared in
- * place, no copy is made. */
+/* The same without the owner and group to keep: may the caller make that
+ * change in place, as the kernel would let it on a plain file of mode MODE?
+ * For an orphan unshared in place, and a change that turns out to change
+ * nothing (no copy is made either way). */
 int cl_may_change(int fd, const struct stat *st, mode_t mode, enum cl_need need);
+/* Is capability CAP in the calling thread's effective set? */
+bool cl_capable(unsigned cap);
 
 /* ---- lock.c: the break lock --------------------------------------------- */
 

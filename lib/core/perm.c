@@ -269,3 +269,11 @@ int cl_may_change(int fd, const struct stat *st, mode_t mode, enum cl_need need)
 {
 	return may(fd, st, mode, need, false);
 }
+
+bool cl_capable(unsigned cap)
+{
+	struct who w;
+
+	w.caps_read = false;
+	return has_cap(&w, cap);
+}

@@ -121,6 +121,16 @@ int cl_cow_break_fd_need(int fd, const struct stat *fdst, char *path,
  * or -1 with errno. */
 int cl_open_write(int dirfd, const char *path, int flags, mode_t mode);
 
+/* The two above for a change that may turn out to change nothing (SAME,
+ * internal.h): the engine asks SAME->test under its lock instead of
+ * copying; SAME->hit then says nothing was broken and SAME->result is what
+ * the call returns (the return value is as if the name had been broken). */
+int cl_cow_break_if_cow_same(int dirfd, const char *path, bool nofollow,
+			     off_t keep, bool orphans, char *name,
+			     enum cl_need need, struct cl_same *same);
+int cl_cow_break_fd_same(int fd, const struct stat *fdst, char *path,
+			 enum cl_need need, struct cl_same *same);
+
 /* The write family's slow path: FD is not known safe. One fstat; for
  * nlink > 1 the mark and the access mode. 0: go on (FD now cached safe where
  * it may be), -CL_ESHARED: a writable fd on a shared inode (one

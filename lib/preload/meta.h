@@ -10,6 +10,10 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "internal.h"
 
 /* PATH as the caller passed it, NULL included: glibc declares most paths
  * nonnull, and the compiler drops a NULL test of such a parameter (even
@@ -70,6 +74,7 @@ struct cl_meta {
 	bool pinned;
 	int pin;
 	char proc[32];
+	struct cl_same *same;   /* NULL, or how to tell a change that is none */
 };
 
 /* Before a change of DIRFD/PATH: break it when it names a cowlink, by the
@@ -77,6 +82,12 @@ struct cl_meta {
  * -1 with errno set. */
 int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
 		  bool nofollow, int how);
+/* The same for a change that may change nothing (SAME, internal.h): 1 when
+ * it is none on a cowlink -- nothing broken, nothing to apply: the call
+ * returns 0 (errno restored) -- else as cl_meta_begin (-1 with errno also
+ * when the unchanged call fails: EPERM, EEXIST...). */
+int cl_meta_begin_same(struct cl_meta *m, int dirfd, const char *path,
+		       bool nofollow, int how, struct cl_same *same);
 /* After the real call returned R: true when it failed with EACCES on a
  * protected orphan (a user xattr needs write permission) that is now
  * unshared: call it once more (errno is restored). False: done (the pin,
@@ -88,7 +99,35 @@ bool cl_meta_again(struct cl_meta *m, int r);
  * change to it by path, not following a symlink; 0: apply it to FD; -1 with
  * errno: fail (ETXTBSY when FD has no trustworthy name). HOW as above. */
 int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path);
+/* The same with SAME: 2 when the change is none on a cowlink (the call
+ * returns 0), else as cl_meta_fd_begin. */
+int cl_meta_fd_begin_same(struct cl_meta *m, int fd, int how, char *path,
+			  struct cl_same *same);
 /* cl_meta_again for the fd forms. */
 bool cl_meta_fd_again(struct cl_meta *m, int r);
+
+/* ---- same.c: the changes that may be none (DESIGN §4) ---------------- */
+
+/* Each is a cl_same test (internal.h): 1 the change leaves the cowlink as
+ * it is, -errno the call fails without a change, 0 a real change. */
+struct cl_same_owner {
+	uid_t uid; /* -1: unchanged */
+	gid_t gid;
+};
+struct cl_same_times {
+	struct timespec ts[2];
+	long unit; /* the call's precision in ns: 1 utimensat, 1000 utimes, 1e9 utime */
+};
+struct cl_same_xattr {
+	const char *name;
+	const void *val; /* NULL for removexattr */
+	size_t n;
+	int flags;
+	bool remove;
+};
+int cl_same_mode(int fd, const struct stat *st, mode_t shown, const void *arg);
+int cl_same_owner(int fd, const struct stat *st, mode_t shown, const void *arg);
+int cl_same_times(int fd, const struct stat *st, mode_t shown, const void *arg);
+int cl_same_xattr(int fd, const struct stat *st, mode_t shown, const void *arg);
 
 #endif

@@ -35,8 +35,11 @@ static int meta_break(struct cl_meta *m, bool orphans)
 {
 	int e;
 
-	e = cl_cow_break_if_cow_need(m->dirfd, m->path, m->nofollow, -1, orphans,
-				     m->name, need_of(m->how));
+	e = cl_cow_break_if_cow_same(m->dirfd, m->path, m->nofollow, -1, orphans,
+				     m->name, need_of(m->how),
+				     m->retried ? NULL : m->same);
+	if (e > 0 && m->same && m->same->hit)
+		return 0; /* a change that is none: nothing broken */
 	if (e > 0) {
 		m->target = m->name;
 		cl_debug("metadata change of %s: %s broken first", m->path, m->name);
@@ -107,6 +110,8 @@ static int break_and_pin(struct cl_meta *m, bool orphans)
 			e = meta_break(m, round > 0 || orphans);
 			if (e < 0)
 				return e;
+			if (m->same && m->same->hit)
+				return 0; /* a change that is none: nothing to pin */
 		}
 		e = pin(m, &t0);
 		if (e <= 0)
@@ -116,8 +121,8 @@ static int break_and_pin(struct cl_meta *m, bool orphans)
 	return -CL_ESHARED;
 }
 
-int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
-		  bool nofollow, int how)
+int cl_meta_begin_same(struct cl_meta *m, int dirfd, const char *path,
+		       bool nofollow, int how, struct cl_same *same)
 {
 	int e;
 
@@ -130,16 +135,25 @@ int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
 	m->nofollow = nofollow;
 	m->retried = false;
 	m->pinned = false;
+	m->same = same;
 	if (!path)
 		return 0; /* the real call says EFAULT */
 	e = break_and_pin(m, false);
+	if (e == 0 && same && same->hit)
+		e = same->result;
 	if (e < 0) {
 		cl_debug("metadata change of %s: the break failed (%d)", path, -e);
 		errno = -e;
 		return -1;
 	}
 	errno = m->saved;
-	return 0;
+	return same && same->hit;
+}
+
+int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
+		  bool nofollow, int how)
+{
+	return cl_meta_begin_same(m, dirfd, path, nofollow, how, NULL);
 }
 
 static bool meta_again(struct cl_meta *m, int r)
@@ -194,7 +208,8 @@ static bool fd_unshare_orphan(int fd, const struct stat *st)
 	return true;
 }
 
-int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
+int cl_meta_fd_begin_same(struct cl_meta *m, int fd, int how, char *path,
+			  struct cl_same *same)
 {
 	struct cl_record r;
 	struct stat st;
@@ -208,6 +223,7 @@ int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
 	m->how = how;
 	m->nofollow = true;
 	m->retried = false;
+	m->same = same;
 	if (fd < 0 || cl_cow_off || cl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		goto apply_to_fd; /* the real call says what it is */
 	/* Opened by a name that has gone since (broken, removed, replaced):
@@ -234,7 +250,15 @@ int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
 	fl = (how & CL_META_OPATH) ? 0 : cl_fcntl(fd, F_GETFL, 0);
 	if (fl >= 0 && (fl & O_PATH))
 		goto apply_to_fd; /* EBADF from the real call, nothing to break */
-	c = cl_cow_break_fd_need(fd, &st, path, need_of(how));
+	c = cl_cow_break_fd_same(fd, &st, path, need_of(how), same);
+	if (c == 0 && same && same->hit) {
+		if (same->result < 0) {
+			errno = -same->result;
+			return -1;
+		}
+		errno = m->saved;
+		return 2; /* a change that is none: nothing broken */
+	}
 	if (c < 0) {
 		cl_debug("fd %d: metadata change on a shared inode, the break "
 			 "failed (%d)", fd, -c);
@@ -248,6 +272,11 @@ int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
 apply_to_fd:
 	errno = m->saved;
 	return 0;
+}
+
+int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
+{
+	return cl_meta_fd_begin_same(m, fd, how, path, NULL);
 }
 
 bool cl_meta_fd_again(struct cl_meta *m, int r)
@@ -272,12 +301,14 @@ bool cl_meta_fd_again(struct cl_meta *m, int r)
 static int chmod_path(int dirfd, const char *path, mode_t mode, int flags,
 		      int (*real)(int, const char *, mode_t, int))
 {
+	struct cl_same s = { cl_same_mode, &mode, false, 0 };
 	struct cl_meta m;
-	int r;
+	int c, r;
 
-	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
-			  CL_META_ORPHANS | CL_META_OWNER) < 0)
-		return -1;
+	c = cl_meta_begin_same(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
+			       CL_META_ORPHANS | CL_META_OWNER, &s);
+	if (c != 0)
+		return c < 0 ? -1 : 0;
 	do
 		r = m.pinned ? REAL(chmod)(m.target, mode)
 			     : real(dirfd, m.target, mode, flags);
@@ -287,11 +318,14 @@ static int chmod_path(int dirfd, const char *path, mode_t mode, int flags,
 
 static int chmod_fd(int fd, mode_t mode, int (*real)(int, mode_t))
 {
+	struct cl_same s = { cl_same_mode, &mode, false, 0 };
 	char path[PATH_MAX];
 	struct cl_meta m;
 	int c, r;
 
-	c = cl_meta_fd_begin(&m, fd, CL_META_ORPHANS | CL_META_OWNER, path);
+	c = cl_meta_fd_begin_same(&m, fd, CL_META_ORPHANS | CL_META_OWNER, path, &s);
+	if (c == 2)
+		return 0;
 	if (c != 0)
 		return c < 0 ? -1 : REAL(chmod)(path, mode);
 	do
@@ -358,12 +392,15 @@ CL_EXPORT int fchmod(int fd, mode_t mode)
 static int chown_path(int dirfd, const char *path, uid_t uid, gid_t gid,
 		      int flags, int (*real)(int, const char *, uid_t, gid_t, int))
 {
+	struct cl_same_owner o = { uid, gid };
+	struct cl_same s = { cl_same_owner, &o, false, 0 };
 	struct cl_meta m;
-	int r;
+	int c, r;
 
-	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
-			  CL_META_OWNER) < 0)
-		return -1;
+	c = cl_meta_begin_same(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
+			       CL_META_OWNER, &s);
+	if (c != 0)
+		return c < 0 ? -1 : 0;
 	do
 		r = m.pinned ? REAL(chown)(m.target, uid, gid)
 			     : real(dirfd, m.target, uid, gid, flags);
@@ -374,11 +411,15 @@ static int chown_path(int dirfd, const char *path, uid_t uid, gid_t gid,
 static int chown_fd(int fd, uid_t uid, gid_t gid, int (*real)(int, uid_t, gid_t),
 		    int how)
 {
+	struct cl_same_owner o = { uid, gid };
+	struct cl_same s = { cl_same_owner, &o, false, 0 };
 	char path[PATH_MAX];
 	struct cl_meta m;
 	int c, r;
 
-	c = cl_meta_fd_begin(&m, fd, CL_META_OWNER | how, path);
+	c = cl_meta_fd_begin_same(&m, fd, CL_META_OWNER | how, path, &s);
+	if (c == 2)
+		return 0;
 	if (c != 0)
 		return c < 0 ? -1 : REAL(lchown)(path, uid, gid);
 	do
@@ -453,19 +494,43 @@ static int times_how(const struct timespec *ts)
 	return CL_META_OWNER;
 }
 
-/* Times as utimensat takes them; the timeval and utimbuf forms are turned
- * into it, so one body serves all (NULL: now). */
-static int times_path(int dirfd, const char *path, const struct timespec *ts,
-		      int flags)
+/* A cowlink's atime is shared by all its names, and the shim changes no
+ * shared inode: explicit times that leave the mtime as it is -- UTIME_OMIT,
+ * or the value it has as far as the call can tell (UNIT: 1e9 ns for utime,
+ * 1000 for the timeval forms) -- are a change that is none: an atime-only
+ * restore (tar --atime-preserve=replace, file -p) or touch -a succeeds and
+ * leaves the name's atime what the other names share (DESIGN §4). Times
+ * set to now change the mtime: never. S gets the test for TS. */
+static struct cl_same *times_same(struct cl_same *s, struct cl_same_times *t,
+				  const struct timespec *ts, long unit)
 {
+	if (times_how(ts) != CL_META_OWNER)
+		return NULL;
+	t->ts[0] = ts[0];
+	t->ts[1] = ts[1];
+	t->unit = unit;
+	s->test = cl_same_times;
+	s->arg = t;
+	return s;
+}
+
+/* Times as utimensat takes them; the timeval and utimbuf forms are turned
+ * into it, so one body serves all (NULL: now). UNIT: the precision of the
+ * caller's form, in ns. */
+static int times_path(int dirfd, const char *path, const struct timespec *ts,
+		      int flags, long unit)
+{
+	struct cl_same s = { 0 };
+	struct cl_same_times t;
 	struct cl_meta m;
-	int r;
+	int c, r;
 
 	if (omits_all(ts))
 		return REAL(utimensat)(dirfd, path, ts, flags);
-	if (cl_meta_begin(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
-			  times_how(ts)) < 0)
-		return -1;
+	c = cl_meta_begin_same(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
+			       times_how(ts), times_same(&s, &t, ts, unit));
+	if (c != 0)
+		return c < 0 ? -1 : 0;
 	do
 		r = m.pinned ? REAL(utimensat)(AT_FDCWD, m.target, ts,
 					       flags & ~AT_SYMLINK_NOFOLLOW)
@@ -474,15 +539,20 @@ static int times_path(int dirfd, const char *path, const struct timespec *ts,
 	return r;
 }
 
-static int times_fd(int fd, const struct timespec *ts)
+static int times_fd(int fd, const struct timespec *ts, long unit)
 {
+	struct cl_same s = { 0 };
+	struct cl_same_times t;
 	char path[PATH_MAX];
 	struct cl_meta m;
 	int c, r;
 
 	if (omits_all(ts))
 		return REAL(futimens)(fd, ts);
-	c = cl_meta_fd_begin(&m, fd, times_how(ts), path);
+	c = cl_meta_fd_begin_same(&m, fd, times_how(ts), path,
+				  times_same(&s, &t, ts, unit));
+	if (c == 2)
+		return 0;
 	if (c != 0)
 		return c < 0 ? -1 : REAL(utimensat)(AT_FDCWD, path, ts,
 						    AT_SYMLINK_NOFOLLOW);
@@ -514,12 +584,12 @@ CL_EXPORT int utime(const char *path, const struct utimbuf *t)
 	if (!cl_path_arg(path))
 		return REAL(utime)(path, t); /* EFAULT; utimensat would say EINVAL */
 	if (!t)
-		return times_path(AT_FDCWD, path, NULL, 0);
+		return times_path(AT_FDCWD, path, NULL, 0, 1);
 	ts[0].tv_sec = t->actime;
 	ts[0].tv_nsec = 0;
 	ts[1].tv_sec = t->modtime;
 	ts[1].tv_nsec = 0;
-	return times_path(AT_FDCWD, path, ts, 0);
+	return times_path(AT_FDCWD, path, ts, 0, 1000000000L);
 }
 
 CL_EXPORT int utimes(const char *path, const struct timeval t[2])
@@ -530,7 +600,7 @@ CL_EXPORT int utimes(const char *path, const struct timeval t[2])
 		return REAL(utimes)(path, t);
 	if (t && !tv_to_ts(t, ts))
 		return -1;
-	return times_path(AT_FDCWD, path, t ? ts : NULL, 0);
+	return times_path(AT_FDCWD, path, t ? ts : NULL, 0, 1000);
 }
 
 CL_EXPORT int lutimes(const char *path, const struct timeval t[2])
@@ -541,7 +611,7 @@ CL_EXPORT int lutimes(const char *path, const struct timeval t[2])
 		return REAL(lutimes)(path, t);
 	if (t && !tv_to_ts(t, ts))
 		return -1;
-	return times_path(AT_FDCWD, path, t ? ts : NULL, AT_SYMLINK_NOFOLLOW);
+	return times_path(AT_FDCWD, path, t ? ts : NULL, AT_SYMLINK_NOFOLLOW, 1000);
 }
 
 CL_EXPORT int futimes(int fd, const struct timeval t[2])
@@ -550,7 +620,7 @@ CL_EXPORT int futimes(int fd, const struct timeval t[2])
 
 	if (t && !tv_to_ts(t, ts))
 		return -1;
-	return times_fd(fd, t ? ts : NULL);
+	return times_fd(fd, t ? ts : NULL, 1000);
 }
 
 /* futimesat(fd, NULL, t) changes FD itself. */
@@ -565,8 +635,8 @@ CL_EXPORT int futimesat(int dirfd, const char *path, const struct timeval t[2])
 	if (t && !tv_to_ts(t, ts))
 		return -1;
 	if (!path)
-		return times_fd(dirfd, t ? ts : NULL);
-	return times_path(dirfd, path, t ? ts : NULL, 0);
+		return times_fd(dirfd, t ? ts : NULL, 1000);
+	return times_path(dirfd, path, t ? ts : NULL, 0, 1000);
 }
 
 /* utimensat(fd, "", ..., AT_EMPTY_PATH) is futimens; a NULL path, which
@@ -577,13 +647,13 @@ CL_EXPORT int utimensat(int dirfd, const char *path, const struct timespec t[2],
 	if (!cl_path_arg(path))
 		return REAL(utimensat)(dirfd, path, t, flags); /* glibc: EINVAL */
 	if (cl_names_fd(path, flags))
-		return times_fd(dirfd, t);
-	return times_path(dirfd, path, t, flags);
+		return times_fd(dirfd, t, 1);
+	return times_path(dirfd, path, t, flags, 1);
 }
 
 CL_EXPORT int futimens(int fd, const struct timespec t[2])
 {
-	return times_fd(fd, t);
+	return times_fd(fd, t, 1);
 }
 
 /* ---- ioctl -------------------------------------------------------------- */

@@ -277,19 +277,27 @@ static int refuse_mark(void)
 	return -1;
 }
 
+/* The test for a set (VAL: N bytes) or, with VAL NULL, a removal of NAME
+ * that may leave the name as it is (same.c). */
+#define XATTR_SAME(x, s, name_, val_, n_, flags_, remove_)                \
+	struct cl_same_xattr x = { (name_), (val_), (n_), (flags_), (remove_) }; \
+	struct cl_same s = { cl_same_xattr, &x, false, 0 }
+
 /* setxattr and removexattr by path: break first (a protected orphan that
  * answers EACCES -- user xattrs need write permission -- is unshared and the
- * call retried), then the real call. */
+ * call retried; a change that is none breaks nothing), then the real call. */
 CL_EXPORT int setxattr(const char *path, const char *name, const void *val,
 		       size_t n, int flags)
 {
+	XATTR_SAME(x, s, name, val, n, flags, false);
 	struct cl_meta m;
-	int r;
+	int c, r;
 
 	if (is_mark(name))
 		return refuse_mark();
-	if (cl_meta_begin(&m, AT_FDCWD, path, false, xattr_how(name)) < 0)
-		return -1;
+	c = cl_meta_begin_same(&m, AT_FDCWD, path, false, xattr_how(name), &s);
+	if (c != 0)
+		return c < 0 ? -1 : 0;
 	do
 		r = REAL(setxattr)(m.target, name, val, n, flags);
 	while (cl_meta_again(&m, r));
@@ -299,13 +307,15 @@ CL_EXPORT int setxattr(const char *path, const char *name, const void *val,
 CL_EXPORT int lsetxattr(const char *path, const char *name, const void *val,
 			size_t n, int flags)
 {
+	XATTR_SAME(x, s, name, val, n, flags, false);
 	struct cl_meta m;
-	int r;
+	int c, r;
 
 	if (is_mark(name))
 		return refuse_mark();
-	if (cl_meta_begin(&m, AT_FDCWD, path, true, xattr_how(name)) < 0)
-		return -1;
+	c = cl_meta_begin_same(&m, AT_FDCWD, path, true, xattr_how(name), &s);
+	if (c != 0)
+		return c < 0 ? -1 : 0;
 	do
 		r = m.pinned ? REAL(setxattr)(m.target, name, val, n, flags)
 			     : REAL(lsetxattr)(m.target, name, val, n, flags);
@@ -315,13 +325,15 @@ CL_EXPORT int lsetxattr(const char *path, const char *name, const void *val,
 
 CL_EXPORT int removexattr(const char *path, const char *name)
 {
+	XATTR_SAME(x, s, name, NULL, 0, 0, true);
 	struct cl_meta m;
-	int r;
+	int c, r;
 
 	if (is_mark(name))
 		return refuse_mark();
-	if (cl_meta_begin(&m, AT_FDCWD, path, false, xattr_how(name)) < 0)
-		return -1;
+	c = cl_meta_begin_same(&m, AT_FDCWD, path, false, xattr_how(name), &s);
+	if (c != 0)
+		return c < 0 ? -1 : 0;
 	do
 		r = REAL(removexattr)(m.target, name);
 	while (cl_meta_again(&m, r));
@@ -330,13 +342,15 @@ CL_EXPORT int removexattr(const char *path, const char *name)
 
 CL_EXPORT int lremovexattr(const char *path, const char *name)
 {
+	XATTR_SAME(x, s, name, NULL, 0, 0, true);
 	struct cl_meta m;
-	int r;
+	int c, r;
 
 	if (is_mark(name))
 		return refuse_mark();
-	if (cl_meta_begin(&m, AT_FDCWD, path, true, xattr_how(name)) < 0)
-		return -1;
+	c = cl_meta_begin_same(&m, AT_FDCWD, path, true, xattr_how(name), &s);
+	if (c != 0)
+		return c < 0 ? -1 : 0;
 	do
 		r = m.pinned ? REAL(removexattr)(m.target, name)
 			     : REAL(lremovexattr)(m.target, name);
@@ -349,15 +363,16 @@ CL_EXPORT int lremovexattr(const char *path, const char *name)
 CL_EXPORT int fsetxattr(int fd, const char *name, const void *val, size_t n,
 			int flags)
 {
+	XATTR_SAME(x, s, name, val, n, flags, false);
 	char path[PATH_MAX];
 	struct cl_meta m;
 	int c, r;
 
 	if (is_mark(name))
 		return refuse_mark();
-	c = cl_meta_fd_begin(&m, fd, xattr_how(name), path);
-	if (c < 0)
-		return -1;
+	c = cl_meta_fd_begin_same(&m, fd, xattr_how(name), path, &s);
+	if (c < 0 || c == 2)
+		return c < 0 ? -1 : 0;
 	if (c > 0)
 		return REAL(lsetxattr)(path, name, val, n, flags);
 	do
@@ -368,15 +383,16 @@ CL_EXPORT int fsetxattr(int fd, const char *name, const void *val, size_t n,
 
 CL_EXPORT int fremovexattr(int fd, const char *name)
 {
+	XATTR_SAME(x, s, name, NULL, 0, 0, true);
 	char path[PATH_MAX];
 	struct cl_meta m;
 	int c, r;
 
 	if (is_mark(name))
 		return refuse_mark();
-	c = cl_meta_fd_begin(&m, fd, xattr_how(name), path);
-	if (c < 0)
-		return -1;
+	c = cl_meta_fd_begin_same(&m, fd, xattr_how(name), path, &s);
+	if (c < 0 || c == 2)
+		return c < 0 ? -1 : 0;
 	if (c > 0)
 		return REAL(lremovexattr)(path, name);
 	do

@@ -30,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = cl_record_format(&r, buf);
 	CHECK(n > 0 && n < CL_RECORD_MAX);
 	CHECK(cl_record_parse(buf, n, &again) == 0);
-	CHECK(again.version == r.version && again.wbits == r.wbits);
+	CHECK(again.version == r.version && again.wbits == r.wbits &&
+	      again.dying == r.dying);
 	return 0;
 }

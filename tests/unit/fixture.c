@@ -135,6 +135,7 @@ int fx_make_set(const char *src, const char *dst, bool protect)
 	if (!marked) {
 		r.version = CL_RECORD_VERSION;
 		r.wbits = protect ? st.st_mode & 0222 : 0;
+		r.dying = false;
 		e = cl_mark_write_fd(fd, &r, 0);
 		if (e)
 			goto out;

@@ -1,4 +1,4 @@
-/* cl_may_break alone: the presented mode and the POSIX ACL (mask taken from
+/* cl_may_break and cl_may_change alone: the presented mode and the POSIX ACL (mask taken from
  * the presented group bits) against the caller's fsuid, fsgid and groups;
  * keeping the owner needs ownership (and the group) or CAP_CHOWN. Each case
  * runs in a child that sets its fs ids and capabilities. */
@@ -69,7 +69,10 @@ static int set_caps(const struct caller *c)
 	return (int)syscall(SYS_capset, &h, d);
 }
 
-/* cl_may_break(FD, file's stat, MODE, NEED) as caller C: 0 or the errno. */
+/* What may_need asks: cl_may_break, or cl_may_change (no owner to keep). */
+static int (*check)(int, const struct stat *, mode_t, enum cl_need) = cl_may_break;
+
+/* check(FD, file's stat, MODE, NEED) as caller C: 0 or the errno. */
 static int may_need(const struct caller *c, int fd, mode_t mode, enum cl_need need)
 {
 	struct stat st;
@@ -88,7 +91,7 @@ static int may_need(const struct caller *c, int fd, mode_t mode, enum cl_need ne
 			_exit(201);
 		if (set_caps(c))
 			_exit(202);
-		_exit(-cl_may_break(fd, &st, mode, need));
+		_exit(-check(fd, &st, mode, need));
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -227,11 +230,32 @@ static void metadata_needs(void **state)
 	close(fd);
 }
 
+/* A change made without a copy (one that changes nothing) asks only what
+ * the call asks: no owner to keep. */
+static void change_in_place(void **state)
+{
+	struct caller owner = { 1000, 1000, 0, { 0 }, false, false, false };
+	struct caller member = { 2000, 2000, 1, { 1000 }, false, false, false };
+	struct caller stranger = { 3000, 3000, 0, { 0 }, false, false, false };
+	int fd = make("c", 1000, 1000, 0444);
+
+	(void)state;
+	check = cl_may_change;
+	assert_int_equal(may_as(&member, fd, 0664), 0);
+	assert_int_equal(may_as(&member, fd, 0644), EACCES);
+	assert_int_equal(may_as(&stranger, fd, 0666), 0);
+	assert_int_equal(may_need(&member, fd, 0664, CL_NEED_OWNER), EPERM);
+	assert_int_equal(may_need(&owner, fd, 0444, CL_NEED_OWNER), 0);
+	check = cl_may_break;
+	close(fd);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(mode_bits), T(keep_group), T(acl), T(metadata_needs),
+		T(change_in_place),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

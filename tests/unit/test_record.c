@@ -37,6 +37,13 @@ static void valid(void **state)
 	assert_int_equal(r.wbits, 0);
 	assert_int_equal(parse("cowlink v1 w=20", &r), 0);
 	assert_int_equal(r.wbits, 020);
+	assert_false(r.dying);
+	/* An orphan's unshare in progress (break.c). */
+	assert_int_equal(parse("cowlink v1 w=0200 unsharing", &r), 0);
+	assert_int_equal(r.wbits, 0200);
+	assert_true(r.dying);
+	assert_int_equal(parse("cowlink v1 w=0200 unsharing\n", &r), 0);
+	assert_true(r.dying);
 }
 
 static void malformed(void **state)
@@ -46,6 +53,8 @@ static void malformed(void **state)
 		"cowlink v1", "cowlink v1 ", "cowlink v1 w=", "cowlink v1 w=8",
 		"cowlink v1 w=0777", "cowlink v1 w=0100", "cowlink v1 w=0222x",
 		"cowlink v1 w=0222\n\n", "cowlink v1 w=0222 ", " cowlink v1 w=0222",
+		"cowlink v1 w=0222 unsharingx", "cowlink v1 w=0222unsharing",
+		"cowlink v1 w=0222 unsharing unsharing",
 		"COWLINK v1 w=0222", "cowlink v1 w=00000000000000000000222",
 		"cowlink v99999999999999 w=0", "cowlink v-1 w=0", "cowlink v1 w=-2",
 		"cowlink v1w=0222",
@@ -91,12 +100,17 @@ static void round_trip(void **state)
 			continue;
 		in.version = CL_RECORD_VERSION;
 		in.wbits = w;
-		size_t n = cl_record_format(&in, buf);
-		assert_true(n > 0 && n < CL_RECORD_MAX);
-		assert_int_equal(cl_record_parse(buf, n, &out), 0);
-		assert_int_equal(out.version, CL_RECORD_VERSION);
-		assert_int_equal(out.wbits, w);
+		for (int d = 0; d < 2; d++) {
+			in.dying = d; /* " unsharing" round-trips too */
+			size_t n = cl_record_format(&in, buf);
+			assert_true(n > 0 && n < CL_RECORD_MAX);
+			assert_int_equal(cl_record_parse(buf, n, &out), 0);
+			assert_int_equal(out.version, CL_RECORD_VERSION);
+			assert_int_equal(out.wbits, w);
+			assert_int_equal(out.dying, d);
+		}
 	}
+	in.dying = false;
 	/* Bits outside 0222 are never written. */
 	in.wbits = 0777;
 	size_t n = cl_record_format(&in, buf);

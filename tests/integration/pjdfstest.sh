@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Transparency, measured by the POSIX filesystem suite (DESIGN §4: on a file
+# that is not a cowlink, pjdfstest under the shim = pjdfstest without).
+# pjdfstest is built from ../shared/third_party/pjdfstest next to the source
+# tree (or $PJDFSTEST_DIR) into the scratch directory and the whole suite is
+# run three times at once on the scratch directory's filesystem (twice in
+# the sanitizer build, see below): without the shim,
+# with the shim preloaded into the pjdfstest binary only (a wrapper script in
+# its place: every system call the suite checks goes through the shim), and
+# with the shim preloaded into every process of the run (the shells, dd,
+# openssl...). Each test file's TAP results (ok / not ok / TODO per test
+# number, and the plan) must be the same in all three; every difference is
+# printed with both lines.
+#
+# The suite mostly waits (sleeps, forks): the runs go at once, each
+# PJDFSTEST_JOBS (default 4) test files at a time, each file from an empty
+# directory of its own. Users: the suite runs calls as uids/gids 65533 and
+# 65534, which other tests use only as owners of files in their own
+# directories; its names are random in its own directories. The mark cache
+# is one of its own ($T/marks; processes of the other uids then run without
+# one), so that no /dev/shm/cowlink-<uid>.marks of another test appears.
+. "$(dirname "$0")/lib.sh"
+need_shim
+need_root
+src=${PJDFSTEST_DIR:-${COWLINK_SRC:-}/../shared/third_party/pjdfstest}
+[ -f "$src/pjdfstest.c" ] && [ -d "$src/tests" ] ||
+	skip "no pjdfstest source at $src (set PJDFSTEST_DIR)"
+# With the source there, a missing tool is a failure, not a skip.
+for c in autoreconf make cc openssl dd awk timeout; do
+	command -v "$c" >/dev/null || fail "$c is not installed (bash tools/deps.sh test installs it)"
+done
+jobs=${PJDFSTEST_JOBS:-4}
+# The scopes compared with the run without the shim. In the sanitizer build
+# the ASan runtime would start with every shell, dd and awk of the suite
+# (some 40,000 processes: a quarter of an hour here) to run the shim code
+# the binary scope already runs under it: that build checks the binary scope.
+scopes=(binary every)
+if [ -n "${COWLINK_ASAN_RUNTIME:-}" ]; then
+	scopes=(binary)
+	note "sanitizer build: the shim in the pjdfstest binary only (the gcc build runs both scopes)"
+fi
+
+# Build it once, quietly (the log on failure).
+cp -r "$src" "$T/pjdfstest"
+chmod -R u+w "$T/pjdfstest" # from a read-only copy
+(cd "$T/pjdfstest" && autoreconf -ifs && ./configure && make pjdfstest) \
+	>"$T/build.log" 2>&1 || fail "pjdfstest did not build: $(tail -20 "$T/build.log")"
+
+# One tree per run: the suite finds its binary as ../pjdfstest from tests/.
+export COWLINK_CACHE=$T/marks
+for run in plain "${scopes[@]}"; do
+	mkdir -p "$T/$run/tap" "$T/$run/err" "$T/$run/work"
+	cp -r "$T/pjdfstest/tests" "$T/$run/tests"
+	cp "$T/pjdfstest/pjdfstest" "$T/$run/pjdfstest"
+done
+mv "$T/binary/pjdfstest" "$T/binary/pjdfstest.real"
+printf '#!/bin/sh\nLD_PRELOAD="%s" exec "%s" "$@"\n' "$PRELOAD" \
+	"$T/binary/pjdfstest.real" >"$T/binary/pjdfstest"
+chmod 0755 "$T/binary/pjdfstest"
+(cd "$T/plain/tests" && find . -name '*.t' | sed 's|^\./||' | sort) >"$T/files"
+[ -s "$T/files" ] || fail "no test files in $src/tests"
+
+# run_suite RUN: every test file of $T/RUN, each in an empty directory of
+# its own, its TAP output in RUN/tap/<dir>_<file>.
+cat >"$T/one.sh" <<'EOF'
+r=$1 t=$2 f=${2//\//_}
+mkdir "$r/work/$f" && cd "$r/work/$f" &&
+	timeout 600 /bin/sh "$r/tests/$t" >"$r/tap/$f" 2>"$r/err/$f"
+exit 0
+EOF
+run_suite() {
+	xargs -P "$jobs" -n 1 bash "$T/one.sh" "$T/$1" <"$T/files"
+}
+
+start=$SECONDS
+pids=()
+for run in plain "${scopes[@]}"; do
+	if [ "$run" = every ]; then
+		LD_PRELOAD="$PRELOAD" run_suite every &
+	else
+		run_suite "$run" &
+	fi
+	pids+=($!)
+done
+for p in "${pids[@]}"; do
+	wait "$p" || fail "a run of the suite failed"
+done
+note "$((${#scopes[@]} + 1)) runs of $(wc -l <"$T/files") test files at once in $((SECONDS - start)) s on $(df -PT "$T" | awk 'NR == 2 { print $2 }')"
+
+# The results of a TAP file, one line per test: "<n> ok|not ok[ # TODO]",
+# and the plan as "plan 1..N".
+results() {
+	awk '/^1\.\.[0-9]+/ { print "plan " $1; next }
+	     /^(not )?ok [0-9]+/ {
+		n = ($1 == "not") ? $3 : $2
+		print n, (($1 == "not") ? "not ok" : "ok") ((/# TODO/) ? " # TODO" : "")
+	     }' "$1"
+}
+# line FILE N: the full TAP line of test N in FILE (the plan for "plan").
+line() {
+	awk -v n="$2" '(n == "plan" && /^1\.\./) ||
+		(/^(not )?ok [0-9]+/ && ($1 == "not" ? $3 : $2) == n) { print; exit }' "$1"
+}
+# tally RUN: "N tests: P pass, F fail, D todo" over every file of RUN.
+tally() {
+	cat "$T/$1"/tap/* | awk '/^ok [0-9]+/ && !/# TODO/ { p++ }
+		/^not ok [0-9]+/ && !/# TODO/ { f++ } /^(not )?ok [0-9]+.*# TODO/ { d++ }
+		END { printf "%d tests: %d pass, %d fail, %d todo", p + f + d, p, f, d }'
+}
+
+# Without the shim every file must have run: a plan, and that many results.
+while read -r t; do
+	f=${t//\//_}
+	plan=$(awk '/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); print $1; exit }' "$T/plain/tap/$f")
+	n=$(results "$T/plain/tap/$f" | grep -vc '^plan' || true)
+	[ -n "$plan" ] && [ "$plan" = "$n" ] ||
+		fail "$t did not run through without the shim (plan ${plan:-none}, $n results): $(head -c 300 "$T/plain/err/$f")"
+done <"$T/files"
+
+diffs=0
+for run in "${scopes[@]}"; do
+	while read -r t; do
+		f=${t//\//_}
+		while read -r n; do
+			diffs=$((diffs + 1))
+			echo "DIFF ($run) $t $n:" >&2
+			echo "   without the shim: $(line "$T/plain/tap/$f" "$n")" >&2
+			echo "   with the shim:    $(line "$T/$run/tap/$f" "$n")" >&2
+		done < <(diff <(results "$T/plain/tap/$f") <(results "$T/$run/tap/$f") |
+			 awk '/^[<>] / { print $2 }' | sort -u)
+	done <"$T/files"
+done
+note "without the shim:               $(tally plain)"
+note "shim in the pjdfstest binary:   $(tally binary)"
+[ ! -d "$T/every" ] || note "shim in every process:          $(tally every)"
+[ "$diffs" = 0 ] || fail "$diffs test results differ under the shim (listed above)"
+note "ok: pjdfstest gives the same results with the shim (${scopes[*]})"
