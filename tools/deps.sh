@@ -9,7 +9,7 @@ build=(gcc clang cmake make pkg-config libcmocka-dev libelf-dev libc6-dev)
 test=(attr acl e2fsprogs xfsprogs btrfs-progs dosfstools util-linux ccache rsync
       sqlite3 python3 binutils ed git tar coreutils sed findutils file psmisc
       libclang-rt-14-dev groff-base man-db bash-completion quota strace vim patch perl
-      nano mg tmux
+      nano mg joe emacs-nox tmux
       build-essential dpkg-dev debhelper devscripts lintian fakeroot
       autoconf automake libtool openssl)
 bench=(valgrind hyperfine cowdancer fl-cow time strace linux-perf)

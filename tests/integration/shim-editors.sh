@@ -1,9 +1,9 @@
 # Editors save a cowlink on the first try and leave the other name as it
 # was: vim (its default :wq, backupcopy=yes/no/auto; it compares the inode
 # of a stat taken before it opens the file with an fstat of the fd, and the
-# shim shows that fd the inode the name had), interactive vim and nano in a
-# terminal, nano and mg in a terminal; vim -R only reads. Two-name sets; as root and
-# as the owner.
+# shim shows that fd the inode the name had), interactive vim, nano, mg and
+# joe in a terminal, emacs in batch mode; vim -R only reads. Two-name sets;
+# as root and as the owner.
 . "$(dirname "$0")/lib.sh"
 need_shim
 need vim tmux
@@ -69,6 +69,23 @@ if command -v mg >/dev/null; then
 	saved mg mg
 else
 	note "mg is not installed: not tried"
+fi
+
+if command -v joe >/dev/null; then
+	fresh joe
+	in_tmux joe "joe -nobackups B" world Enter C-k x
+	saved joe joe
+else
+	note "joe is not installed: not tried"
+fi
+if command -v emacs >/dev/null; then
+	fresh emacs
+	(cd emacs && under_shim emacs --batch -Q B \
+		--eval '(progn (goto-char (point-max)) (insert "world\n") (save-buffer))') >/dev/null 2>&1 ||
+		fail "emacs failed to save"
+	saved emacs emacs
+else
+	note "emacs is not installed: not tried"
 fi
 
 # As the owner, not root (the break comes from the EACCES of protection).
