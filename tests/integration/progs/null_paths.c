@@ -14,7 +14,8 @@
 /* Through a volatile, so that the compiler cannot see the NULL. */
 static const char *volatile nul;
 
-int main(void)
+/* NULL where glibc declares nonnull is the point: not UBSan's business. */
+__attribute__((no_sanitize_undefined)) int main(void)
 {
 	struct stat st;
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
