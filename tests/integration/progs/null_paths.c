@@ -15,7 +15,7 @@
 static const char *volatile nul;
 
 /* NULL where glibc declares nonnull is the point: not UBSan's business. */
-__attribute__((no_sanitize_undefined)) int main(void)
+__attribute__((no_sanitize("undefined"))) int main(void)
 {
 	struct stat st;
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
