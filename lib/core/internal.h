@@ -51,7 +51,8 @@ int cl_mark_read_deref(const char *path, struct cl_record *r);
 /* Read the mark of NAME in directory DIRFD (no xattr *at call before Linux
  * 6.13: goes through /proc/self/fd/DIRFD/NAME or NAME itself for AT_FDCWD). */
 int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r);
-/* The same, following a final symlink (before Linux 6.13: not following). */
+/* The same, following a final symlink (cl_mark_read_deref for a path from
+ * AT_FDCWD; getxattrat, else /proc/self/fd/DIRFD/NAME, for the others). */
 int cl_mark_read_follow(int dirfd, const char *path, struct cl_record *r);
 /* Write (XFLAGS: 0, XATTR_CREATE or XATTR_REPLACE) or remove the mark on an fd. */
 int cl_mark_write_fd(int fd, const struct cl_record *r, int xflags);

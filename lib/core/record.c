@@ -132,16 +132,23 @@ int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r)
 
 int cl_mark_read_follow(int dirfd, const char *path, struct cl_record *r)
 {
-	char buf[CL_RECORD_MAX];
+	char proc[PATH_MAX], buf[CL_RECORD_MAX];
 	ssize_t got;
+	int n;
 
+	/* getxattr follows symlinks, magic links included, on every kernel. */
+	if (dirfd == AT_FDCWD || path[0] == '/')
+		return cl_mark_read_deref(path, r);
 	if (!__atomic_load_n(&no_getxattrat, __ATOMIC_RELAXED)) {
 		got = cl_getxattrat(dirfd, path, 0, CL_XATTR, buf, sizeof buf);
 		if (got != -ENOSYS)
 			return mark_result(got, buf, r);
 		__atomic_store_n(&no_getxattrat, true, __ATOMIC_RELAXED);
 	}
-	return cl_mark_read_at(dirfd, path, r);
+	n = snprintf(proc, sizeof proc, "/proc/self/fd/%d/%s", dirfd, path);
+	if (n < 0 || (size_t)n >= sizeof proc)
+		return -ENAMETOOLONG;
+	return cl_mark_read_deref(proc, r);
 }
 
 int cl_mark_write_fd(int fd, const struct cl_record *r, int xflags)

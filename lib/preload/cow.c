@@ -14,9 +14,7 @@
 
 bool cl_cow_off;
 
-/* "/proc/self/fd/<fd>" into BUF (32 bytes) without stdio, which is not
- * async-signal-safe. */
-static void proc_fd_path(int fd, char *buf)
+void cl_proc_fd_path(int fd, char *buf)
 {
 	static const char pre[] = "/proc/self/fd/";
 
@@ -100,7 +98,7 @@ int cl_cow_fd_path(int fd, const struct stat *fdst, char *path)
 	ssize_t n;
 	int e;
 
-	proc_fd_path(fd, proc);
+	cl_proc_fd_path(fd, proc);
 	n = cl_readlinkat(AT_FDCWD, proc, path, PATH_MAX - 1);
 	if (n < 0)
 		return (int)n;
@@ -125,7 +123,7 @@ int cl_cow_fd_name_gone(int fd, const struct stat *fdst)
 	ssize_t n;
 	int saved = errno, res = 0;
 
-	proc_fd_path(fd, proc);
+	cl_proc_fd_path(fd, proc);
 	n = cl_readlinkat(AT_FDCWD, proc, path, sizeof path - 1);
 	if (n > (ssize_t)sizeof gone - 1 && path[0] == '/' &&
 	    !memcmp(path + n - (sizeof gone - 1), gone, sizeof gone - 1)) {
@@ -307,7 +305,7 @@ int cl_cow_orphan(int fd, int dirfd, const char *path, const struct stat *st,
 	if (fd >= 0) {
 		m = cl_mark_read_fd(fd, r);
 		if (m == -EBADF) { /* O_PATH */
-			proc_fd_path(fd, proc);
+			cl_proc_fd_path(fd, proc);
 			m = cl_mark_read_follow(AT_FDCWD, proc, r);
 		}
 	} else {

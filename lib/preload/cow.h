@@ -31,6 +31,10 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 int cl_cow_classify_shown(int fd, int dirfd, const char *path,
 			  const struct stat *st, struct cl_record *r);
 
+/* "/proc/self/fd/<fd>" into BUF (32 bytes) without stdio, which is not
+ * async-signal-safe. */
+void cl_proc_fd_path(int fd, char *buf);
+
 /* Is the inode ST describes an orphan left without the shim (a cowlink's
  * other names removed by a program that bypassed it): a regular file with
  * one link, no owner write bit -- protection cleared it, and ordinary files

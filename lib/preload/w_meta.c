@@ -69,7 +69,6 @@ static int pin(struct cl_meta *m, const struct timespec *t0)
 
 	if (cl_cow_off)
 		return 0;
-	memcpy(m->proc, "/proc/self/fd/", 14);
 	fd = cl_openat(m->dirfd, m->target, O_PATH | O_CLOEXEC |
 		       (m->nofollow ? O_NOFOLLOW : 0), 0);
 	if (fd < 0)
@@ -78,7 +77,7 @@ static int pin(struct cl_meta *m, const struct timespec *t0)
 		(void)cl_close(fd);
 		return 0;
 	}
-	m->proc[14 + cl_utoa((unsigned)fd, m->proc + 14)] = '\0';
+	cl_proc_fd_path(fd, m->proc);
 	/* A mark that cannot be read (EACCES) is no mark to act on. */
 	if (S_ISREG(st.st_mode)) {
 		if (st.st_nlink > 1)
