@@ -31,6 +31,25 @@ struct fa_entry {
 
 static pthread_mutex_t fa_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fa_entry *fa_list;
+static pthread_once_t fa_once = PTHREAD_ONCE_INIT;
+
+/* fork() while another thread holds fa_lock would hand the child a lock
+ * nobody will release, and a list caught mid-update: the child's first
+ * posix_spawn_file_actions_* call would hang. So fork takes the lock first
+ * (prepare) and both sides release it. Registered on the first use, not in
+ * the constructor: a program that never builds file actions pays nothing. */
+static void fa_fork_prepare(void) { pthread_mutex_lock(&fa_lock); }
+static void fa_fork_release(void) { pthread_mutex_unlock(&fa_lock); }
+static void fa_atfork(void)
+{
+	pthread_atfork(fa_fork_prepare, fa_fork_release, fa_fork_release);
+}
+
+static void fa_acquire(void)
+{
+	pthread_once(&fa_once, fa_atfork);
+	pthread_mutex_lock(&fa_lock);
+}
 
 static void free_acts(struct act *a)
 {
@@ -60,7 +79,7 @@ static void forget(const posix_spawn_file_actions_t *fa)
 {
 	struct fa_entry *e;
 
-	pthread_mutex_lock(&fa_lock);
+	fa_acquire();
 	e = take(fa);
 	pthread_mutex_unlock(&fa_lock);
 	if (e) {
@@ -86,7 +105,7 @@ static int remember(const posix_spawn_file_actions_t *fa, enum act_kind kind,
 	a->fd = fd;
 	if (path)
 		memcpy(a->path, path, len);
-	pthread_mutex_lock(&fa_lock);
+	fa_acquire();
 	for (e = fa_list; e && e->fa != fa; e = e->next)
 		;
 	if (!e) {
@@ -173,7 +192,7 @@ static int break_actions(const posix_spawn_file_actions_t *fa)
 	if (!fa)
 		return 0;
 	/* Copy the list out so that no lock is held while breaking. */
-	pthread_mutex_lock(&fa_lock);
+	fa_acquire();
 	for (e = fa_list; e && e->fa != fa; e = e->next)
 		;
 	for (struct act *a = e ? e->first : NULL; a; a = a->next) {

@@ -18,3 +18,8 @@ writer spawn-symlink 'ln -s b l && "$P/api_posix_spawn" l'
 # (with the shim) must not write into the shared inode.
 PY=$(python3 -c 'import sys; print(sys.executable)')
 writer py-subprocess "$(printf '%q -c %q' "$PY" 'import subprocess; subprocess.run(["echo", "hi"], stdout=open("b", "a"), check=True)')"
+
+# fork while another thread is inside the file-actions table: the child's
+# own file actions must not hang on a lock the fork copied held.
+under_shim "$P/spawn_fork" || fail "spawn-fork: a child forked mid-table hung or failed"
+echo "ok spawn-fork"
