@@ -21,5 +21,9 @@ writer py-subprocess "$(printf '%q -c %q' "$PY" 'import subprocess; subprocess.r
 
 # fork while another thread is inside the file-actions table: the child's
 # own file actions must not hang on a lock the fork copied held.
-under_shim "$P/spawn_fork" || fail "spawn-fork: a child forked mid-table hung or failed"
-echo "ok spawn-fork"
+# Not under ASan: its allocator in gcc 12 is not known to be fork-safe while
+# another thread mallocs, which would hang the child for ASan's own reason.
+if not_under_asan "spawn_fork: fork while another thread mallocs"; then
+	under_shim "$P/spawn_fork" || fail "spawn-fork: a child forked mid-table hung or failed"
+	echo "ok spawn-fork"
+fi
