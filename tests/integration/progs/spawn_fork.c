@@ -2,9 +2,9 @@
  * table: the child must get a usable table, not a lock held forever.
  * A thread keeps adding write-opens (the ones the shim remembers) to the
  * oldest of many file-actions objects (the shim walks its whole list under
- * the lock each time); the main thread
- * forks ROUNDS times and each child builds file actions of its own. A child
- * that hangs is killed by its alarm: exit 1 with a message. */
+ * the lock each time); the main thread forks ROUNDS times and each child
+ * builds file actions of its own. A child that hangs is killed by its
+ * alarm: exit 1 with a message. */
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -33,7 +33,7 @@ static void *adder(void *arg)
 int main(void)
 {
 	pthread_t t;
-	int hung = 0;
+	bool hung = false;
 
 	for (int i = 0; i < OBJECTS; i++) {
 		posix_spawn_file_actions_init(&fa[i]);
@@ -43,7 +43,7 @@ int main(void)
 		perror("pthread_create");
 		return 2;
 	}
-	for (int r = 0; r < ROUNDS; r++) {
+	for (int r = 0; r < ROUNDS && !hung; r++) {
 		int st;
 		pid_t pid = fork();
 
@@ -65,11 +65,9 @@ int main(void)
 			return 2;
 		}
 		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
-			hung++;
+			hung = true;
 		else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			return 2;
-		if (hung)
-			break;
 	}
 	atomic_store(&stop, true);
 	pthread_join(t, NULL);
