@@ -15,18 +15,18 @@ status=0
 log() { printf '\n== %s ==\n' "$*"; }
 
 log "gcc build and tests"
-cmake -S . -B build/gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc -DCOWLINK_TESTS=ON >/dev/null
+cmake -S . -B build/gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc -DCOWLINK_WERROR=ON -DCOWLINK_TESTS=ON >/dev/null
 cmake --build build/gcc -j"$jobs"
 ctest --test-dir build/gcc --no-tests=error --output-on-failure -j"$jobs" || status=1
 
 log "clang build (warnings are errors) and the fuzz targets"
-cmake -S . -B build/clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCOWLINK_TESTS=ON \
+cmake -S . -B build/clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCOWLINK_WERROR=ON -DCOWLINK_TESTS=ON \
 	-DCOWLINK_FUZZ=ON >/dev/null
 cmake --build build/clang -j"$jobs" || status=1
 ctest --test-dir build/clang --no-tests=error --output-on-failure -L fuzz || status=1
 
 log "ASan+UBSan build and tests"
-cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc -DCOWLINK_SANITIZE=ON -DCOWLINK_TESTS=ON >/dev/null
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc -DCOWLINK_SANITIZE=ON -DCOWLINK_WERROR=ON -DCOWLINK_TESTS=ON >/dev/null
 cmake --build build/asan -j"$jobs"
 # The shim is preloaded into programs that are not instrumented: the ASan
 # runtime must come first in LD_PRELOAD (tests/integration/lib.sh does it).

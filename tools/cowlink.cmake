@@ -1,6 +1,6 @@
-# The cowlink admin tool (target cowlink_tool, installed as "cowlink") and
-# the install rules for what users get: tools, shim, header, the C API as a
-# static library with its pkg-config file, man pages, bash completion.
+# The cowlink admin tool (target cowlink_tool, installed as "cowlink"), with
+# its man pages and the bash completion. The shim, the header and the C API
+# archive are installed by lib/preload and lib/core, next to their targets.
 find_library(LIBELF_LIB elf REQUIRED)
 find_path(LIBELF_INCLUDE gelf.h REQUIRED)
 
@@ -33,32 +33,8 @@ endif()
 # ---- installation ----------------------------------------------------------
 
 install(TARGETS cowlink_tool RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES ${PROJECT_SOURCE_DIR}/include/cowlink.h
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-# The C API as a static archive. Not libcowlink.a: -lcowlink would find the
-# preload shim libcowlink.so first.
-install(FILES $<TARGET_FILE:cowlink_core>
-  DESTINATION ${CMAKE_INSTALL_LIBDIR} RENAME libcowlink-api.a)
-file(RELATIVE_PATH COWLINK_PC_TO_PREFIX
-  ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
-string(REGEX REPLACE "/$" "" COWLINK_PC_TO_PREFIX "${COWLINK_PC_TO_PREFIX}")
-configure_file(${CMAKE_CURRENT_SOURCE_DIR}/cowlink.pc.in
-  ${CMAKE_BINARY_DIR}/cowlink.pc.tmp @ONLY)
-# The prefix is known only at install time (cmake --install --prefix):
-# the .pc file computes its paths from its own location instead.
-install(FILES ${CMAKE_BINARY_DIR}/cowlink.pc.tmp
-  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig RENAME cowlink.pc)
-
-# cowln.1 is installed with cowln (tools/cowln.cmake).
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/man/cowlink.1
   DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/man/libcowlink.7
-  DESTINATION ${CMAKE_INSTALL_MANDIR}/man7)
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/completion/cowln
   ${CMAKE_CURRENT_SOURCE_DIR}/completion/cowlink
   DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
-
-# The shim (lib/preload, added before the tools). cowln installs itself.
-if(TARGET cowlink)
-  install(TARGETS cowlink LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-endif()

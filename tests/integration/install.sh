@@ -74,6 +74,14 @@ int main(void)
 }
 C
 export PKG_CONFIG_PATH=$libdir/pkgconfig
+# The installed archive defines no global but the cowlink_* API: the core's
+# cl_* internals must not clash with a program's own names.
+others=$(nm -g --defined-only "$libdir/libcowlink-api.a" | awk 'NF == 3 && $3 !~ /^cowlink_/ {print $3}')
+[ -z "$others" ] || fail "libcowlink-api.a exports more than cowlink_*: $(head -5 <<<"$others" | tr '\n' ' ')"
+nm -g --defined-only "$libdir/libcowlink-api.a" | grep -q ' T cowlink_link$' ||
+	fail "libcowlink-api.a does not define cowlink_link"
+# Its thread use is a private dependency, for static links.
+pkg-config --static --libs cowlink | grep -q -- '-pthread' || fail "pkg-config --static does not add -pthread"
 flags=$(pkg-config --cflags --libs cowlink) || fail "pkg-config cowlink failed"
 # The sanitizer build's archive needs the sanitizer runtimes too.
 extra=()
