@@ -516,22 +516,15 @@ int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,
 	return e;
 }
 
-/* The rows the write family's fast paths call without REAL(): resolved
- * before the first fd is marked safe (a SAFE byte implies they are). */
-static const enum cl_sym fast_rows[] = {
-	CL_SYM_write, CL_SYM_pwrite, CL_SYM_pwrite64, CL_SYM_writev,
-	CL_SYM_pwritev, CL_SYM_pwritev64, CL_SYM_ftruncate, CL_SYM_ftruncate64,
-	CL_SYM_fallocate, CL_SYM_fallocate64, CL_SYM_posix_fallocate,
-	CL_SYM_posix_fallocate64, CL_SYM_sendfile, CL_SYM_sendfile64,
-	CL_SYM_splice, CL_SYM_mmap, CL_SYM_mmap64,
-};
+/* The rows the write family's fast paths call without REAL() (CL_W_FAST)
+ * are resolved before the first fd is marked safe (a SAFE byte implies
+ * they are). */
 static bool fast_resolved;
 
 void cl_cow_mark_safe(int fd, uint8_t seen)
 {
 	if (!__atomic_load_n(&fast_resolved, __ATOMIC_ACQUIRE)) {
-		for (size_t i = 0; i < sizeof fast_rows / sizeof fast_rows[0]; i++)
-			cl_real_resolve(fast_rows[i]);
+		cl_real_resolve_flagged(CL_W_FAST);
 		__atomic_store_n(&fast_resolved, true, __ATOMIC_RELEASE);
 	}
 	(void)cl_fd_mark_safe(fd, seen);

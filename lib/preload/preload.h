@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include "glibc.h"
 #include "internal.h"
 
 /* Exported entry points (everything else is hidden). */

@@ -1,26 +1,33 @@
-/* Resolving real_<sym> from wrap.def: dlvsym where a row names a glibc
- * version, else dlsym(RTLD_NEXT); a result that is our own wrapper is
- * refused (it would recurse). */
+/* Resolving real_<sym> from wrap.def with dlsym(RTLD_NEXT); a result that
+ * is our own wrapper is refused (it would recurse). */
 #include "real.h"
 
 #include <dlfcn.h>
+#include <sys/ioctl.h>
 #include <link.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
-#define WRAP(ret, sym, params, ver, opt) ret(*real_##sym) params;
+#define WRAP(ret, sym, params, flags) ret(*real_##sym) params;
+#include "wrap.def"
+#undef WRAP
+
+/* Each row's prototype is libc's (or glibc.h's): a row that drifts from the
+ * function it wraps fails the build here, not a caller at run time. */
+#define WRAP(ret, sym, params, flags)                                       \
+	_Static_assert(__builtin_types_compatible_p(__typeof__(sym), ret params), \
+		       "wrap.def: " #sym " differs from its libc prototype");
 #include "wrap.def"
 #undef WRAP
 
 static const struct row {
 	const char *name;
-	const char *version;
 	void **slot;
-	int optional;
+	unsigned flags;
 } rows[CL_SYM_NR] = {
-#define WRAP(ret, sym, params, ver, opt) \
-	[CL_SYM_##sym] = { #sym, ver, (void **)&real_##sym, opt },
+#define WRAP(ret, sym, params, flags) \
+	[CL_SYM_##sym] = { #sym, (void **)&real_##sym, flags },
 #include "wrap.def"
 #undef WRAP
 };
@@ -76,17 +83,17 @@ void cl_real_resolve(enum cl_sym s)
 
 	if (*r->slot)
 		return;
-	p = r->version ? dlvsym(RTLD_NEXT, r->name, r->version)
-		       : dlsym(RTLD_NEXT, r->name);
+	p = dlsym(RTLD_NEXT, r->name);
 	if (p && is_ours(p))
 		p = NULL;
-	if (!p && !r->optional)
+	if (!p && !(r->flags & CL_W_OPTIONAL))
 		say("cowlink: libc lacks a required function: ", r->name);
 	__atomic_store_n(r->slot, p, __ATOMIC_RELEASE);
 }
 
-void cl_real_resolve_all(void)
+void cl_real_resolve_flagged(unsigned flag)
 {
 	for (int s = 0; s < CL_SYM_NR; s++)
-		cl_real_resolve((enum cl_sym)s);
+		if (rows[s].flags & flag)
+			cl_real_resolve((enum cl_sym)s);
 }

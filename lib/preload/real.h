@@ -6,24 +6,23 @@
 #include "preload.h"
 
 /* real_<sym>: the next definition of <sym> after ours (usually libc's). */
-#define WRAP(ret, sym, params, ver, opt) extern ret(*real_##sym) params;
+#define WRAP(ret, sym, params, flags) extern ret(*real_##sym) params;
 #include "wrap.def"
 #undef WRAP
 
 /* One index per row, for resolving a single symbol on first use. */
 enum cl_sym {
-#define WRAP(ret, sym, params, ver, opt) CL_SYM_##sym,
+#define WRAP(ret, sym, params, flags) CL_SYM_##sym,
 #include "wrap.def"
 #undef WRAP
 	CL_SYM_NR
 };
 
-/* Resolve every row (the constructor does it once); a missing required
- * symbol is one clear line on stderr. */
-void cl_real_resolve_all(void);
-/* Resolve one row now: a call that arrives before our constructor (another
- * library's constructor may open first). */
+/* Resolve one row now, on its first use; a missing required symbol is one
+ * clear line on stderr. */
 void cl_real_resolve(enum cl_sym s);
+/* Resolve every row whose flags include FLAG (e.g. CL_W_FAST). */
+void cl_real_resolve_flagged(unsigned flag);
 
 /* REAL(sym): the real function, resolved on first use. It may be NULL for an
  * optional row that libc lacks: such wrappers check REAL_MISSING first. */

@@ -328,13 +328,6 @@ CL_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	return cl_open_write(dirfd, path, flags, mode);
 }
 
-/* glibc declares these only under _FORTIFY_SOURCE, which the shim is
- * built without. */
-int __open_2(const char *path, int flags);
-int __open64_2(const char *path, int flags);
-int __openat_2(int dirfd, const char *path, int flags);
-int __openat64_2(int dirfd, const char *path, int flags);
-
 /* Fortify twins: no mode (glibc's own twins abort on O_CREAT without one,
  * and still do, since those opens reach them). */
 CL_EXPORT int __open_2(const char *path, int flags)

@@ -140,18 +140,7 @@ CL_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
 			 path, flags, st);
 }
 
-/* The pre-2.33 names that old binaries still call (glibc 2.33+ headers
- * no longer declare them). */
-int __xstat(int ver, const char *path, struct stat *st);
-int __lxstat(int ver, const char *path, struct stat *st);
-int __fxstat(int ver, int fd, struct stat *st);
-int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
-int __xstat64(int ver, const char *path, struct stat64 *st);
-int __lxstat64(int ver, const char *path, struct stat64 *st);
-int __fxstat64(int ver, int fd, struct stat64 *st);
-int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st,
-		 int flags);
-
+/* The pre-2.33 names that old binaries still call (glibc.h declares them). */
 CL_EXPORT int __xstat(int ver, const char *path, struct stat *st)
 {
 	return present(CALL(__xstat, ver, path, st), -1, AT_FDCWD, path, 0, st);

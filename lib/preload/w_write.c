@@ -328,9 +328,7 @@ CL_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
 
 /* dprintf and friends format into an fd through glibc-internal writes that
  * the write wrapper never sees: check the fd here, then format. The _chk
- * forms are what _FORTIFY_SOURCE makes of them (no header declares them). */
-int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap);
-int __dprintf_chk(int fd, int flag, const char *fmt, ...);
+ * forms are what _FORTIFY_SOURCE makes of them (glibc.h declares them). */
 
 CL_EXPORT int vdprintf(int fd, const char *fmt, va_list ap)
 {

@@ -20,24 +20,16 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-/* Every symbol the shim wraps: the one list, included from wrap.def. */
-static const char *const wrapped[] = {
-#define WRAP(ret, sym, params, version, optional) #sym,
+/* Every symbol the shim wraps, and whether it is passive (wrap.def's
+ * CL_W_PASSIVE: it only keeps the shim's tables true, presents metadata or
+ * renames, so importing only such calls does not make a program covered). */
+static const struct wrapped_sym {
+	const char *name;
+	bool passive;
+} wrapped[] = {
+#define WRAP(ret, sym, params, flags) { #sym, ((flags) & CL_W_PASSIVE) != 0 },
 #include "wrap.def"
 #undef WRAP
-};
-
-/* Wrapped symbols that only keep the fd table true, present metadata or
- * rename: importing only these does not make a program's writes covered. */
-static const char *const passive[] = {
-	"close", "close_range", "closefrom", "dup", "dup2", "dup3", "fcntl",
-	"fcntl64", "recvmsg", "posix_spawn_file_actions_init",
-	"posix_spawn_file_actions_destroy", "rename", "renameat", "renameat2",
-	"getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr",
-	"flistxattr", "stat", "fstat", "lstat", "fstatat", "stat64", "fstat64",
-	"lstat64", "fstatat64", "statx", "__xstat", "__fxstat", "__lxstat",
-	"__fxstatat", "__xstat64", "__fxstat64", "__lxstat64", "__fxstatat64",
-	"access", "faccessat", "euidaccess", "eaccess",
 };
 
 #if defined(__x86_64__)
@@ -73,16 +65,6 @@ static enum audit_verdict verdict(struct audit_result *r, enum audit_verdict v,
 	va_end(ap);
 	r->verdict = v;
 	return v;
-}
-
-static bool in_list(const char *name, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(name, list[i]))
-			return true;
-	return false;
 }
 
 /* Does [off, off + size) lie inside a file of LEN bytes? */
@@ -161,8 +143,8 @@ static int imports(Elf *elf, size_t len, struct audit_result *r, const char *pre
 			if (!strcmp(name, "syscall"))
 				r->raw_syscall = 1;
 			for (i = 0; i < nwrapped; i++)
-				if (!seen[i] && !strcmp(name, wrapped[i]) &&
-				    !in_list(name, passive, sizeof passive / sizeof passive[0])) {
+				if (!seen[i] && !wrapped[i].passive &&
+				    !strcmp(name, wrapped[i].name)) {
 					seen[i] = true;
 					found++;
 				}
@@ -182,7 +164,7 @@ static int imports(Elf *elf, size_t len, struct audit_result *r, const char *pre
 			break;
 		}
 		used += (size_t)snprintf(r->reason + used, sizeof r->reason - used, "%s%s",
-					 shown ? ", " : "", wrapped[i]);
+					 shown ? ", " : "", wrapped[i].name);
 		if (used >= sizeof r->reason)
 			break;
 		shown++;
