@@ -1,5 +1,6 @@
 # tests/abi: the shim's binary interface (STYLE.md "Tests"). symbols.sh
-# checks the exports against wrap.def and libc; two small programs check
+# checks the exports against wrap.def and libc; core.sh that the core calls
+# none of them by name; two small programs check
 # variadic argument promotion and a call from another library's constructor
 # made before the shim's constructor ran. They are plain libc programs (not
 # linked with the core), built without _FILE_OFFSET_BITS and fortify so that
@@ -23,6 +24,7 @@ target_link_libraries(abi_ctor_main PRIVATE abi_ctor)
 set(ABI_ENV
   "LIBCOWLINK=$<TARGET_FILE:cowlink>"
   "COWLINK_EXPORTS=$<TARGET_FILE_DIR:cowlink>/exports.txt"
+  "COWLINK_CORE=$<TARGET_FILE:cowlink_core>"
   "ABI_VARIADIC=$<TARGET_FILE:abi_variadic>"
   "ABI_CTOR_MAIN=$<TARGET_FILE:abi_ctor_main>"
   "COWLINK_BUILD=${CMAKE_BINARY_DIR}"
@@ -32,7 +34,7 @@ if(TARGET cowln)
   list(APPEND ABI_ENV "COWLN=$<TARGET_FILE:cowln>")
 endif()
 
-foreach(t symbols programs)
+foreach(t symbols programs core)
   add_test(NAME abi/${t} COMMAND bash ${ABI_DIR}/${t}.sh)
   set_tests_properties(abi/${t} PROPERTIES ENVIRONMENT "${ABI_ENV}"
     SKIP_RETURN_CODE 77 TIMEOUT 120)

@@ -16,7 +16,9 @@ if(COWLINK_FUZZ)
     string(REGEX REPLACE "^fuzz_" "" short ${name})
     add_executable(${name} ${src} ${FUZZ_CORE})
     target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/include
-      ${PROJECT_SOURCE_DIR}/lib/core ${PROJECT_SOURCE_DIR}/tools/cowlink)
+      ${PROJECT_SOURCE_DIR}/lib/core ${PROJECT_BINARY_DIR}/lib/core
+      ${PROJECT_SOURCE_DIR}/tools/cowlink)
+    add_dependencies(${name} cowlink_banned)
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined -g -O1)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/${short}.cmake)

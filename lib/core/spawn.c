@@ -74,9 +74,10 @@ static int recv_msg(int sock, struct msg *m, int *fd)
 	struct cmsghdr *cm;
 	ssize_t n;
 
-	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0)
-		if (errno != EINTR)
-			return -errno;
+	while ((n = cl_recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) == -EINTR)
+		;
+	if (n < 0)
+		return (int)n;
 	if (n == 0)
 		return 0;
 	if ((size_t)n != sizeof *m)
