@@ -211,6 +211,19 @@ static void mark_remember(const struct stat *st, int marked,
 	__atomic_clear(&mark_cache_busy, __ATOMIC_RELEASE);
 }
 
+/* The mark of FD's inode, through its magic link for an O_PATH fd. */
+static int mark_of_fd(int fd, struct cl_record *r)
+{
+	char proc[32];
+	int m = cl_mark_read_fd(fd, r);
+
+	if (m == -EBADF) {
+		cl_proc_fd_path(fd, proc);
+		m = cl_mark_read_follow(AT_FDCWD, proc, r);
+	}
+	return m;
+}
+
 int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 		    struct cl_record *r)
 {
@@ -227,14 +240,12 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 	if (m >= 0)
 		goto scope;
 	if (fd >= 0) {
-		m = cl_mark_read_fd(fd, r);
-		if (m == -EBADF) { /* O_PATH: read it by name */
-			m = cl_cow_fd_path(fd, st, name);
-			if (m == 0) {
-				have_name = true;
-				m = cl_mark_read_path(name, r);
-			}
-		}
+		/* O_PATH: through its magic link, which leads to the inode
+		 * itself. Not by the name it shows: a break can rename a
+		 * private copy over that name between the look and the read,
+		 * and the copy's "no mark" would be taken (and cached) for
+		 * this inode. */
+		m = mark_of_fd(fd, r);
 	} else {
 		m = cl_mark_read_at(dirfd, path, r);
 		if (m == 0) {
@@ -296,23 +307,51 @@ int cl_cow_classify_shown(int fd, int dirfd, const char *path,
 int cl_cow_orphan(int fd, int dirfd, const char *path, const struct stat *st,
 		  struct cl_record *r)
 {
-	char proc[32];
 	int saved = errno, m;
 
 	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || (st->st_mode & S_IWUSR) ||
 	    cl_cow_off)
 		return 0;
-	if (fd >= 0) {
-		m = cl_mark_read_fd(fd, r);
-		if (m == -EBADF) { /* O_PATH */
-			cl_proc_fd_path(fd, proc);
-			m = cl_mark_read_follow(AT_FDCWD, proc, r);
-		}
-	} else {
+	if (fd >= 0)
+		m = mark_of_fd(fd, r);
+	else
 		m = path ? cl_mark_read_follow(dirfd, path, r) : 0;
-	}
 	errno = saved;
 	return m > 0;
+}
+
+int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
+		  struct stat *st, const struct timespec *t0, bool look, bool new,
+		  struct cl_record *r)
+{
+	struct stat now;
+	int saved = errno, c;
+
+	c = cl_cow_classify(fd, dirfd, path, st, r);
+	if (c != 0)
+		goto out;
+	if (st->st_nlink > 1) {
+		/* Unmarked with several links: the mark may have gone with a
+		 * name between the fstat and the read. Links again (cowln -f)
+		 * come after a mark. */
+		if (cl_fstat(fd, st) < 0)
+			goto out;
+		if (st->st_nlink > 1) {
+			c = mark_of_fd(fd, r) > 0 ? CL_OPENED_SHARED : CL_OPENED_OURS;
+			goto out;
+		}
+	}
+	if (new || (!look && !cl_changed_since(st, t0)))
+		goto out;
+	if (mark_of_fd(fd, r) > 0)
+		c = CL_OPENED_ORPHAN;
+	else if (cl_fstatat(dirfd, path, &now, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
+		 now.st_dev != st->st_dev || now.st_ino != st->st_ino ||
+		 now.st_nlink != 1)
+		c = CL_OPENED_AGAIN;
+out:
+	errno = saved;
+	return c;
 }
 
 /* Break NAME (relative to DIRFD, last component not a symlink, lstat in

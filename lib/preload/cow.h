@@ -35,6 +35,33 @@ int cl_cow_classify_shown(int fd, int dirfd, const char *path,
  * async-signal-safe. */
 void cl_proc_fd_path(int fd, char *buf);
 
+/* How often a write-open or a metadata change breaks, opens and looks
+ * again before it gives up with CL_ESHARED: each round means someone made
+ * the name a cowlink again, or renamed a copy over it, under us. 8 was
+ * seen run out under load (race-meta-relink: two processes changing one
+ * name while cowln -f relinks it, on a busy machine). */
+#define CL_LOOK_TRIES 32
+
+/* What the inode behind FD is, just opened by DIRFD/PATH (NOFOLLOW:
+ * without following a final symlink) after T0, ST its fstat (refreshed
+ * here when it is looked at again):
+ *   CL_OPENED_SHARED  a cowlink (R its record): break PATH, open again;
+ *   CL_OPENED_OURS    PATH's private file, or a plain hard link;
+ *   CL_OPENED_AGAIN   PATH no longer leads to it, or it has names again;
+ *   CL_OPENED_ORPHAN  one link and still marked: break it as an orphan;
+ *   or -errno.
+ * A break renames a private copy over PATH and then unshares the old inode,
+ * the set's last name now, removing its mark: between our fstat and the
+ * read of the mark that inode can turn from "marked, two links" to
+ * "unmarked", so an unmarked one with several links is looked at again;
+ * and one with one link changed since T0 (the rename changed its ctime;
+ * LOOK: whatever its ctime) must still be what PATH leads to. NEW: created
+ * by this very call (O_EXCL), nobody else's. Keeps errno. */
+enum { CL_OPENED_OURS, CL_OPENED_SHARED, CL_OPENED_AGAIN, CL_OPENED_ORPHAN };
+int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
+		  struct stat *st, const struct timespec *t0, bool look, bool new,
+		  struct cl_record *r);
+
 /* Is the inode ST describes an orphan left without the shim (a cowlink's
  * other names removed by a program that bypassed it): a regular file with
  * one link, no owner write bit -- protection cleared it, and ordinary files

@@ -58,9 +58,11 @@ static void unpin(struct cl_meta *m)
 /* Pin M's target (see meta.h), unless it is a symlink that is not to be
  * followed (changed by name, as before). A shared inode behind it -- the
  * name became a cowlink after the look that decided there was nothing to
- * break (cowln -f relinking it), or a break is renaming a private copy
- * over it, which leaves the old inode one link and the mark for a moment
- * -- gives 1: break it first and pin again. 0: pinned or by name; -errno. */
+ * break (cowln -f relinking it) -- an orphan, or an inode the name no
+ * longer leads to -- a break renamed a private copy over it since the
+ * open, and the old inode, the set's last name now, may already be
+ * unmarked (cl_cow_opened) -- gives 1: break it first and pin again.
+ * 0: pinned or by name; -errno. */
 static int pin(struct cl_meta *m, const struct timespec *t0)
 {
 	struct cl_record r;
@@ -80,11 +82,11 @@ static int pin(struct cl_meta *m, const struct timespec *t0)
 	cl_proc_fd_path(fd, m->proc);
 	/* A mark that cannot be read (EACCES) is no mark to act on. */
 	if (S_ISREG(st.st_mode)) {
-		if (st.st_nlink > 1)
-			c = cl_cow_classify(fd, AT_FDCWD, NULL, &st, &r);
-		else if (cl_changed_since(&st, t0) ||
-			 ((m->how & CL_META_ORPHANS) && !(st.st_mode & S_IWUSR)))
-			c = cl_mark_read_follow(AT_FDCWD, m->proc, &r) > 0;
+		c = cl_cow_opened(fd, m->dirfd, m->target, m->nofollow, &st, t0,
+				  (m->how & CL_META_ORPHANS) && !(st.st_mode & S_IWUSR),
+				  false, &r);
+		if (c > 0)
+			c = 1;
 	}
 	if (c != 0) {
 		(void)cl_close(fd);
@@ -103,7 +105,7 @@ static int break_and_pin(struct cl_meta *m, bool orphans)
 	struct timespec t0;
 	int e = 0, round;
 
-	for (round = 0; round < 8; round++) {
+	for (round = 0; round < CL_LOOK_TRIES; round++) {
 		clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 		if (round > 0 || orphans) {
 			e = meta_break(m, round > 0 || orphans);

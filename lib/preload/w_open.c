@@ -18,10 +18,6 @@
 #include "real.h"
 #pragma GCC visibility pop
 
-/* How often a write-open breaks and reopens before giving up: each round
- * means someone made the name a cowlink again under us. */
-#define OPEN_TRIES 8
-
 /* Any access mode but O_RDONLY (which is 0), and O_RDONLY|O_TRUNC. */
 #define WRITE_OPEN(flags) (((flags) & (O_ACCMODE | O_TRUNC)) != 0)
 /* musl's rule for when the variadic mode is there to read. */
@@ -73,38 +69,6 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 	return fd;
 }
 
-enum { FD_OURS, FD_AGAIN, FD_ORPHAN };
-
-/* Is the one-link inode behind FD really the private file of DIRFD/PATH?
- * A break that renames a private copy over PATH after our lookup leaves us
- * the old inode, which lives on as the last name of its set: another file.
- * The kernel even shows PATH leading to it, with its one link, until the
- * rename is done; the breaker then removes the mark. So: the mark first
- * (FD_ORPHAN: still marked, break it as an orphan), then does PATH lead to
- * it (FD_AGAIN: no, or it has names again: open again -- an open that raced
- * with a rename may as well have come after it). The rename changed the
- * inode's ctime, so only an inode changed since T0 costs these two calls. */
-static int check_fresh(int fd, int dirfd, const char *path, int flags,
-		       const struct stat *st, const struct timespec *t0)
-{
-	struct cl_record r;
-	struct stat now;
-	int m;
-
-	if (st->st_nlink != 1 || EXCL(flags) || !cl_changed_since(st, t0))
-		return FD_OURS;
-	m = cl_mark_read_fd(fd, &r);
-	if (m > 0)
-		return FD_ORPHAN;
-	if (cl_fstatat(dirfd, path, &now,
-		       (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) < 0)
-		return FD_AGAIN;
-	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino ||
-	    now.st_nlink != 1)
-		return FD_AGAIN;
-	return FD_OURS;
-}
-
 /* The O_TRUNC of a write-open, on FD (ST its fstat, taken after T0) now
  * known to be a private file: what the kernel's O_TRUNC does, but for a
  * file the open itself created (empty, changed during the call). 0, or -1
@@ -140,7 +104,7 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	struct cl_record r;
 	struct timespec t0;
 	struct stat st;
-	int saved = errno, fd, e, fresh;
+	int saved = errno, fd, e, c;
 	bool trunc = false;
 	off_t keep = -1;
 	ino_t was = 0; /* the inode the name stood for when this open broke it */
@@ -170,7 +134,7 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 		clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 		fd = REAL(openat64)(dirfd, cur, flags, mode);
 		if (fd < 0) {
-			if (errno != EACCES || EXCL(flags) || tries == OPEN_TRIES)
+			if (errno != EACCES || EXCL(flags) || tries == CL_LOOK_TRIES)
 				return -1;
 			if (!was && cl_fstatat(dirfd, cur, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0)
 				was = st.st_ino;
@@ -192,42 +156,36 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 			}
 			break;
 		}
-		e = cl_cow_classify(fd, dirfd, cur, &st, &r);
-		fresh = FD_OURS;
-		if (e == 0) {
-			/* Unmarked with several links: a break may have taken a
-			 * name and the mark (the last name is unshared) between
-			 * our fstat and the read of the mark: look again. */
-			if (st.st_nlink > 1 && cl_fstat(fd, &st) < 0) {
-				fresh_fd(fd);
-				break;
-			}
-			fresh = check_fresh(fd, dirfd, cur, flags, &st, &t0);
-			if (fresh == FD_OURS) {
-				uint8_t byte = fresh_fd(fd);
+		c = cl_cow_opened(fd, dirfd, cur, nofollow, &st, &t0, false,
+				  EXCL(flags), &r);
+		if (c == CL_OPENED_OURS) {
+			uint8_t byte = fresh_fd(fd);
 
-				if (trunc && truncate_ours(fd, &st, &t0) < 0)
-					return -1;
-				if (was && was != st.st_ino)
-					cl_fdino_put(fd, byte, st.st_dev, st.st_ino, was);
-				break;
-			}
-			cl_debug("open %s: %s while it was opened, again", cur,
-				 fresh == FD_ORPHAN ? "left an orphan" : "replaced");
+			if (trunc && truncate_ours(fd, &st, &t0) < 0)
+				return -1;
+			if (was && was != st.st_ino)
+				cl_fdino_put(fd, byte, st.st_dev, st.st_ino, was);
+			break;
 		}
+		if (c == CL_OPENED_AGAIN || c == CL_OPENED_ORPHAN)
+			cl_debug("open %s: %s while it was opened, again", cur,
+				 c == CL_OPENED_ORPHAN ? "left an orphan" : "replaced");
 		/* A shared inode behind a writable fd, or an inode a break took
 		 * the name from: never hand it out. Break, open again. */
 		(void)cl_close(fd);
 		(void)cl_fd_invalidate(fd);
 		if (!was)
 			was = st.st_ino;
-		if (e >= 0 && tries == OPEN_TRIES)
+		if (c < 0)
+			return (int)cl_ret(c);
+		if (tries == CL_LOOK_TRIES)
 			return (int)cl_ret(-CL_ESHARED);
-		if (e > 0) {
+		e = 0;
+		if (c == CL_OPENED_SHARED) {
 			e = cl_cow_break_path_name(dirfd, cur, nofollow, keep, name);
 			if (e == 0)
 				cur = name;
-		} else if (fresh == FD_ORPHAN) {
+		} else if (c == CL_OPENED_ORPHAN) {
 			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, keep, true,
 						     name);
 			if (e > 0)
