@@ -44,6 +44,25 @@ void fx_rmtree(const char *path)
 		nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
+char *fx_dir;
+
+int fx_setup(void **state)
+{
+	(void)state;
+	fx_dir = fx_tmpdir();
+	return fx_dir ? 0 : -1;
+}
+
+int fx_teardown(void **state)
+{
+	(void)state;
+	fx_fault_off();
+	fx_rmtree(fx_dir);
+	free(fx_dir);
+	fx_dir = NULL;
+	return 0;
+}
+
 const char *fx_p(const char *dir, const char *name)
 {
 	static char ring[64][PATH_MAX];

@@ -22,6 +22,13 @@
 char *fx_tmpdir(void);
 void fx_rmtree(const char *path);
 
+/* The common fixture, per test (cmocka_unit_test_setup_teardown) or per
+ * group: fx_setup makes fx_dir, a new fx_tmpdir(); fx_teardown uninstalls
+ * the fault hook and removes fx_dir. A test that needs more wraps them. */
+extern char *fx_dir;
+int fx_setup(void **state);
+int fx_teardown(void **state);
+
 /* DIR "/" NAME in one of 64 rotating static buffers: valid for 63 more calls. */
 const char *fx_p(const char *dir, const char *name);
 

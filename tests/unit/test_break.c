@@ -30,24 +30,7 @@
 #define ACL_XATTR "system.posix_acl_access"
 #define ACL_DEFAULT_XATTR "system.posix_acl_default"
 
-static char *dir;
 static const struct cl_break_opts ALL = { .keep = -1 };
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tmpdir();
-	return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_fault_off();
-	fx_rmtree(dir);
-	free(dir);
-	return 0;
-}
 
 /* The other names of a set after a successful break: same inode, same
  * bytes, same mode, owner, mtime and xattrs (nlink and ctime may move). */
@@ -88,21 +71,21 @@ static void assert_broken(const char *name, const char *other, mode_t mode)
 /* A three-name set a, b, c of SIZE bytes of mode MODE, protected. */
 static void make3(off_t size, mode_t mode)
 {
-	assert_int_equal(fx_fill(fx_p(dir, "a"), size, 1, mode), 0);
-	assert_int_equal(fx_make_set(fx_p(dir, "a"), fx_p(dir, "b"), true), 0);
-	assert_int_equal(fx_make_set(fx_p(dir, "a"), fx_p(dir, "c"), true), 0);
+	assert_int_equal(fx_fill(fx_p(fx_dir, "a"), size, 1, mode), 0);
+	assert_int_equal(fx_make_set(fx_p(fx_dir, "a"), fx_p(fx_dir, "b"), true), 0);
+	assert_int_equal(fx_make_set(fx_p(fx_dir, "a"), fx_p(fx_dir, "c"), true), 0);
 }
 
 static int brk_name(const char *name, const struct cl_break_opts *o)
 {
-	return cl_break_at(AT_FDCWD, fx_p(dir, name), o);
+	return cl_break_at(AT_FDCWD, fx_p(fx_dir, name), o);
 }
 
 /* Content, mode | wbits, owner, times and user xattrs (not the mark). */
 static void keeps_everything(void **state)
 {
 	struct timespec ts[2] = { { 1000000000, 123456789 }, { 1200000000, 987654321 } };
-	const char *a = fx_p(dir, "a");
+	const char *a = fx_p(fx_dir, "a");
 	struct fx_snap sa;
 	struct stat st;
 	char v[16];
@@ -113,9 +96,9 @@ static void keeps_everything(void **state)
 	assert_int_equal(chmod(a, 06750), 0); /* setgid/setuid must survive fchown */
 	assert_int_equal(setxattr(a, "user.colour", "blue", 4, 0), 0);
 	assert_int_equal(utimensat(AT_FDCWD, a, ts, 0), 0);
-	assert_int_equal(fx_make_set(a, fx_p(dir, "b"), true), 0);
-	assert_int_equal(fx_make_set(a, fx_p(dir, "c"), true), 0);
-	assert_int_equal(fx_presented_mode(fx_p(dir, "b")), 06750);
+	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "b"), true), 0);
+	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "c"), true), 0);
+	assert_int_equal(fx_presented_mode(fx_p(fx_dir, "b")), 06750);
 	assert_int_equal(fx_snap(a, &sa), 0);
 	/* The snapshot's read moved the atime: set it back, older than the
 	 * ctime, so that relatime would update it on the break's read. */
@@ -126,25 +109,25 @@ static void keeps_everything(void **state)
 	assert_int_equal(lstat(a, &st), 0);
 	assert_true(st.st_atim.tv_sec == ts[0].tv_sec && st.st_atim.tv_nsec == ts[0].tv_nsec);
 	/* Before anything reads the copy and moves its atime. */
-	assert_int_equal(lstat(fx_p(dir, "b"), &st), 0);
-	assert_broken(fx_p(dir, "b"), a, 06750);
+	assert_int_equal(lstat(fx_p(fx_dir, "b"), &st), 0);
+	assert_broken(fx_p(fx_dir, "b"), a, 06750);
 	assert_int_equal(st.st_uid, 1234);
 	assert_int_equal(st.st_gid, 5678);
 	if (!(st.st_atim.tv_sec == ts[0].tv_sec && st.st_atim.tv_nsec == ts[0].tv_nsec))
 		fail_msg("atime %ld.%09ld, want %ld.%09ld", (long)st.st_atim.tv_sec,
 			 st.st_atim.tv_nsec, (long)ts[0].tv_sec, ts[0].tv_nsec);
 	assert_true(st.st_mtim.tv_sec == ts[1].tv_sec && st.st_mtim.tv_nsec == ts[1].tv_nsec);
-	assert_int_equal(lgetxattr(fx_p(dir, "b"), "user.colour", v, sizeof v), 4);
+	assert_int_equal(lgetxattr(fx_p(fx_dir, "b"), "user.colour", v, sizeof v), 4);
 	assert_memory_equal(v, "blue", 4);
 	assert_other_same(a, &sa);
-	assert_other_same(fx_p(dir, "c"), &sa);
-	assert_true(fx_same_inode(a, fx_p(dir, "c")));
-	assert_int_equal(fx_litter(dir), 0);
+	assert_other_same(fx_p(fx_dir, "c"), &sa);
+	assert_true(fx_same_inode(a, fx_p(fx_dir, "c")));
+	assert_int_equal(fx_litter(fx_dir), 0);
 	/* A second break of the same name is a no-op. */
-	assert_int_equal(lstat(fx_p(dir, "b"), &st), 0);
+	assert_int_equal(lstat(fx_p(fx_dir, "b"), &st), 0);
 	assert_int_equal(brk_name("b", &ALL), 0);
 	struct stat st2;
-	assert_int_equal(lstat(fx_p(dir, "b"), &st2), 0);
+	assert_int_equal(lstat(fx_p(fx_dir, "b"), &st2), 0);
 	assert_true(st.st_ino == st2.st_ino);
 }
 
@@ -171,7 +154,7 @@ static void keeps_acl(void **state)
 {
 	unsigned char acl[64], got[64];
 	size_t n = make_acl(acl);
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	struct fx_snap sa;
 
 	(void)state;
@@ -181,7 +164,7 @@ static void keeps_acl(void **state)
 		skip();
 	}
 	assert_int_equal(fx_make_set(a, b, true), 0);
-	assert_int_equal(fx_make_set(a, fx_p(dir, "c"), true), 0);
+	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "c"), true), 0);
 	assert_int_equal(fx_presented_mode(b), 0664);
 	assert_int_equal(fx_snap(a, &sa), 0);
 	assert_int_equal(brk_name("b", &ALL), 0);
@@ -198,11 +181,11 @@ static void default_acl_dir(void **state)
 {
 	unsigned char acl[64], got[64];
 	size_t n = make_acl(acl);
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 
 	(void)state;
 	make3(3000, 0640);
-	if (setxattr(dir, ACL_DEFAULT_XATTR, acl, n, 0)) {
+	if (setxattr(fx_dir, ACL_DEFAULT_XATTR, acl, n, 0)) {
 		print_message("SKIP: no default ACLs here (%s)\n", strerror(errno));
 		skip();
 	}
@@ -214,7 +197,7 @@ static void default_acl_dir(void **state)
 
 static void keeps_holes(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	char block[65536];
 	struct stat sa, sb;
 	int fd;
@@ -229,7 +212,7 @@ static void keeps_holes(void **state)
 	assert_int_equal(fsync(fd), 0);
 	close(fd);
 	assert_int_equal(fx_make_set(a, b, true), 0);
-	assert_int_equal(fx_make_set(a, fx_p(dir, "c"), true), 0);
+	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "c"), true), 0);
 	assert_int_equal(brk_name("b", &ALL), 0);
 	assert_broken(b, a, 0644);
 	assert_int_equal(stat(a, &sa), 0);
@@ -243,7 +226,7 @@ static void keeps_holes(void **state)
 static void truncate_to_zero(void **state)
 {
 	struct cl_break_opts o = { .keep = 0 };
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	struct timespec t0, t1;
 	struct fx_snap sa;
 	struct stat st;
@@ -274,7 +257,7 @@ static void truncate_to_zero(void **state)
 static void truncate_to_n(void **state)
 {
 	struct cl_break_opts o = { .keep = 1000 };
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *c = fx_p(dir, "c");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b"), *c = fx_p(fx_dir, "c");
 	char ba[200000], bb[200000];
 	struct stat st;
 	int fd;
@@ -305,7 +288,7 @@ static void truncate_to_n(void **state)
 
 static void orphan_in_place(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	struct stat before, after;
 	char v[64];
 
@@ -327,8 +310,8 @@ static void orphan_in_place(void **state)
 
 	/* A read-only original (no write bits recorded) loses its mark too. */
 	assert_int_equal(fx_fill(a, 10, 4, 0444), 0);
-	assert_int_equal(fx_make_set(a, fx_p(dir, "x"), true), 0);
-	assert_int_equal(unlink(fx_p(dir, "x")), 0);
+	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "x"), true), 0);
+	assert_int_equal(unlink(fx_p(fx_dir, "x")), 0);
 	assert_int_equal(brk_name("a", &ALL), 0);
 	assert_int_equal(lgetxattr(a, CL_XATTR, v, sizeof v), -1);
 	assert_int_equal(lstat(a, &after), 0);
@@ -346,7 +329,7 @@ static void orphan_in_place(void **state)
 /* A malformed or unknown record means "a cowlink with no recorded bits". */
 static void malformed_record(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 
 	(void)state;
 	assert_int_equal(fx_fill(a, 3000, 6, 0444), 0);
@@ -358,16 +341,16 @@ static void malformed_record(void **state)
 
 static void symlinks(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *c = fx_p(dir, "c");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b"), *c = fx_p(fx_dir, "c");
 	struct fx_snap sb;
 	struct stat st;
 
 	(void)state;
 	make3(2000, 0644);
-	assert_int_equal(symlink("b", fx_p(dir, "lb")), 0);
-	assert_int_equal(mkdir(fx_p(dir, "sub"), 0755), 0);
-	assert_int_equal(symlink("../c", fx_p(dir, "sub/lc")), 0);
-	assert_int_equal(symlink("sub/lc", fx_p(dir, "llc")), 0);
+	assert_int_equal(symlink("b", fx_p(fx_dir, "lb")), 0);
+	assert_int_equal(mkdir(fx_p(fx_dir, "sub"), 0755), 0);
+	assert_int_equal(symlink("../c", fx_p(fx_dir, "sub/lc")), 0);
+	assert_int_equal(symlink("sub/lc", fx_p(fx_dir, "llc")), 0);
 	assert_int_equal(fx_snap(b, &sb), 0);
 
 	/* nofollow: the symlink itself is not a cowlink. */
@@ -383,26 +366,26 @@ static void symlinks(void **state)
 	assert_true(fx_fault_fired);
 	assert_true(fx_calls[CL_OP_READLINKAT] >= 3);
 	fx_fault_off();
-	assert_int_equal(lstat(fx_p(dir, "lb"), &st), 0);
+	assert_int_equal(lstat(fx_p(fx_dir, "lb"), &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	assert_broken(b, a, 0644);
 	/* Relative targets are relative to each symlink's own directory. */
 	assert_int_equal(brk_name("llc", &ALL), 0);
 	assert_broken(c, a, 0644);
-	assert_int_equal(lstat(fx_p(dir, "sub/lc"), &st), 0);
+	assert_int_equal(lstat(fx_p(fx_dir, "sub/lc"), &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 
-	assert_int_equal(symlink("loop2", fx_p(dir, "loop1")), 0);
-	assert_int_equal(symlink("loop1", fx_p(dir, "loop2")), 0);
+	assert_int_equal(symlink("loop2", fx_p(fx_dir, "loop1")), 0);
+	assert_int_equal(symlink("loop1", fx_p(fx_dir, "loop2")), 0);
 	assert_int_equal(brk_name("loop1", &ALL), -ELOOP);
 	/* A dangling symlink: nothing to break. */
-	assert_int_equal(symlink("nowhere", fx_p(dir, "dangling")), 0);
+	assert_int_equal(symlink("nowhere", fx_p(fx_dir, "dangling")), 0);
 	assert_int_equal(brk_name("dangling", &ALL), 0);
 }
 
 static void not_a_cowlink(void **state)
 {
-	const char *a = fx_p(dir, "a"), *h = fx_p(dir, "h");
+	const char *a = fx_p(fx_dir, "a"), *h = fx_p(fx_dir, "h");
 	struct fx_snap sa;
 
 	(void)state;
@@ -420,11 +403,11 @@ static void not_a_cowlink(void **state)
 	assert_int_equal(brk_name("h", &sc), 0);
 	assert_broken(h, a, 0644);
 	assert_int_equal(brk_name("missing", &ALL), 0);
-	assert_int_equal(mkdir(fx_p(dir, "d"), 0755), 0);
+	assert_int_equal(mkdir(fx_p(fx_dir, "d"), 0755), 0);
 	assert_int_equal(brk_name("d", &ALL), 0);
 	assert_int_equal(brk_name("d/", &ALL), 0);
 	assert_int_equal(cl_break_at(AT_FDCWD, "/", &ALL), 0);
-	assert_int_equal(mkfifo(fx_p(dir, "fifo"), 0644), 0);
+	assert_int_equal(mkfifo(fx_p(fx_dir, "fifo"), 0644), 0);
 	assert_int_equal(brk_name("fifo", &ALL), 0);
 }
 
@@ -432,7 +415,7 @@ static void not_a_cowlink(void **state)
 static void dev_ino_and_dirfd(void **state)
 {
 	struct cl_break_opts o = { .keep = -1 };
-	const char *b = fx_p(dir, "b");
+	const char *b = fx_p(fx_dir, "b");
 	struct fx_snap sb;
 	struct stat st;
 	int dfd;
@@ -445,7 +428,7 @@ static void dev_ino_and_dirfd(void **state)
 	assert_int_equal(brk_name("b", &o), 0);
 	assert_int_equal(fx_snap_same(b, &sb), 1);
 	o.ino = sb.st.st_ino;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	dfd = open(fx_dir, O_RDONLY | O_DIRECTORY);
 	assert_true(dfd >= 0);
 	assert_int_equal(cl_break_at(dfd, "b", &o), 0);
 	/* The break's lock was released: nothing holds the directory now. */
@@ -475,7 +458,7 @@ static void *race_thread(void *arg)
 static void concurrent(void **state)
 {
 	enum { M = 3, N = 4 };
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	pid_t pids[M];
 	struct fx_snap sa;
 	int i, status, renames = 0;
@@ -514,8 +497,8 @@ static void concurrent(void **state)
 	assert_int_equal(renames, 1);
 	assert_broken(b, a, 0644);
 	assert_other_same(a, &sa);
-	assert_true(fx_same_inode(a, fx_p(dir, "c")));
-	assert_int_equal(fx_litter(dir), 0);
+	assert_true(fx_same_inode(a, fx_p(fx_dir, "c")));
+	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
 static int break_b(void *arg)
@@ -532,8 +515,8 @@ static int break_b_owner(void *arg)
 
 static void eacces_non_root(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
-	const char *o1 = fx_p(dir, "o1"), *o2 = fx_p(dir, "o2");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
+	const char *o1 = fx_p(fx_dir, "o1"), *o2 = fx_p(fx_dir, "o2");
 	struct fx_snap sb;
 
 	(void)state;
@@ -541,7 +524,7 @@ static void eacces_non_root(void **state)
 		print_message("SKIP: needs root to switch users\n");
 		skip();
 	}
-	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(chmod(fx_dir, 0777), 0);
 	/* root's 0644 file: nobody may not write it. */
 	make3(1000, 0644);
 	assert_int_equal(fx_snap(b, &sb), 0);
@@ -549,36 +532,36 @@ static void eacces_non_root(void **state)
 	assert_int_equal(fx_snap_same(b, &sb), 1);
 	/* root's 0666 file: writable, but nobody could not keep the owner. */
 	assert_int_equal(chmod(a, 0444), 0);
-	assert_int_equal(fx_fill(fx_p(dir, "w"), 10, 1, 0666), 0);
-	assert_int_equal(fx_make_set(fx_p(dir, "w"), fx_p(dir, "w2"), true), 0);
-	assert_int_equal(fx_snap(fx_p(dir, "w2"), &sb), 0);
-	assert_int_equal(fx_run_as(65534, 65534, break_b, (void *)fx_p(dir, "w2")), EACCES);
-	assert_int_equal(fx_snap_same(fx_p(dir, "w2"), &sb), 1);
+	assert_int_equal(fx_fill(fx_p(fx_dir, "w"), 10, 1, 0666), 0);
+	assert_int_equal(fx_make_set(fx_p(fx_dir, "w"), fx_p(fx_dir, "w2"), true), 0);
+	assert_int_equal(fx_snap(fx_p(fx_dir, "w2"), &sb), 0);
+	assert_int_equal(fx_run_as(65534, 65534, break_b, (void *)fx_p(fx_dir, "w2")), EACCES);
+	assert_int_equal(fx_snap_same(fx_p(fx_dir, "w2"), &sb), 1);
 	/* Before a chmod, someone else's file: EPERM, as chmod says. */
-	assert_int_equal(fx_run_as(65534, 65534, break_b_owner, (void *)fx_p(dir, "w2")), EPERM);
-	assert_int_equal(fx_snap_same(fx_p(dir, "w2"), &sb), 1);
+	assert_int_equal(fx_run_as(65534, 65534, break_b_owner, (void *)fx_p(fx_dir, "w2")), EPERM);
+	assert_int_equal(fx_snap_same(fx_p(fx_dir, "w2"), &sb), 1);
 	/* nobody's own file: fine. */
 	assert_int_equal(fx_fill(o1, 1000, 2, 0644), 0);
 	assert_int_equal(chown(o1, 65534, 65534), 0);
 	assert_int_equal(fx_make_set(o1, o2, true), 0);
-	assert_int_equal(fx_make_set(o1, fx_p(dir, "o3"), true), 0);
+	assert_int_equal(fx_make_set(o1, fx_p(fx_dir, "o3"), true), 0);
 	assert_int_equal(fx_run_as(65534, 65534, break_b, (void *)o2), 0);
 	assert_broken(o2, o1, 0644);
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
 static void erofs_bind(void **state)
 {
-	const char *b = fx_p(dir, "b");
+	const char *b = fx_p(fx_dir, "b");
 	char ro[PATH_MAX];
 	struct fx_snap sb;
 	int e;
 
 	(void)state;
 	make3(1000, 0644);
-	snprintf(ro, sizeof ro, "%s/ro", dir);
+	snprintf(ro, sizeof ro, "%s/ro", fx_dir);
 	assert_int_equal(mkdir(ro, 0755), 0);
-	if (mount(dir, ro, NULL, MS_BIND, NULL) ||
+	if (mount(fx_dir, ro, NULL, MS_BIND, NULL) ||
 	    mount(NULL, ro, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL)) {
 		print_message("SKIP: cannot make a read-only bind mount (%s)\n", strerror(errno));
 		umount2(ro, MNT_DETACH);
@@ -589,7 +572,7 @@ static void erofs_bind(void **state)
 	umount2(ro, MNT_DETACH);
 	assert_int_equal(e, -EROFS);
 	assert_int_equal(fx_snap_same(b, &sb), 1);
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
 static void enospc_loop(void **state)
@@ -678,7 +661,7 @@ static void auto_fsync_on_xfs(void **state)
 
 static void no_tmpfile(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	struct fx_snap sa;
 
 	(void)state;
@@ -693,7 +676,7 @@ static void no_tmpfile(void **state)
 	assert_int_equal(fx_calls[CL_OP_RENAMEAT2], 1);
 	assert_broken(b, a, 0644);
 	assert_other_same(a, &sa);
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
 /* Fail every call of a successful break in turn (with ERR; TMPFILE: also
@@ -707,9 +690,9 @@ static void sweep(int names, int err, bool tmpfile)
 	struct fx_snap sa, sb;
 	int e;
 
-	snprintf(a, sizeof a, "%s", fx_p(dir, "a"));
-	snprintf(b, sizeof b, "%s", fx_p(dir, "b"));
-	snprintf(c, sizeof c, "%s", fx_p(dir, "c"));
+	snprintf(a, sizeof a, "%s", fx_p(fx_dir, "a"));
+	snprintf(b, sizeof b, "%s", fx_p(fx_dir, "b"));
+	snprintf(c, sizeof c, "%s", fx_p(fx_dir, "c"));
 	make3(200000, 0644);
 	if (names == 2)
 		assert_int_equal(unlink(c), 0);
@@ -735,7 +718,7 @@ static void sweep(int names, int err, bool tmpfile)
 			fx_fault_add(CL_OP_OPENAT, TMPFILE_OPENAT, EOPNOTSUPP);
 		e = brk_name("b", &ALL);
 		fx_fault_off();
-		if (fx_litter(dir) != 0)
+		if (fx_litter(fx_dir) != 0)
 			fail_msg("call %lu: litter left (break returned %d)", i, e);
 		if (e) {
 			failed++;
@@ -785,7 +768,7 @@ static void faults_without_tmpfile(void **state)
 
 static void public_api(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *c = fx_p(dir, "c");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b"), *c = fx_p(fx_dir, "c");
 	struct stat st;
 
 	(void)state;
@@ -799,7 +782,7 @@ static void public_api(void **state)
 	assert_int_equal(lstat(c, &st), 0);
 	assert_int_equal(st.st_size, 10);
 	assert_false(fx_same_inode(a, c));
-	assert_int_equal(cowlink_break(fx_p(dir, "none")), 0);
+	assert_int_equal(cowlink_break(fx_p(fx_dir, "none")), 0);
 }
 
 /* A directory the caller may write but not read: an O_PATH parent, no
@@ -814,10 +797,10 @@ static void unreadable_dir(void **state)
 		print_message("SKIP: needs root to switch users\n");
 		skip();
 	}
-	snprintf(ud, sizeof ud, "%s", fx_p(dir, "ud"));
+	snprintf(ud, sizeof ud, "%s", fx_p(fx_dir, "ud"));
 	f = fx_p(ud, "f");
 	g = fx_p(ud, "g");
-	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(fx_dir, 0755), 0);
 	assert_int_equal(mkdir(ud, 0755), 0);
 	assert_int_equal(fx_fill(f, 5000, 1, 0644), 0);
 	assert_int_equal(chown(f, 65534, 65534), 0);
@@ -836,22 +819,22 @@ static void fsync_policy(void **state)
 	static const struct { enum cl_fsync how; unsigned long syncs; } cases[] = {
 		{ CL_FSYNC_ALWAYS, 1 }, { CL_FSYNC_NEVER, 0 }, { CL_FSYNC_AUTO, 0 },
 	};
-	const char *b = fx_p(dir, "b");
+	const char *b = fx_p(fx_dir, "b");
 	struct statfs sf;
 
 	(void)state;
-	assert_int_equal(statfs(dir, &sf), 0);
+	assert_int_equal(statfs(fx_dir, &sf), 0);
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		unlink(fx_p(dir, "a"));
+		unlink(fx_p(fx_dir, "a"));
 		unlink(b);
-		unlink(fx_p(dir, "c"));
+		unlink(fx_p(fx_dir, "c"));
 		make3(100000, 0644);
 		cl_cfg.fsync = cases[i].how;
 		fx_fault_arm(CL_OP_NR, 0, 0);
 		assert_int_equal(brk_name("b", &ALL), 0);
 		fx_fault_off();
 		cl_cfg.fsync = CL_FSYNC_AUTO;
-		assert_false(fx_same_inode(fx_p(dir, "a"), b));
+		assert_false(fx_same_inode(fx_p(fx_dir, "a"), b));
 		if (cases[i].how == CL_FSYNC_AUTO && sf.f_type != 0xEF53 && sf.f_type != 0x01021994)
 			continue; /* auto elsewhere: covered on XFS */
 		assert_int_equal(fx_calls[CL_OP_FDATASYNC], cases[i].syncs);
@@ -884,11 +867,11 @@ static void flush_ahead(void **state)
 {
 	struct fx_mount m;
 	struct statfs sf;
-	const char *ext4 = dir;
+	const char *ext4 = fx_dir;
 	bool own = false;
 
 	(void)state;
-	assert_int_equal(statfs(dir, &sf), 0);
+	assert_int_equal(statfs(fx_dir, &sf), 0);
 	if (sf.f_type != 0xEF53) {
 		if (fx_loop_mount(&m, "ext4", 64) == FX_SKIP)
 			skip();
@@ -937,10 +920,10 @@ static void small_break_calls(void **state)
 	struct statfs sf;
 
 	(void)state;
-	assert_int_equal(statfs(dir, &sf), 0);
+	assert_int_equal(statfs(fx_dir, &sf), 0);
 	if (sf.f_type != 0xEF53)
 		skip();
-	counted_break(dir, 10000);
+	counted_break(fx_dir, 10000);
 	assert_int_equal(fx_calls[CL_OP_IOCTL], 0);
 	assert_int_equal(fx_calls[CL_OP_LSEEK], 0);
 	assert_int_equal(fx_calls[CL_OP_FTRUNCATE], 0);
@@ -953,7 +936,7 @@ static void small_break_calls(void **state)
  * says ENOENT): the /proc/self/fd link is the way in then. */
 static void link_in_via_proc(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 
 	(void)state;
 	make3(10000, 0644);
@@ -963,7 +946,7 @@ static void link_in_via_proc(void **state)
 	assert_true(fx_fault_fired);
 	assert_int_equal(fx_calls[CL_OP_LINKAT], 2);
 	assert_broken(b, a, 0644);
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
 /* Someone (not a cowlink break) replaced the name while the copy was made:
@@ -975,7 +958,7 @@ static int replace_hook(enum cl_op op)
 		linked = true;
 	else if (op == CL_OP_FSTATAT && linked) {
 		linked = false;
-		if (rename(fx_p(dir, "x"), fx_p(dir, "b")))
+		if (rename(fx_p(fx_dir, "x"), fx_p(fx_dir, "b")))
 			return EIO;
 	}
 	return 0;
@@ -983,21 +966,21 @@ static int replace_hook(enum cl_op op)
 
 static void replaced_meanwhile(void **state)
 {
-	const char *b = fx_p(dir, "b");
+	const char *b = fx_p(fx_dir, "b");
 	struct stat x, now;
 
 	(void)state;
 	make3(10000, 0644);
-	assert_int_equal(fx_write(fx_p(dir, "x"), "theirs", 6, 0600), 0);
-	assert_int_equal(lstat(fx_p(dir, "x"), &x), 0);
+	assert_int_equal(fx_write(fx_p(fx_dir, "x"), "theirs", 6, 0600), 0);
+	assert_int_equal(lstat(fx_p(fx_dir, "x"), &x), 0);
 	linked = false;
 	cl_fault_hook = replace_hook;
 	assert_int_equal(brk_name("b", &ALL), 0);
 	cl_fault_hook = NULL;
 	assert_int_equal(lstat(b, &now), 0);
 	assert_true(now.st_ino == x.st_ino);
-	assert_int_equal(fx_litter(dir), 0);
-	assert_true(fx_same_inode(fx_p(dir, "a"), fx_p(dir, "c")));
+	assert_int_equal(fx_litter(fx_dir), 0);
+	assert_true(fx_same_inode(fx_p(fx_dir, "a"), fx_p(fx_dir, "c")));
 }
 
 /* An orphan whose original had no owner write bit, unshared by its
@@ -1005,7 +988,7 @@ static void replaced_meanwhile(void **state)
  * for that, and the mode ends as it was. */
 static void orphan_readonly_as_owner(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	struct stat st;
 	char v[64];
 
@@ -1014,7 +997,7 @@ static void orphan_readonly_as_owner(void **state)
 		print_message("SKIP: needs root to switch users\n");
 		skip();
 	}
-	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(chmod(fx_dir, 0777), 0);
 	assert_int_equal(fx_fill(a, 100, 1, 0444), 0);
 	assert_int_equal(chown(a, 65534, 65534), 0);
 	assert_int_equal(fx_make_set(a, b, true), 0);
@@ -1046,7 +1029,7 @@ static int set_flags(const char *path, int flags)
 static void immutable_source(void **state)
 {
 	static const int flags[] = { FS_IMMUTABLE_FL, FS_APPEND_FL };
-	const char *b = fx_p(dir, "b");
+	const char *b = fx_p(fx_dir, "b");
 	struct fx_snap sb;
 	int e;
 
@@ -1062,8 +1045,8 @@ static void immutable_source(void **state)
 		assert_int_equal(set_flags(b, 0), 0);
 		assert_int_equal(e, -EPERM);
 		assert_int_equal(sb.st.st_nlink, 3);
-		assert_int_equal(fx_litter(dir), 0);
-		assert_true(fx_same_inode(b, fx_p(dir, "a")));
+		assert_int_equal(fx_litter(fx_dir), 0);
+		assert_true(fx_same_inode(b, fx_p(fx_dir, "a")));
 	}
 }
 
@@ -1072,14 +1055,14 @@ static void immutable_source(void **state)
  * EWOULDBLOCK and changes nothing. */
 static void lock_busy(void **state)
 {
-	const char *b = fx_p(dir, "b");
+	const char *b = fx_p(fx_dir, "b");
 	struct fx_snap sb;
 	int dfd, e;
 
 	(void)state;
 	make3(1000, 0644);
 	assert_int_equal(fx_snap(b, &sb), 0);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	dfd = open(fx_dir, O_RDONLY | O_DIRECTORY);
 	assert_int_equal(flock(dfd, LOCK_EX), 0);
 	cl_lock_wait_ms = 50;
 	e = brk_name("b", &ALL);
@@ -1087,12 +1070,12 @@ static void lock_busy(void **state)
 	close(dfd);
 	assert_int_equal(e, -EWOULDBLOCK);
 	assert_int_equal(fx_snap_same(b, &sb), 1);
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(keeps_everything), T(keeps_acl), T(default_acl_dir), T(keeps_holes),
 		T(truncate_to_zero), T(truncate_to_n), T(orphan_in_place),

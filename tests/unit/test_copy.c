@@ -18,24 +18,6 @@
 
 #include "fixture.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tmpdir();
-	return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_fault_off();
-	fx_rmtree(dir);
-	free(dir);
-	return 0;
-}
-
 /* A sparse source: 64 KiB of data at 0 and at 2 MiB, 4 MiB long. */
 static void make_sparse(const char *path)
 {
@@ -81,7 +63,7 @@ static void assert_sparse_copy(const char *src, const char *dst)
 /* FICLONE refused (ext4, or injected): copy_file_range per data extent. */
 static void copy_file_range_path(void **state)
 {
-	const char *s = fx_p(dir, "s"), *d = fx_p(dir, "d");
+	const char *s = fx_p(fx_dir, "s"), *d = fx_p(fx_dir, "d");
 	bool cloned = true;
 
 	(void)state;
@@ -99,7 +81,7 @@ static void copy_file_range_path(void **state)
 static void read_write_path(void **state)
 {
 	static const int errs[] = { EXDEV, EOPNOTSUPP, ENOSYS };
-	const char *s = fx_p(dir, "s"), *d = fx_p(dir, "d");
+	const char *s = fx_p(fx_dir, "s"), *d = fx_p(fx_dir, "d");
 	bool cloned;
 
 	(void)state;
@@ -120,7 +102,7 @@ static void read_write_path(void **state)
 /* Real errors are the answer, not a reason to try another way. */
 static void errors_returned(void **state)
 {
-	const char *s = fx_p(dir, "s"), *d = fx_p(dir, "d");
+	const char *s = fx_p(fx_dir, "s"), *d = fx_p(fx_dir, "d");
 	bool cloned;
 
 	(void)state;
@@ -139,7 +121,7 @@ static void errors_returned(void **state)
 
 static void lengths(void **state)
 {
-	const char *s = fx_p(dir, "s"), *d = fx_p(dir, "d"), *e = fx_p(dir, "e");
+	const char *s = fx_p(fx_dir, "s"), *d = fx_p(fx_dir, "d"), *e = fx_p(fx_dir, "e");
 	char buf[70000];
 	struct stat st;
 	bool cloned;
@@ -212,7 +194,7 @@ static void clone_on_xfs(void **state)
 static void meta(void **state)
 {
 	struct timespec ts[2] = { { 1111111111, 1 }, { 1222222222, 2 } };
-	const char *s = fx_p(dir, "s"), *d = fx_p(dir, "d");
+	const char *s = fx_p(fx_dir, "s"), *d = fx_p(fx_dir, "d");
 	struct stat st, dt;
 	char v[64];
 	int in, out;
@@ -261,7 +243,7 @@ static void meta(void **state)
  * a refusal of an ordinary xattr is. */
 static void labels_where_permitted(void **state)
 {
-	const char *s = fx_p(dir, "s"), *d = fx_p(dir, "d");
+	const char *s = fx_p(fx_dir, "s"), *d = fx_p(fx_dir, "d");
 	struct stat st;
 	char v[16];
 	int in, out;
@@ -296,7 +278,7 @@ static void labels_where_permitted(void **state)
 /* Owner already right: no fchown (it would clear setgid needlessly). */
 static void owner_skipped_when_equal(void **state)
 {
-	const char *s = fx_p(dir, "s"), *d = fx_p(dir, "d");
+	const char *s = fx_p(fx_dir, "s"), *d = fx_p(fx_dir, "d");
 	struct stat st;
 	int in, out;
 
@@ -317,7 +299,7 @@ static void owner_skipped_when_equal(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(copy_file_range_path), T(read_write_path), T(errors_returned), T(lengths),
 		T(clone_on_xfs), T(meta), T(labels_where_permitted), T(owner_skipped_when_equal),

@@ -26,7 +26,6 @@
 #define TRIALS    200
 #define BUDGET_MS 45000
 
-static char *dir;
 static char a[PATH_MAX], b[PATH_MAX];
 static const struct cl_break_opts ALL = { .keep = -1 };
 
@@ -38,29 +37,20 @@ static long now_us(void)
 	return t.tv_sec * 1000000L + t.tv_nsec / 1000L;
 }
 
+/* The fixture, and the two names every trial uses. */
 static int setup(void **state)
 {
-	(void)state;
-	dir = fx_tmpdir();
-	if (!dir)
+	if (fx_setup(state))
 		return -1;
-	snprintf(a, sizeof a, "%s", fx_p(dir, "a"));
-	snprintf(b, sizeof b, "%s", fx_p(dir, "b"));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_rmtree(dir);
-	free(dir);
+	snprintf(a, sizeof a, "%s", fx_p(fx_dir, "a"));
+	snprintf(b, sizeof b, "%s", fx_p(fx_dir, "b"));
 	return 0;
 }
 
 /* Check and remove hidden names: each must hold the complete copy. */
 static int check_litter(void)
 {
-	DIR *d = opendir(dir);
+	DIR *d = opendir(fx_dir);
 	struct dirent *de;
 	int n = 0;
 
@@ -68,7 +58,7 @@ static int check_litter(void)
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, CL_TMP_PREFIX, strlen(CL_TMP_PREFIX)))
 			continue;
-		const char *p = fx_p(dir, de->d_name);
+		const char *p = fx_p(fx_dir, de->d_name);
 		if (fx_same_content(p, a) != 1)
 			fail_msg("litter %s is not a complete copy", de->d_name);
 		assert_int_equal(unlink(p), 0);
@@ -92,7 +82,7 @@ static void count_finding(const struct cl_fsck_finding *f, void *arg)
 
 static int fsck_findings(int *all)
 {
-	DIR *d = opendir(dir);
+	DIR *d = opendir(fx_dir);
 	struct dirent *de;
 	struct stat st;
 	int other = 0, n;
@@ -120,7 +110,7 @@ static void kill_during_break(void **state)
 	(void)state;
 	assert_int_equal(fx_fill(a, SIZE, 11, 0644), 0);
 	assert_int_equal(fx_make_set(a, b, true), 0);
-	assert_int_equal(fx_make_set(a, fx_p(dir, "c"), true), 0);
+	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "c"), true), 0);
 	/* How long one break takes here, to spread the kills over it. */
 	t0 = now_us();
 	assert_int_equal(cl_break_at(AT_FDCWD, b, &ALL), 0);
@@ -180,7 +170,7 @@ static void kill_during_break(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(kill_during_break, setup, teardown),
+		cmocka_unit_test_setup_teardown(kill_during_break, setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

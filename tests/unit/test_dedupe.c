@@ -20,28 +20,10 @@
 
 #include "fixture.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tmpdir();
-	return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_fault_off();
-	fx_rmtree(dir);
-	free(dir);
-	return 0;
-}
-
-/* NAME in dir with TEXT, mode 0644 and mtime MTIME (seconds). */
+/* NAME in fx_dir with TEXT, mode 0644 and mtime MTIME (seconds). */
 static const char *mk(const char *name, const char *text, time_t mtime)
 {
-	const char *p = fx_p(dir, name);
+	const char *p = fx_p(fx_dir, name);
 	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
 
 	assert_int_equal(fx_write(p, text, strlen(text), 0644), 0);
@@ -84,7 +66,7 @@ static void logger(const struct cl_dedupe_event *e, void *arg)
 
 static int run(bool dry, unsigned flags, struct log *l, struct cl_dedupe_stats *st)
 {
-	char *roots[] = { dir };
+	char *roots[] = { fx_dir };
 
 	return cl_dedupe(roots, 1, flags, dry, logger, l, st);
 }
@@ -97,7 +79,7 @@ static void copies_become_cowlinks(void **state)
 	struct stat sa, sb;
 
 	(void)state;
-	assert_int_equal(mkdir(fx_p(dir, "sub"), 0755), 0);
+	assert_int_equal(mkdir(fx_p(fx_dir, "sub"), 0755), 0);
 	c = mk("sub/c", "same data\n", 1000000);
 	b = mk("b", "same data\n", 1000000);
 	a = mk("a", "same data\n", 1000000);
@@ -117,8 +99,8 @@ static void copies_become_cowlinks(void **state)
 	/* Marked and protected as cowln does, presented as before. */
 	assert_int_equal(sa.st_mode & 0777, 0444);
 	assert_int_equal(fx_presented_mode(a), 0644);
-	assert_int_equal(fx_litter(dir), 0);
-	assert_int_equal(fx_litter(fx_p(dir, "sub")), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
+	assert_int_equal(fx_litter(fx_p(fx_dir, "sub")), 0);
 
 	/* Once more: nothing left to do. */
 	memset(&l, 0, sizeof l);
@@ -206,7 +188,7 @@ static void hard_links_left_alone(void **state)
 
 	(void)state;
 	a = mk("a", "same data\n", 1000000);
-	b = fx_p(dir, "b");
+	b = fx_p(fx_dir, "b");
 	assert_int_equal(link(a, b), 0);
 	c = mk("c", "same data\n", 1000000);
 	assert_int_equal(run(false, 0, &l, &st), 0);
@@ -228,7 +210,7 @@ static void cowlink_set_joins(void **state)
 	(void)state;
 	a = mk("a", "same data\n", 1000000);
 	b = mk("b", "same data\n", 1000000);
-	c = fx_p(dir, "c");
+	c = fx_p(fx_dir, "c");
 	assert_int_equal(fx_make_set(b, c, true), 0);
 	assert_int_equal(run(false, 0, &l, &st), 0);
 	assert_string_equal(l.s, "G0:a L0:b L0:c ");
@@ -383,7 +365,7 @@ static void writer_during_link_skipped(void **state)
 {
 	struct cl_dedupe_stats st;
 	struct log l = { 0 };
-	char *roots[] = { dir };
+	char *roots[] = { fx_dir };
 	const char *a, *b;
 	char expect[64];
 	int status;
@@ -403,7 +385,7 @@ static void writer_during_link_skipped(void **state)
 	snprintf(expect, sizeof expect, "G0:a S%d:b ", ETXTBSY);
 	assert_string_equal(l.s, expect);
 	assert_false(fx_same_inode(a, b));
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 	unmarked_0644(a);
 }
 
@@ -427,7 +409,7 @@ static void changed_after_scan_skipped(void **state)
 	assert_false(fx_same_inode(a, b));
 	assert_true(fx_same_inode(a, c));
 	assert_int_equal(fx_same_content(a, b), 0);
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
 /* A failure of the link is reported, the name stays, nothing is left. */
@@ -451,7 +433,7 @@ static void link_failure_reported(void **state)
 	assert_int_equal(st.errors, 1);
 	assert_false(fx_same_inode(a, b));
 	assert_int_equal(fx_snap_same(b, &sb), 1);
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 	unmarked_0644(a);
 
 	/* A rename that fails: same. */
@@ -461,7 +443,7 @@ static void link_failure_reported(void **state)
 	fx_fault_off();
 	assert_false(fx_same_inode(a, b));
 	assert_int_equal(fx_same_content(a, b), 1);
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 	/* The master got the mark for the link that failed: taken back. */
 	unmarked_0644(a);
 }
@@ -469,17 +451,17 @@ static void link_failure_reported(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(copies_become_cowlinks, setup, teardown),
-		cmocka_unit_test_setup_teardown(dry_run_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(no_protect, setup, teardown),
-		cmocka_unit_test_setup_teardown(different_metadata_not_copies, setup, teardown),
-		cmocka_unit_test_setup_teardown(hard_links_left_alone, setup, teardown),
-		cmocka_unit_test_setup_teardown(cowlink_set_joins, setup, teardown),
-		cmocka_unit_test_setup_teardown(acl_compared_as_presented, setup, teardown),
-		cmocka_unit_test_setup_teardown(open_for_writing_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(changed_after_scan_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(writer_during_link_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(link_failure_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(copies_become_cowlinks, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(dry_run_changes_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(no_protect, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(different_metadata_not_copies, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(hard_links_left_alone, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(cowlink_set_joins, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(acl_compared_as_presented, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(open_for_writing_skipped, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(changed_after_scan_skipped, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(writer_during_link_skipped, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(link_failure_reported, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,24 +18,6 @@
 
 #include "fixture.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tmpdir();
-	return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_fault_off();
-	fx_rmtree(dir);
-	free(dir);
-	return 0;
-}
-
 /* ---- cl_walk ------------------------------------------------------------ */
 
 struct visits {
@@ -49,7 +31,7 @@ struct visits {
 static int record_visit(const struct cl_walk_ent *e, void *arg)
 {
 	struct visits *v = arg;
-	const char *rel = e->path + strlen(dir);
+	const char *rel = e->path + strlen(fx_dir);
 
 	v->n++;
 	v->len += (size_t)snprintf(v->log + v->len, sizeof v->log - v->len, "%s%s%s:%u%s ",
@@ -65,12 +47,12 @@ static int record_visit(const struct cl_walk_ent *e, void *arg)
 
 static void make_tree(void)
 {
-	assert_int_equal(mkdir(fx_p(dir, "sub"), 0755), 0);
-	assert_int_equal(mkdir(fx_p(dir, "sub/deep"), 0755), 0);
-	assert_int_equal(fx_write(fx_p(dir, "b"), "b", 1, 0644), 0);
-	assert_int_equal(fx_write(fx_p(dir, "a"), "a", 1, 0644), 0);
-	assert_int_equal(fx_write(fx_p(dir, "sub/deep/f"), "f", 1, 0644), 0);
-	assert_int_equal(symlink("sub", fx_p(dir, "link")), 0);
+	assert_int_equal(mkdir(fx_p(fx_dir, "sub"), 0755), 0);
+	assert_int_equal(mkdir(fx_p(fx_dir, "sub/deep"), 0755), 0);
+	assert_int_equal(fx_write(fx_p(fx_dir, "b"), "b", 1, 0644), 0);
+	assert_int_equal(fx_write(fx_p(fx_dir, "a"), "a", 1, 0644), 0);
+	assert_int_equal(fx_write(fx_p(fx_dir, "sub/deep/f"), "f", 1, 0644), 0);
+	assert_int_equal(symlink("sub", fx_p(fx_dir, "link")), 0);
 }
 
 static void walk_order(void **state)
@@ -79,7 +61,7 @@ static void walk_order(void **state)
 
 	(void)state;
 	make_tree();
-	assert_int_equal(cl_walk(dir, record_visit, &v), 0);
+	assert_int_equal(cl_walk(fx_dir, record_visit, &v), 0);
 	/* sorted, pre and post for directories, symlinks not followed */
 	assert_string_equal(v.log,
 		".(d):0 /a:1 /b:1 /link(l):1 /sub(d):1 /sub/deep(d):2 /sub/deep/f:3 "
@@ -92,12 +74,12 @@ static void walk_skip_and_stop(void **state)
 
 	(void)state;
 	make_tree();
-	assert_int_equal(cl_walk(dir, record_visit, &v), 0);
+	assert_int_equal(cl_walk(fx_dir, record_visit, &v), 0);
 	assert_string_equal(v.log, ".(d):0 /a:1 /b:1 /link(l):1 /sub(d):1 /.(d):0 ");
 
 	memset(&v, 0, sizeof v);
 	v.stop_at = 3;
-	assert_int_equal(cl_walk(dir, record_visit, &v), -ECANCELED);
+	assert_int_equal(cl_walk(fx_dir, record_visit, &v), -ECANCELED);
 	assert_int_equal(v.n, 3);
 }
 
@@ -109,19 +91,19 @@ static void walk_root_symlink_and_errors(void **state)
 	(void)state;
 	make_tree();
 	/* the root itself is followed, as du and find -H do */
-	snprintf(root, sizeof root, "%s/link", dir);
+	snprintf(root, sizeof root, "%s/link", fx_dir);
 	assert_int_equal(cl_walk(root, record_visit, &v), 0);
 	assert_string_equal(v.log, "/link(d):0 /link/deep(d):1 /link/deep/f:2 //link/deep(d):1 //link(d):0 ");
 
 	memset(&v, 0, sizeof v);
-	snprintf(root, sizeof root, "%s/missing", dir);
+	snprintf(root, sizeof root, "%s/missing", fx_dir);
 	assert_int_equal(cl_walk(root, record_visit, &v), 0);
 	assert_string_equal(v.log, "/missing:0! ");
 
 	/* a directory that cannot be read: reported after its visit */
 	memset(&v, 0, sizeof v);
 	fx_fault_arm(CL_OP_GETDENTS64, 1, EIO);
-	assert_int_equal(cl_walk(fx_p(dir, "sub/deep"), record_visit, &v), 0);
+	assert_int_equal(cl_walk(fx_p(fx_dir, "sub/deep"), record_visit, &v), 0);
 	fx_fault_off();
 	assert_string_equal(v.log, "/sub/deep(d):0 //sub/deep(d):0! ");
 }
@@ -149,7 +131,7 @@ static int check(const char *name, bool dry, struct found *out)
 	int dfd, r;
 
 	memset(out, 0, sizeof *out);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	dfd = open(fx_dir, O_RDONLY | O_DIRECTORY);
 	if (dfd < 0)
 		return -errno;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -185,35 +167,35 @@ static void clean_files_no_findings(void **state)
 	char m[64];
 
 	(void)state;
-	assert_int_equal(fx_write(fx_p(dir, "plain"), "x", 1, 0644), 0);
-	assert_int_equal(fx_write(fx_p(dir, "a"), "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(fx_p(dir, "a"), fx_p(dir, "b"), true), 0);
-	assert_int_equal(fx_write(fx_p(dir, "np"), "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(fx_p(dir, "np"), fx_p(dir, "np2"), false), 0);
-	assert_int_equal(fx_write(fx_p(dir, "h"), "x", 1, 0644), 0);
-	assert_int_equal(link(fx_p(dir, "h"), fx_p(dir, "h2")), 0);
-	assert_int_equal(mkdir(fx_p(dir, ".cowlink-tmp.dir"), 0755), 0);
+	assert_int_equal(fx_write(fx_p(fx_dir, "plain"), "x", 1, 0644), 0);
+	assert_int_equal(fx_write(fx_p(fx_dir, "a"), "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(fx_p(fx_dir, "a"), fx_p(fx_dir, "b"), true), 0);
+	assert_int_equal(fx_write(fx_p(fx_dir, "np"), "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(fx_p(fx_dir, "np"), fx_p(fx_dir, "np2"), false), 0);
+	assert_int_equal(fx_write(fx_p(fx_dir, "h"), "x", 1, 0644), 0);
+	assert_int_equal(link(fx_p(fx_dir, "h"), fx_p(fx_dir, "h2")), 0);
+	assert_int_equal(mkdir(fx_p(fx_dir, ".cowlink-tmp.fx_dir"), 0755), 0);
 	assert_int_equal(check("plain", false, &f), 0);
 	assert_int_equal(check("a", false, &f), 0);
 	assert_int_equal(check("np", false, &f), 0); /* --no-protect: w=0, writable */
 	assert_int_equal(check("h", false, &f), 0);  /* unmarked hard links */
-	assert_int_equal(check(".cowlink-tmp.dir", false, &f), 0);
+	assert_int_equal(check(".cowlink-tmp.fx_dir", false, &f), 0);
 	assert_int_equal(f.n, 0);
-	assert_int_equal(mode_of(fx_p(dir, "a")), 0444);
-	assert_string_equal(mark_of(fx_p(dir, "a"), m), "cowlink v1 w=0200");
+	assert_int_equal(mode_of(fx_p(fx_dir, "a")), 0444);
+	assert_string_equal(mark_of(fx_p(fx_dir, "a"), m), "cowlink v1 w=0200");
 }
 
 static void tmp_names(void **state)
 {
-	const char *t1 = fx_p(dir, ".cowlink-tmp.999999999.1");
-	const char *t2 = fx_p(dir, ".cowlink-tmp.999999998.7");
+	const char *t1 = fx_p(fx_dir, ".cowlink-tmp.999999999.1");
+	const char *t2 = fx_p(fx_dir, ".cowlink-tmp.999999998.7");
 	struct found f;
 
 	(void)state;
 	/* an extra link of a shared inode (cowln -f) and a lone private copy */
-	assert_int_equal(fx_write(fx_p(dir, "a"), "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(fx_p(dir, "a"), fx_p(dir, "b"), true), 0);
-	assert_int_equal(link(fx_p(dir, "a"), t1), 0);
+	assert_int_equal(fx_write(fx_p(fx_dir, "a"), "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(fx_p(fx_dir, "a"), fx_p(fx_dir, "b"), true), 0);
+	assert_int_equal(link(fx_p(fx_dir, "a"), t1), 0);
 	assert_int_equal(fx_write(t2, "x", 1, 0644), 0);
 
 	assert_int_equal(check(".cowlink-tmp.999999999.1", true, &f), 1);
@@ -224,17 +206,17 @@ static void tmp_names(void **state)
 	assert_int_equal(check(".cowlink-tmp.999999999.1", false, &f), 1);
 	assert_int_equal(f.f[0].result, 1);
 	assert_int_equal(access(t1, F_OK), -1);
-	assert_true(fx_same_inode(fx_p(dir, "a"), fx_p(dir, "b")));
+	assert_true(fx_same_inode(fx_p(fx_dir, "a"), fx_p(fx_dir, "b")));
 
 	assert_int_equal(check(".cowlink-tmp.999999998.7", false, &f), 1);
 	assert_int_equal(f.f[0].result, 1);
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
 /* A temp name of a running process is a break in progress: left alone. */
 static void tmp_of_live_process(void **state)
 {
-	const char *t = fx_p(dir, ".cowlink-tmp.1.3");
+	const char *t = fx_p(fx_dir, ".cowlink-tmp.1.3");
 	struct found f;
 
 	(void)state;
@@ -249,13 +231,13 @@ static void tmp_of_live_process(void **state)
 /* While a break holds the directory's lock, the temp name stays. */
 static void tmp_waits_for_break_lock(void **state)
 {
-	const char *t = fx_p(dir, ".cowlink-tmp.999999997.1");
+	const char *t = fx_p(fx_dir, ".cowlink-tmp.999999997.1");
 	struct found f;
 	int lfd;
 
 	(void)state;
 	assert_int_equal(fx_write(t, "x", 1, 0644), 0);
-	lfd = open(dir, O_RDONLY | O_DIRECTORY);
+	lfd = open(fx_dir, O_RDONLY | O_DIRECTORY);
 	assert_true(lfd >= 0);
 	assert_int_equal(flock(lfd, LOCK_EX), 0);
 	cl_lock_wait_ms = 200;
@@ -271,14 +253,14 @@ static void tmp_waits_for_break_lock(void **state)
 
 static void orphan(void **state)
 {
-	const char *a = fx_p(dir, "a");
+	const char *a = fx_p(fx_dir, "a");
 	struct found f;
 	char m[64];
 
 	(void)state;
 	assert_int_equal(fx_write(a, "x", 1, 0664), 0);
-	assert_int_equal(fx_make_set(a, fx_p(dir, "b"), true), 0);
-	assert_int_equal(unlink(fx_p(dir, "b")), 0);
+	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "b"), true), 0);
+	assert_int_equal(unlink(fx_p(fx_dir, "b")), 0);
 
 	assert_int_equal(check("a", true, &f), 1);
 	assert_int_equal(f.f[0].kind, CL_FSCK_ORPHAN);
@@ -296,7 +278,7 @@ static void orphan(void **state)
 
 static void orphan_malformed(void **state)
 {
-	const char *a = fx_p(dir, "a");
+	const char *a = fx_p(fx_dir, "a");
 	struct found f;
 	char m[64];
 
@@ -313,7 +295,7 @@ static void orphan_malformed(void **state)
 
 static void malformed_shared(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	struct found f;
 	char m[64];
 
@@ -335,7 +317,7 @@ static void malformed_shared(void **state)
 
 static void unprotected(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	struct found f;
 	char m[64];
 
@@ -355,16 +337,16 @@ static void unprotected(void **state)
 /* Repairs wait for the directory's break lock: never under a break. */
 static void repair_waits_for_break_lock(void **state)
 {
-	const char *a = fx_p(dir, "a");
+	const char *a = fx_p(fx_dir, "a");
 	struct found f;
 	char m[64];
 	int lfd;
 
 	(void)state;
 	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(a, fx_p(dir, "b"), true), 0);
-	assert_int_equal(unlink(fx_p(dir, "b")), 0);
-	lfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "b"), true), 0);
+	assert_int_equal(unlink(fx_p(fx_dir, "b")), 0);
+	lfd = open(fx_dir, O_RDONLY | O_DIRECTORY);
 	assert_true(lfd >= 0);
 	assert_int_equal(flock(lfd, LOCK_EX), 0);
 	cl_lock_wait_ms = 200;
@@ -382,7 +364,7 @@ static void repair_waits_for_break_lock(void **state)
 /* The walk's stat is stale: nothing is repaired on a guess. */
 static void changed_since_walk(void **state)
 {
-	const char *a = fx_p(dir, "a");
+	const char *a = fx_p(fx_dir, "a");
 	struct found f;
 	struct stat st;
 	char m[64];
@@ -390,11 +372,11 @@ static void changed_since_walk(void **state)
 
 	(void)state;
 	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(a, fx_p(dir, "b"), true), 0);
-	assert_int_equal(unlink(fx_p(dir, "b")), 0);
+	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "b"), true), 0);
+	assert_int_equal(unlink(fx_p(fx_dir, "b")), 0);
 	assert_int_equal(lstat(a, &st), 0);
-	assert_int_equal(link(a, fx_p(dir, "c")), 0); /* no longer an orphan */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(link(a, fx_p(fx_dir, "c")), 0); /* no longer an orphan */
+	dfd = open(fx_dir, O_RDONLY | O_DIRECTORY);
 	assert_true(dfd >= 0);
 	memset(&f, 0, sizeof f);
 	assert_int_equal(cl_fsck_at(dfd, "a", "a", &st, false, collect, &f), 1);
@@ -408,14 +390,14 @@ static void changed_since_walk(void **state)
  * for an orphan, the record before the bits for re-protection. */
 static void failed_repairs(void **state)
 {
-	const char *a = fx_p(dir, "a"), *u = fx_p(dir, "u");
+	const char *a = fx_p(fx_dir, "a"), *u = fx_p(fx_dir, "u");
 	struct found f;
 	char m[64];
 
 	(void)state;
 	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(a, fx_p(dir, "b"), true), 0);
-	assert_int_equal(unlink(fx_p(dir, "b")), 0);
+	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "b"), true), 0);
+	assert_int_equal(unlink(fx_p(fx_dir, "b")), 0);
 	fx_fault_arm(CL_OP_FCHMOD, 1, EPERM);
 	assert_int_equal(check("a", false, &f), 1);
 	fx_fault_off();
@@ -424,7 +406,7 @@ static void failed_repairs(void **state)
 	assert_string_equal(mark_of(a, m), "cowlink v1 w=0200");
 
 	assert_int_equal(fx_write(u, "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(u, fx_p(dir, "v"), true), 0);
+	assert_int_equal(fx_make_set(u, fx_p(fx_dir, "v"), true), 0);
 	assert_int_equal(chmod(u, 0664), 0);
 	fx_fault_arm(CL_OP_FSETXATTR, 1, ENOSPC);
 	assert_int_equal(check("u", false, &f), 1);
@@ -457,21 +439,21 @@ static int repair_as_owner(void *arg)
 
 static void non_root_owner(void **state)
 {
-	const char *o = fx_p(dir, "o"), *u = fx_p(dir, "u");
+	const char *o = fx_p(fx_dir, "o"), *u = fx_p(fx_dir, "u");
 	char m[64];
 
 	(void)state;
 	if (geteuid() != 0)
 		skip();
 	assert_int_equal(fx_write(o, "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(o, fx_p(dir, "o2"), true), 0);
-	assert_int_equal(unlink(fx_p(dir, "o2")), 0);
+	assert_int_equal(fx_make_set(o, fx_p(fx_dir, "o2"), true), 0);
+	assert_int_equal(unlink(fx_p(fx_dir, "o2")), 0);
 	assert_int_equal(fx_write(u, "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(u, fx_p(dir, "u2"), true), 0);
+	assert_int_equal(fx_make_set(u, fx_p(fx_dir, "u2"), true), 0);
 	assert_int_equal(chmod(u, 0644), 0);
 	assert_int_equal(chown(o, 65534, 65534), 0);
 	assert_int_equal(chown(u, 65534, 65534), 0);
-	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(fx_dir, 0755), 0);
 	assert_int_equal(fx_run_as(65534, 65534, repair_as_owner, NULL), 0);
 	assert_int_equal(mode_of(o), 0644);
 	assert_null(mark_of(o, m));
@@ -491,22 +473,22 @@ static void guess(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(walk_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(walk_skip_and_stop, setup, teardown),
-		cmocka_unit_test_setup_teardown(walk_root_symlink_and_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(clean_files_no_findings, setup, teardown),
-		cmocka_unit_test_setup_teardown(tmp_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(tmp_of_live_process, setup, teardown),
-		cmocka_unit_test_setup_teardown(tmp_waits_for_break_lock, setup, teardown),
-		cmocka_unit_test_setup_teardown(orphan, setup, teardown),
-		cmocka_unit_test_setup_teardown(orphan_malformed, setup, teardown),
-		cmocka_unit_test_setup_teardown(malformed_shared, setup, teardown),
-		cmocka_unit_test_setup_teardown(unprotected, setup, teardown),
-		cmocka_unit_test_setup_teardown(repair_waits_for_break_lock, setup, teardown),
-		cmocka_unit_test_setup_teardown(changed_since_walk, setup, teardown),
-		cmocka_unit_test_setup_teardown(failed_repairs, setup, teardown),
-		cmocka_unit_test_setup_teardown(non_root_owner, setup, teardown),
-		cmocka_unit_test_setup_teardown(guess, setup, teardown),
+		cmocka_unit_test_setup_teardown(walk_order, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(walk_skip_and_stop, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(walk_root_symlink_and_errors, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(clean_files_no_findings, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(tmp_names, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(tmp_of_live_process, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(tmp_waits_for_break_lock, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(orphan, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(orphan_malformed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(malformed_shared, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(unprotected, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(repair_waits_for_break_lock, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(changed_since_walk, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(failed_repairs, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(non_root_owner, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(guess, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

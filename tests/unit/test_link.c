@@ -22,25 +22,6 @@
 
 #include "fixture.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tmpdir();
-	return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_fault_off();
-	fx_rmtree(dir);
-	free(dir);
-	dir = NULL;
-	return 0;
-}
-
 /* The raw record of PATH, "" when there is none. */
 static const char *mark_of(const char *path)
 {
@@ -111,7 +92,7 @@ static bool same_as(const char *path, const struct before *b)
 
 static void test_link_marks_protects_and_links(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	enum cowlink_how how = 0;
 	(void)state;
 
@@ -123,12 +104,12 @@ static void test_link_marks_protects_and_links(void **state)
 	assert_int_equal(xstat(a).st_mode & 07777, 0444);
 	assert_string_equal(mark_of(a), "cowlink v1 w=0220");
 	assert_int_equal(fx_presented_mode(b), 0664);
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
 static void test_no_protect_keeps_mode(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	enum cowlink_how how = 0;
 	(void)state;
 
@@ -142,7 +123,7 @@ static void test_no_protect_keeps_mode(void **state)
  * back without the shim (they are cleared again). */
 static void test_relink_keeps_record(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *c = fx_p(dir, "c");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b"), *c = fx_p(fx_dir, "c");
 	enum cowlink_how how = 0;
 	(void)state;
 
@@ -158,8 +139,8 @@ static void test_relink_keeps_record(void **state)
 
 static void test_refusals(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *d = fx_p(dir, "d");
-	const char *f = fx_p(dir, "fifo"), *h = fx_p(dir, "h");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b"), *d = fx_p(fx_dir, "d");
+	const char *f = fx_p(fx_dir, "fifo"), *h = fx_p(fx_dir, "h");
 	enum cowlink_how how;
 	struct fx_snap s;
 	(void)state;
@@ -169,18 +150,18 @@ static void test_refusals(void **state)
 	assert_int_equal(mkdir(d, 0755), 0);
 	assert_int_equal(mkfifo(f, 0644), 0);
 	assert_int_equal(cowlink_link(a, b, 0, &how), -EEXIST);
-	assert_int_equal(cowlink_link(d, fx_p(dir, "x"), 0, &how), -EISDIR);
-	assert_int_equal(cowlink_link(f, fx_p(dir, "x"), 0, &how), -EINVAL);
-	assert_int_equal(cowlink_link("/dev/null", fx_p(dir, "x"), 0, &how), -EINVAL);
-	assert_int_equal(cowlink_link(fx_p(dir, "none"), fx_p(dir, "x"), 0, &how), -ENOENT);
-	assert_int_equal(cowlink_link(a, fx_p(dir, "x"), COWLINK_REFLINK_ALWAYS |
+	assert_int_equal(cowlink_link(d, fx_p(fx_dir, "x"), 0, &how), -EISDIR);
+	assert_int_equal(cowlink_link(f, fx_p(fx_dir, "x"), 0, &how), -EINVAL);
+	assert_int_equal(cowlink_link("/dev/null", fx_p(fx_dir, "x"), 0, &how), -EINVAL);
+	assert_int_equal(cowlink_link(fx_p(fx_dir, "none"), fx_p(fx_dir, "x"), 0, &how), -ENOENT);
+	assert_int_equal(cowlink_link(a, fx_p(fx_dir, "x"), COWLINK_REFLINK_ALWAYS |
 				      COWLINK_REFLINK_NEVER, &how), -EINVAL);
 	/* the same inode: unmarked is "the same file"; marked (a cowlink of
 	 * it already) is File exists, as ln says, and nothing to do with -f */
 	assert_int_equal(link(a, h), 0);
 	assert_int_equal(fx_snap(a, &s), 0);
 	assert_int_equal(cowlink_link(a, h, COWLINK_FORCE, &how), -EEXIST);
-	assert_false(exists(fx_p(dir, "x")));
+	assert_false(exists(fx_p(fx_dir, "x")));
 	assert_int_equal(fx_snap_same(a, &s), 1);
 	assert_string_equal(mark_of(a), "");
 	assert_int_equal(unlink(h), 0);
@@ -193,7 +174,7 @@ static void test_refusals(void **state)
 /* -f replaces DST in one rename: the old file is gone, no litter. */
 static void test_force_replaces(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	enum cowlink_how how;
 	(void)state;
 
@@ -202,17 +183,17 @@ static void test_force_replaces(void **state)
 	assert_int_equal(cowlink_link(a, b, COWLINK_FORCE | COWLINK_REFLINK_NEVER, &how), 0);
 	assert_true(fx_same_inode(a, b));
 	assert_int_equal(fx_same_content(a, b), 1);
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 	/* a directory in the way is not replaced */
-	assert_int_equal(mkdir(fx_p(dir, "d"), 0755), 0);
-	assert_int_equal(cowlink_link(a, fx_p(dir, "d"), COWLINK_FORCE, &how), -EISDIR);
+	assert_int_equal(mkdir(fx_p(fx_dir, "d"), 0755), 0);
+	assert_int_equal(cowlink_link(a, fx_p(fx_dir, "d"), COWLINK_FORCE, &how), -EISDIR);
 }
 
 /* A plain hard link shares writes on purpose: copied, unless adopted. */
 static void test_hardlinked_source(void **state)
 {
-	const char *a = fx_p(dir, "a"), *h = fx_p(dir, "h");
-	const char *b = fx_p(dir, "b"), *c = fx_p(dir, "c");
+	const char *a = fx_p(fx_dir, "a"), *h = fx_p(fx_dir, "h");
+	const char *b = fx_p(fx_dir, "b"), *c = fx_p(fx_dir, "c");
 	enum cowlink_how how = 0;
 	(void)state;
 
@@ -235,7 +216,7 @@ static void test_hardlinked_source(void **state)
 /* The link limit: a copy, the source untouched. */
 static void test_emlink_copies(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	enum cowlink_how how = 0;
 	struct before s;
 	(void)state;
@@ -251,13 +232,13 @@ static void test_emlink_copies(void **state)
 	assert_int_equal(fx_same_content(a, b), 1);
 	assert_int_equal(xstat(b).st_mode & 07777, 0640);
 	assert_string_equal(mark_of(b), "");
-	assert_int_equal(fx_litter(dir), 0);
+	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
 /* No user xattrs: refused with nothing changed (the mark comes first). */
 static void test_no_xattrs_changes_nothing(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	enum cowlink_how how;
 	struct fx_snap s;
 	(void)state;
@@ -274,7 +255,7 @@ static void test_no_xattrs_changes_nothing(void **state)
 /* Open for writing now: the lease cannot be had, -ETXTBSY, nothing done. */
 static void test_open_writer_refused(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	enum cowlink_how how;
 	struct fx_snap s;
 	int fd;
@@ -296,7 +277,7 @@ static void test_open_writer_refused(void **state)
  * is made, from a source left as it was by the refused try. */
 static void test_lease_refused_once_retried(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	enum cowlink_how how;
 	(void)state;
 
@@ -368,7 +349,7 @@ static int link_with_writer(const char *a, const char *b, bool holds, int *e)
 
 static void test_writer_during_link_undone(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	struct fx_snap s;
 	int e;
 	(void)state;
@@ -388,7 +369,7 @@ static void test_writer_during_link_undone(void **state)
  * is gone, and made. */
 static void test_brief_writer_during_link_waited_for(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	int e;
 	(void)state;
 
@@ -406,7 +387,7 @@ static void test_brief_writer_during_link_waited_for(void **state)
  * failing while the writer waits; and the process still alive. */
 static void test_lease_recheck_sees_waiting_writer(void **state)
 {
-	const char *a = fx_p(dir, "a");
+	const char *a = fx_p(fx_dir, "a");
 	struct timespec ts = { 0, 200 * 1000 * 1000 };
 	int fd, why, status;
 	pid_t pid;
@@ -436,7 +417,7 @@ static void test_lease_recheck_sees_waiting_writer(void **state)
  * temporary names; success is a complete cowlink. SETUP makes the state. */
 static void sweep(const char *what, unsigned flags, bool set, bool dst_exists)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *o = fx_p(dir, "o");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b"), *o = fx_p(fx_dir, "o");
 	struct before sa, sb;
 	enum cowlink_how how;
 	unsigned long n;
@@ -461,7 +442,7 @@ static void sweep(const char *what, unsigned flags, bool set, bool dst_exists)
 			assert_int_equal(e, 0);
 			break;
 		}
-		assert_int_equal(fx_litter(dir), 0);
+		assert_int_equal(fx_litter(fx_dir), 0);
 		if (e == 0) { /* a failure that may be gone around (no lease...) */
 			assert_true(fx_same_inode(a, b) || fx_same_content(a, b) == 1);
 			continue;
@@ -502,7 +483,7 @@ static void test_fault_sweep_force(void **state)
 
 static void test_fault_sweep_copy(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *h = fx_p(dir, "h");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b"), *h = fx_p(fx_dir, "h");
 	struct fx_snap s;
 	enum cowlink_how how;
 	unsigned long n;
@@ -519,7 +500,7 @@ static void test_fault_sweep_copy(void **state)
 		fx_fault_arm(CL_OP_NR, n, EIO);
 		e = cowlink_link(a, b, COWLINK_REFLINK_NEVER, &how);
 		fx_fault_off();
-		assert_int_equal(fx_litter(dir), 0);
+		assert_int_equal(fx_litter(fx_dir), 0);
 		assert_int_equal(fx_snap_same(a, &s), 1);
 		if (!fx_fault_fired) {
 			assert_int_equal(e, 0);
@@ -536,7 +517,7 @@ static void test_fault_sweep_copy(void **state)
 /* A filesystem that cannot clone: --reflink=always fails, auto links. */
 static void test_reflink_modes(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	enum cowlink_how how = 0;
 	struct fx_mount m;
 	int r;
@@ -573,7 +554,7 @@ static void test_reflink_modes(void **state)
 /* Across filesystems: -EXDEV, or a copy when asked. */
 static void test_xdev(void **state)
 {
-	const char *a = fx_p(dir, "a");
+	const char *a = fx_p(fx_dir, "a");
 	char b[PATH_MAX];
 	enum cowlink_how how = 0;
 	struct fx_mount m;
@@ -618,7 +599,7 @@ static int link_as_nobody(void *arg)
 
 static void test_no_lease_noted(void **state)
 {
-	const char *sub = fx_p(dir, "sub"), *a = fx_p(sub, "a");
+	const char *sub = fx_p(fx_dir, "sub"), *a = fx_p(sub, "a");
 	int r;
 	(void)state;
 
@@ -626,7 +607,7 @@ static void test_no_lease_noted(void **state)
 		skip();
 	assert_int_equal(mkdir(sub, 0777), 0);
 	assert_int_equal(chmod(sub, 0777), 0);
-	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(fx_dir, 0755), 0);
 	assert_int_equal(fx_write(a, "x", 1, 0666), 0);
 	/* owned by root, written by others: protected_hardlinks allows it */
 	r = fx_run_as(65534, 65534, link_as_nobody, (void *)a);
@@ -636,27 +617,27 @@ static void test_no_lease_noted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_link_marks_protects_and_links, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_protect_keeps_mode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_relink_keeps_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_force_replaces, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hardlinked_source, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_emlink_copies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_xattrs_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_writer_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_writer_during_link_undone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lease_refused_once_retried, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_brief_writer_during_link_waited_for, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lease_recheck_sees_waiting_writer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fault_sweep_new, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fault_sweep_auto, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fault_sweep_set, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fault_sweep_force, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fault_sweep_copy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reflink_modes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_xdev, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_lease_noted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_marks_protects_and_links, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_no_protect_keeps_mode, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_relink_keeps_record, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_force_replaces, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_hardlinked_source, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_emlink_copies, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_no_xattrs_changes_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_open_writer_refused, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_during_link_undone, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_lease_refused_once_retried, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_brief_writer_during_link_waited_for, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_lease_recheck_sees_waiting_writer, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fault_sweep_new, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fault_sweep_auto, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fault_sweep_set, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fault_sweep_force, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fault_sweep_copy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reflink_modes, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_xdev, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_no_lease_noted, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

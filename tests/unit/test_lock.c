@@ -16,8 +16,6 @@
 
 #include "fixture.h"
 
-static char *dir;
-
 static long now_ms(void)
 {
 	struct timespec t;
@@ -26,27 +24,22 @@ static long now_ms(void)
 	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
 }
 
+/* The fixture, with the lock wait at its default before and after each test. */
 static int setup(void **state)
 {
-	(void)state;
-	dir = fx_tmpdir();
 	cl_lock_wait_ms = CL_LOCK_WAIT_MS;
-	return dir ? 0 : -1;
+	return fx_setup(state);
 }
 
 static int teardown(void **state)
 {
-	(void)state;
-	fx_fault_off();
 	cl_lock_wait_ms = CL_LOCK_WAIT_MS;
-	fx_rmtree(dir);
-	free(dir);
-	return 0;
+	return fx_teardown(state);
 }
 
 static void take_and_release(void **state)
 {
-	int a = open(dir, O_RDONLY | O_DIRECTORY), b = open(dir, O_RDONLY | O_DIRECTORY);
+	int a = open(fx_dir, O_RDONLY | O_DIRECTORY), b = open(fx_dir, O_RDONLY | O_DIRECTORY);
 
 	(void)state;
 	assert_int_equal(cl_lock_dir(a), 0);
@@ -61,7 +54,7 @@ static void take_and_release(void **state)
 
 static void bounded_wait(void **state)
 {
-	int a = open(dir, O_RDONLY | O_DIRECTORY), b = open(dir, O_RDONLY | O_DIRECTORY);
+	int a = open(fx_dir, O_RDONLY | O_DIRECTORY), b = open(fx_dir, O_RDONLY | O_DIRECTORY);
 	long t0, dt;
 
 	(void)state;
@@ -92,7 +85,7 @@ static void *release_later(void *arg)
 
 static void handed_over(void **state)
 {
-	int a = open(dir, O_RDONLY | O_DIRECTORY), b = open(dir, O_RDONLY | O_DIRECTORY);
+	int a = open(fx_dir, O_RDONLY | O_DIRECTORY), b = open(fx_dir, O_RDONLY | O_DIRECTORY);
 	pthread_t th;
 	long t0, dt;
 
@@ -113,7 +106,7 @@ static void handed_over(void **state)
 
 static void other_errors_at_once(void **state)
 {
-	int p = open(dir, O_PATH | O_DIRECTORY), d = open(dir, O_RDONLY | O_DIRECTORY);
+	int p = open(fx_dir, O_PATH | O_DIRECTORY), d = open(fx_dir, O_RDONLY | O_DIRECTORY);
 
 	(void)state;
 	/* flock needs a real fd: an O_PATH one says EBADF, at once. */

@@ -28,23 +28,6 @@
 			_exit(__LINE__ % 250 + 1); \
 	} while (0)
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tmpdir();
-	return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_rmtree(dir);
-	free(dir);
-	return 0;
-}
-
 /* Run FN in a child with COWLINK_CACHE = CACHE (NULL: the default); its
  * exit code (0: passed). */
 static int in_child(void (*fn)(void), const char *cache)
@@ -129,7 +112,7 @@ static void get_later(void)
 
 static void across_processes(void **state)
 {
-	const char *cache = fx_p(dir, "across");
+	const char *cache = fx_p(fx_dir, "across");
 	struct stat st;
 
 	(void)state;
@@ -167,7 +150,7 @@ static void never_cached(void)
 static void uncacheable(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(never_cached, fx_p(dir, "never")), 0);
+	assert_int_equal(in_child(never_cached, fx_p(fx_dir, "never")), 0);
 }
 
 /* Up to N inodes from START on that share FIRST's bucket, into INOS. */
@@ -266,9 +249,9 @@ static void second_chance(void)
 static void eviction(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(crowded, fx_p(dir, "crowded")), 0);
-	assert_int_equal(in_child(versions, fx_p(dir, "versions")), 0);
-	assert_int_equal(in_child(second_chance, fx_p(dir, "second")), 0);
+	assert_int_equal(in_child(crowded, fx_p(fx_dir, "crowded")), 0);
+	assert_int_equal(in_child(versions, fx_p(fx_dir, "versions")), 0);
+	assert_int_equal(in_child(second_chance, fx_p(fx_dir, "second")), 0);
 }
 
 /* Flip one bit of every stored key, or of every stored value, in the file. */
@@ -307,7 +290,7 @@ static void miss_one(void)
 
 static void torn_entries(void **state)
 {
-	const char *cache = fx_p(dir, "torn");
+	const char *cache = fx_p(fx_dir, "torn");
 
 	(void)state;
 	for (int word = 0; word < 2; word++) {
@@ -341,7 +324,7 @@ static void hammer(void)
 
 static void concurrent_writers(void **state)
 {
-	const char *cache = fx_p(dir, "hammer");
+	const char *cache = fx_p(fx_dir, "hammer");
 	pid_t pid;
 	int status;
 
@@ -371,13 +354,13 @@ static void unusable_put_get(void)
 /* Files the cache must not use -- and must leave exactly as they are. */
 static void refused_files(void **state)
 {
-	const char *open_mode = fx_p(dir, "mode0644");
-	const char *others = fx_p(dir, "others");
-	const char *linked = fx_p(dir, "linked"), *linked2 = fx_p(dir, "linked2");
-	const char *foreign = fx_p(dir, "foreign");
-	const char *small = fx_p(dir, "small");
-	const char *sym = fx_p(dir, "sym"), *target = fx_p(dir, "target");
-	const char *off = fx_p(dir, "off");
+	const char *open_mode = fx_p(fx_dir, "mode0644");
+	const char *others = fx_p(fx_dir, "others");
+	const char *linked = fx_p(fx_dir, "linked"), *linked2 = fx_p(fx_dir, "linked2");
+	const char *foreign = fx_p(fx_dir, "foreign");
+	const char *small = fx_p(fx_dir, "small");
+	const char *sym = fx_p(fx_dir, "sym"), *target = fx_p(fx_dir, "target");
+	const char *off = fx_p(fx_dir, "off");
 	char *junk = calloc(1, CACHE_SIZE);
 	struct stat st;
 
@@ -422,13 +405,13 @@ static void refused_files(void **state)
 	assert_int_equal(in_child(unusable_put_get, sym), 0);
 	assert_int_equal(lstat(target, &st), -1);
 	/* Turned off, or not an absolute path: no file at all. */
-	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(chdir(fx_dir), 0);
 	assert_int_equal(in_child(unusable_put_get, "off"), 0);
 	assert_int_equal(in_child(unusable_put_get, ""), 0);
 	assert_int_equal(in_child(unusable_put_get, "0"), 0);
 	assert_int_equal(in_child(unusable_put_get, "relative"), 0);
 	assert_int_equal(lstat(off, &st), -1);
-	assert_int_equal(lstat(fx_p(dir, "relative"), &st), -1);
+	assert_int_equal(lstat(fx_p(fx_dir, "relative"), &st), -1);
 	assert_int_equal(chdir("/"), 0);
 	free(junk);
 }
@@ -444,5 +427,5 @@ int main(void)
 		cmocka_unit_test(refused_files),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

@@ -23,25 +23,14 @@
 
 #include "fixture.h"
 
-static char *dir;
-
+/* The fixture, for root only: the tests play other users. */
 static int setup(void **state)
 {
-	(void)state;
 	if (geteuid() != 0) {
 		fprintf(stderr, "SKIP: test_perm needs root to play other users\n");
 		exit(FX_SKIP);
 	}
-	dir = fx_tmpdir();
-	return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_rmtree(dir);
-	free(dir);
-	return 0;
+	return fx_setup(state);
 }
 
 struct caller {
@@ -107,7 +96,7 @@ static int may_as(const struct caller *c, int fd, mode_t mode)
 /* A file owned by UID:GID with mode MODE (on disk) and an optional ACL. */
 static int make(const char *name, uid_t uid, gid_t gid, mode_t mode)
 {
-	const char *p = fx_p(dir, name);
+	const char *p = fx_p(fx_dir, name);
 	int fd;
 
 	assert_int_equal(fx_write(p, "x", 1, mode), 0);
@@ -252,7 +241,7 @@ static void change_in_place(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(mode_bits), T(keep_group), T(acl), T(metadata_needs),
 		T(change_in_place),

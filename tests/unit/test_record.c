@@ -121,14 +121,12 @@ static void round_trip(void **state)
 /* The mark on real files: absent, valid, malformed, unknown, oversized. */
 static void mark_on_files(void **state)
 {
-	char *dir = fx_tmpdir();
-	const char *f = fx_p(dir, "f");
+	const char *f = fx_p(fx_dir, "f");
 	char big[CL_RECORD_MAX * 4];
 	struct cl_record r = { 1, 0220, false }, got;
 	int fd;
 
 	(void)state;
-	assert_non_null(dir);
 	assert_int_equal(fx_write(f, "x", 1, 0644), 0);
 	fd = open(f, O_RDONLY);
 	assert_true(fd >= 0);
@@ -142,7 +140,7 @@ static void mark_on_files(void **state)
 	assert_int_equal(got.wbits, 0220);
 	assert_int_equal(cl_mark_read_path(f, &got), 1);
 	assert_int_equal(got.wbits, 0220);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	int dfd = open(fx_dir, O_RDONLY | O_DIRECTORY);
 	assert_true(dfd >= 0);
 	assert_int_equal(cl_mark_read_at(dfd, "f", &got), 1);
 	assert_int_equal(got.wbits, 0220);
@@ -177,8 +175,6 @@ static void mark_on_files(void **state)
 	assert_int_equal(cl_mark_remove_fd(fd), 0);
 	assert_int_equal(cl_mark_read_fd(fd, &got), 0);
 	close(fd);
-	fx_rmtree(dir);
-	free(dir);
 }
 
 int main(void)
@@ -188,7 +184,7 @@ int main(void)
 		cmocka_unit_test(malformed),
 		cmocka_unit_test(unknown_version),
 		cmocka_unit_test(round_trip),
-		cmocka_unit_test(mark_on_files),
+		cmocka_unit_test_setup_teardown(mark_on_files, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

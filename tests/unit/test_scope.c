@@ -12,15 +12,13 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
-
-static char top[1024];
+#include "fixture.h"
 
 static void mk(const char *rel)
 {
 	char p[PATH_MAX];
 
-	assert_true(snprintf(p, sizeof p, "%s/%s", top, rel) < (int)sizeof p);
+	assert_true(snprintf(p, sizeof p, "%s/%s", fx_dir, rel) < (int)sizeof p);
 	assert_int_equal(mkdir(p, 0755), 0);
 }
 
@@ -30,17 +28,15 @@ static const char *at(const char *rel)
 	static int i;
 
 	i = (i + 1) % 4;
-	if (snprintf(p[i], sizeof p[i], "%s/%s", top, rel) >= (int)sizeof p[i])
+	if (snprintf(p[i], sizeof p[i], "%s/%s", fx_dir, rel) >= (int)sizeof p[i])
 		fail_msg("path too long");
 	return p[i];
 }
 
+/* The fixture (once for the group), with the trees the tests ask about. */
 static int setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	if (snprintf(top, sizeof top, "%s/cowlink-scope.XXXXXX",
-		     tmp && *tmp ? tmp : "/tmp") >= (int)sizeof top || !mkdtemp(top))
+	if (fx_setup(state))
 		return -1;
 	mk("tree");
 	mk("tree/a");
@@ -55,12 +51,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[sizeof top + 16];
-
 	cl_scope_init(NULL, NULL);
-	if (snprintf(cmd, sizeof cmd, "rm -rf '%s'", top) >= (int)sizeof cmd)
-		return -1;
-	return system(cmd) == 0 ? 0 : -1;
+	return fx_teardown(state);
 }
 
 static void test_inactive_without_trees(void **state)
@@ -77,7 +69,7 @@ static void test_under_and_not(void **state)
 	assert_true(cl_scope_contains_dir(AT_FDCWD, at("tree")));
 	assert_true(cl_scope_contains_dir(AT_FDCWD, at("tree/a/b")));
 	assert_false(cl_scope_contains_dir(AT_FDCWD, at("other/c")));
-	assert_false(cl_scope_contains_dir(AT_FDCWD, top));
+	assert_false(cl_scope_contains_dir(AT_FDCWD, fx_dir));
 	assert_false(cl_scope_contains_dir(AT_FDCWD, "/"));
 	/* Asked twice (the second from the cache), same answers. */
 	assert_true(cl_scope_contains_dir(AT_FDCWD, at("tree/a/b")));

@@ -22,24 +22,6 @@
 
 #include "fixture.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tmpdir();
-	return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_fault_off();
-	fx_rmtree(dir);
-	free(dir);
-	return 0;
-}
-
 static struct cowlink_status st_of(const char *path)
 {
 	struct cowlink_status s;
@@ -51,7 +33,7 @@ static struct cowlink_status st_of(const char *path)
 
 static void plain_file(void **state)
 {
-	const char *a = fx_p(dir, "a");
+	const char *a = fx_p(fx_dir, "a");
 	struct cowlink_status s;
 	struct stat st;
 
@@ -72,7 +54,7 @@ static void plain_file(void **state)
 
 static void shared_protected(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *c = fx_p(dir, "c");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b"), *c = fx_p(fx_dir, "c");
 	struct cowlink_status s;
 
 	(void)state;
@@ -96,7 +78,7 @@ static void shared_protected(void **state)
 
 static void unprotected_set(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	struct cowlink_status s;
 
 	(void)state;
@@ -111,8 +93,8 @@ static void unprotected_set(void **state)
 
 static void orphan_and_unmarked(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
-	const char *h1 = fx_p(dir, "h1"), *h2 = fx_p(dir, "h2");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
+	const char *h1 = fx_p(fx_dir, "h1"), *h2 = fx_p(fx_dir, "h2");
 	struct cowlink_status s;
 
 	(void)state;
@@ -135,7 +117,7 @@ static void orphan_and_unmarked(void **state)
 static void malformed_record(void **state)
 {
 	static const char *bad[] = { "garbage", "cowlink v2 w=0222", "" };
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	struct cowlink_status s;
 	size_t i;
 
@@ -154,7 +136,7 @@ static void malformed_record(void **state)
 
 static void follows_symlink(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b"), *l = fx_p(dir, "l");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b"), *l = fx_p(fx_dir, "l");
 	struct cowlink_status s;
 
 	(void)state;
@@ -168,7 +150,7 @@ static void follows_symlink(void **state)
 
 static void not_regular(void **state)
 {
-	const char *d = fx_p(dir, "d"), *f = fx_p(dir, "fifo");
+	const char *d = fx_p(fx_dir, "d"), *f = fx_p(fx_dir, "fifo");
 	struct cowlink_status s;
 
 	(void)state;
@@ -189,8 +171,8 @@ static void missing(void **state)
 	struct cowlink_status s;
 
 	(void)state;
-	assert_int_equal(cowlink_status(fx_p(dir, "nope"), &s), -ENOENT);
-	assert_int_equal(cowlink_status(fx_p(dir, "nope/x"), &s), -ENOENT);
+	assert_int_equal(cowlink_status(fx_p(fx_dir, "nope"), &s), -ENOENT);
+	assert_int_equal(cowlink_status(fx_p(fx_dir, "nope/x"), &s), -ENOENT);
 }
 
 /* A file the caller may not read: its user xattr cannot be read either,
@@ -207,14 +189,14 @@ static int status_child(void *arg)
 
 static void unreadable(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 
 	(void)state;
 	if (geteuid() != 0)
 		skip();
 	assert_int_equal(fx_write(a, "x", 1, 0600), 0);
 	assert_int_equal(fx_make_set(a, b, true), 0);
-	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(fx_dir, 0755), 0);
 	assert_int_equal(fx_run_as(65534, 65534, status_child, (void *)b), EACCES);
 	assert_int_equal(chmod(a, 0444), 0);
 	assert_int_equal(fx_run_as(65534, 65534, status_child, (void *)b), 100 + COWLINK_SHARED);
@@ -224,7 +206,7 @@ static void unreadable(void **state)
  * FIEMAP only makes reflinked unknown. */
 static void faults(void **state)
 {
-	const char *a = fx_p(dir, "a"), *b = fx_p(dir, "b");
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
 	struct cowlink_status s;
 
 	(void)state;
@@ -295,7 +277,7 @@ static const struct cl_holder *find(const struct cl_holder *v, ssize_t n,
  * are found; the caller itself is not listed; the list is sorted. */
 static void holders(void **state)
 {
-	const char *a = fx_p(dir, "a");
+	const char *a = fx_p(fx_dir, "a");
 	struct cl_holder *v;
 	struct stat st;
 	int go[2], ready[2];
@@ -357,18 +339,18 @@ static void holders(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(plain_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(shared_protected, setup, teardown),
-		cmocka_unit_test_setup_teardown(unprotected_set, setup, teardown),
-		cmocka_unit_test_setup_teardown(orphan_and_unmarked, setup, teardown),
-		cmocka_unit_test_setup_teardown(malformed_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(follows_symlink, setup, teardown),
-		cmocka_unit_test_setup_teardown(not_regular, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing, setup, teardown),
-		cmocka_unit_test_setup_teardown(unreadable, setup, teardown),
-		cmocka_unit_test_setup_teardown(faults, setup, teardown),
-		cmocka_unit_test_setup_teardown(reflinked, setup, teardown),
-		cmocka_unit_test_setup_teardown(holders, setup, teardown),
+		cmocka_unit_test_setup_teardown(plain_file, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(shared_protected, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(unprotected_set, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(orphan_and_unmarked, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(malformed_record, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(follows_symlink, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(not_regular, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(missing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(unreadable, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(faults, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(reflinked, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(holders, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

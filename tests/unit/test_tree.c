@@ -21,25 +21,6 @@
 
 #include "fixture.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = fx_tmpdir();
-	return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx_fault_off();
-	fx_rmtree(dir);
-	free(dir);
-	dir = NULL;
-	return 0;
-}
-
 static bool marked(const char *path)
 {
 	char buf[CL_RECORD_MAX];
@@ -66,7 +47,7 @@ static struct stat xlstat(const char *path)
  * old mtimes everywhere. */
 static const char *make_src(void)
 {
-	const char *s = fx_p(dir, "src");
+	const char *s = fx_p(fx_dir, "src");
 	char p[PATH_MAX];
 
 	assert_int_equal(mkdir(s, 0755), 0);
@@ -109,8 +90,8 @@ static void test_tree_copy(void **state)
 	ssize_t n;
 	(void)state;
 
-	strcpy(d, fx_p(dir, "dst"));
-	assert_int_equal(setxattr(fx_p(s, "sub"), "user.dir", "v", 1, 0), 0);
+	strcpy(d, fx_p(fx_dir, "dst"));
+	assert_int_equal(setxattr(fx_p(s, "sub"), "user.fx_dir", "v", 1, 0), 0);
 	assert_int_equal(cowlink_link_tree(s, d, COWLINK_REFLINK_NEVER, on_progress, &g, &skipped), 0);
 	assert_int_equal(skipped, 0);
 	assert_int_equal(g.done, 1);
@@ -142,7 +123,7 @@ static void test_tree_copy(void **state)
 	assert_string_equal(t, "sub/f2");
 	assert_int_equal(xlstat(fx_p(d, "link")).st_mtim.tv_sec, 1000000);
 	/* a directory's xattrs */
-	assert_int_equal(getxattr(fx_p(d, "sub"), "user.dir", t, sizeof t), 1);
+	assert_int_equal(getxattr(fx_p(d, "sub"), "user.fx_dir", t, sizeof t), 1);
 	/* the FIFO: a new one, as cp -a makes */
 	assert_true(S_ISFIFO(xlstat(fx_p(d, "fifo")).st_mode));
 	assert_int_equal(xlstat(fx_p(d, "fifo")).st_mode & 07777, 0644);
@@ -156,16 +137,16 @@ static void test_tree_refusals(void **state)
 	uint64_t skipped;
 	(void)state;
 
-	assert_int_equal(mkdir(fx_p(dir, "exists"), 0755), 0);
-	assert_int_equal(cowlink_link_tree(s, fx_p(dir, "exists"), 0, NULL, NULL, &skipped), -EEXIST);
-	assert_int_equal(cowlink_link_tree(fx_p(s, "fifo"), fx_p(dir, "x"), 0, NULL, NULL, &skipped),
+	assert_int_equal(mkdir(fx_p(fx_dir, "exists"), 0755), 0);
+	assert_int_equal(cowlink_link_tree(s, fx_p(fx_dir, "exists"), 0, NULL, NULL, &skipped), -EEXIST);
+	assert_int_equal(cowlink_link_tree(fx_p(s, "fifo"), fx_p(fx_dir, "x"), 0, NULL, NULL, &skipped),
 			 -EINVAL);
-	assert_int_equal(cowlink_link_tree(fx_p(dir, "none"), fx_p(dir, "x"), 0, NULL, NULL, &skipped),
+	assert_int_equal(cowlink_link_tree(fx_p(fx_dir, "none"), fx_p(fx_dir, "x"), 0, NULL, NULL, &skipped),
 			 -ENOENT);
 	/* a regular file as the root: one link */
-	assert_int_equal(cowlink_link_tree(fx_p(s, "f1"), fx_p(dir, "x"), COWLINK_REFLINK_NEVER,
+	assert_int_equal(cowlink_link_tree(fx_p(s, "f1"), fx_p(fx_dir, "x"), COWLINK_REFLINK_NEVER,
 					   NULL, NULL, &skipped), 0);
-	assert_true(fx_same_inode(fx_p(s, "f1"), fx_p(dir, "x")));
+	assert_true(fx_same_inode(fx_p(s, "f1"), fx_p(fx_dir, "x")));
 }
 
 /* cowln -r a a/b and a/b/c: refused as cp refuses, nothing made. */
@@ -206,9 +187,9 @@ static void test_tree_hardlink_groups(void **state)
 	assert_int_equal(link(g1, fx_p(fx_p(s, "sub"), "g2")), 0);
 	assert_int_equal(link(g1, fx_p(fx_p(fx_p(s, "sub"), "deep"), "g3")), 0);
 	assert_int_equal(fx_write(fx_p(s, "h1"), "hh", 2, 0600), 0);
-	strcpy(o, fx_p(dir, "outside"));
+	strcpy(o, fx_p(fx_dir, "outside"));
 	assert_int_equal(link(fx_p(s, "h1"), o), 0);
-	strcpy(d, fx_p(dir, "dst"));
+	strcpy(d, fx_p(fx_dir, "dst"));
 	assert_int_equal(cl_link_tree(s, d, COWLINK_REFLINK_NEVER, NULL, NULL, &rep), 0);
 	/* one group of three, inside the tree: one inode, not the source's */
 	assert_true(fx_same_inode(fx_p(d, "g1"), fx_p(fx_p(d, "sub"), "g2")));
@@ -236,9 +217,9 @@ static void test_tree_hardlink_groups(void **state)
 	assert_int_equal(rep.group_names, 2);
 	assert_int_equal(fx_litter(d), 0);
 	/* --adopt: every name joins the source's set, no copy */
-	assert_int_equal(cl_link_tree(s, fx_p(dir, "dst2"), COWLINK_REFLINK_NEVER | COWLINK_ADOPT,
+	assert_int_equal(cl_link_tree(s, fx_p(fx_dir, "dst2"), COWLINK_REFLINK_NEVER | COWLINK_ADOPT,
 				      NULL, NULL, &rep), 0);
-	assert_true(fx_same_inode(g1, fx_p(fx_p(dir, "dst2"), "g1")));
+	assert_true(fx_same_inode(g1, fx_p(fx_p(fx_dir, "dst2"), "g1")));
 	assert_int_equal(rep.copied[CL_COPY_HARDLINKS], 0);
 	assert_int_equal(rep.groups, 0);
 }
@@ -255,7 +236,7 @@ static void test_tree_cancel(void **state)
 	const char *s = make_src();
 	(void)state;
 
-	assert_int_equal(cowlink_link_tree(s, fx_p(dir, "dst"), COWLINK_REFLINK_NEVER, stop_now,
+	assert_int_equal(cowlink_link_tree(s, fx_p(fx_dir, "dst"), COWLINK_REFLINK_NEVER, stop_now,
 					   NULL, NULL), -ECANCELED);
 }
 
@@ -289,10 +270,10 @@ static void test_tree_fault_sweep(void **state)
 
 	cl_tree_threads = 1; /* the same order of calls every time */
 	for (n = 1; n < 400; n++) {
-		fx_rmtree(fx_p(dir, "src"));
-		fx_rmtree(fx_p(dir, "dst"));
+		fx_rmtree(fx_p(fx_dir, "src"));
+		fx_rmtree(fx_p(fx_dir, "dst"));
 		strcpy(s, make_src());
-		strcpy(d, fx_p(dir, "dst"));
+		strcpy(d, fx_p(fx_dir, "dst"));
 		fx_fault_arm(CL_OP_NR, n, EIO);
 		e = cowlink_link_tree(s, d, COWLINK_REFLINK_NEVER, NULL, NULL, &skipped);
 		fx_fault_off();
@@ -312,12 +293,12 @@ static void test_tree_fault_sweep(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tree_copy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_into_itself, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_hardlink_groups, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_cancel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_fault_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_copy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tree_refusals, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tree_into_itself, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tree_hardlink_groups, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tree_cancel, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tree_fault_sweep, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
