@@ -102,13 +102,17 @@ void cl_warn_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 			cl_debug_line(__VA_ARGS__);                        \
 	} while (0)
 
+/* An answer that may be "cannot say", kept apart from -errno (-1 is
+ * -EPERM). */
+enum cl_maybe { CL_NO = 0, CL_YES = 1, CL_UNKNOWN = 2 };
+
 /* ---- markcache.c: marks remembered across one user's processes --------- */
 
 /* For presentation only: never decide a write by it. Is the inode ST
- * describes (a regular file with st_nlink > 1) marked? 1 yes (*r filled),
- * 0 no, -1 not known. No system call but on the first use in a process,
+ * describes (a regular file with st_nlink > 1) marked? CL_YES (*r filled),
+ * CL_NO, CL_UNKNOWN. No system call but on the first use in a process,
  * which maps the cache (COWLINK_CACHE: a path, or "off"). */
-int cl_markcache_get(const struct stat *st, struct cl_record *r);
+enum cl_maybe cl_markcache_get(const struct stat *st, struct cl_record *r);
 /* Remember what a real read of the mark of ST's inode found (MARKED 1/0). */
 void cl_markcache_put(const struct stat *st, int marked, const struct cl_record *r);
 /* The bucket ST's inode goes to (tests: to crowd one). */
@@ -268,7 +272,7 @@ struct cl_link_ctx {
 	bool nofollow;        /* source named by a directory entry (tree): O_NOFOLLOW */
 	bool check_dst;       /* look at an existing destination (not in a tree) */
 	dev_t dst_dev;        /* st_dev of the destination directory */
-	int clone;            /* -1 untried, 0 FICLONE unavailable here, 1 works */
+	enum cl_maybe clone;  /* FICLONE works here: CL_UNKNOWN until tried */
 	bool no_empty_path;   /* linkat AT_EMPTY_PATH refused: use /proc/self/fd */
 	bool lease_noted;     /* "no lease" told once */
 	bool sigio_ignored;   /* SIGIO was ignored when the walk began */
@@ -278,9 +282,9 @@ struct cl_link_ctx {
 };
 void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags);
 /* The starting value of cl_link_ctx.clone for links made in directory FD:
- * 0 on filesystems that cannot clone (ext2/3/4, tmpfs, ramfs), so that no
- * clone is attempted there, else -1 (try once and see). */
-int cl_link_clone_hint(int fd);
+ * CL_NO on filesystems that cannot clone (ext2/3/4, tmpfs, ramfs), so that
+ * no clone is attempted there, else CL_UNKNOWN (try once and see). */
+enum cl_maybe cl_link_clone_hint(int fd);
 
 /* Link SRC (in SRCDIR) to BASE in the directory PFD (a single name) as
  * cowlink_link() does; *HOW says how. */

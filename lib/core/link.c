@@ -40,19 +40,19 @@ const char *cowlink_version(void)
 	return COWLINK_VERSION;
 }
 
-int cl_link_clone_hint(int fd)
+enum cl_maybe cl_link_clone_hint(int fd)
 {
 	struct statfs sf;
 
 	if (cl_fstatfs(fd, &sf))
-		return -1;
+		return CL_UNKNOWN;
 	switch ((unsigned long)sf.f_type) {
 	case 0xEF53:     /* ext2, ext3, ext4 */
 	case 0x01021994: /* tmpfs */
 	case 0x858458f6: /* ramfs */
-		return 0;
+		return CL_NO;
 	default:
-		return -1;
+		return CL_UNKNOWN;
 	}
 }
 
@@ -60,7 +60,7 @@ void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags)
 {
 	memset(c, 0, sizeof *c);
 	c->flags = flags;
-	c->clone = -1;
+	c->clone = CL_UNKNOWN;
 	c->sigio_ignored = cl_lease_sigio_ignored();
 }
 
@@ -538,7 +538,7 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 	/* --reflink=always tries even where the hint says no: its error is
 	 * the answer the caller asked for. */
 	try_clone = !(flags & COWLINK_REFLINK_NEVER) &&
-		    (c->clone != 0 || (flags & COWLINK_REFLINK_ALWAYS));
+		    (c->clone != CL_NO || (flags & COWLINK_REFLINK_ALWAYS));
 	if (marked < 0 && (try_clone || st.st_nlink > 1 || st.st_dev != c->dst_dev)) {
 		marked = mark_raw(sfd, buf);
 		if (marked < 0)
@@ -550,7 +550,7 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 	if (try_clone) {
 		e = copy_to(c, sfd, &st, wbits, pfd, base, replace, true, &cloned);
 		if (!e) {
-			c->clone = 1;
+			c->clone = CL_YES;
 			*how = COWLINK_CLONED;
 			return 0;
 		}
@@ -559,7 +559,7 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 		if (flags & COWLINK_REFLINK_ALWAYS)
 			return -EOPNOTSUPP;
 		if (e != -EINVAL) /* EINVAL may be about this file only */
-			c->clone = 0;
+			c->clone = CL_NO;
 		cl_debug("link %s: no clone here (%d), cowlink", base, -e);
 	}
 

@@ -203,14 +203,14 @@ static bool cacheable(const struct stat *st)
 	return S_ISREG(st->st_mode) && st->st_nlink > 1 && st->st_ctim.tv_nsec != 0;
 }
 
-int cl_markcache_get(const struct stat *st, struct cl_record *r)
+enum cl_maybe cl_markcache_get(const struct stat *st, struct cl_record *r)
 {
 	struct entry *b, *t;
 	uint64_t key, v;
 	uint32_t p;
 
 	if (!cacheable(st) || !(t = cache()))
-		return -1;
+		return CL_UNKNOWN;
 	key = key_of(st);
 	b = bucket(t, st);
 	for (int i = 0; i < WAYS; i++) {
@@ -219,16 +219,16 @@ int cl_markcache_get(const struct stat *st, struct cl_record *r)
 		v = __atomic_load_n(&b[i].value, __ATOMIC_RELAXED);
 		p = (uint32_t)v;
 		if ((v >> 32) != check_of(key, p) || !(p >> 31))
-			return -1;
+			return CL_UNKNOWN;
 		if (!(p & USED))
 			__atomic_fetch_or(&b[i].value, (uint64_t)USED, __ATOMIC_RELAXED);
 		if (!(p & 1u))
-			return 0;
+			return CL_NO;
 		r->version = (p >> 1) & 0xffu;
 		r->wbits = (mode_t)((p >> 9) & 07777u);
-		return 1;
+		return CL_YES;
 	}
-	return -1;
+	return CL_UNKNOWN;
 }
 
 void cl_markcache_put(const struct stat *st, int marked, const struct cl_record *r)

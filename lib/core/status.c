@@ -18,10 +18,10 @@
 /* Extents asked for per FS_IOC_FIEMAP call. */
 #define FIEMAP_BATCH 64
 
-/* 1 if any extent of FD is shared with another inode (a reflink), 0 if
- * none is, -1 if the filesystem cannot say. Walks the extent map in batches
+/* CL_YES if any extent of FD is shared with another inode (a reflink),
+ * CL_NO if none is, CL_UNKNOWN if the filesystem cannot say. Walks the extent map in batches
  * and stops at the first shared extent. */
-static int fiemap_shared(int fd)
+static enum cl_maybe fiemap_shared(int fd)
 {
 	union { /* a fiemap and room for its extents */
 		struct fiemap fm;
@@ -38,21 +38,21 @@ static int fiemap_shared(int fd)
 		m.fm.fm_extent_count = FIEMAP_BATCH;
 		r = cl_ioctl(fd, FS_IOC_FIEMAP, &m);
 		if (r < 0)
-			return -1;
+			return CL_UNKNOWN;
 		if (m.fm.fm_mapped_extents == 0)
-			return 0;
+			return CL_NO;
 		for (i = 0; i < m.fm.fm_mapped_extents; i++) {
 			const struct fiemap_extent *e = &m.fm.fm_extents[i];
 
 			if (e->fe_flags & FIEMAP_EXTENT_SHARED)
-				return 1;
+				return CL_YES;
 			if (e->fe_flags & FIEMAP_EXTENT_LAST)
-				return 0;
+				return CL_NO;
 		}
 		i = m.fm.fm_mapped_extents - 1;
 		start = m.fm.fm_extents[i].fe_logical + m.fm.fm_extents[i].fe_length;
 		if (start <= m.fm.fm_start)
-			return 0;
+			return CL_NO;
 	}
 }
 
@@ -66,6 +66,7 @@ int cowlink_status(const char *path, struct cowlink_status *out)
 	struct cl_record rec;
 	struct stat st;
 	int pfd, fd = -1, marked, r;
+	enum cl_maybe shared;
 
 	memset(out, 0, sizeof *out);
 	pfd = cl_openat(AT_FDCWD, path, O_PATH | O_CLOEXEC, 0);
@@ -93,7 +94,8 @@ int cowlink_status(const char *path, struct cowlink_status *out)
 		goto out_close_path;
 	}
 	marked = cl_mark_read_fd(fd, &rec);
-	out->reflinked = fiemap_shared(fd);
+	shared = fiemap_shared(fd);
+	out->reflinked = shared == CL_UNKNOWN ? -1 : shared == CL_YES;
 	if (marked < 0) {
 		r = marked;
 		goto out_close;

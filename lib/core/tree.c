@@ -82,7 +82,7 @@ struct walk {
 	ino_t root_ino;
 	dev_t dst_dev;
 	bool sigio_ignored;
-	int clone;            /* cl_link_clone_hint() of the destination */
+	enum cl_maybe clone;  /* cl_link_clone_hint() of the destination */
 };
 
 struct worker {

@@ -294,12 +294,12 @@ scope:
 int cl_cow_classify_shown(int fd, int dirfd, const char *path,
 			  const struct stat *st, struct cl_record *r)
 {
-	int m;
+	enum cl_maybe m;
 
 	if (cl_cow_off)
 		return cl_cow_classify(fd, dirfd, path, st, r);
 	m = cl_markcache_get(st, r);
-	if (m == 1 || (m == 0 && !cl_scope_active()))
+	if (m == CL_YES || (m == CL_NO && !cl_scope_active()))
 		return m;
 	return cl_cow_classify(fd, dirfd, path, st, r);
 }

@@ -68,7 +68,7 @@ static void put_and_get(void)
 	struct stat st = fake(1000), other;
 	struct cl_record r = { 9, 9, false };
 
-	CHECK(cl_markcache_get(&st, &r) == -1);
+	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
 	cl_markcache_put(&st, 1, &rec0220);
 	CHECK(cl_markcache_get(&st, &r) == 1);
 	CHECK(r.version == 1 && r.wbits == 0220);
@@ -88,15 +88,15 @@ static void put_and_get(void)
 	/* Any field of the key changed: not known. */
 	st = fake(1000);
 	other = st, other.st_nlink = 3;
-	CHECK(cl_markcache_get(&other, &r) == -1);
+	CHECK(cl_markcache_get(&other, &r) == CL_UNKNOWN);
 	other = st, other.st_ctim.tv_nsec++;
-	CHECK(cl_markcache_get(&other, &r) == -1);
+	CHECK(cl_markcache_get(&other, &r) == CL_UNKNOWN);
 	other = st, other.st_ctim.tv_sec++;
-	CHECK(cl_markcache_get(&other, &r) == -1);
+	CHECK(cl_markcache_get(&other, &r) == CL_UNKNOWN);
 	other = st, other.st_ino += 1u << 16; /* the same bucket */
-	CHECK(cl_markcache_get(&other, &r) == -1);
+	CHECK(cl_markcache_get(&other, &r) == CL_UNKNOWN);
 	other = st, other.st_dev++;
-	CHECK(cl_markcache_get(&other, &r) == -1);
+	CHECK(cl_markcache_get(&other, &r) == CL_UNKNOWN);
 }
 
 /* What another process told the cache. */
@@ -134,13 +134,13 @@ static void never_cached(void)
 
 	st.st_ctim.tv_nsec = 0;
 	cl_markcache_put(&st, 1, &rec0220);
-	CHECK(cl_markcache_get(&st, &r) == -1);
+	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
 	st = fake(2001), st.st_nlink = 1;
 	cl_markcache_put(&st, 1, &rec0220);
-	CHECK(cl_markcache_get(&st, &r) == -1);
+	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
 	st = fake(2002), st.st_mode = S_IFDIR | 0755;
 	cl_markcache_put(&st, 1, &rec0220);
-	CHECK(cl_markcache_get(&st, &r) == -1);
+	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
 	/* ...while the cache itself works. */
 	st = fake(2003);
 	cl_markcache_put(&st, 1, &rec0220);
@@ -185,10 +185,10 @@ static void crowded(void)
 		struct stat st = fake(ino[i]);
 		int m = cl_markcache_get(&st, &r);
 
-		CHECK(m == -1 || (m == 1 && r.wbits == (i & 1 ? 0200u : 020u)));
-		known += m == 1;
+		CHECK(m == CL_UNKNOWN || (m == CL_YES && r.wbits == (i & 1 ? 0200u : 020u)));
+		known += m == CL_YES;
 		if (i == 4)
-			CHECK(m == 1);
+			CHECK(m == CL_YES);
 	}
 	CHECK(known >= 1 && known <= 4);
 }
@@ -282,7 +282,7 @@ static void miss_one(void)
 	struct stat st = fake(4000);
 	struct cl_record r;
 
-	CHECK(cl_markcache_get(&st, &r) == -1);
+	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
 	/* Still usable: a new answer overwrites the damaged one. */
 	cl_markcache_put(&st, 0, &rec0220);
 	CHECK(cl_markcache_get(&st, &r) == 0);
@@ -318,7 +318,7 @@ static void hammer(void)
 			continue;
 		}
 		m = cl_markcache_get(&st, &r);
-		CHECK(m == -1 || (m == 1 && r.version == 1 && r.wbits == w));
+		CHECK(m == CL_UNKNOWN || (m == CL_YES && r.version == 1 && r.wbits == w));
 	}
 }
 
@@ -348,7 +348,7 @@ static void unusable_put_get(void)
 	struct cl_record r;
 
 	cl_markcache_put(&st, 1, &rec0220);
-	CHECK(cl_markcache_get(&st, &r) == -1);
+	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
 }
 
 /* Files the cache must not use -- and must leave exactly as they are. */
