@@ -17,24 +17,32 @@ int (*cl_fault_hook)(enum cl_op op);
 		}                                                     \
 	} while (0)
 
-/* syscall() reports failure through errno; turn that into -errno. */
-static inline long ret(long r)
+/* syscall() reports failure through errno; turn that into -errno and
+ * put back the errno the caller had (SAVED): a cl_* call never changes it,
+ * so that no caller needs to save it around one. */
+static inline long ret(long r, int saved)
 {
-	return r == -1 ? -errno : r;
+	if (r == -1) {
+		r = -errno;
+		errno = saved;
+	}
+	return r;
 }
 
-#define SC(op, ...)                                   \
-	do {                                          \
-		FAULT(op);                            \
-		return ret(syscall(__VA_ARGS__));     \
+#define SC(op, ...)                                              \
+	do {                                                     \
+		int saved_ = errno;                              \
+		FAULT(op);                                       \
+		return ret(syscall(__VA_ARGS__), saved_);        \
 	} while (0)
 
 /* The body of every SYS row of sys.def. */
 #define SYS(op, type, name, params, call)                             \
 	type cl_##name params                                         \
 	{                                                             \
+		int saved_ = errno;                                   \
 		FAULT(CL_OP_##op);                                    \
-		return ret(syscall call);                             \
+		return ret(syscall call, saved_);                     \
 	}
 #define SYS_HAND(op, type, name, params)
 #include "sys.def"

@@ -1,7 +1,7 @@
 /* The core's only door to the kernel: raw system calls that return the
  * result or -errno. They never go through libc's named wrappers, so the core
  * cannot recurse into the preload shim, and tests can inject faults through
- * cl_fault_hook. They may clobber errno; callers that must keep it save it. */
+ * cl_fault_hook. They leave errno as it was, failing or not (sys.c). */
 #ifndef CL_SYS_H
 #define CL_SYS_H
 
