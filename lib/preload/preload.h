@@ -38,4 +38,12 @@ static inline long cl_ret(long r)
 	return r;
 }
 
+/* The answer of an optional row's wrapper when libc lacks the symbol
+ * (CL_W_OPTIONAL): what a libc without the call would give. */
+static inline int cl_enosys(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
 #endif

@@ -45,10 +45,8 @@ CL_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
 	int r;
 
-	if (REAL_MISSING(close_range)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(close_range))
+		return cl_enosys();
 	r = real_close_range(first, last, flags);
 	if (r == 0)
 		cl_fd_invalidate_range(first, last);
@@ -133,10 +131,8 @@ CL_EXPORT int fcntl64(int fd, int cmd, ...)
 	va_list ap;
 	void *arg;
 
-	if (REAL_MISSING(fcntl64)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(fcntl64))
+		return cl_enosys();
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
@@ -184,10 +180,8 @@ CL_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
 {
 	int r;
 
-	if (REAL_MISSING(recvmmsg)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(recvmmsg))
+		return cl_enosys();
 	r = real_recvmmsg(fd, vec, n, flags, timeout);
 	for (int i = 0; i < r; i++)
 		invalidate_rights(&vec[i].msg_hdr);

@@ -367,10 +367,8 @@ CL_EXPORT int chmod(const char *path, mode_t mode)
 
 CL_EXPORT int lchmod(const char *path, mode_t mode)
 {
-	if (REAL_MISSING(lchmod)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(lchmod))
+		return cl_enosys();
 	return chmod_path(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW, via_lchmod);
 }
 
@@ -629,10 +627,8 @@ CL_EXPORT int futimesat(int dirfd, const char *path, const struct timeval t[2])
 {
 	struct timespec ts[2];
 
-	if (REAL_MISSING(futimesat)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(futimesat))
+		return cl_enosys();
 	if (t && !tv_to_ts(t, ts))
 		return -1;
 	if (!path)

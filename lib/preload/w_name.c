@@ -213,10 +213,8 @@ CL_EXPORT int renameat(int olddir, const char *old, int newdir, const char *new_
 CL_EXPORT int renameat2(int olddir, const char *old, int newdir,
 			const char *new_, unsigned flags)
 {
-	if (REAL_MISSING(renameat2)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(renameat2))
+		return cl_enosys();
 	return rename_body(olddir, old, newdir, new_, flags, via_renameat2);
 }
 

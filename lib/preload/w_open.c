@@ -334,10 +334,8 @@ CL_EXPORT int open_by_handle_at(int mountfd, struct file_handle *h, int flags)
 	struct stat st;
 	int saved, fd, e;
 
-	if (REAL_MISSING(open_by_handle_at)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(open_by_handle_at))
+		return cl_enosys();
 	if (__builtin_expect(!WRITE_OPEN(flags) || (flags & O_PATH), 1))
 		return real_open_by_handle_at(mountfd, h, flags);
 	saved = errno;

@@ -89,13 +89,7 @@ static int present64(int r, int fd, int dirfd, const char *path, int flags,
 	return r;
 }
 
-static int enosys(void)
-{
-	errno = ENOSYS;
-	return -1;
-}
-
-#define CALL(sym, ...) (REAL_MISSING(sym) ? enosys() : REAL(sym)(__VA_ARGS__))
+#define CALL(sym, ...) (REAL_MISSING(sym) ? cl_enosys() : REAL(sym)(__VA_ARGS__))
 
 CL_EXPORT int stat(const char *path, struct stat *st)
 {

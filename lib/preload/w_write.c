@@ -110,10 +110,8 @@ CL_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off64_t of
 CL_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off,
 			   int flags)
 {
-	if (REAL_MISSING(pwritev2)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(pwritev2))
+		return cl_enosys();
 	if (!cl_fd_is_safe(fd))
 		CHECK_OR_FAIL(fd, -1);
 	return real_pwritev2(fd, iov, cnt, off, flags);
@@ -122,10 +120,8 @@ CL_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off,
 CL_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int cnt,
 			      off64_t off, int flags)
 {
-	if (REAL_MISSING(pwritev64v2)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(pwritev64v2))
+		return cl_enosys();
 	if (!cl_fd_is_safe(fd))
 		CHECK_OR_FAIL(fd, -1);
 	return real_pwritev64v2(fd, iov, cnt, off, flags);
@@ -212,10 +208,8 @@ CL_EXPORT int posix_fallocate64(int fd, off64_t off, off64_t len)
 CL_EXPORT ssize_t copy_file_range(int in, off64_t *inoff, int out,
 				  off64_t *outoff, size_t n, unsigned flags)
 {
-	if (REAL_MISSING(copy_file_range)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(copy_file_range))
+		return cl_enosys();
 	if (!cl_fd_is_safe(out))
 		CHECK_OR_FAIL(out, -1);
 	return real_copy_file_range(in, inoff, out, outoff, n, flags);
@@ -352,10 +346,8 @@ CL_EXPORT int dprintf(int fd, const char *fmt, ...)
 
 CL_EXPORT int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap)
 {
-	if (REAL_MISSING(__vdprintf_chk)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(__vdprintf_chk))
+		return cl_enosys();
 	if (!cl_fd_is_safe(fd))
 		CHECK_OR_FAIL(fd, -1);
 	return real___vdprintf_chk(fd, flag, fmt, ap);
@@ -366,10 +358,8 @@ CL_EXPORT int __dprintf_chk(int fd, int flag, const char *fmt, ...)
 	va_list ap;
 	int r;
 
-	if (REAL_MISSING(__vdprintf_chk)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (REAL_MISSING(__vdprintf_chk))
+		return cl_enosys();
 	if (!cl_fd_is_safe(fd))
 		CHECK_OR_FAIL(fd, -1);
 	va_start(ap, fmt);
