@@ -121,7 +121,7 @@ int cl_cow_fd_name_gone(int fd, const struct stat *fdst)
 	char proc[32], path[PATH_MAX];
 	struct stat st;
 	ssize_t n;
-	int saved = errno, res = 0;
+	int res = 0;
 
 	cl_proc_fd_path(fd, proc);
 	n = cl_readlinkat(AT_FDCWD, proc, path, sizeof path - 1);
@@ -132,7 +132,6 @@ int cl_cow_fd_name_gone(int fd, const struct stat *fdst)
 		res = cl_fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		      st.st_dev != fdst->st_dev || st.st_ino != fdst->st_ino;
 	}
-	errno = saved;
 	return res;
 }
 
@@ -325,7 +324,7 @@ int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
 		  struct cl_record *r)
 {
 	struct stat now;
-	int saved = errno, c;
+	int c;
 
 	c = cl_cow_classify(fd, dirfd, path, st, r);
 	if (c != 0)
@@ -350,7 +349,6 @@ int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
 		 now.st_nlink != 1)
 		c = CL_OPENED_AGAIN;
 out:
-	errno = saved;
 	return c;
 }
 

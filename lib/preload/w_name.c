@@ -146,12 +146,8 @@ static int may_replace(int newdir, const char *new_, const struct stat *st,
 /* Is DIRFD/PATH a regular file with more than one link? *ST its lstat. */
 static bool multi_link(int dirfd, const char *path, struct stat *st)
 {
-	int saved = errno;
-	bool multi = path && !cl_cow_off && cl_fstatat(dirfd, path, st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		     S_ISREG(st->st_mode) && st->st_nlink > 1;
-
-	errno = saved;
-	return multi;
+	return path && !cl_cow_off && cl_fstatat(dirfd, path, st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st->st_mode) && st->st_nlink > 1;
 }
 
 /* The shared body: FLAGS is renameat2's (0 for rename and renameat);
