@@ -17,10 +17,32 @@ int (*cl_fault_hook)(enum cl_op op);
 		}                                                     \
 	} while (0)
 
-/* syscall() reports failure through errno; turn that into -errno and
- * put back the errno the caller had (SAVED): a cl_* call never changes it,
- * so that no caller needs to save it around one. */
-static inline long ret(long r, int saved)
+/* A cl_* call never changes errno, so that no caller needs to save it
+ * around one. On x86-64 the kernel's own answer (the result, or -errno in
+ * [-4095, -1]) is taken straight from the syscall instruction: no errno is
+ * written, and none read, which would cost a call to __errno_location on
+ * every raw call (bench case 6's write-open makes several). Elsewhere
+ * syscall(), whose errno is read on failure and put back. */
+#if defined(__x86_64__) && !defined(CL_SYS_LIBC) /* CL_SYS_LIBC: test the other */
+static inline long raw6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long r;
+
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+#define RAW7(nr, a, b, c, d, e, f, ...)                                      \
+	raw6((long)(nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), \
+	     (long)(f))
+#define RAW(...) RAW7(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
+#else
+static inline long raw_ret(long r, int saved)
 {
 	if (r == -1) {
 		r = -errno;
@@ -28,21 +50,25 @@ static inline long ret(long r, int saved)
 	}
 	return r;
 }
+#define RAW(...)                                                  \
+	__extension__({                                           \
+		int saved_ = errno;                               \
+		raw_ret(syscall(__VA_ARGS__), saved_);            \
+	})
+#endif
 
-#define SC(op, ...)                                              \
-	do {                                                     \
-		int saved_ = errno;                              \
-		FAULT(op);                                       \
-		return ret(syscall(__VA_ARGS__), saved_);        \
+#define SC(op, ...)                              \
+	do {                                     \
+		FAULT(op);                       \
+		return RAW(__VA_ARGS__);         \
 	} while (0)
 
 /* The body of every SYS row of sys.def. */
 #define SYS(op, type, name, params, call)                             \
 	type cl_##name params                                         \
 	{                                                             \
-		int saved_ = errno;                                   \
 		FAULT(CL_OP_##op);                                    \
-		return ret(syscall call, saved_);                     \
+		return RAW call;                                      \
 	}
 #define SYS_HAND(op, type, name, params)
 #include "sys.def"

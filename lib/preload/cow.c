@@ -326,7 +326,10 @@ int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
 	struct stat now;
 	int c;
 
-	c = cl_cow_classify(fd, dirfd, path, st, r);
+	/* Tested here, not only in classify: the write-open of a one-link
+	 * file, the common case, needs neither its call nor its errno. */
+	c = S_ISREG(st->st_mode) && st->st_nlink > 1
+		? cl_cow_classify(fd, dirfd, path, st, r) : 0;
 	if (c != 0)
 		goto out;
 	if (st->st_nlink > 1) {
