@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/magic.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/xattr.h>
@@ -14,12 +13,8 @@
 
 #include "banned.h"
 
-#define MAX_HOPS     40  /* symlinks followed before ELOOP, as the kernel does */
 #define MAX_ROUNDS   8   /* restarts when the name changes under us */
-#define MAX_TMPNAMES 100 /* hidden names tried before giving up with EEXIST */
 #define RESTART      1
-
-static atomic_uint tmp_counter;
 
 /* Follow a final symlink of NAME (relative to DIRFD) into PATH: a relative
  * target is relative to the symlink's own directory. Lookup errors are left
@@ -41,7 +36,7 @@ static int resolve(int dirfd, const char *name, bool nofollow, char *path)
 	for (hops = 0;; hops++) {
 		if (cl_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) || !S_ISLNK(st.st_mode))
 			return 0;
-		if (hops >= MAX_HOPS)
+		if (hops >= CL_SYMLOOP_MAX)
 			return -ELOOP;
 		n = cl_readlinkat(dirfd, path, target, sizeof target);
 		if (n == -EINVAL || n == -ENOENT)
@@ -87,51 +82,21 @@ static int open_parent(int dirfd, const char *dir, bool *locked)
 	return fd;
 }
 
-/* The next hidden name: CL_TMP_PREFIX "<pid>.<counter>". */
-static void tmp_name(char *buf, size_t n)
-{
-	snprintf(buf, n, CL_TMP_PREFIX "%d.%u", (int)getpid(),
-		 atomic_fetch_add(&tmp_counter, 1));
-}
-
 /* Create the private file in the parent, invisible (O_TMPFILE), or under a
  * hidden name where the filesystem cannot (*NAMED set, TMPNAME filled). */
 static int make_tmp(int pfd, char *tmpname, size_t n, bool *named)
 {
-	int fd, i;
+	int fd;
 
 	*named = false;
 	fd = cl_openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd >= 0 || (fd != -EOPNOTSUPP && fd != -EISDIR && fd != -EINVAL))
 		return fd;
 	cl_debug("break: no O_TMPFILE here (%d), hidden name", -fd);
-	for (i = 0; i < MAX_TMPNAMES; i++) {
-		tmp_name(tmpname, n);
-		fd = cl_openat(pfd, tmpname, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd != -EEXIST)
-			break;
-	}
+	fd = cl_tmp_create(pfd, tmpname, n);
 	if (fd >= 0)
 		*named = true;
 	return fd;
-}
-
-/* Give the O_TMPFILE file TFD a hidden name in PFD: AT_EMPTY_PATH, or the
- * /proc/self/fd link where AT_EMPTY_PATH needs a capability we lack. */
-static int link_in(int pfd, int tfd, char *tmpname, size_t n)
-{
-	char proc[40];
-	int e = -EEXIST, i;
-
-	for (i = 0; i < MAX_TMPNAMES && e == -EEXIST; i++) {
-		tmp_name(tmpname, n);
-		e = cl_linkat(tfd, "", pfd, tmpname, AT_EMPTY_PATH);
-		if (e == -ENOENT || e == -EPERM) {
-			snprintf(proc, sizeof proc, "/proc/self/fd/%d", tfd);
-			e = cl_linkat(AT_FDCWD, proc, pfd, tmpname, AT_SYMLINK_FOLLOW);
-		}
-	}
-	return e;
 }
 
 /* Does a rename over an existing name start writeback of the new file?
@@ -213,7 +178,9 @@ static int copy_in(int pfd, const char *base, int src, const struct stat *st,
 			goto out_close_tmp;
 	}
 	if (!named) {
-		e = link_in(pfd, tfd, tmpname, sizeof tmpname);
+		bool no_empty_path = false;
+
+		e = cl_fd_link_tmp(tfd, pfd, tmpname, sizeof tmpname, &no_empty_path);
 		if (e)
 			goto out_close_tmp;
 	}

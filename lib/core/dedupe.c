@@ -15,7 +15,6 @@
 #include "banned.h"
 
 #define BUF_SIZE (128 * 1024)
-#define MAX_TMPNAMES 100
 #define ACL_XATTR "system.posix_acl_access"
 
 /* One regular file met by the walk. */
@@ -43,7 +42,6 @@ struct dedupe {
 	void *arg;
 	struct cl_dedupe_stats *stats;
 	char *buf1, *buf2;
-	unsigned tmp_counter;
 	bool lease_noted;     /* "no lease" told once */
 	int err;              /* ENOMEM while walking */
 };
@@ -413,17 +411,16 @@ static int compare(struct dedupe *d, int mfd, const struct stat *ms, int dfd,
 static int replace(struct dedupe *d, int mfd, int lm, int ddir, const char *dbase,
 		   int dfd, int ld, const struct stat *ds)
 {
-	char src[40], tmp[64];
+	char src[CL_PROC_FD_MAX], tmp[64];
 	enum cowlink_how how = 0;
 	struct stat ts, ns;
 	cl_note_fn note = cl_note;
 	int r = -EEXIST, i;
 
 	/* Link the very inode compared (its fd), never what the name is now. */
-	snprintf(src, sizeof src, "/proc/self/fd/%d", mfd);
-	for (i = 0; i < MAX_TMPNAMES && r == -EEXIST; i++) {
-		snprintf(tmp, sizeof tmp, CL_TMP_PREFIX "%d.dedupe%u", (int)getpid(),
-			 d->tmp_counter++);
+	cl_proc_fd_path(mfd, src);
+	for (i = 0; i < CL_TMP_TRIES && r == -EEXIST; i++) {
+		cl_tmp_name(tmp, sizeof tmp);
 		/* dedupe_one() said what leases it could not have, by name;
 		 * link.c would say it of /proc/self/fd/N. */
 		cl_note = NULL;

@@ -21,6 +21,34 @@
  * rename: ".cowlink-tmp.<pid>.<n>". cowlink fsck removes them. */
 #define CL_TMP_PREFIX ".cowlink-tmp."
 
+/* Symlinks followed before ELOOP, as the kernel does. */
+#define CL_SYMLOOP_MAX 40
+
+/* ---- fdname.c: the names the core gives to what it holds ---------------- */
+
+/* Hidden names tried before giving up with EEXIST. */
+#define CL_TMP_TRIES 100
+/* The size of a buffer for cl_proc_fd_path. */
+#define CL_PROC_FD_MAX 32
+
+/* "/proc/self/fd/<fd>" into BUF (CL_PROC_FD_MAX bytes) without stdio, which
+ * is not async-signal-safe. */
+void cl_proc_fd_path(int fd, char *buf);
+/* The next hidden name, CL_TMP_PREFIX "<pid>.<counter>" (cowlink fsck knows
+ * the pattern: a name whose process is alive is in use), into BUF. */
+void cl_tmp_name(char *buf, size_t n);
+/* Create a new empty file (0600, O_RDWR) under a fresh hidden name TMP (N
+ * bytes) in PFD, for a filesystem without O_TMPFILE: the fd, or -errno
+ * with TMP "". */
+int cl_tmp_create(int pfd, char *tmp, size_t n);
+/* Link the file open as FD (an O_TMPFILE one too) as NAME in PFD: linkat
+ * AT_EMPTY_PATH, or the /proc/self/fd link where AT_EMPTY_PATH needs a
+ * capability we lack (*NO_EMPTY_PATH then set, so that the next call of a
+ * context goes there at once). 0 or -errno. */
+int cl_fd_link(int fd, int pfd, const char *name, bool *no_empty_path);
+/* The same under a fresh hidden name TMP (N bytes; "" on failure). */
+int cl_fd_link_tmp(int fd, int pfd, char *tmp, size_t n, bool *no_empty_path);
+
 /* ---- record.c: the user.cowlink record ---------------------------------- */
 
 #define CL_RECORD_VERSION 1

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <linux/fs.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,12 +14,8 @@
 
 #include "banned.h"
 
-#define MAX_TMPNAMES 100
-
 cl_note_fn cl_note;
 void *cl_note_arg;
-
-static atomic_uint tmp_counter;
 
 void cl_notef(const char *fmt, ...)
 {
@@ -62,14 +57,6 @@ void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags)
 	c->flags = flags;
 	c->clone = CL_UNKNOWN;
 	c->sigio_ignored = cl_lease_sigio_ignored();
-}
-
-/* The next hidden name: CL_TMP_PREFIX "<pid>.<counter>" (cowlink fsck
- * knows the pattern). */
-static void tmp_name(char *buf, size_t n)
-{
-	snprintf(buf, n, CL_TMP_PREFIX "%d.%u", (int)getpid(),
-		 atomic_fetch_add(&tmp_counter, 1));
 }
 
 /* Errors of FICLONE or O_TMPFILE that mean "not here": fall back. */
@@ -141,38 +128,6 @@ static mode_t mark_wbits(const char *buf, size_t n, mode_t mode)
 	return (mode & S_IRUSR) ? S_IWUSR : 0;
 }
 
-/* Give the open file FD the name NAME in PFD: AT_EMPTY_PATH, or the
- * /proc/self/fd link where AT_EMPTY_PATH needs a capability we lack. Linking
- * the fd, not a path, links exactly the inode we leased and marked. */
-static int link_fd(struct cl_link_ctx *c, int fd, int pfd, const char *name)
-{
-	char proc[40];
-	int e;
-
-	if (!c->no_empty_path) {
-		e = cl_linkat(fd, "", pfd, name, AT_EMPTY_PATH);
-		if (e != -ENOENT && e != -EPERM)
-			return e;
-		c->no_empty_path = true;
-	}
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-	return cl_linkat(AT_FDCWD, proc, pfd, name, AT_SYMLINK_FOLLOW);
-}
-
-/* Link FD under a fresh hidden name TMP in PFD. */
-static int put_tmp(struct cl_link_ctx *c, int fd, int pfd, char *tmp, size_t n)
-{
-	int e = -EEXIST, i;
-
-	for (i = 0; i < MAX_TMPNAMES && e == -EEXIST; i++) {
-		tmp_name(tmp, n);
-		e = link_fd(c, fd, pfd, tmp);
-	}
-	if (e)
-		tmp[0] = '\0';
-	return e;
-}
-
 /* Link FD as BASE, or with REPLACE under a fresh hidden name TMP (for a
  * rename over BASE later); TMP is "" when BASE itself was made. */
 static int put_name(struct cl_link_ctx *c, int fd, int pfd, const char *base,
@@ -180,8 +135,8 @@ static int put_name(struct cl_link_ctx *c, int fd, int pfd, const char *base,
 {
 	tmp[0] = '\0';
 	if (!replace)
-		return link_fd(c, fd, pfd, base);
-	return put_tmp(c, fd, pfd, tmp, n);
+		return cl_fd_link(fd, pfd, base, &c->no_empty_path);
+	return cl_fd_link_tmp(fd, pfd, tmp, n, &c->no_empty_path);
 }
 
 /* Move the hidden name TMP to BASE in PFD: over it with REPLACE, else only
@@ -210,20 +165,14 @@ static int copy_to(struct cl_link_ctx *c, int sfd, const struct stat *st, mode_t
 		   int pfd, const char *base, bool replace, bool clone_only, bool *cloned)
 {
 	char tmp[64] = "";
-	int tfd, e, i;
+	int tfd, e;
 
 	*cloned = false;
 	tfd = cl_openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (tfd < 0 && unsupported(tfd)) {
 		if (clone_only)
 			return -EOPNOTSUPP;
-		for (i = 0, tfd = -EEXIST; i < MAX_TMPNAMES && tfd == -EEXIST; i++) {
-			tmp_name(tmp, sizeof tmp);
-			tfd = cl_openat(pfd, tmp, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW |
-					O_CLOEXEC, 0600);
-		}
-		if (tfd < 0)
-			tmp[0] = '\0';
+		tfd = cl_tmp_create(pfd, tmp, sizeof tmp);
 	}
 	if (tfd < 0)
 		return tfd;
@@ -411,7 +360,7 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 	}
 	/* Under a hidden name first, whatever REPLACE says: the name must not
 	 * be seen before the record is known to hold (below). */
-	e = put_tmp(c, sfd, pfd, tmp, sizeof tmp);
+	e = cl_fd_link_tmp(sfd, pfd, tmp, sizeof tmp, &c->no_empty_path);
 	if (e)
 		goto out_undo;
 	e = still_ours(sfd, val, n, protect);

@@ -156,7 +156,7 @@ static void run_target(int sock, const char *file, char *const argv[],
 static void repoint_std_fds(void)
 {
 	struct cl_break_opts o = { .keep = -1, .nofollow = true };
-	char proc[32], name[PATH_MAX];
+	char proc[CL_PROC_FD_MAX], name[PATH_MAX];
 	struct cl_record r;
 	struct stat st, now;
 	ssize_t n;
@@ -168,7 +168,7 @@ static void repoint_std_fds(void)
 		fl = cl_fcntl(fd, F_GETFL, 0);
 		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY || (fl & O_PATH))
 			continue;
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+		cl_proc_fd_path(fd, proc);
 		n = cl_readlinkat(AT_FDCWD, proc, name, sizeof name - 1);
 		if (n <= 0 || name[0] != '/')
 			continue;

@@ -62,7 +62,7 @@ static enum cl_maybe fiemap_shared(int fd)
  * the caller may not read it (nor, then, its user.cowlink). */
 int cowlink_status(const char *path, struct cowlink_status *out)
 {
-	char proc[64];
+	char proc[CL_PROC_FD_MAX];
 	struct cl_record rec;
 	struct stat st;
 	int pfd, fd = -1, marked, r;
@@ -85,7 +85,7 @@ int cowlink_status(const char *path, struct cowlink_status *out)
 	if (!S_ISREG(st.st_mode))
 		goto out_close_path;
 
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
+	cl_proc_fd_path(pfd, proc);
 	/* A user xattr needs read permission anyway: a file the caller may
 	 * not read cannot be described beyond its stat. */
 	fd = cl_openat(AT_FDCWD, proc, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);

@@ -632,7 +632,7 @@ static bool handle_shared(pid_t pid, int mountfd, uint64_t addr)
 	cl_close(m);
 	if (f < 0)
 		return false;
-	snprintf(p, sizeof p, "/proc/self/fd/%d", f);
+	cl_proc_fd_path(f, p);
 	if (!cl_fstat(f, &st) && S_ISREG(st.st_mode) && st.st_nlink > 1)
 		shared = reaches_cowlink(p, &st, true);
 	cl_close(f);

@@ -10,18 +10,7 @@
 #include "preload.h"
 #include "real.h"
 
-#define SYMLOOP_MAX_HOPS 40
-
 bool cl_cow_off;
-
-void cl_proc_fd_path(int fd, char *buf)
-{
-	static const char pre[] = "/proc/self/fd/";
-
-	memcpy(buf, pre, sizeof pre - 1);
-	buf += sizeof pre - 1;
-	buf[cl_utoa((unsigned)fd, buf)] = '\0';
-}
 
 /* Follow the final symlinks of DIRFD/PATH by readlink -- magic links such as
  * /proc/self/fd/N and /dev/stdout included -- into OUT (PATH_MAX bytes, a
@@ -45,7 +34,7 @@ static int resolve(int dirfd, const char *path, char *out, struct stat *st)
 			return hops ? (e == -ENOENT ? -CL_ESHARED : e) : e;
 		if (!S_ISLNK(st->st_mode))
 			break;
-		if (++hops > SYMLOOP_MAX_HOPS)
+		if (++hops > CL_SYMLOOP_MAX)
 			return -ELOOP;
 		n = cl_readlinkat(dirfd, out, link, sizeof link - 1);
 		if (n == -EINVAL || n == -ENOENT)
@@ -93,7 +82,7 @@ static bool name_in_scope(int dirfd, const char *name)
 
 int cl_cow_fd_path(int fd, const struct stat *fdst, char *path)
 {
-	char proc[32];
+	char proc[CL_PROC_FD_MAX];
 	struct stat st;
 	ssize_t n;
 	int e;
@@ -118,7 +107,7 @@ int cl_cow_fd_path(int fd, const struct stat *fdst, char *path)
 int cl_cow_fd_name_gone(int fd, const struct stat *fdst)
 {
 	static const char gone[] = " (deleted)";
-	char proc[32], path[PATH_MAX];
+	char proc[CL_PROC_FD_MAX], path[PATH_MAX];
 	struct stat st;
 	ssize_t n;
 	int res = 0;
@@ -213,7 +202,7 @@ static void mark_remember(const struct stat *st, int marked,
 /* The mark of FD's inode, through its magic link for an O_PATH fd. */
 static int mark_of_fd(int fd, struct cl_record *r)
 {
-	char proc[32];
+	char proc[CL_PROC_FD_MAX];
 	int m = cl_mark_read_fd(fd, r);
 
 	if (m == -EBADF) {

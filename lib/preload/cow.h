@@ -31,10 +31,6 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 int cl_cow_classify_shown(int fd, int dirfd, const char *path,
 			  const struct stat *st, struct cl_record *r);
 
-/* "/proc/self/fd/<fd>" into BUF (32 bytes) without stdio, which is not
- * async-signal-safe. */
-void cl_proc_fd_path(int fd, char *buf);
-
 /* How often a write-open or a metadata change breaks, opens and looks
  * again before it gives up with CL_ESHARED: each round means someone made
  * the name a cowlink again, or renamed a copy over it, under us. 8 was

@@ -73,7 +73,7 @@ struct cl_meta {
 	 * utimensat from AT_FDCWD without AT_SYMLINK_NOFOLLOW). */
 	bool pinned;
 	int pin;
-	char proc[32];
+	char proc[CL_PROC_FD_MAX];
 	struct cl_same *same;   /* NULL, or how to tell a change that is none */
 };
 
