@@ -109,46 +109,40 @@ int cl_mark_read_deref(const char *path, struct cl_record *r)
 /* Set once getxattrat(2) answered ENOSYS: the kernel predates 6.13. */
 static bool no_getxattrat;
 
-int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r)
+/* The mark of DIRFD/NAME, FOLLOW or not a final symlink: from a path
+ * (AT_FDCWD or absolute), by getxattrat -- one lookup relative to the
+ * directory -- or, before Linux 6.13, through /proc/self/fd/DIRFD/NAME. */
+static int mark_read_at(int dirfd, const char *name, bool follow, struct cl_record *r)
 {
 	char path[PATH_MAX], buf[CL_RECORD_MAX];
 	ssize_t got;
 	int n;
 
-	if (dirfd == AT_FDCWD || name[0] == '/')
-		return cl_mark_read_path(name, r);
-	/* One lookup relative to the directory, not a walk through /proc. */
-	if (!__atomic_load_n(&no_getxattrat, __ATOMIC_RELAXED)) {
-		got = cl_getxattrat(dirfd, name, AT_SYMLINK_NOFOLLOW, CL_XATTR, buf, sizeof buf);
-		if (got != -ENOSYS)
-			return mark_result(got, buf, r);
-		__atomic_store_n(&no_getxattrat, true, __ATOMIC_RELAXED);
+	if (dirfd != AT_FDCWD && name[0] != '/') {
+		if (!__atomic_load_n(&no_getxattrat, __ATOMIC_RELAXED)) {
+			got = cl_getxattrat(dirfd, name, follow ? 0 : AT_SYMLINK_NOFOLLOW,
+					    CL_XATTR, buf, sizeof buf);
+			if (got != -ENOSYS)
+				return mark_result(got, buf, r);
+			__atomic_store_n(&no_getxattrat, true, __ATOMIC_RELAXED);
+		}
+		n = snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dirfd, name);
+		if (n < 0 || (size_t)n >= sizeof path)
+			return -ENAMETOOLONG;
+		name = path;
 	}
-	n = snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dirfd, name);
-	if (n < 0 || (size_t)n >= sizeof path)
-		return -ENAMETOOLONG;
-	return cl_mark_read_path(path, r);
+	/* getxattr follows symlinks, magic links included, on every kernel. */
+	return follow ? cl_mark_read_deref(name, r) : cl_mark_read_path(name, r);
+}
+
+int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r)
+{
+	return mark_read_at(dirfd, name, false, r);
 }
 
 int cl_mark_read_follow(int dirfd, const char *path, struct cl_record *r)
 {
-	char proc[PATH_MAX], buf[CL_RECORD_MAX];
-	ssize_t got;
-	int n;
-
-	/* getxattr follows symlinks, magic links included, on every kernel. */
-	if (dirfd == AT_FDCWD || path[0] == '/')
-		return cl_mark_read_deref(path, r);
-	if (!__atomic_load_n(&no_getxattrat, __ATOMIC_RELAXED)) {
-		got = cl_getxattrat(dirfd, path, 0, CL_XATTR, buf, sizeof buf);
-		if (got != -ENOSYS)
-			return mark_result(got, buf, r);
-		__atomic_store_n(&no_getxattrat, true, __ATOMIC_RELAXED);
-	}
-	n = snprintf(proc, sizeof proc, "/proc/self/fd/%d/%s", dirfd, path);
-	if (n < 0 || (size_t)n >= sizeof proc)
-		return -ENAMETOOLONG;
-	return cl_mark_read_deref(proc, r);
+	return mark_read_at(dirfd, path, true, r);
 }
 
 int cl_mark_write_fd(int fd, const struct cl_record *r, int xflags)

@@ -215,76 +215,36 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	} while (0)
 
 /* The first read-only open before anything resolved it, kept out of the
- * entry points so that their common path needs no saved registers. */
-#define FIRST(sym, params, ...)                                         \
-	static __attribute__((noinline, cold)) int sym##_first params  \
-	{                                                               \
-		return REAL(sym)(__VA_ARGS__);                          \
+ * entry points so that their common path needs no saved registers. Then
+ * the entry point: params_of_<sym> its named parameters, which end with
+ * FLAGS; DIR the directory fd for cl_open_write; then the names. */
+#define OPEN_ENTRY(sym, dir, ...)                                         \
+	static __attribute__((noinline, cold)) int sym##_first(params_of_##sym) \
+	{                                                                \
+		return REAL(sym)(__VA_ARGS__);                           \
+	}                                                                \
+	CL_EXPORT int sym(params_of_##sym, ...)                          \
+	{                                                                \
+		mode_t mode = 0;                                         \
+                                                                         \
+		if (__builtin_expect(PLAIN_RO(flags), 1)) {              \
+			if (__builtin_expect(real_##sym != NULL, 1))     \
+				return real_##sym(__VA_ARGS__);          \
+			return sym##_first(__VA_ARGS__);                 \
+		}                                                        \
+		GET_MODE(flags, flags, mode);                            \
+		if (!WRITE_OPEN(flags))                                  \
+			return REAL(sym)(__VA_ARGS__, mode);             \
+		return cl_open_write(dir, path, flags, mode);            \
 	}
-FIRST(open, (const char *path, int flags), path, flags)
-FIRST(open64, (const char *path, int flags), path, flags)
-FIRST(openat, (int dirfd, const char *path, int flags), dirfd, path, flags)
-FIRST(openat64, (int dirfd, const char *path, int flags), dirfd, path, flags)
-
-CL_EXPORT int open(const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-
-	if (__builtin_expect(PLAIN_RO(flags), 1)) {
-		if (__builtin_expect(real_open != NULL, 1))
-			return real_open(path, flags);
-		return open_first(path, flags);
-	}
-	GET_MODE(flags, flags, mode);
-	if (!WRITE_OPEN(flags))
-		return REAL(open)(path, flags, mode);
-	return cl_open_write(AT_FDCWD, path, flags, mode);
-}
-
-CL_EXPORT int open64(const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-
-	if (__builtin_expect(PLAIN_RO(flags), 1)) {
-		if (__builtin_expect(real_open64 != NULL, 1))
-			return real_open64(path, flags);
-		return open64_first(path, flags);
-	}
-	GET_MODE(flags, flags, mode);
-	if (!WRITE_OPEN(flags))
-		return REAL(open64)(path, flags, mode);
-	return cl_open_write(AT_FDCWD, path, flags, mode);
-}
-
-CL_EXPORT int openat(int dirfd, const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-
-	if (__builtin_expect(PLAIN_RO(flags), 1)) {
-		if (__builtin_expect(real_openat != NULL, 1))
-			return real_openat(dirfd, path, flags);
-		return openat_first(dirfd, path, flags);
-	}
-	GET_MODE(flags, flags, mode);
-	if (!WRITE_OPEN(flags))
-		return REAL(openat)(dirfd, path, flags, mode);
-	return cl_open_write(dirfd, path, flags, mode);
-}
-
-CL_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-
-	if (__builtin_expect(PLAIN_RO(flags), 1)) {
-		if (__builtin_expect(real_openat64 != NULL, 1))
-			return real_openat64(dirfd, path, flags);
-		return openat64_first(dirfd, path, flags);
-	}
-	GET_MODE(flags, flags, mode);
-	if (!WRITE_OPEN(flags))
-		return REAL(openat64)(dirfd, path, flags, mode);
-	return cl_open_write(dirfd, path, flags, mode);
-}
+#define params_of_open const char *path, int flags
+#define params_of_open64 const char *path, int flags
+#define params_of_openat int dirfd, const char *path, int flags
+#define params_of_openat64 int dirfd, const char *path, int flags
+OPEN_ENTRY(open, AT_FDCWD, path, flags)
+OPEN_ENTRY(open64, AT_FDCWD, path, flags)
+OPEN_ENTRY(openat, dirfd, dirfd, path, flags)
+OPEN_ENTRY(openat64, dirfd, dirfd, path, flags)
 
 /* Fortify twins: no mode (glibc's own twins abort on O_CREAT without one,
  * and still do, since those opens reach them). */

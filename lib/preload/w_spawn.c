@@ -243,17 +243,30 @@ out:
 	return err;
 }
 
-CL_EXPORT int posix_spawn(pid_t *pid, const char *path,
-			  const posix_spawn_file_actions_t *fa,
-			  const posix_spawnattr_t *attr, char *const argv[],
-			  char *const envp[])
+typedef int spawn_fn(pid_t *, const char *, const posix_spawn_file_actions_t *,
+		      const posix_spawnattr_t *, char *const[], char *const[]);
+
+/* posix_spawn and posix_spawnp (REAL is which): the names the file actions
+ * open for writing are broken first. */
+static int spawn(spawn_fn *real, pid_t *pid, const char *path,
+		 const posix_spawn_file_actions_t *fa,
+		 const posix_spawnattr_t *attr, char *const argv[],
+		 char *const envp[])
 {
 	int saved = errno, e = break_actions(fa);
 
 	errno = saved;
 	if (e)
 		return e;
-	return REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
+	return real(pid, path, fa, attr, argv, envp);
+}
+
+CL_EXPORT int posix_spawn(pid_t *pid, const char *path,
+			  const posix_spawn_file_actions_t *fa,
+			  const posix_spawnattr_t *attr, char *const argv[],
+			  char *const envp[])
+{
+	return spawn(REAL(posix_spawn), pid, path, fa, attr, argv, envp);
 }
 
 CL_EXPORT int posix_spawnp(pid_t *pid, const char *file,
@@ -261,10 +274,5 @@ CL_EXPORT int posix_spawnp(pid_t *pid, const char *file,
 			   const posix_spawnattr_t *attr, char *const argv[],
 			   char *const envp[])
 {
-	int saved = errno, e = break_actions(fa);
-
-	errno = saved;
-	if (e)
-		return e;
-	return REAL(posix_spawnp)(pid, file, fa, attr, argv, envp);
+	return spawn(REAL(posix_spawnp), pid, file, fa, attr, argv, envp);
 }

@@ -91,48 +91,32 @@ static int present64(int r, int fd, int dirfd, const char *path, int flags,
 
 #define CALL(sym, ...) (REAL_MISSING(sym) ? cl_enosys() : REAL(sym)(__VA_ARGS__))
 
-CL_EXPORT int stat(const char *path, struct stat *st)
-{
-	return present(CALL(stat, path, st), -1, AT_FDCWD, path, 0, st);
-}
+/* stat, lstat, fstat and fstatat in one size (SFX: nothing or 64). */
+#define STAT_FAMILY(sfx)                                                       \
+	CL_EXPORT int stat##sfx(const char *path, struct stat##sfx *st)       \
+	{                                                                      \
+		return present##sfx(CALL(stat##sfx, path, st), -1, AT_FDCWD,   \
+				    path, 0, st);                              \
+	}                                                                      \
+	CL_EXPORT int lstat##sfx(const char *path, struct stat##sfx *st)      \
+	{                                                                      \
+		return present##sfx(CALL(lstat##sfx, path, st), -1, AT_FDCWD,  \
+				    path, 0, st);                              \
+	}                                                                      \
+	CL_EXPORT int fstat##sfx(int fd, struct stat##sfx *st)                \
+	{                                                                      \
+		return present##sfx(CALL(fstat##sfx, fd, st), fd, AT_FDCWD,    \
+				    NULL, 0, st);                              \
+	}                                                                      \
+	CL_EXPORT int fstatat##sfx(int dirfd, const char *path,               \
+				   struct stat##sfx *st, int flags)            \
+	{                                                                      \
+		return present##sfx(CALL(fstatat##sfx, dirfd, path, st, flags), \
+				    -1, dirfd, path, flags, st);               \
+	}
 
-CL_EXPORT int lstat(const char *path, struct stat *st)
-{
-	return present(CALL(lstat, path, st), -1, AT_FDCWD, path, 0, st);
-}
-
-CL_EXPORT int fstat(int fd, struct stat *st)
-{
-	return present(CALL(fstat, fd, st), fd, AT_FDCWD, NULL, 0, st);
-}
-
-CL_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
-{
-	return present(CALL(fstatat, dirfd, path, st, flags), -1, dirfd, path,
-		       flags, st);
-}
-
-CL_EXPORT int stat64(const char *path, struct stat64 *st)
-{
-	return present64(CALL(stat64, path, st), -1, AT_FDCWD, path, 0, st);
-}
-
-CL_EXPORT int lstat64(const char *path, struct stat64 *st)
-{
-	return present64(CALL(lstat64, path, st), -1, AT_FDCWD, path, 0, st);
-}
-
-CL_EXPORT int fstat64(int fd, struct stat64 *st)
-{
-	return present64(CALL(fstat64, fd, st), fd, AT_FDCWD, NULL, 0, st);
-}
-
-CL_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
-			int flags)
-{
-	return present64(CALL(fstatat64, dirfd, path, st, flags), -1, dirfd,
-			 path, flags, st);
-}
+STAT_FAMILY()
+STAT_FAMILY(64)
 
 /* The pre-2.33 names that old binaries still call (glibc.h declares them). */
 CL_EXPORT int __xstat(int ver, const char *path, struct stat *st)

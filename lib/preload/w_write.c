@@ -29,83 +29,28 @@
  * it compiles to a tail jump. */
 #define SLOW static __attribute__((noinline, cold))
 
-SLOW ssize_t write_slow(int fd, const void *buf, size_t n)
-{
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(write)(fd, buf, n);
-}
+/* A write-family wrapper on an fd and its slow path: the fast path on a
+ * known-safe fd, else the check once, then the real call. ARGS: PARAMS'
+ * names, parenthesised. */
+#define FAST(type, sym, params, args)                                \
+	SLOW type sym##_slow params                                  \
+	{                                                            \
+		CHECK_OR_FAIL(fd, -1);                               \
+		return REAL(sym) args;                               \
+	}                                                            \
+	CL_EXPORT type sym params                                    \
+	{                                                            \
+		if (__builtin_expect(cl_fd_is_safe(fd), 1))          \
+			return real_##sym args;                      \
+		return sym##_slow args;                              \
+	}
 
-CL_EXPORT ssize_t write(int fd, const void *buf, size_t n)
-{
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_write(fd, buf, n);
-	return write_slow(fd, buf, n);
-}
-
-SLOW ssize_t pwrite_slow(int fd, const void *buf, size_t n, off_t off)
-{
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(pwrite)(fd, buf, n, off);
-}
-
-CL_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
-{
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_pwrite(fd, buf, n, off);
-	return pwrite_slow(fd, buf, n, off);
-}
-
-SLOW ssize_t pwrite64_slow(int fd, const void *buf, size_t n, off64_t off)
-{
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(pwrite64)(fd, buf, n, off);
-}
-
-CL_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
-{
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_pwrite64(fd, buf, n, off);
-	return pwrite64_slow(fd, buf, n, off);
-}
-
-SLOW ssize_t writev_slow(int fd, const struct iovec *iov, int cnt)
-{
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(writev)(fd, iov, cnt);
-}
-
-CL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
-{
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_writev(fd, iov, cnt);
-	return writev_slow(fd, iov, cnt);
-}
-
-SLOW ssize_t pwritev_slow(int fd, const struct iovec *iov, int cnt, off_t off)
-{
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(pwritev)(fd, iov, cnt, off);
-}
-
-CL_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
-{
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_pwritev(fd, iov, cnt, off);
-	return pwritev_slow(fd, iov, cnt, off);
-}
-
-SLOW ssize_t pwritev64_slow(int fd, const struct iovec *iov, int cnt, off64_t off)
-{
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(pwritev64)(fd, iov, cnt, off);
-}
-
-CL_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off64_t off)
-{
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_pwritev64(fd, iov, cnt, off);
-	return pwritev64_slow(fd, iov, cnt, off);
-}
+FAST(ssize_t, write, (int fd, const void *buf, size_t n), (fd, buf, n))
+FAST(ssize_t, pwrite, (int fd, const void *buf, size_t n, off_t off), (fd, buf, n, off))
+FAST(ssize_t, pwrite64, (int fd, const void *buf, size_t n, off64_t off), (fd, buf, n, off))
+FAST(ssize_t, writev, (int fd, const struct iovec *iov, int cnt), (fd, iov, cnt))
+FAST(ssize_t, pwritev, (int fd, const struct iovec *iov, int cnt, off_t off), (fd, iov, cnt, off))
+FAST(ssize_t, pwritev64, (int fd, const struct iovec *iov, int cnt, off64_t off), (fd, iov, cnt, off))
 
 CL_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off,
 			   int flags)
@@ -127,57 +72,10 @@ CL_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int cnt,
 	return real_pwritev64v2(fd, iov, cnt, off, flags);
 }
 
-SLOW int ftruncate_slow(int fd, off_t len)
-{
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(ftruncate)(fd, len);
-}
-
-CL_EXPORT int ftruncate(int fd, off_t len)
-{
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_ftruncate(fd, len);
-	return ftruncate_slow(fd, len);
-}
-
-SLOW int ftruncate64_slow(int fd, off64_t len)
-{
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(ftruncate64)(fd, len);
-}
-
-CL_EXPORT int ftruncate64(int fd, off64_t len)
-{
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_ftruncate64(fd, len);
-	return ftruncate64_slow(fd, len);
-}
-
-SLOW int fallocate_slow(int fd, int mode, off_t off, off_t len)
-{
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(fallocate)(fd, mode, off, len);
-}
-
-CL_EXPORT int fallocate(int fd, int mode, off_t off, off_t len)
-{
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_fallocate(fd, mode, off, len);
-	return fallocate_slow(fd, mode, off, len);
-}
-
-SLOW int fallocate64_slow(int fd, int mode, off64_t off, off64_t len)
-{
-	CHECK_OR_FAIL(fd, -1);
-	return REAL(fallocate64)(fd, mode, off, len);
-}
-
-CL_EXPORT int fallocate64(int fd, int mode, off64_t off, off64_t len)
-{
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_fallocate64(fd, mode, off, len);
-	return fallocate64_slow(fd, mode, off, len);
-}
+FAST(int, ftruncate, (int fd, off_t len), (fd, len))
+FAST(int, ftruncate64, (int fd, off64_t len), (fd, len))
+FAST(int, fallocate, (int fd, int mode, off_t off, off_t len), (fd, mode, off, len))
+FAST(int, fallocate64, (int fd, int mode, off64_t off, off64_t len), (fd, mode, off, len))
 
 /* posix_fallocate reports its error as the return value, errno untouched. */
 CL_EXPORT int posix_fallocate(int fd, off_t off, off_t len)

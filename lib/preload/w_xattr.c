@@ -283,87 +283,64 @@ static int refuse_mark(void)
 	struct cl_same_xattr x = { (name_), (val_), (n_), (flags_), (remove_) }; \
 	struct cl_same s = { cl_same_xattr, &x, false, 0 }
 
-/* setxattr and removexattr by path: break first (a protected orphan that
- * answers EACCES -- user xattrs need write permission -- is unshared and the
- * call retried; a change that is none breaks nothing), then the real call. */
-CL_EXPORT int setxattr(const char *path, const char *name, const void *val,
-		       size_t n, int flags)
+/* setxattr and removexattr by path (REMOVE; VAL, N, FLAGS for a set; the
+ * l* forms NOFOLLOW): break first (a protected orphan that answers EACCES --
+ * user xattrs need write permission -- is unshared and the call retried; a
+ * change that is none breaks nothing), then the real call. A pinned target
+ * is a /proc/self/fd link, which only the following forms go through. */
+static int xattr_path(const char *path, const char *name, const void *val,
+		      size_t n, int flags, bool nofollow, bool remove)
 {
-	XATTR_SAME(x, s, name, val, n, flags, false);
+	XATTR_SAME(x, s, name, val, n, flags, remove);
 	struct cl_meta m;
 	int c, r;
 
 	if (is_mark(name))
 		return refuse_mark();
-	c = cl_meta_begin_same(&m, AT_FDCWD, path, false, xattr_how(name), &s);
+	c = cl_meta_begin_same(&m, AT_FDCWD, path, nofollow, xattr_how(name), &s);
 	if (c != 0)
 		return c < 0 ? -1 : 0;
-	do
-		r = REAL(setxattr)(m.target, name, val, n, flags);
-	while (cl_meta_again(&m, r));
+	do {
+		bool follow = m.pinned || !nofollow;
+
+		if (remove)
+			r = follow ? REAL(removexattr)(m.target, name)
+				   : REAL(lremovexattr)(m.target, name);
+		else
+			r = follow ? REAL(setxattr)(m.target, name, val, n, flags)
+				   : REAL(lsetxattr)(m.target, name, val, n, flags);
+	} while (cl_meta_again(&m, r));
 	return r;
+}
+
+CL_EXPORT int setxattr(const char *path, const char *name, const void *val,
+		       size_t n, int flags)
+{
+	return xattr_path(path, name, val, n, flags, false, false);
 }
 
 CL_EXPORT int lsetxattr(const char *path, const char *name, const void *val,
 			size_t n, int flags)
 {
-	XATTR_SAME(x, s, name, val, n, flags, false);
-	struct cl_meta m;
-	int c, r;
-
-	if (is_mark(name))
-		return refuse_mark();
-	c = cl_meta_begin_same(&m, AT_FDCWD, path, true, xattr_how(name), &s);
-	if (c != 0)
-		return c < 0 ? -1 : 0;
-	do
-		r = m.pinned ? REAL(setxattr)(m.target, name, val, n, flags)
-			     : REAL(lsetxattr)(m.target, name, val, n, flags);
-	while (cl_meta_again(&m, r));
-	return r;
+	return xattr_path(path, name, val, n, flags, true, false);
 }
 
 CL_EXPORT int removexattr(const char *path, const char *name)
 {
-	XATTR_SAME(x, s, name, NULL, 0, 0, true);
-	struct cl_meta m;
-	int c, r;
-
-	if (is_mark(name))
-		return refuse_mark();
-	c = cl_meta_begin_same(&m, AT_FDCWD, path, false, xattr_how(name), &s);
-	if (c != 0)
-		return c < 0 ? -1 : 0;
-	do
-		r = REAL(removexattr)(m.target, name);
-	while (cl_meta_again(&m, r));
-	return r;
+	return xattr_path(path, name, NULL, 0, 0, false, true);
 }
 
 CL_EXPORT int lremovexattr(const char *path, const char *name)
 {
-	XATTR_SAME(x, s, name, NULL, 0, 0, true);
-	struct cl_meta m;
-	int c, r;
-
-	if (is_mark(name))
-		return refuse_mark();
-	c = cl_meta_begin_same(&m, AT_FDCWD, path, true, xattr_how(name), &s);
-	if (c != 0)
-		return c < 0 ? -1 : 0;
-	do
-		r = m.pinned ? REAL(removexattr)(m.target, name)
-			     : REAL(lremovexattr)(m.target, name);
-	while (cl_meta_again(&m, r));
-	return r;
+	return xattr_path(path, name, NULL, 0, 0, true, true);
 }
 
-/* The fd forms: a shared inode behind FD is broken and the change applied
- * by path to the private file (lsetxattr: the name is no symlink). */
-CL_EXPORT int fsetxattr(int fd, const char *name, const void *val, size_t n,
-			int flags)
+/* fsetxattr and fremovexattr (REMOVE): the same through an fd; a shared
+ * inode behind it is broken and the change made to the new file by path. */
+static int xattr_fd(int fd, const char *name, const void *val, size_t n,
+		    int flags, bool remove)
 {
-	XATTR_SAME(x, s, name, val, n, flags, false);
+	XATTR_SAME(x, s, name, val, n, flags, remove);
 	char path[PATH_MAX];
 	struct cl_meta m;
 	int c, r;
@@ -374,29 +351,22 @@ CL_EXPORT int fsetxattr(int fd, const char *name, const void *val, size_t n,
 	if (c < 0 || c == 2)
 		return c < 0 ? -1 : 0;
 	if (c > 0)
-		return REAL(lsetxattr)(path, name, val, n, flags);
+		return remove ? REAL(lremovexattr)(path, name)
+			      : REAL(lsetxattr)(path, name, val, n, flags);
 	do
-		r = REAL(fsetxattr)(fd, name, val, n, flags);
+		r = remove ? REAL(fremovexattr)(fd, name)
+			   : REAL(fsetxattr)(fd, name, val, n, flags);
 	while (cl_meta_fd_again(&m, r));
 	return r;
+}
+
+CL_EXPORT int fsetxattr(int fd, const char *name, const void *val, size_t n,
+			int flags)
+{
+	return xattr_fd(fd, name, val, n, flags, false);
 }
 
 CL_EXPORT int fremovexattr(int fd, const char *name)
 {
-	XATTR_SAME(x, s, name, NULL, 0, 0, true);
-	char path[PATH_MAX];
-	struct cl_meta m;
-	int c, r;
-
-	if (is_mark(name))
-		return refuse_mark();
-	c = cl_meta_fd_begin_same(&m, fd, xattr_how(name), path, &s);
-	if (c < 0 || c == 2)
-		return c < 0 ? -1 : 0;
-	if (c > 0)
-		return REAL(lremovexattr)(path, name);
-	do
-		r = REAL(fremovexattr)(fd, name);
-	while (cl_meta_fd_again(&m, r));
-	return r;
+	return xattr_fd(fd, name, NULL, 0, 0, true);
 }
