@@ -38,6 +38,15 @@ static inline long cl_ret(long r)
 	return r;
 }
 
+/* via_NAME: the real SYM called as ARGS from PARAMS, the signature of the
+ * shared body of SYM's family, so that one body serves a family's path,
+ * *at and fd forms. */
+#define CL_VIA(name, sym, params, args) \
+	static int via_##name params    \
+	{                               \
+		return REAL(sym) args;  \
+	}
+
 /* The answer of an optional row's wrapper when libc lacks the symbol
  * (CL_W_OPTIONAL): what a libc without the call would give. */
 static inline int cl_enosys(void)

@@ -25,10 +25,19 @@ void cl_real_resolve(enum cl_sym s);
 void cl_real_resolve_flagged(unsigned flag);
 
 /* REAL(sym): the real function, resolved on first use. It may be NULL for an
- * optional row that libc lacks: such wrappers check REAL_MISSING first. */
-#define REAL(sym) \
-	(__builtin_expect(real_##sym != NULL, 1) ? real_##sym \
-	 : (cl_real_resolve(CL_SYM_##sym), real_##sym))
+ * optional row that libc lacks: such wrappers check REAL_MISSING first. Read
+ * once, atomically, pairing with cl_real_resolve's release store (on x86-64
+ * the same one load as a plain read). */
+#define REAL(sym)                                                        \
+	(__extension__({                                                 \
+		__typeof__(real_##sym) p_ =                              \
+			__atomic_load_n(&real_##sym, __ATOMIC_ACQUIRE);  \
+		if (__builtin_expect(p_ == NULL, 0)) {                   \
+			cl_real_resolve(CL_SYM_##sym);                   \
+			p_ = __atomic_load_n(&real_##sym, __ATOMIC_ACQUIRE); \
+		}                                                        \
+		p_;                                                      \
+	}))
 #define REAL_MISSING(sym) (REAL(sym) == NULL)
 
 #endif

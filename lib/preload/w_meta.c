@@ -335,30 +335,11 @@ static int chmod_fd(int fd, mode_t mode, int (*real)(int, mode_t))
 	return r;
 }
 
-static int via_chmod(int dirfd, const char *path, mode_t mode, int flags)
-{
-	return REAL(chmod)(path, mode);
-}
-
-static int via_lchmod(int dirfd, const char *path, mode_t mode, int flags)
-{
-	return REAL(lchmod)(path, mode);
-}
-
-static int via_fchmodat(int dirfd, const char *path, mode_t mode, int flags)
-{
-	return REAL(fchmodat)(dirfd, path, mode, flags);
-}
-
-static int via_fchmod(int fd, mode_t mode)
-{
-	return REAL(fchmod)(fd, mode);
-}
-
-static int via_fchmodat_fd(int fd, mode_t mode)
-{
-	return REAL(fchmodat)(fd, "", mode, AT_EMPTY_PATH);
-}
+CL_VIA(chmod, chmod, (int dirfd, const char *path, mode_t mode, int flags), (path, mode))
+CL_VIA(lchmod, lchmod, (int dirfd, const char *path, mode_t mode, int flags), (path, mode))
+CL_VIA(fchmodat, fchmodat, (int dirfd, const char *path, mode_t mode, int flags), (dirfd, path, mode, flags))
+CL_VIA(fchmod, fchmod, (int fd, mode_t mode), (fd, mode))
+CL_VIA(fchmodat_fd, fchmodat, (int fd, mode_t mode), (fd, "", mode, AT_EMPTY_PATH))
 
 CL_EXPORT int chmod(const char *path, mode_t mode)
 {
@@ -427,30 +408,11 @@ static int chown_fd(int fd, uid_t uid, gid_t gid, int (*real)(int, uid_t, gid_t)
 	return r;
 }
 
-static int via_chown(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
-{
-	return REAL(chown)(path, uid, gid);
-}
-
-static int via_lchown(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
-{
-	return REAL(lchown)(path, uid, gid);
-}
-
-static int via_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
-{
-	return REAL(fchownat)(dirfd, path, uid, gid, flags);
-}
-
-static int via_fchown(int fd, uid_t uid, gid_t gid)
-{
-	return REAL(fchown)(fd, uid, gid);
-}
-
-static int via_fchownat_fd(int fd, uid_t uid, gid_t gid)
-{
-	return REAL(fchownat)(fd, "", uid, gid, AT_EMPTY_PATH);
-}
+CL_VIA(chown, chown, (int dirfd, const char *path, uid_t uid, gid_t gid, int flags), (path, uid, gid))
+CL_VIA(lchown, lchown, (int dirfd, const char *path, uid_t uid, gid_t gid, int flags), (path, uid, gid))
+CL_VIA(fchownat, fchownat, (int dirfd, const char *path, uid_t uid, gid_t gid, int flags), (dirfd, path, uid, gid, flags))
+CL_VIA(fchown, fchown, (int fd, uid_t uid, gid_t gid), (fd, uid, gid))
+CL_VIA(fchownat_fd, fchownat, (int fd, uid_t uid, gid_t gid), (fd, "", uid, gid, AT_EMPTY_PATH))
 
 CL_EXPORT int chown(const char *path, uid_t uid, gid_t gid)
 {

@@ -178,23 +178,9 @@ static int rename_body(int olddir, const char *old, int newdir, const char *new_
 	return e;
 }
 
-static int via_rename(int olddir, const char *old, int newdir, const char *new_,
-		      unsigned flags)
-{
-	return REAL(rename)(old, new_);
-}
-
-static int via_renameat(int olddir, const char *old, int newdir,
-			const char *new_, unsigned flags)
-{
-	return REAL(renameat)(olddir, old, newdir, new_);
-}
-
-static int via_renameat2(int olddir, const char *old, int newdir,
-			 const char *new_, unsigned flags)
-{
-	return REAL(renameat2)(olddir, old, newdir, new_, flags);
-}
+CL_VIA(rename, rename, (int olddir, const char *old, int newdir, const char *new_, unsigned flags), (old, new_))
+CL_VIA(renameat, renameat, (int olddir, const char *old, int newdir, const char *new_, unsigned flags), (olddir, old, newdir, new_))
+CL_VIA(renameat2, renameat2, (int olddir, const char *old, int newdir, const char *new_, unsigned flags), (olddir, old, newdir, new_, flags))
 
 CL_EXPORT int rename(const char *old, const char *new_)
 {
@@ -231,20 +217,9 @@ static int unlink_body(int dirfd, const char *path, int flags,
 	return r;
 }
 
-static int via_unlink(int dirfd, const char *path, int flags)
-{
-	return REAL(unlink)(path);
-}
-
-static int via_unlinkat(int dirfd, const char *path, int flags)
-{
-	return REAL(unlinkat)(dirfd, path, flags);
-}
-
-static int via_remove(int dirfd, const char *path, int flags)
-{
-	return REAL(remove)(path);
-}
+CL_VIA(unlink, unlink, (int dirfd, const char *path, int flags), (path))
+CL_VIA(unlinkat, unlinkat, (int dirfd, const char *path, int flags), (dirfd, path, flags))
+CL_VIA(remove, remove, (int dirfd, const char *path, int flags), (path))
 
 CL_EXPORT int unlink(const char *path)
 {

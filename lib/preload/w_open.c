@@ -228,8 +228,10 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 		mode_t mode = 0;                                         \
                                                                          \
 		if (__builtin_expect(PLAIN_RO(flags), 1)) {              \
-			if (__builtin_expect(real_##sym != NULL, 1))     \
-				return real_##sym(__VA_ARGS__);          \
+			__typeof__(real_##sym) p_ = __atomic_load_n(     \
+				&real_##sym, __ATOMIC_RELAXED);          \
+			if (__builtin_expect(p_ != NULL, 1))             \
+				return p_(__VA_ARGS__);                  \
 			return sym##_first(__VA_ARGS__);                 \
 		}                                                        \
 		GET_MODE(flags, flags, mode);                            \

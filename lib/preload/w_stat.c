@@ -313,25 +313,10 @@ refused:
  * answer stands: a cowlink the caller may write in place is one it may
  * break too but for a directory it cannot write (documented; checking every
  * success would cost one-link files a system call). */
-static int via_access(int dirfd, const char *path, int mode, int flags)
-{
-	return REAL(access)(path, mode);
-}
-
-static int via_eaccess(int dirfd, const char *path, int mode, int flags)
-{
-	return REAL(eaccess)(path, mode);
-}
-
-static int via_euidaccess(int dirfd, const char *path, int mode, int flags)
-{
-	return REAL(euidaccess)(path, mode);
-}
-
-static int via_faccessat(int dirfd, const char *path, int mode, int flags)
-{
-	return REAL(faccessat)(dirfd, path, mode, flags);
-}
+CL_VIA(access, access, (int dirfd, const char *path, int mode, int flags), (path, mode))
+CL_VIA(eaccess, eaccess, (int dirfd, const char *path, int mode, int flags), (path, mode))
+CL_VIA(euidaccess, euidaccess, (int dirfd, const char *path, int mode, int flags), (path, mode))
+CL_VIA(faccessat, faccessat, (int dirfd, const char *path, int mode, int flags), (dirfd, path, mode, flags))
 
 static int access_body(int (*real_ok)(int, const char *, int, int),
 		       int dirfd, const char *path, int mode, int flags)

@@ -29,10 +29,10 @@
  * it compiles to a tail jump. */
 #define SLOW static __attribute__((noinline, cold))
 
-/* A write-family wrapper on an fd and its slow path: the fast path on a
- * known-safe fd, else the check once, then the real call. ARGS: PARAMS'
- * names, parenthesised. */
-#define FAST(type, sym, params, args)                                \
+/* A write-family wrapper writing to the fd FD and its slow path: the fast
+ * path on a known-safe fd, else the check once, then the real call. ARGS:
+ * PARAMS' names, parenthesised. FAST: the fd is the one called fd. */
+#define FAST_TO(fd, type, sym, params, args)                         \
 	SLOW type sym##_slow params                                  \
 	{                                                            \
 		CHECK_OR_FAIL(fd, -1);                               \
@@ -44,6 +44,7 @@
 			return real_##sym args;                      \
 		return sym##_slow args;                              \
 	}
+#define FAST(type, sym, params, args) FAST_TO(fd, type, sym, params, args)
 
 FAST(ssize_t, write, (int fd, const void *buf, size_t n), (fd, buf, n))
 FAST(ssize_t, pwrite, (int fd, const void *buf, size_t n, off_t off), (fd, buf, n, off))
@@ -78,29 +79,20 @@ FAST(int, fallocate, (int fd, int mode, off_t off, off_t len), (fd, mode, off, l
 FAST(int, fallocate64, (int fd, int mode, off64_t off, off64_t len), (fd, mode, off, len))
 
 /* posix_fallocate reports its error as the return value, errno untouched. */
-CL_EXPORT int posix_fallocate(int fd, off_t off, off_t len)
-{
-	int e;
-
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_posix_fallocate(fd, off, len);
-	e = cl_cow_check_fd(fd);
-	if (e < 0)
-		return -e;
-	return REAL(posix_fallocate)(fd, off, len);
-}
-
-CL_EXPORT int posix_fallocate64(int fd, off64_t off, off64_t len)
-{
-	int e;
-
-	if (__builtin_expect(cl_fd_is_safe(fd), 1))
-		return real_posix_fallocate64(fd, off, len);
-	e = cl_cow_check_fd(fd);
-	if (e < 0)
-		return -e;
-	return REAL(posix_fallocate64)(fd, off, len);
-}
+#define POSIX_FALLOCATE(sym, off_type)                               \
+	CL_EXPORT int sym(int fd, off_type off, off_type len)        \
+	{                                                            \
+		int e;                                               \
+                                                                     \
+		if (__builtin_expect(cl_fd_is_safe(fd), 1))          \
+			return real_##sym(fd, off, len);             \
+		e = cl_cow_check_fd(fd);                             \
+		if (e < 0)                                           \
+			return -e;                                   \
+		return REAL(sym)(fd, off, len);                      \
+	}
+POSIX_FALLOCATE(posix_fallocate, off_t)
+POSIX_FALLOCATE(posix_fallocate64, off64_t)
 
 /* copy_file_range, sendfile, splice: only the target fd is written. */
 CL_EXPORT ssize_t copy_file_range(int in, off64_t *inoff, int out,
@@ -113,46 +105,11 @@ CL_EXPORT ssize_t copy_file_range(int in, off64_t *inoff, int out,
 	return real_copy_file_range(in, inoff, out, outoff, n, flags);
 }
 
-SLOW ssize_t sendfile_slow(int out, int in, off_t *off, size_t n)
-{
-	CHECK_OR_FAIL(out, -1);
-	return REAL(sendfile)(out, in, off, n);
-}
-
-CL_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
-{
-	if (__builtin_expect(cl_fd_is_safe(out), 1))
-		return real_sendfile(out, in, off, n);
-	return sendfile_slow(out, in, off, n);
-}
-
-SLOW ssize_t sendfile64_slow(int out, int in, off64_t *off, size_t n)
-{
-	CHECK_OR_FAIL(out, -1);
-	return REAL(sendfile64)(out, in, off, n);
-}
-
-CL_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
-{
-	if (__builtin_expect(cl_fd_is_safe(out), 1))
-		return real_sendfile64(out, in, off, n);
-	return sendfile64_slow(out, in, off, n);
-}
-
-SLOW ssize_t splice_slow(int in, off64_t *inoff, int out, off64_t *outoff,
-			 size_t n, unsigned flags)
-{
-	CHECK_OR_FAIL(out, -1);
-	return REAL(splice)(in, inoff, out, outoff, n, flags);
-}
-
-CL_EXPORT ssize_t splice(int in, off64_t *inoff, int out, off64_t *outoff,
-			 size_t n, unsigned flags)
-{
-	if (__builtin_expect(cl_fd_is_safe(out), 1))
-		return real_splice(in, inoff, out, outoff, n, flags);
-	return splice_slow(in, inoff, out, outoff, n, flags);
-}
+FAST_TO(out, ssize_t, sendfile, (int out, int in, off_t *off, size_t n), (out, in, off, n))
+FAST_TO(out, ssize_t, sendfile64, (int out, int in, off64_t *off, size_t n), (out, in, off, n))
+FAST_TO(out, ssize_t, splice,
+	(int in, off64_t *inoff, int out, off64_t *outoff, size_t n, unsigned flags),
+	(in, inoff, out, outoff, n, flags))
 
 /* A shared mapping (MAP_SHARED, MAP_SHARED_VALIDATE: anything but
  * MAP_PRIVATE) of a file fd writes the file, now or after an mprotect. */
