@@ -2,7 +2,7 @@
  * w_xattr.c: break the name first, then apply the change with the real call;
  * for the f* forms on an fd that refers to a shared inode, break the fd's
  * name and apply the change by path to the new private file. Implemented in
- * w_meta.c. */
+ * meta.c. */
 #ifndef CL_META_H
 #define CL_META_H
 
@@ -105,6 +105,20 @@ int cl_meta_fd_begin_same(struct cl_meta *m, int fd, int how, char *path,
 			  struct cl_same *same);
 /* cl_meta_again for the fd forms. */
 bool cl_meta_fd_again(struct cl_meta *m, int r);
+
+/* A whole change, begin to end, for the wrappers' shared bodies. By name:
+ * cl_meta_begin_same (NOFOLLOW, HOW, SAME), then APPLY(M, ARG) -- which
+ * goes by M->target, pinned or not -- until cl_meta_again is done. By fd:
+ * cl_meta_fd_begin_same, then BY_FD(ARG, FD), or BY_PATH(ARG, path) on the
+ * new private file when the fd's name was broken. The call's result. */
+typedef int cl_meta_apply_fn(const struct cl_meta *m, const void *arg);
+typedef int cl_meta_by_fd_fn(const void *arg, int fd);
+typedef int cl_meta_by_path_fn(const void *arg, const char *path);
+int cl_meta_change(int dirfd, const char *path, bool nofollow, int how,
+		   struct cl_same *same, cl_meta_apply_fn *apply, const void *arg);
+int cl_meta_fd_change(int fd, int how, struct cl_same *same,
+		      cl_meta_by_fd_fn *by_fd, cl_meta_by_path_fn *by_path,
+		      const void *arg);
 
 /* ---- same.c: the changes that may be none (DESIGN §4) ---------------- */
 

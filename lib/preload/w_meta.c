@@ -5,7 +5,7 @@
  * shared inode (fchmod, futimens... work on read-only fds) breaks the fd's
  * name and applies the change by path to the new private file; the fd keeps
  * reading the old, identical data. Non-regular files and one-link inodes
- * cost one stat at most. */
+ * cost one stat at most. The engine that does it is meta.c. */
 #include <limits.h>
 #include <linux/fs.h>
 #include <linux/fsverity.h>
@@ -19,320 +19,58 @@
 #include "preload.h"
 #include "real.h"
 
-/* What the break must ask of the caller for a change of kind HOW. */
-static enum cl_need need_of(int how)
-{
-	if (how & CL_META_OWNER)
-		return CL_NEED_OWNER;
-	if (how & CL_META_NOW)
-		return CL_NEED_WRITE_OR_OWNER;
-	return CL_NEED_WRITE;
-}
-
-/* Break M's name if it is a cowlink (ORPHANS: or an orphaned mark); on a
- * break, the change goes to the name that was broken. 0 or -errno. */
-static int meta_break(struct cl_meta *m, bool orphans)
-{
-	int e;
-
-	e = cl_cow_break_if_cow_same(m->dirfd, m->path, m->nofollow, -1, orphans,
-				     m->name, need_of(m->how),
-				     m->retried ? NULL : m->same);
-	if (e > 0 && m->same && m->same->hit)
-		return 0; /* a change that is none: nothing broken */
-	if (e > 0) {
-		m->target = m->name;
-		cl_debug("metadata change of %s: %s broken first", m->path, m->name);
-	}
-	return e < 0 ? e : 0;
-}
-
-static void unpin(struct cl_meta *m)
-{
-	if (m->pinned) {
-		(void)cl_close(m->pin);
-		m->pinned = false;
-	}
-}
-
-/* Pin M's target (see meta.h), unless it is a symlink that is not to be
- * followed (changed by name, as before). A shared inode behind it -- the
- * name became a cowlink after the look that decided there was nothing to
- * break (cowln -f relinking it) -- an orphan, or an inode the name no
- * longer leads to -- a break renamed a private copy over it since the
- * open, and the old inode, the set's last name now, may already be
- * unmarked (cl_cow_opened) -- gives 1: break it first and pin again.
- * 0: pinned or by name; -errno. */
-static int pin(struct cl_meta *m, const struct timespec *t0)
-{
-	struct cl_record r;
-	struct stat st;
-	int fd, c = 0;
-
-	if (cl_cow_off)
-		return 0;
-	fd = cl_openat(m->dirfd, m->target, O_PATH | O_CLOEXEC |
-		       (m->nofollow ? O_NOFOLLOW : 0), 0);
-	if (fd < 0)
-		return 0; /* the real call by name says why */
-	if (cl_fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
-		(void)cl_close(fd);
-		return 0;
-	}
-	cl_proc_fd_path(fd, m->proc);
-	/* A mark that cannot be read (EACCES) is no mark to act on. */
-	if (S_ISREG(st.st_mode)) {
-		c = cl_cow_opened(fd, m->dirfd, m->target, m->nofollow, &st, t0,
-				  (m->how & CL_META_ORPHANS) && !(st.st_mode & S_IWUSR),
-				  false, &r);
-		if (c > 0)
-			c = 1;
-	}
-	if (c != 0) {
-		(void)cl_close(fd);
-		return c < 0 ? c : 1;
-	}
-	m->pin = fd;
-	m->pinned = true;
-	m->target = m->proc;
-	return 0;
-}
-
-/* Break if need be, then pin what is there; a few rounds while the name
- * keeps turning into a shared inode. 0 or -errno. */
-static int break_and_pin(struct cl_meta *m, bool orphans)
-{
-	struct timespec t0;
-	int e = 0, round;
-
-	for (round = 0; round < CL_LOOK_TRIES; round++) {
-		clock_gettime(CLOCK_REALTIME_COARSE, &t0);
-		if (round > 0 || orphans) {
-			e = meta_break(m, round > 0 || orphans);
-			if (e < 0)
-				return e;
-			if (m->same && m->same->hit)
-				return 0; /* a change that is none: nothing to pin */
-		}
-		e = pin(m, &t0);
-		if (e <= 0)
-			return e;
-		m->target = m->path;
-	}
-	return -CL_ESHARED;
-}
-
-int cl_meta_begin_same(struct cl_meta *m, int dirfd, const char *path,
-		       bool nofollow, int how, struct cl_same *same)
-{
-	int e;
-
-	m->saved = errno;
-	m->dirfd = dirfd;
-	m->path = path;
-	m->target = path;
-	m->fd = -1;
-	m->how = how;
-	m->nofollow = nofollow;
-	m->retried = false;
-	m->pinned = false;
-	m->same = same;
-	if (!path)
-		return 0; /* the real call says EFAULT */
-	e = break_and_pin(m, false);
-	if (e == 0 && same && same->hit)
-		e = same->result;
-	if (e < 0) {
-		cl_debug("metadata change of %s: the break failed (%d)", path, -e);
-		errno = -e;
-		return -1;
-	}
-	errno = m->saved;
-	return same && same->hit;
-}
-
-int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
-		  bool nofollow, int how)
-{
-	return cl_meta_begin_same(m, dirfd, path, nofollow, how, NULL);
-}
-
-static bool meta_again(struct cl_meta *m, int r)
-{
-	int e;
-
-	if (r == 0 || errno != EACCES || m->retried || !m->path)
-		return false;
-	m->retried = true;
-	unpin(m);
-	m->target = m->path;
-	e = meta_break(m, true);
-	if (e < 0 || m->target == m->path) {
-		errno = e < 0 ? -e : EACCES;
-		return false;
-	}
-	e = break_and_pin(m, false);
-	if (e < 0) {
-		errno = -e;
-		return false;
-	}
-	cl_debug("metadata change of %s: protected orphan unshared, again", m->path);
-	errno = m->saved;
-	return true;
-}
-
-bool cl_meta_again(struct cl_meta *m, int r)
-{
-	bool again = meta_again(m, r);
-	int e = errno;
-
-	if (!again) {
-		unpin(m);
-		errno = e;
-	}
-	return again;
-}
-
-/* Unshare FD's inode in place when it is an orphaned mark (one name left,
- * ST its fstat). True when it was one and now is not. */
-static bool fd_unshare_orphan(int fd, const struct stat *st)
-{
-	struct cl_record r;
-
-	if (!S_ISREG(st->st_mode) || st->st_nlink != 1)
-		return false;
-	if (cl_mark_read_fd(fd, &r) <= 0)
-		return false;
-	if (cl_unshare_orphan(fd, st, &r) < 0)
-		return false;
-	cl_debug("fd %d: orphaned mark unshared in place", fd);
-	return true;
-}
-
-int cl_meta_fd_begin_same(struct cl_meta *m, int fd, int how, char *path,
-			  struct cl_same *same)
-{
-	struct cl_record r;
-	struct stat st;
-	int c, fl;
-
-	m->saved = errno;
-	m->dirfd = AT_FDCWD;
-	m->path = NULL;
-	m->target = NULL;
-	m->fd = fd;
-	m->how = how;
-	m->nofollow = true;
-	m->retried = false;
-	m->same = same;
-	if (fd < 0 || cl_cow_off || cl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		goto apply_to_fd; /* the real call says what it is */
-	/* Opened by a name that has gone since (broken, removed, replaced):
-	 * the inode is another name's file now, or (plain hard links) at
-	 * least not what FD's name stands for any more. */
-	if (st.st_nlink >= 1 && cl_cow_fd_name_gone(fd, &st)) {
-		cl_debug("fd %d: opened by a name that is gone, its inode has "
-			 "other names: the change is refused", fd);
-		errno = CL_ESHARED;
-		return -1;
-	}
-	if (st.st_nlink <= 1) {
-		if (how & CL_META_ORPHANS)
-			(void)fd_unshare_orphan(fd, &st);
-		goto apply_to_fd;
-	}
-	c = cl_cow_classify(fd, AT_FDCWD, NULL, &st, &r);
-	if (c < 0) {
-		errno = -c;
-		return -1;
-	}
-	if (c == 0)
-		goto apply_to_fd;
-	fl = (how & CL_META_OPATH) ? 0 : cl_fcntl(fd, F_GETFL, 0);
-	if (fl >= 0 && (fl & O_PATH))
-		goto apply_to_fd; /* EBADF from the real call, nothing to break */
-	c = cl_cow_break_fd_same(fd, &st, path, need_of(how), same);
-	if (c == 0 && same && same->hit) {
-		if (same->result < 0) {
-			errno = -same->result;
-			return -1;
-		}
-		errno = m->saved;
-		return 2; /* a change that is none: nothing broken */
-	}
-	if (c < 0) {
-		cl_debug("fd %d: metadata change on a shared inode, the break "
-			 "failed (%d)", fd, -c);
-		errno = -c;
-		return -1;
-	}
-	cl_debug("fd %d: metadata change on a shared inode: %s broken, "
-		 "applied by path", fd, path);
-	errno = m->saved;
-	return 1;
-apply_to_fd:
-	errno = m->saved;
-	return 0;
-}
-
-int cl_meta_fd_begin(struct cl_meta *m, int fd, int how, char *path)
-{
-	return cl_meta_fd_begin_same(m, fd, how, path, NULL);
-}
-
-bool cl_meta_fd_again(struct cl_meta *m, int r)
-{
-	struct stat st;
-
-	if (r == 0 || errno != EACCES || m->retried || m->fd < 0)
-		return false;
-	m->retried = true;
-	if (cl_fstat(m->fd, &st) < 0 || !fd_unshare_orphan(m->fd, &st)) {
-		errno = EACCES;
-		return false;
-	}
-	errno = m->saved;
-	return true;
-}
-
 /* ---- chmod -------------------------------------------------------------- */
+
+/* A chmod as the engine applies it: REAL the named call (DIRFD, FLAGS as
+ * the caller gave them) or the fd call. */
+struct chmod_args {
+	mode_t mode;
+	int flags;
+	int (*at)(int, const char *, mode_t, int);
+	int (*fd)(int, mode_t);
+};
+
+static int chmod_apply(const struct cl_meta *m, const void *arg)
+{
+	const struct chmod_args *a = arg;
+
+	return m->pinned ? REAL(chmod)(m->target, a->mode)
+			 : a->at(m->dirfd, m->target, a->mode, a->flags);
+}
+
+static int chmod_by_fd(const void *arg, int fd)
+{
+	const struct chmod_args *a = arg;
+
+	return a->fd(fd, a->mode);
+}
+
+static int chmod_by_path(const void *arg, const char *path)
+{
+	const struct chmod_args *a = arg;
+
+	return REAL(chmod)(path, a->mode);
+}
 
 /* An orphaned mark is unshared before a chmod: restoring its recorded bits
  * later would undo the mode the user chose. */
 static int chmod_path(int dirfd, const char *path, mode_t mode, int flags,
 		      int (*real)(int, const char *, mode_t, int))
 {
-	struct cl_same s = { cl_same_mode, &mode, false, 0 };
-	struct cl_meta m;
-	int c, r;
+	struct chmod_args a = { mode, flags, real, NULL };
+	struct cl_same s = { cl_same_mode, &a.mode, false, 0 };
 
-	c = cl_meta_begin_same(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
-			       CL_META_ORPHANS | CL_META_OWNER, &s);
-	if (c != 0)
-		return c < 0 ? -1 : 0;
-	do
-		r = m.pinned ? REAL(chmod)(m.target, mode)
-			     : real(dirfd, m.target, mode, flags);
-	while (cl_meta_again(&m, r));
-	return r;
+	return cl_meta_change(dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
+			      CL_META_ORPHANS | CL_META_OWNER, &s, chmod_apply, &a);
 }
 
 static int chmod_fd(int fd, mode_t mode, int (*real)(int, mode_t))
 {
-	struct cl_same s = { cl_same_mode, &mode, false, 0 };
-	char path[PATH_MAX];
-	struct cl_meta m;
-	int c, r;
+	struct chmod_args a = { mode, 0, NULL, real };
+	struct cl_same s = { cl_same_mode, &a.mode, false, 0 };
 
-	c = cl_meta_fd_begin_same(&m, fd, CL_META_ORPHANS | CL_META_OWNER, path, &s);
-	if (c == 2)
-		return 0;
-	if (c != 0)
-		return c < 0 ? -1 : REAL(chmod)(path, mode);
-	do
-		r = real(fd, mode);
-	while (cl_meta_fd_again(&m, r));
-	return r;
+	return cl_meta_fd_change(fd, CL_META_ORPHANS | CL_META_OWNER, &s,
+				 chmod_by_fd, chmod_by_path, &a);
 }
 
 CL_VIA(chmod, chmod, (int dirfd, const char *path, mode_t mode, int flags), (path, mode))
@@ -369,43 +107,54 @@ CL_EXPORT int fchmod(int fd, mode_t mode)
 
 /* ---- chown -------------------------------------------------------------- */
 
+/* A chown as the engine applies it (see chmod_args). */
+struct chown_args {
+	struct cl_same_owner o;
+	int flags;
+	int (*at)(int, const char *, uid_t, gid_t, int);
+	int (*fd)(int, uid_t, gid_t);
+};
+
+static int chown_apply(const struct cl_meta *m, const void *arg)
+{
+	const struct chown_args *a = arg;
+
+	return m->pinned ? REAL(chown)(m->target, a->o.uid, a->o.gid)
+			 : a->at(m->dirfd, m->target, a->o.uid, a->o.gid, a->flags);
+}
+
+static int chown_by_fd(const void *arg, int fd)
+{
+	const struct chown_args *a = arg;
+
+	return a->fd(fd, a->o.uid, a->o.gid);
+}
+
+static int chown_by_path(const void *arg, const char *path)
+{
+	const struct chown_args *a = arg;
+
+	return REAL(lchown)(path, a->o.uid, a->o.gid);
+}
+
 static int chown_path(int dirfd, const char *path, uid_t uid, gid_t gid,
 		      int flags, int (*real)(int, const char *, uid_t, gid_t, int))
 {
-	struct cl_same_owner o = { uid, gid };
-	struct cl_same s = { cl_same_owner, &o, false, 0 };
-	struct cl_meta m;
-	int c, r;
+	struct chown_args a = { { uid, gid }, flags, real, NULL };
+	struct cl_same s = { cl_same_owner, &a.o, false, 0 };
 
-	c = cl_meta_begin_same(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
-			       CL_META_OWNER, &s);
-	if (c != 0)
-		return c < 0 ? -1 : 0;
-	do
-		r = m.pinned ? REAL(chown)(m.target, uid, gid)
-			     : real(dirfd, m.target, uid, gid, flags);
-	while (cl_meta_again(&m, r));
-	return r;
+	return cl_meta_change(dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
+			      CL_META_OWNER, &s, chown_apply, &a);
 }
 
 static int chown_fd(int fd, uid_t uid, gid_t gid, int (*real)(int, uid_t, gid_t),
 		    int how)
 {
-	struct cl_same_owner o = { uid, gid };
-	struct cl_same s = { cl_same_owner, &o, false, 0 };
-	char path[PATH_MAX];
-	struct cl_meta m;
-	int c, r;
+	struct chown_args a = { { uid, gid }, 0, NULL, real };
+	struct cl_same s = { cl_same_owner, &a.o, false, 0 };
 
-	c = cl_meta_fd_begin_same(&m, fd, CL_META_OWNER | how, path, &s);
-	if (c == 2)
-		return 0;
-	if (c != 0)
-		return c < 0 ? -1 : REAL(lchown)(path, uid, gid);
-	do
-		r = real(fd, uid, gid);
-	while (cl_meta_fd_again(&m, r));
-	return r;
+	return cl_meta_fd_change(fd, CL_META_OWNER | how, &s, chown_by_fd,
+				 chown_by_path, &a);
 }
 
 CL_VIA(chown, chown, (int dirfd, const char *path, uid_t uid, gid_t gid, int flags), (path, uid, gid))
@@ -478,49 +227,58 @@ static struct cl_same *times_same(struct cl_same *s, struct cl_same_times *t,
 /* Times as utimensat takes them; the timeval and utimbuf forms are turned
  * into it, so one body serves all (NULL: now). UNIT: the precision of the
  * caller's form, in ns. */
+/* A time change as the engine applies it. */
+struct times_args {
+	const struct timespec *ts;
+	int flags;
+};
+
+static int times_apply(const struct cl_meta *m, const void *arg)
+{
+	const struct times_args *a = arg;
+
+	return m->pinned ? REAL(utimensat)(AT_FDCWD, m->target, a->ts,
+					   a->flags & ~AT_SYMLINK_NOFOLLOW)
+			 : REAL(utimensat)(m->dirfd, m->target, a->ts, a->flags);
+}
+
+static int times_by_fd(const void *arg, int fd)
+{
+	const struct times_args *a = arg;
+
+	return REAL(futimens)(fd, a->ts);
+}
+
+static int times_by_path(const void *arg, const char *path)
+{
+	const struct times_args *a = arg;
+
+	return REAL(utimensat)(AT_FDCWD, path, a->ts, AT_SYMLINK_NOFOLLOW);
+}
+
 static int times_path(int dirfd, const char *path, const struct timespec *ts,
 		      int flags, long unit)
 {
+	struct times_args a = { ts, flags };
 	struct cl_same s = { 0 };
 	struct cl_same_times t;
-	struct cl_meta m;
-	int c, r;
 
 	if (omits_all(ts))
 		return REAL(utimensat)(dirfd, path, ts, flags);
-	c = cl_meta_begin_same(&m, dirfd, path, flags & AT_SYMLINK_NOFOLLOW,
-			       times_how(ts), times_same(&s, &t, ts, unit));
-	if (c != 0)
-		return c < 0 ? -1 : 0;
-	do
-		r = m.pinned ? REAL(utimensat)(AT_FDCWD, m.target, ts,
-					       flags & ~AT_SYMLINK_NOFOLLOW)
-			     : REAL(utimensat)(dirfd, m.target, ts, flags);
-	while (cl_meta_again(&m, r));
-	return r;
+	return cl_meta_change(dirfd, path, flags & AT_SYMLINK_NOFOLLOW, times_how(ts),
+			      times_same(&s, &t, ts, unit), times_apply, &a);
 }
 
 static int times_fd(int fd, const struct timespec *ts, long unit)
 {
+	struct times_args a = { ts, 0 };
 	struct cl_same s = { 0 };
 	struct cl_same_times t;
-	char path[PATH_MAX];
-	struct cl_meta m;
-	int c, r;
 
 	if (omits_all(ts))
 		return REAL(futimens)(fd, ts);
-	c = cl_meta_fd_begin_same(&m, fd, times_how(ts), path,
-				  times_same(&s, &t, ts, unit));
-	if (c == 2)
-		return 0;
-	if (c != 0)
-		return c < 0 ? -1 : REAL(utimensat)(AT_FDCWD, path, ts,
-						    AT_SYMLINK_NOFOLLOW);
-	do
-		r = REAL(futimens)(fd, ts);
-	while (cl_meta_fd_again(&m, r));
-	return r;
+	return cl_meta_fd_change(fd, times_how(ts), times_same(&s, &t, ts, unit),
+				 times_by_fd, times_by_path, &a);
 }
 
 /* timeval[2] (or NULL) to timespec[2]; false when a microsecond count is
@@ -553,26 +311,27 @@ CL_EXPORT int utime(const char *path, const struct utimbuf *t)
 	return times_path(AT_FDCWD, path, ts, 0, 1000000000L);
 }
 
-CL_EXPORT int utimes(const char *path, const struct timeval t[2])
+/* utimes and lutimes (FLAGS AT_SYMLINK_NOFOLLOW); REAL answers a NULL path. */
+static int timeval_path(const char *path, const struct timeval t[2], int flags,
+			int (*real)(const char *, const struct timeval *))
 {
 	struct timespec ts[2];
 
 	if (!cl_path_arg(path))
-		return REAL(utimes)(path, t);
+		return real(path, t);
 	if (t && !tv_to_ts(t, ts))
 		return -1;
-	return times_path(AT_FDCWD, path, t ? ts : NULL, 0, 1000);
+	return times_path(AT_FDCWD, path, t ? ts : NULL, flags, 1000);
+}
+
+CL_EXPORT int utimes(const char *path, const struct timeval t[2])
+{
+	return timeval_path(path, t, 0, REAL(utimes));
 }
 
 CL_EXPORT int lutimes(const char *path, const struct timeval t[2])
 {
-	struct timespec ts[2];
-
-	if (!cl_path_arg(path))
-		return REAL(lutimes)(path, t);
-	if (t && !tv_to_ts(t, ts))
-		return -1;
-	return times_path(AT_FDCWD, path, t ? ts : NULL, AT_SYMLINK_NOFOLLOW, 1000);
+	return timeval_path(path, t, AT_SYMLINK_NOFOLLOW, REAL(lutimes));
 }
 
 CL_EXPORT int futimes(int fd, const struct timeval t[2])

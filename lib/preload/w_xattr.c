@@ -283,34 +283,58 @@ static int refuse_mark(void)
 	struct cl_same_xattr x = { (name_), (val_), (n_), (flags_), (remove_) }; \
 	struct cl_same s = { cl_same_xattr, &x, false, 0 }
 
-/* setxattr and removexattr by path (REMOVE; VAL, N, FLAGS for a set; the
- * l* forms NOFOLLOW): break first (a protected orphan that answers EACCES --
- * user xattrs need write permission -- is unshared and the call retried; a
- * change that is none breaks nothing), then the real call. A pinned target
- * is a /proc/self/fd link, which only the following forms go through. */
+/* An xattr change as the engine applies it: a set of VAL (N bytes, FLAGS)
+ * or a remove, through the l* forms when NOFOLLOW. A pinned target is a
+ * /proc/self/fd link, which only the following forms go through. */
+struct xattr_args {
+	const char *name;
+	const void *val;
+	size_t n;
+	int flags;
+	bool nofollow, remove;
+};
+
+static int xattr_apply(const struct cl_meta *m, const void *arg)
+{
+	const struct xattr_args *a = arg;
+	bool follow = m->pinned || !a->nofollow;
+
+	if (a->remove)
+		return follow ? REAL(removexattr)(m->target, a->name)
+			      : REAL(lremovexattr)(m->target, a->name);
+	return follow ? REAL(setxattr)(m->target, a->name, a->val, a->n, a->flags)
+		      : REAL(lsetxattr)(m->target, a->name, a->val, a->n, a->flags);
+}
+
+static int xattr_by_fd(const void *arg, int fd)
+{
+	const struct xattr_args *a = arg;
+
+	return a->remove ? REAL(fremovexattr)(fd, a->name)
+			 : REAL(fsetxattr)(fd, a->name, a->val, a->n, a->flags);
+}
+
+static int xattr_by_path(const void *arg, const char *path)
+{
+	const struct xattr_args *a = arg;
+
+	return a->remove ? REAL(lremovexattr)(path, a->name)
+			 : REAL(lsetxattr)(path, a->name, a->val, a->n, a->flags);
+}
+
+/* setxattr and removexattr by path: break first (a protected orphan that
+ * answers EACCES -- user xattrs need write permission -- is unshared and the
+ * call retried; a change that is none breaks nothing), then the real call. */
 static int xattr_path(const char *path, const char *name, const void *val,
 		      size_t n, int flags, bool nofollow, bool remove)
 {
+	struct xattr_args a = { name, val, n, flags, nofollow, remove };
 	XATTR_SAME(x, s, name, val, n, flags, remove);
-	struct cl_meta m;
-	int c, r;
 
 	if (is_mark(name))
 		return refuse_mark();
-	c = cl_meta_begin_same(&m, AT_FDCWD, path, nofollow, xattr_how(name), &s);
-	if (c != 0)
-		return c < 0 ? -1 : 0;
-	do {
-		bool follow = m.pinned || !nofollow;
-
-		if (remove)
-			r = follow ? REAL(removexattr)(m.target, name)
-				   : REAL(lremovexattr)(m.target, name);
-		else
-			r = follow ? REAL(setxattr)(m.target, name, val, n, flags)
-				   : REAL(lsetxattr)(m.target, name, val, n, flags);
-	} while (cl_meta_again(&m, r));
-	return r;
+	return cl_meta_change(AT_FDCWD, path, nofollow, xattr_how(name), &s,
+			      xattr_apply, &a);
 }
 
 CL_EXPORT int setxattr(const char *path, const char *name, const void *val,
@@ -340,24 +364,13 @@ CL_EXPORT int lremovexattr(const char *path, const char *name)
 static int xattr_fd(int fd, const char *name, const void *val, size_t n,
 		    int flags, bool remove)
 {
+	struct xattr_args a = { name, val, n, flags, true, remove };
 	XATTR_SAME(x, s, name, val, n, flags, remove);
-	char path[PATH_MAX];
-	struct cl_meta m;
-	int c, r;
 
 	if (is_mark(name))
 		return refuse_mark();
-	c = cl_meta_fd_begin_same(&m, fd, xattr_how(name), path, &s);
-	if (c < 0 || c == 2)
-		return c < 0 ? -1 : 0;
-	if (c > 0)
-		return remove ? REAL(lremovexattr)(path, name)
-			      : REAL(lsetxattr)(path, name, val, n, flags);
-	do
-		r = remove ? REAL(fremovexattr)(fd, name)
-			   : REAL(fsetxattr)(fd, name, val, n, flags);
-	while (cl_meta_fd_again(&m, r));
-	return r;
+	return cl_meta_fd_change(fd, xattr_how(name), &s, xattr_by_fd,
+				 xattr_by_path, &a);
 }
 
 CL_EXPORT int fsetxattr(int fd, const char *name, const void *val, size_t n,
