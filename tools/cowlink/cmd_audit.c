@@ -6,6 +6,16 @@
 #include "audit.h"
 #include "util.h"
 
+#ifndef COWLINK_HAVE_LIBELF
+int cmd_audit(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	warnmsg("audit: not in this build: cowlink was built without libelf "
+		"(install libelf-dev and build again)");
+	return 2;
+}
+#else
 static void help(void)
 {
 	printf("Usage: cowlink audit PROGRAM...\n"
@@ -58,3 +68,4 @@ int cmd_audit(int argc, char **argv)
 	}
 	return rc;
 }
+#endif

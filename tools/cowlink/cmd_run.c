@@ -264,7 +264,9 @@ refused:
 int run_under_shim(char **argv, const struct run_opts *o, const char *marker)
 {
 	char shim[PATH_MAX];
+#ifdef COWLINK_HAVE_LIBELF
 	struct audit_result ar;
+#endif
 	char *pre, *scope = NULL;
 	const char *env = getenv("COWLINK_TREES");
 	int e, rc;
@@ -282,9 +284,11 @@ int run_under_shim(char **argv, const struct run_opts *o, const char *marker)
 	}
 	/* The supervisor covers all but set-ID programs, which no_new_privs
 	 * strips of their privileges unless we may do without it. */
+#ifdef COWLINK_HAVE_LIBELF
 	if (audit_program(argv[0], &ar) == AUDIT_NOT_COVERED &&
 	    (o->preload_only || (ar.setid && geteuid() != 0)))
 		warnmsg("warning: %s will not be covered: %s", argv[0], ar.reason);
+#endif
 
 	asan_env();
 	pre = preload_value(shim);
