@@ -443,6 +443,8 @@ ssize_t cl_link_mark(int sfd, char *buf)
 	return mark_raw(sfd, buf);
 }
 
+#define SAME_INODE(a, b) ((a).st_dev == (b).st_dev && (a).st_ino == (b).st_ino)
+
 int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const char *src,
 	       int pfd, const char *base, const char *mark, ssize_t marklen,
 	       enum cowlink_how *how)
@@ -462,12 +464,20 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 		memcpy(buf, mark, (size_t)marklen);
 	if (c->check_dst) {
 		e = cl_fstatat(pfd, base, &dst, AT_SYMLINK_NOFOLLOW);
-		if (!e && dst.st_dev == st.st_dev && dst.st_ino == st.st_ino) {
+		if (!e && SAME_INODE(dst, st)) {
+			if (marked < 0)
+				marked = mark_raw(sfd, buf);
+			/* Unmarked: a plain hard link -- or a break renamed a
+			 * copy over DST and unshared SRC, the set's last name
+			 * now, between the stat and the read: then DST is
+			 * another inode, to replace as any other file. */
+			if (marked == 0)
+				e = cl_fstatat(pfd, base, &dst, AT_SYMLINK_NOFOLLOW);
+		}
+		if (!e && SAME_INODE(dst, st)) {
 			/* DST is SRC already: a cowlink of it (nothing to do
 			 * with -f; File exists without, as ln says), or the
 			 * same unmarked file (c->same). */
-			if (marked < 0)
-				marked = mark_raw(sfd, buf);
 			e = marked < 0 ? (int)marked :
 			    marked > 0 && (flags & COWLINK_FORCE) ? 0 : -EEXIST;
 			c->same = e == -EEXIST && marked == 0;
