@@ -51,6 +51,20 @@ foreach(script ${INTEG_TESTS})
   if(name STREQUAL "lib")
     continue()
   endif()
+  # A "# cases: A B..." line: the script runs once per case instead, with
+  # the case as its argument, so that a case whose precondition is missing
+  # (a program not installed, not root) reports itself skipped on its own.
+  file(STRINGS ${script} case_line REGEX "^# cases: ")
+  if(case_line)
+    string(REGEX REPLACE "^# cases: *" "" cases "${case_line}")
+    separate_arguments(cases)
+    foreach(c ${cases})
+      add_test(NAME integration/${name}/${c} COMMAND bash ${script} ${c})
+      set_tests_properties(integration/${name}/${c} PROPERTIES
+        ENVIRONMENT "${INTEG_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)
+    endforeach()
+    continue()
+  endif()
   add_test(NAME integration/${name} COMMAND bash ${script})
   set_tests_properties(integration/${name} PROPERTIES
     ENVIRONMENT "${INTEG_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)

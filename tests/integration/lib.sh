@@ -27,6 +27,10 @@ note() { echo "# $*" >&2; }
 need() { local c; for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"; done; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 
+# CASE: the case this run is for, in a script with a "# cases: A B..." line
+# (integration.cmake runs it once per case, the case as its argument).
+CASE=${1:-}
+
 # PRELOAD: the LD_PRELOAD value that loads the shim. In the sanitizer build
 # the ASan runtime must come first, and leak checks are off for the
 # uninstrumented programs it is preloaded into (bash's own leaks).

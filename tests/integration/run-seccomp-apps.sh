@@ -2,8 +2,9 @@
 # a Go program, an io_uring writer (io_uring_setup is refused, it falls back)
 # and node with UV_USE_IO_URING=1. Each leaves the other name a unchanged
 # and gives b what a plain copy gets, as root and as a non-root user; as
-# root, the same without the supervisor changes a. A case whose program
-# cannot be had here is skipped with a note (all of them: the test skips).
+# root, the same without the supervisor changes a. Each program is a case of
+# its own, skipped (saying why) where it cannot be had here.
+# cases: busybox go uring node
 . "$(dirname "$0")/lib.sh"
 need setfattr getfattr
 [ -x "${COWLINK_TOOL:-}" ] || fail "COWLINK_TOOL is not set"
@@ -14,32 +15,31 @@ chmod 0755 "$T"
 mkdir bin
 ran=0
 
-# Programs, each where it can be had.
-BB=
-for b in /bin/busybox /usr/bin/busybox; do
-	[ -x "$b" ] && ! LC_ALL=C readelf -l "$b" 2>/dev/null | grep -q INTERP && BB=$b && break
-done
-[ -n "$BB" ] || note "no static busybox (Debian busybox-static): busybox cases skipped"
-GO=
-if command -v go >/dev/null; then
-	if GOCACHE=$T/gocache GOPATH=$T/gopath GO111MODULE=off CGO_ENABLED=0 \
-		go build -o bin/gowriter "$S/gowriter.go" 2>go.err; then
-		GO=$T/bin/gowriter
-	else
-		note "go build failed: $(head -c 200 go.err)"
-	fi
-else
-	note "no go (Debian golang-go): Go cases skipped"
-fi
-UR=
-if command -v gcc >/dev/null && gcc -O1 -o bin/uring "$S/uring_append.c" -luring 2>uring.err; then
+# The program of this case, or a skip saying why it cannot be had.
+BB= GO= UR= NODE=
+case $CASE in
+busybox)
+	for b in /bin/busybox /usr/bin/busybox; do
+		[ -x "$b" ] && ! LC_ALL=C readelf -l "$b" 2>/dev/null | grep -q INTERP && BB=$b && break
+	done
+	[ -n "$BB" ] || skip "no static busybox (Debian busybox-static)";;
+go)
+	command -v go >/dev/null || skip "no go (Debian golang-go)"
+	GOCACHE=$T/gocache GOPATH=$T/gopath GO111MODULE=off CGO_ENABLED=0 \
+		go build -o bin/gowriter "$S/gowriter.go" 2>go.err ||
+		skip "go build failed: $(head -c 200 go.err)"
+	GO=$T/bin/gowriter;;
+uring)
+	command -v gcc >/dev/null && gcc -O1 -o bin/uring "$S/uring_append.c" -luring 2>uring.err ||
+		skip "no liburing (Debian liburing-dev): $(head -c 200 uring.err 2>/dev/null)"
 	UR=$T/bin/uring
-	[ "$("$UR" /dev/null 2>/dev/null)" = uring ] || { note "io_uring does not work here: uring case skipped"; UR=; }
-else
-	note "no liburing (Debian liburing-dev): io_uring case skipped"
-fi
-NODE=$(command -v node || command -v nodejs || true)
-[ -n "$NODE" ] || note "no node (Debian nodejs): node case skipped"
+	[ "$("$UR" /dev/null 2>/dev/null)" = uring ] || skip "io_uring does not work here";;
+node)
+	NODE=$(command -v node || command -v nodejs || true)
+	[ -n "$NODE" ] || skip "no node (Debian nodejs)";;
+*)
+	fail "give a case: busybox, go, uring or node";;
+esac
 
 cases() {
 	if [ -n "$BB" ]; then
@@ -102,5 +102,5 @@ if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null && command -v setpriv >/d
 	run_user
 	cases
 fi
-[ "$ran" = 1 ] || skip "none of busybox-static, golang-go, liburing-dev, nodejs is here"
+[ "$ran" = 1 ] || fail "the $CASE case ran nothing"
 exit 0
