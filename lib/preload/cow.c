@@ -369,7 +369,7 @@ static int break_path_need(int dirfd, const char *path, bool nofollow,
 			   struct cl_same *same)
 {
 	struct stat st;
-	int saved = errno, e;
+	int e;
 
 	if (nofollow) {
 		if (strlen(path) >= PATH_MAX)
@@ -381,15 +381,7 @@ static int break_path_need(int dirfd, const char *path, bool nofollow,
 	}
 	if (e == 0)
 		e = break_name(dirfd, name, &st, keep, need, same);
-	errno = saved;
 	return e;
-}
-
-int cl_cow_break_path_name(int dirfd, const char *path, bool nofollow,
-			   off_t keep, char *name)
-{
-	return break_path_need(dirfd, path, nofollow, keep, name, CL_NEED_WRITE,
-			       NULL);
 }
 
 /* After a break of NAME, resolved from DIRFD/PATH: does PATH still lead to
@@ -407,41 +399,6 @@ static int still_leads(int dirfd, const char *path, const char *name)
 	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
 		return -CL_ESHARED;
 	return 0;
-}
-
-int cl_cow_break_path(int dirfd, const char *path, bool nofollow, off_t keep)
-{
-	char name[PATH_MAX];
-	int saved = errno, e;
-
-	e = cl_cow_break_path_name(dirfd, path, nofollow, keep, name);
-	if (e == 0)
-		e = still_leads(dirfd, path, name);
-	errno = saved;
-	return e;
-}
-
-int cl_cow_break_fd_same(int fd, const struct stat *fdst, char *path,
-			 enum cl_need need, struct cl_same *same)
-{
-	int saved = errno, e;
-
-	e = cl_cow_fd_path(fd, fdst, path);
-	if (e == 0)
-		e = break_name(AT_FDCWD, path, fdst, -1, need, same);
-	errno = saved;
-	return e;
-}
-
-int cl_cow_break_fd_need(int fd, const struct stat *fdst, char *path,
-			 enum cl_need need)
-{
-	return cl_cow_break_fd_same(fd, fdst, path, need, NULL);
-}
-
-int cl_cow_break_fd(int fd, const struct stat *fdst, char *path)
-{
-	return cl_cow_break_fd_need(fd, fdst, path, CL_NEED_WRITE);
 }
 
 /* The mark of a one-link inode, for the orphan check: 1 marked, 0 not, or
@@ -470,23 +427,26 @@ static int orphan_mark(int dirfd, const char *path, bool nofollow, char *name,
 	return e;
 }
 
-int cl_cow_break_if_cow_same(int dirfd, const char *path, bool nofollow,
-			     off_t keep, bool orphans, char *name,
-			     enum cl_need need, struct cl_same *same)
+/* The IF_COW request Q: break DIRFD/PATH if it names a cowlink (or, with
+ * ORPHANS, an orphaned mark), the name broken in NAME. 1 broken, 0 nothing
+ * to do, -errno. */
+static int break_if_cow(const struct cl_break_req *q, char *name)
 {
+	int dirfd = q->dirfd;
+	const char *path = q->path;
+	bool nofollow = q->nofollow, orphans = q->orphans;
+	off_t keep = q->keep;
 	struct cl_record r;
 	struct timespec t0;
 	struct stat st;
-	int saved = errno, e;
+	int e;
 
 	if (cl_cow_off)
 		return 0;
 	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 	e = cl_fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0);
-	if (e < 0 || !S_ISREG(st.st_mode)) {
-		e = 0; /* nothing there (yet): the real call decides */
-		goto out;
-	}
+	if (e < 0 || !S_ISREG(st.st_mode))
+		return 0; /* nothing there (yet): the real call decides */
 	/* One link but changed just now: a break may be renaming a private
 	 * copy over PATH, which the kernel shows leading to the old inode,
 	 * one link left and still marked, until the rename is done. Its mark
@@ -502,45 +462,37 @@ int cl_cow_break_if_cow_same(int dirfd, const char *path, bool nofollow,
 		int spare = keep == 0 ? cl_openat(AT_FDCWD, "/", O_PATH | O_CLOEXEC, 0)
 				      : -1;
 
-		if (keep == 0 && spare < 0) {
-			e = spare;
-			goto out;
-		}
-		e = break_path_need(dirfd, path, nofollow, keep, name, need, same);
+		if (keep == 0 && spare < 0)
+			return spare;
+		e = break_path_need(dirfd, path, nofollow, keep, name, q->need, q->same);
 		if (spare >= 0)
 			(void)cl_close(spare);
 		if (e == 0)
 			e = 1;
 	}
-out:
-	errno = saved;
 	return e;
 }
 
-int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
-			     off_t keep, bool orphans, char *name,
-			     enum cl_need need)
+int cl_cow_break(const struct cl_break_req *q)
 {
-	return cl_cow_break_if_cow_same(dirfd, path, nofollow, keep, orphans,
-					name, need, NULL);
-}
-
-int cl_cow_break_if_cow_name(int dirfd, const char *path, bool nofollow,
-			     off_t keep, bool orphans, char *name)
-{
-	return cl_cow_break_if_cow_need(dirfd, path, nofollow, keep, orphans,
-					name, CL_NEED_WRITE);
-}
-
-int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,
-			bool orphans)
-{
-	char name[PATH_MAX];
+	char own[PATH_MAX];
+	char *name = q->name ? q->name : own;
 	int saved = errno, e;
 
-	e = cl_cow_break_if_cow_name(dirfd, path, nofollow, keep, orphans, name);
-	if (e > 0 && still_leads(dirfd, path, name) < 0)
-		e = -CL_ESHARED;
+	if (q->fdst) {
+		e = cl_cow_fd_path(q->fd, q->fdst, name);
+		if (e == 0)
+			e = break_name(AT_FDCWD, name, q->fdst, -1, q->need, q->same);
+	} else if (q->if_cow) {
+		e = break_if_cow(q, name);
+		if (e > 0 && !q->name && still_leads(q->dirfd, q->path, name) < 0)
+			e = -CL_ESHARED;
+	} else {
+		e = break_path_need(q->dirfd, q->path, q->nofollow, q->keep, name,
+				    q->need, q->same);
+		if (e == 0 && !q->name)
+			e = still_leads(q->dirfd, q->path, name);
+	}
 	errno = saved;
 	return e;
 }

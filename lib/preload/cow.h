@@ -67,11 +67,6 @@ int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
 int cl_cow_orphan(int fd, int dirfd, const char *path, const struct stat *st,
 		  struct cl_record *r);
 
-/* Break DIRFD/PATH if it names a cowlink (following a final symlink unless
- * NOFOLLOW), keeping the first KEEP bytes (-1: all). 0 when the name now has
- * a private inode or needed none. */
-int cl_cow_break_path(int dirfd, const char *path, bool nofollow, off_t keep);
-
 /* The name an fd was opened by, for the f* forms: readlink of
  * /proc/self/fd/FD, trusted only when a stat of that path shows the fd's
  * (dev, ino). PATH gets PATH_MAX bytes. 0, or -errno (the call then fails):
@@ -85,11 +80,6 @@ int cl_cow_fd_path(int fd, const struct stat *fdst, char *path);
  * was opened leaves its old inode to the other names -- 0 no. One readlink
  * of /proc/self/fd/FD. Keeps errno. */
 int cl_cow_fd_name_gone(int fd, const struct stat *fdst);
-
-/* Break the name behind FD (a cowlink: checked by the caller) and leave its
- * path in PATH (PATH_MAX bytes) so that the change can be applied to the new
- * private file by path; the fd keeps reading the old, identical data. */
-int cl_cow_break_fd(int fd, const struct stat *fdst, char *path);
 
 /* Was the inode ST describes changed since T0, taken from
  * CLOCK_REALTIME_COARSE (the clock the kernel stamps ctime with)? Whole
@@ -111,52 +101,62 @@ static inline bool cl_changed_since(const struct stat *st,
  * has no name to break). "Text file busy": the file is in use by others. */
 #define CL_ESHARED ETXTBSY
 
-/* If DIRFD/PATH (a final symlink followed unless NOFOLLOW) names a cowlink
- * -- or, with ORPHANS, an orphaned marked inode, which is how a protected
- * file answers EACCES -- break it keeping KEEP bytes. 1 broken, 0 nothing to
- * do, -errno. One fstatat when the name is not a multi-link regular file.
- * A break that empties the name (KEEP 0) holds a spare fd across it, so
- * that the caller's open cannot then fail for want of one (EMFILE) after
- * the name lost its content; no fd: the error, nothing changed. */
-int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow, off_t keep,
-			bool orphans);
-
-/* The same two, leaving in NAME (PATH_MAX bytes, relative to DIRFD) the name
- * that was broken: the final symlinks of PATH resolved. Go on by NAME, not
- * PATH: a magic link (/proc/self/fd/N, /dev/stdout) still leads to the fd's
- * old inode after the break. The forms without NAME check that PATH still
- * leads to NAME and fail with -CL_ESHARED otherwise. */
-int cl_cow_break_path_name(int dirfd, const char *path, bool nofollow,
-			   off_t keep, char *name);
-int cl_cow_break_if_cow_name(int dirfd, const char *path, bool nofollow,
-			     off_t keep, bool orphans, char *name);
-
-/* The forms above break for a change that needs write permission (by the
- * presented mode); these say what the change needs instead (enum cl_need:
- * CL_NEED_OWNER for chmod, chown, utimes with times, file flags -- the
- * owner may change a read-only file -- or CL_NEED_WRITE_OR_OWNER), and the
- * engine answers EPERM or EACCES accordingly. NAME as above. */
-int cl_cow_break_if_cow_need(int dirfd, const char *path, bool nofollow,
-			     off_t keep, bool orphans, char *name,
-			     enum cl_need need);
-int cl_cow_break_fd_need(int fd, const struct stat *fdst, char *path,
-			 enum cl_need need);
-
 /* The body of every write-open wrapper (w_open.c), for the other families
  * that open for writing (fopen): open DIRFD/PATH with FLAGS (one that
  * writes or truncates) so that the fd is never on a shared inode. The fd,
  * or -1 with errno. */
 int cl_open_write(int dirfd, const char *path, int flags, mode_t mode);
 
-/* The two above for a change that may turn out to change nothing (SAME,
- * internal.h): the engine asks SAME->test under its lock instead of
- * copying; SAME->hit then says nothing was broken and SAME->result is what
- * the call returns (the return value is as if the name had been broken). */
-int cl_cow_break_if_cow_same(int dirfd, const char *path, bool nofollow,
-			     off_t keep, bool orphans, char *name,
-			     enum cl_need need, struct cl_same *same);
-int cl_cow_break_fd_same(int fd, const struct stat *fdst, char *path,
-			 enum cl_need need, struct cl_same *same);
+/* A break (the fields not set are zero):
+ *   by name, DIRFD/PATH, following a final symlink unless NOFOLLOW, keeping
+ *   the first KEEP bytes (-1: all; every caller says which); IF_COW: only if
+ *   it names a cowlink -- or, with ORPHANS, an orphaned marked inode, which
+ *   is how a protected file answers EACCES -- and then 1 broken, 0 nothing
+ *   to do; else 0 when the name now has a private inode or needed none. One
+ *   fstatat when the name is not a multi-link regular file. A break that
+ *   empties the name (KEEP 0) holds a spare fd across it, so that the
+ *   caller's open cannot then fail for want of one (EMFILE) after the name
+ *   lost its content;
+ *   by fd, FDST set (FD's fstat; a cowlink: checked by the caller): the
+ *   name behind FD, whose path NAME gets, so that the change is applied to
+ *   the new private file by path; the fd keeps reading the old, identical
+ *   data. 0 or -errno.
+ * NEED: what the change asks of the caller (enum cl_need: CL_NEED_OWNER for
+ * chmod, chown, utimes with times, file flags -- the owner may change a
+ * read-only file -- or CL_NEED_WRITE_OR_OWNER; 0 is CL_NEED_WRITE, by the
+ * presented mode), and the engine answers EPERM or EACCES accordingly.
+ * SAME (internal.h): a change that may turn out to change nothing: the
+ * engine asks SAME->test under its lock instead of copying; SAME->hit then
+ * says nothing was broken and SAME->result is what the call returns (the
+ * return value is as if the name had been broken).
+ * NAME (PATH_MAX bytes, relative to DIRFD): the name that was broken, the
+ * final symlinks of PATH resolved. Go on by NAME, not PATH: a magic link
+ * (/proc/self/fd/N, /dev/stdout) still leads to the fd's old inode after
+ * the break. Without NAME, PATH must still lead to the broken name, else
+ * -CL_ESHARED. Keeps errno. */
+struct cl_break_req {
+	int dirfd;
+	const char *path;
+	bool nofollow;
+	off_t keep;
+	bool if_cow, orphans;
+	int fd;
+	const struct stat *fdst;
+	enum cl_need need;
+	struct cl_same *same;
+	char *name;
+};
+int cl_cow_break(const struct cl_break_req *q);
+
+/* The request most callers make: break DIRFD/PATH if it is a cowlink (or,
+ * with ORPHANS, an orphaned mark), keeping KEEP bytes; NAME as above. */
+static inline int cl_cow_break_if_cow(int dirfd, const char *path, bool nofollow,
+				      off_t keep, bool orphans, char *name)
+{
+	return cl_cow_break(&(struct cl_break_req){
+		.dirfd = dirfd, .path = path, .nofollow = nofollow, .keep = keep,
+		.if_cow = true, .orphans = orphans, .name = name });
+}
 
 /* The write family's slow path: FD is not known safe. One fstat; for
  * nlink > 1 the mark and the access mode. 0: go on (FD now cached safe where

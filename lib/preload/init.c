@@ -25,7 +25,7 @@ static void repoint(int fd, const struct stat *st, int fl)
 	char name[PATH_MAX];
 	int e;
 
-	e = cl_cow_break_fd(fd, st, name);
+	e = cl_cow_break(&(struct cl_break_req){ .fd = fd, .fdst = st, .name = name });
 	if (e < 0) {
 		cl_debug("fd %d: cannot break its name (%d): writes will fail", fd, -e);
 		return;

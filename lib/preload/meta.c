@@ -27,9 +27,11 @@ static int meta_break(struct cl_meta *m, bool orphans)
 {
 	int e;
 
-	e = cl_cow_break_if_cow_same(m->dirfd, m->path, m->nofollow, -1, orphans,
-				     m->name, need_of(m->how),
-				     m->retried ? NULL : m->same);
+	e = cl_cow_break(&(struct cl_break_req){
+		.dirfd = m->dirfd, .path = m->path, .nofollow = m->nofollow,
+		.keep = -1, .if_cow = true, .orphans = orphans,
+		.need = need_of(m->how), .same = m->retried ? NULL : m->same,
+		.name = m->name });
 	if (e > 0 && m->same && m->same->hit)
 		return 0; /* a change that is none: nothing broken */
 	if (e > 0) {
@@ -243,7 +245,8 @@ int cl_meta_fd_begin_same(struct cl_meta *m, int fd, int how, char *path,
 	fl = (how & CL_META_OPATH) ? 0 : cl_fcntl(fd, F_GETFL, 0);
 	if (fl >= 0 && (fl & O_PATH))
 		goto apply_to_fd; /* EBADF from the real call, nothing to break */
-	c = cl_cow_break_fd_same(fd, &st, path, need_of(how), same);
+	c = cl_cow_break(&(struct cl_break_req){ .fd = fd, .fdst = &st,
+		.need = need_of(how), .same = same, .name = path });
 	if (c == 0 && same && same->hit) {
 		if (same->result < 0) {
 			errno = -same->result;

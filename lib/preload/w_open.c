@@ -48,7 +48,7 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 
 	/* O_DIRECTORY cannot open a file: breaking would only empty it. */
 	if (!EXCL(flags) && !(flags & O_DIRECTORY)) {
-		e = cl_cow_break_if_cow_name(dirfd, path, nofollow, 0, false, name);
+		e = cl_cow_break_if_cow(dirfd, path, nofollow, 0, false, name);
 		if (e < 0)
 			return (int)cl_ret(e);
 	}
@@ -56,7 +56,7 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 	 * link that still leads to the shared inode. */
 	fd = REAL(openat64)(dirfd, e > 0 ? name : path, flags, mode);
 	if (fd < 0 && errno == EACCES && !EXCL(flags)) {
-		e = cl_cow_break_if_cow_name(dirfd, path, nofollow, 0, true, name);
+		e = cl_cow_break_if_cow(dirfd, path, nofollow, 0, true, name);
 		if (e <= 0) {
 			errno = e < 0 ? -e : EACCES;
 			return -1;
@@ -138,8 +138,7 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 				return -1;
 			if (!was && cl_fstatat(dirfd, cur, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0)
 				was = st.st_ino;
-			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, keep, true,
-						     name);
+			e = cl_cow_break_if_cow(dirfd, cur, nofollow, keep, true, name);
 			if (e <= 0) {
 				errno = e < 0 ? -e : EACCES;
 				return -1;
@@ -182,12 +181,13 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 			return (int)cl_ret(-CL_ESHARED);
 		e = 0;
 		if (c == CL_OPENED_SHARED) {
-			e = cl_cow_break_path_name(dirfd, cur, nofollow, keep, name);
+			e = cl_cow_break(&(struct cl_break_req){ .dirfd = dirfd,
+				.path = cur, .nofollow = nofollow, .keep = keep,
+				.name = name });
 			if (e == 0)
 				cur = name;
 		} else if (c == CL_OPENED_ORPHAN) {
-			e = cl_cow_break_if_cow_name(dirfd, cur, nofollow, keep, true,
-						     name);
+			e = cl_cow_break_if_cow(dirfd, cur, nofollow, keep, true, name);
 			if (e > 0)
 				cur = name;
 		}

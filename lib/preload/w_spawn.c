@@ -228,9 +228,11 @@ static int break_actions(const posix_spawn_file_actions_t *fa)
 		case ACT_OPEN:
 			if ((a->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 				break;
-			nfd = cl_cow_break_if_cow(dir, a->path,
-						  a->flags & O_NOFOLLOW,
-						  (a->flags & O_TRUNC) ? 0 : -1, true);
+			nfd = cl_cow_break(&(struct cl_break_req){
+				.dirfd = dir, .path = a->path,
+				.nofollow = a->flags & O_NOFOLLOW,
+				.keep = (a->flags & O_TRUNC) ? 0 : -1,
+				.if_cow = true, .orphans = true });
 			if (nfd < 0)
 				err = -nfd;
 			break;

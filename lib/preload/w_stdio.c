@@ -55,8 +55,8 @@ static int before_open(const char *path, int fl, bool orphans, char *name)
 {
 	if (!WRITES(fl) || EXCL(fl))
 		return 0;
-	return cl_cow_break_if_cow_name(AT_FDCWD, path, false,
-					(fl & O_TRUNC) ? 0 : -1, orphans, name);
+	return cl_cow_break_if_cow(AT_FDCWD, path, false, (fl & O_TRUNC) ? 0 : -1,
+				   orphans, name);
 }
 
 /* fopen for writing without glibc's internal open: the shim's own write-open
@@ -152,7 +152,8 @@ static FILE *freopen_body(FILE *(*real)(const char *, const char *, FILE *),
 	} else if (WRITES(fl) && fd >= 0 && cl_fstat(fd, &st) == 0) {
 		e = cl_cow_classify(fd, AT_FDCWD, NULL, &st, &r);
 		if (e > 0) {
-			e = cl_cow_break_fd(fd, &st, name);
+			e = cl_cow_break(&(struct cl_break_req){ .fd = fd, .fdst = &st,
+				.name = name });
 			if (e == 0)
 				path = name;
 		}

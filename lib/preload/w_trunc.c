@@ -17,13 +17,13 @@ static int trunc_body(int (*real)(const char *, off64_t), const char *path,
 	/* After a break, truncate the name that was broken: PATH may be a
 	 * magic link that still leads to the shared inode. */
 	if (len >= 0) {
-		e = cl_cow_break_if_cow_name(AT_FDCWD, path, false, len, false, name);
+		e = cl_cow_break_if_cow(AT_FDCWD, path, false, len, false, name);
 		if (e < 0)
 			return (int)cl_ret(e);
 	}
 	r = real(e > 0 ? name : path, len);
 	if (r < 0 && errno == EACCES && len >= 0) {
-		e = cl_cow_break_if_cow_name(AT_FDCWD, path, false, len, true, name);
+		e = cl_cow_break_if_cow(AT_FDCWD, path, false, len, true, name);
 		if (e <= 0) {
 			errno = e < 0 ? -e : EACCES;
 			return -1;
