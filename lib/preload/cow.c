@@ -27,7 +27,8 @@ static int resolve(int dirfd, const char *path, char *out, struct stat *st)
 
 	if (len >= PATH_MAX)
 		return -ENAMETOOLONG;
-	memcpy(out, path, len + 1);
+	if (out != path)
+		memcpy(out, path, len + 1);
 	for (;;) {
 		e = cl_fstatat(dirfd, out, st, AT_SYMLINK_NOFOLLOW);
 		if (e < 0)
@@ -212,21 +213,18 @@ static int mark_of_fd(int fd, struct cl_record *r)
 	return m;
 }
 
-int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
-		    struct cl_record *r)
+/* The mark part of cl_cow_classify: the cache, else a read from FD or
+ * DIRFD/PATH (at a final symlink's target too, whose name NAME then gets:
+ * *HAVE_NAME), remembered. 1 / 0 / -errno; a mark the caller may not read
+ * is none. */
+static int classify_mark(int fd, int dirfd, const char *path, const struct stat *st,
+			 struct cl_record *r, char *name, bool *have_name)
 {
-	char name[PATH_MAX];
 	struct stat lst;
-	int saved = errno, m;
-	bool have_name = false;
+	int m = mark_cached(st, r);
 
-	r->version = 0;
-	r->wbits = 0;
-	if (!S_ISREG(st->st_mode) || st->st_nlink <= 1 || cl_cow_off)
-		return 0;
-	m = mark_cached(st, r);
 	if (m >= 0)
-		goto scope;
+		return m;
 	if (fd >= 0) {
 		/* O_PATH: through its magic link, which leads to the inode
 		 * itself. Not by the name it shows: a break can rename a
@@ -241,7 +239,7 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 			 * read without following): read it at the target. */
 			m = resolve(dirfd, path, name, &lst);
 			if (m == 0) {
-				have_name = true;
+				*have_name = true;
 				if (strcmp(name, path))
 					m = cl_mark_read_at(dirfd, name, r);
 			}
@@ -252,8 +250,7 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 		 * the inode cannot tell, nor copy it in a break. A plain
 		 * hard-linked file it may only write must stay writable. */
 		cl_debug("cannot read the mark (%d): taken as unmarked", -m);
-		m = 0;
-		goto scope;
+		return 0;
 	}
 	/* A path replaced between the caller's stat and this read would
 	 * file the new inode's answer under the old one's key: it then needs
@@ -262,18 +259,40 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 		mark_remember(st, m, r);
 		cl_markcache_put(st, m, r);
 	}
-scope:
-	if (m == 0 && cl_scope_active()) {
-		if (!have_name)
-			m = fd >= 0 ? cl_cow_fd_path(fd, st, name)
-				    : resolve(dirfd, path, name, &lst);
-		if (m == 0 && name_in_scope(fd >= 0 ? AT_FDCWD : dirfd, name)) {
-			r->version = 0;
-			r->wbits = 0;
-			m = 1;
-		} else if (m < 0) {
-			m = 0; /* no name to place it by: not in scope */
-		}
+	return m;
+}
+
+/* The scope part: is an unmarked multi-link file a cowlink because its
+ * directory is under COWLINK_TREES? NAME: its name, when HAVE_NAME. */
+static bool classify_scope(int fd, int dirfd, const char *path, const struct stat *st,
+			   char *name, bool have_name)
+{
+	struct stat lst;
+	int e = 0;
+
+	if (!have_name)
+		e = fd >= 0 ? cl_cow_fd_path(fd, st, name) : resolve(dirfd, path, name, &lst);
+	/* No name to place it by: not in scope. */
+	return e == 0 && name_in_scope(fd >= 0 ? AT_FDCWD : dirfd, name);
+}
+
+int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
+		    struct cl_record *r)
+{
+	char name[PATH_MAX];
+	int saved = errno, m;
+	bool have_name = false;
+
+	r->version = 0;
+	r->wbits = 0;
+	if (!S_ISREG(st->st_mode) || st->st_nlink <= 1 || cl_cow_off)
+		return 0;
+	m = classify_mark(fd, dirfd, path, st, r, name, &have_name);
+	if (m == 0 && cl_scope_active() &&
+	    classify_scope(fd, dirfd, path, st, name, have_name)) {
+		r->version = 0;
+		r->wbits = 0;
+		m = 1;
 	}
 	errno = saved;
 	return m;
@@ -320,28 +339,24 @@ int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
 	c = S_ISREG(st->st_mode) && st->st_nlink > 1
 		? cl_cow_classify(fd, dirfd, path, st, r) : 0;
 	if (c != 0)
-		goto out;
+		return c;
 	if (st->st_nlink > 1) {
 		/* Unmarked with several links: the mark may have gone with a
 		 * name between the fstat and the read. Links again (cowln -f)
 		 * come after a mark. */
 		if (cl_fstat(fd, st) < 0)
-			goto out;
-		if (st->st_nlink > 1) {
-			c = mark_of_fd(fd, r) > 0 ? CL_OPENED_SHARED : CL_OPENED_OURS;
-			goto out;
-		}
+			return CL_OPENED_OURS;
+		if (st->st_nlink > 1)
+			return mark_of_fd(fd, r) > 0 ? CL_OPENED_SHARED : CL_OPENED_OURS;
 	}
 	if (new || (!look && !cl_changed_since(st, t0)))
-		goto out;
+		return CL_OPENED_OURS;
 	if (mark_of_fd(fd, r) > 0)
-		c = CL_OPENED_ORPHAN;
-	else if (cl_fstatat(dirfd, path, &now, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
-		 now.st_dev != st->st_dev || now.st_ino != st->st_ino ||
-		 now.st_nlink != 1)
-		c = CL_OPENED_AGAIN;
-out:
-	return c;
+		return CL_OPENED_ORPHAN;
+	if (cl_fstatat(dirfd, path, &now, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
+	    now.st_dev != st->st_dev || now.st_ino != st->st_ino || now.st_nlink != 1)
+		return CL_OPENED_AGAIN;
+	return CL_OPENED_OURS;
 }
 
 /* Break NAME (relative to DIRFD, last component not a symlink, lstat in
@@ -374,7 +389,8 @@ static int break_path_need(int dirfd, const char *path, bool nofollow,
 	if (nofollow) {
 		if (strlen(path) >= PATH_MAX)
 			return -ENAMETOOLONG;
-		strcpy(name, path);
+		if (name != path) /* a second round breaks the name the first gave */
+			strcpy(name, path);
 		e = cl_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
 	} else {
 		e = resolve(dirfd, path, name, &st);

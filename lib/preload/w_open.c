@@ -95,19 +95,74 @@ static int truncate_ours(int fd, const struct stat *st, const struct timespec *t
  * broken it first (the engine's lock makes the copy exactly once). After a
  * break the name that was broken is opened, not PATH, which may be a magic
  * link to the old inode. */
+/* One write-open across its tries: the name it opens now (PATH, or the
+ * name a break gave), what a break keeps, the inode the name stood for when
+ * this open broke it (fdino.h). */
+struct wopen {
+	int dirfd;
+	bool nofollow;
+	off_t keep;
+	const char *cur;
+	char name[PATH_MAX];
+	ino_t was;
+};
+
+/* The open was refused with EACCES: a protected cowlink or orphan answers
+ * so. Break it (the next try opens the name broken): 0, or -1 with errno
+ * (EACCES when there was nothing to break). */
+static int break_refused(struct wopen *w)
+{
+	struct stat st;
+	int e;
+
+	if (!w->was && cl_fstatat(w->dirfd, w->cur, &st,
+				  w->nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0)
+		w->was = st.st_ino;
+	e = cl_cow_break_if_cow(w->dirfd, w->cur, w->nofollow, w->keep, true, w->name);
+	if (e <= 0) {
+		errno = e < 0 ? -e : EACCES;
+		return -1;
+	}
+	w->cur = w->name;
+	return 0;
+}
+
+/* The fd just closed was on a shared inode or one a break took the name
+ * from (C, from cl_cow_opened): break what the name is now. 0 or -errno. */
+static int break_opened(struct wopen *w, int c)
+{
+	int e = 0;
+
+	if (c == CL_OPENED_SHARED) {
+		e = cl_cow_break(&(struct cl_break_req){ .dirfd = w->dirfd,
+			.path = w->cur, .nofollow = w->nofollow, .keep = w->keep,
+			.name = w->name });
+		if (e == 0)
+			w->cur = w->name;
+	} else if (c == CL_OPENED_ORPHAN) {
+		e = cl_cow_break_if_cow(w->dirfd, w->cur, w->nofollow, w->keep, true,
+					w->name);
+		if (e > 0)
+			w->cur = w->name;
+	}
+	return e < 0 ? e : 0;
+}
+
 __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 					    int flags, mode_t mode)
 {
-	bool nofollow = flags & O_NOFOLLOW;
-	char name[PATH_MAX];
-	const char *cur = path;
 	struct cl_record r;
 	struct timespec t0;
 	struct stat st;
+	struct wopen w; /* not zeroed: NAME is a page, written before it is read */
 	int saved = errno, fd, e, c;
 	bool trunc = false;
-	off_t keep = -1;
-	ino_t was = 0; /* the inode the name stood for when this open broke it */
+
+	w.dirfd = dirfd;
+	w.nofollow = flags & O_NOFOLLOW;
+	w.keep = -1;
+	w.cur = path;
+	w.was = 0;
 
 	if (cl_cow_off)
 		return REAL(openat64)(dirfd, path, flags, mode);
@@ -128,22 +183,15 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 			return open_trunc(dirfd, path, flags, mode);
 		trunc = true;
 		flags &= ~O_TRUNC;
-		keep = 0;
+		w.keep = 0;
 	}
 	for (int tries = 0;; tries++) {
 		clock_gettime(CLOCK_REALTIME_COARSE, &t0);
-		fd = REAL(openat64)(dirfd, cur, flags, mode);
+		fd = REAL(openat64)(dirfd, w.cur, flags, mode);
 		if (fd < 0) {
-			if (errno != EACCES || EXCL(flags) || tries == CL_LOOK_TRIES)
+			if (errno != EACCES || EXCL(flags) || tries == CL_LOOK_TRIES ||
+			    break_refused(&w) < 0)
 				return -1;
-			if (!was && cl_fstatat(dirfd, cur, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0)
-				was = st.st_ino;
-			e = cl_cow_break_if_cow(dirfd, cur, nofollow, keep, true, name);
-			if (e <= 0) {
-				errno = e < 0 ? -e : EACCES;
-				return -1;
-			}
-			cur = name;
 			errno = saved;
 			continue;
 		}
@@ -155,42 +203,31 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 			}
 			break;
 		}
-		c = cl_cow_opened(fd, dirfd, cur, nofollow, &st, &t0, false,
+		c = cl_cow_opened(fd, dirfd, w.cur, w.nofollow, &st, &t0, false,
 				  EXCL(flags), &r);
 		if (c == CL_OPENED_OURS) {
 			uint8_t byte = fresh_fd(fd);
 
 			if (trunc && truncate_ours(fd, &st, &t0) < 0)
 				return -1;
-			if (was && was != st.st_ino)
-				cl_fdino_put(fd, byte, st.st_dev, st.st_ino, was);
+			if (w.was && w.was != st.st_ino)
+				cl_fdino_put(fd, byte, st.st_dev, st.st_ino, w.was);
 			break;
 		}
 		if (c == CL_OPENED_AGAIN || c == CL_OPENED_ORPHAN)
-			cl_debug("open %s: %s while it was opened, again", cur,
+			cl_debug("open %s: %s while it was opened, again", w.cur,
 				 c == CL_OPENED_ORPHAN ? "left an orphan" : "replaced");
 		/* A shared inode behind a writable fd, or an inode a break took
 		 * the name from: never hand it out. Break, open again. */
 		(void)cl_close(fd);
 		(void)cl_fd_invalidate(fd);
-		if (!was)
-			was = st.st_ino;
+		if (!w.was)
+			w.was = st.st_ino;
 		if (c < 0)
 			return (int)cl_ret(c);
 		if (tries == CL_LOOK_TRIES)
 			return (int)cl_ret(-CL_ESHARED);
-		e = 0;
-		if (c == CL_OPENED_SHARED) {
-			e = cl_cow_break(&(struct cl_break_req){ .dirfd = dirfd,
-				.path = cur, .nofollow = nofollow, .keep = keep,
-				.name = name });
-			if (e == 0)
-				cur = name;
-		} else if (c == CL_OPENED_ORPHAN) {
-			e = cl_cow_break_if_cow(dirfd, cur, nofollow, keep, true, name);
-			if (e > 0)
-				cur = name;
-		}
+		e = break_opened(&w, c);
 		if (e < 0)
 			return (int)cl_ret(e);
 		errno = saved;

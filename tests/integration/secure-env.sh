@@ -18,22 +18,23 @@ trap 'rm -f "$libdir/$name"; cleanup' EXIT
 grp=$(getent group adm | cut -d: -f3)
 [ -n "$grp" ] || skip "no adm group to make a set-group-ID program with"
 chmod 0755 "$T"
-mkdir w && chown 65534:"$grp" w && chmod 0775 w
-# The plain program runs with fsgid 65534 and the set-group-ID one with fsgid
+mkdir w && chown 65529:"$grp" w && chmod 0775 w
+# The plain program runs with fsgid 65529 and the set-group-ID one with fsgid
 # adm: each may break only a file whose group it can keep.
 printf 'original\n' >w/a
-chown 65534:65534 w/a
+chown 65529:65529 w/a
 "$COWLN" w/a w/b
 printf 'original\n' >w/s
-chown 65534:"$grp" w/s
+chown 65529:"$grp" w/s
 cp "$prog" w/sgid && chown root:"$grp" w/sgid && chmod 2755 w/sgid
 cp "$prog" w/plain && chmod 0755 w/plain
 
-run() { setpriv --reuid=65534 --regid=65534 --clear-groups env LD_PRELOAD="$name" COWLINK_DEBUG=1 "$@"; }
+run() { setpriv --reuid=65529 --regid=65529 --clear-groups env LD_PRELOAD="$name" COWLINK_DEBUG=1 "$@"; }
 
-# The user's shared mark cache (nobody's here): an ordinary program makes
-# it; a set-group-ID one uses none, whatever its environment says.
-cache=/dev/shm/cowlink-65534.marks
+# The user's shared mark cache: an ordinary program makes it; a set-group-ID
+# one uses none, whatever its environment says. The uid is one no other test
+# uses (65529), so that no test running beside this one makes that cache.
+cache=/dev/shm/cowlink-65529.marks
 [ -d /dev/shm ] || cache=
 
 # Control: an ordinary program reads COWLINK_DEBUG and says what it does.
@@ -58,7 +59,7 @@ cmp -s w/s a.orig || fail "w/s changed by the set-group-ID program"
 # COWLINK_EXCLUDE naming the set-group-ID program is ignored too: the shim
 # still breaks the link (as the plain program named there is left alone).
 printf 'original\n' >w/s2
-chown 65534:"$grp" w/s2
+chown 65529:"$grp" w/s2
 "$COWLN" w/s2 w/c2
 run COWLINK_EXCLUDE=sgid:plain w/sgid w/c2 >out 2>err || fail "set-group-ID program, COWLINK_EXCLUDE: $(cat err)"
 cmp -s w/s2 a.orig || fail "COWLINK_EXCLUDE was honoured in a set-group-ID program: w/s2 changed"
