@@ -14,6 +14,17 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A program for a call with a 64 twin (open/open64...) is one source built
+ * twice (integration.cmake: a file that uses API64): api_<call> with the
+ * plain names, api_<call>64 with -DAPI64_BUILD and the 64 ones. */
+#ifdef API64_BUILD
+#define API64(sym) sym##64
+#define API64_SFX "64"
+#else
+#define API64(sym) sym
+#define API64_SFX ""
+#endif
+
 /* What the programs write through an fd they got. */
 #define PAYLOAD "payload\n"
 #define PAYLOAD_LEN (sizeof PAYLOAD - 1)

@@ -1,9 +1,0 @@
-/* creat64(PATH, 0644): truncates an existing file; write the payload. */
-#include "prog.h"
-
-int main(int argc, char **argv)
-{
-	if (argc < 2)
-		return usage("api_creat64 PATH");
-	return opened(creat64(argv[1], 0644));
-}

@@ -1,9 +1,0 @@
-/* truncate64(PATH, LEN). */
-#include "prog.h"
-
-int main(int argc, char **argv)
-{
-	if (argc < 3)
-		return usage("api_truncate64 PATH LEN");
-	return outcome(truncate64(argv[1], atol(argv[2])) < 0);
-}
