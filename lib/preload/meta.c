@@ -227,8 +227,7 @@ int cl_meta_fd_begin_same(struct cl_meta *m, int fd, int how, char *path,
 	if (st.st_nlink >= 1 && cl_cow_fd_name_gone(fd, &st)) {
 		cl_debug("fd %d: opened by a name that is gone, its inode has "
 			 "other names: the change is refused", fd);
-		errno = CL_ESHARED;
-		return -1;
+		return (int)cl_ret(-CL_ESHARED);
 	}
 	if (st.st_nlink <= 1) {
 		if (how & CL_META_ORPHANS)

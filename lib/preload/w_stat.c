@@ -304,8 +304,7 @@ static int access_cow(int dirfd, const char *path, int mode, int flags,
 	cl_debug("access(W_OK) %s: a cowlink, writable by a break", path);
 	return 0;
 refused:
-	errno = EACCES;
-	return -1;
+	return (int)cl_ret(-EACCES);
 }
 
 /* The four entry points answer through their own real function (access

@@ -113,8 +113,7 @@ static ssize_t get_body(const struct xt *t, const char *name, void *val,
 	r = x_get(t, name, NULL, 0);
 	if (r >= 0 || errno == ERANGE) {
 		cl_debug("getxattr %s: hidden", CL_XATTR);
-		errno = ENODATA;
-		return -1;
+		return (int)cl_ret(-ENODATA);
 	}
 	return r;
 }
@@ -151,15 +150,12 @@ static ssize_t list_exact(const struct xt *t, char *list, size_t n)
 		size = x_list(t, NULL, 0);
 		if (size < 0)
 			return size;
-		if ((size_t)size > n + sizeof CL_XATTR) {
-			errno = ERANGE; /* even without the mark it cannot fit */
-			return -1;
-		}
+		if ((size_t)size > n + sizeof CL_XATTR) /* even without the mark it cannot fit */
+			return cl_ret(-ERANGE);
 		if ((size_t)size > sizeof stackbuf) {
 			buf = malloc((size_t)size);
 			if (!buf) {
-				errno = ENOMEM;
-				return -1;
+				return (int)cl_ret(-ENOMEM);
 			}
 		}
 		r = x_list(t, buf, (size_t)size);
@@ -273,8 +269,7 @@ static int xattr_how(const char *name)
 static int refuse_mark(void)
 {
 	cl_debug("set/remove %s through the shim: refused", CL_XATTR);
-	errno = EPERM;
-	return -1;
+	return (int)cl_ret(-EPERM);
 }
 
 /* The test for a set (VAL: N bytes) or, with VAL NULL, a removal of NAME
