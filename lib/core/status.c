@@ -19,8 +19,8 @@
 #define FIEMAP_BATCH 64
 
 /* CL_YES if any extent of FD is shared with another inode (a reflink),
- * CL_NO if none is, CL_UNKNOWN if the filesystem cannot say. Walks the extent map in batches
- * and stops at the first shared extent. */
+ * CL_NO if none is, CL_UNKNOWN if the filesystem cannot say. Walks the
+ * extent map in batches and stops at the first shared extent. */
 static enum cl_maybe fiemap_shared(int fd)
 {
 	union { /* a fiemap and room for its extents */

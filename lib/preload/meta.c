@@ -79,8 +79,6 @@ static int pin(struct cl_meta *m, const struct timespec *t0)
 		c = cl_cow_opened(fd, m->dirfd, m->target, m->nofollow, &st, t0,
 				  (m->how & CL_META_ORPHANS) && !(st.st_mode & S_IWUSR),
 				  false, &r);
-		if (c > 0)
-			c = 1;
 	}
 	if (c != 0) {
 		(void)cl_close(fd);

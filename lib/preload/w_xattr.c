@@ -272,49 +272,45 @@ static int refuse_mark(void)
 	return (int)cl_ret(-EPERM);
 }
 
-/* The test for a set (VAL: N bytes) or, with VAL NULL, a removal of NAME
- * that may leave the name as it is (same.c). */
-#define XATTR_SAME(x, s, name_, val_, n_, flags_, remove_)                \
-	struct cl_same_xattr x = { (name_), (val_), (n_), (flags_), (remove_) }; \
-	struct cl_same s = { cl_same_xattr, &x, false, 0 }
-
-/* An xattr change as the engine applies it: a set of VAL (N bytes, FLAGS)
- * or a remove, through the l* forms when NOFOLLOW. A pinned target is a
- * /proc/self/fd link, which only the following forms go through. */
+/* An xattr change as the engine applies it: X, a set of X.VAL (X.N bytes,
+ * X.FLAGS) or a remove of X.NAME -- also the test for a change that may
+ * leave the name as it is (same.c) -- through the l* forms when NOFOLLOW.
+ * A pinned target is a /proc/self/fd link, which only the following forms
+ * go through. */
 struct xattr_args {
-	const char *name;
-	const void *val;
-	size_t n;
-	int flags;
-	bool nofollow, remove;
+	struct cl_same_xattr x;
+	bool nofollow;
 };
 
 static int xattr_apply(const struct cl_meta *m, const void *arg)
 {
 	const struct xattr_args *a = arg;
+	const struct cl_same_xattr *x = &a->x;
 	bool follow = m->pinned || !a->nofollow;
 
-	if (a->remove)
-		return follow ? REAL(removexattr)(m->target, a->name)
-			      : REAL(lremovexattr)(m->target, a->name);
-	return follow ? REAL(setxattr)(m->target, a->name, a->val, a->n, a->flags)
-		      : REAL(lsetxattr)(m->target, a->name, a->val, a->n, a->flags);
+	if (x->remove)
+		return follow ? REAL(removexattr)(m->target, x->name)
+			      : REAL(lremovexattr)(m->target, x->name);
+	return follow ? REAL(setxattr)(m->target, x->name, x->val, x->n, x->flags)
+		      : REAL(lsetxattr)(m->target, x->name, x->val, x->n, x->flags);
 }
 
 static int xattr_by_fd(const void *arg, int fd)
 {
 	const struct xattr_args *a = arg;
+	const struct cl_same_xattr *x = &a->x;
 
-	return a->remove ? REAL(fremovexattr)(fd, a->name)
-			 : REAL(fsetxattr)(fd, a->name, a->val, a->n, a->flags);
+	return x->remove ? REAL(fremovexattr)(fd, x->name)
+			 : REAL(fsetxattr)(fd, x->name, x->val, x->n, x->flags);
 }
 
 static int xattr_by_path(const void *arg, const char *path)
 {
 	const struct xattr_args *a = arg;
+	const struct cl_same_xattr *x = &a->x;
 
-	return a->remove ? REAL(lremovexattr)(path, a->name)
-			 : REAL(lsetxattr)(path, a->name, a->val, a->n, a->flags);
+	return x->remove ? REAL(lremovexattr)(path, x->name)
+			 : REAL(lsetxattr)(path, x->name, x->val, x->n, x->flags);
 }
 
 /* setxattr and removexattr by path: break first (a protected orphan that
@@ -323,8 +319,8 @@ static int xattr_by_path(const void *arg, const char *path)
 static int xattr_path(const char *path, const char *name, const void *val,
 		      size_t n, int flags, bool nofollow, bool remove)
 {
-	struct xattr_args a = { name, val, n, flags, nofollow, remove };
-	XATTR_SAME(x, s, name, val, n, flags, remove);
+	struct xattr_args a = { { name, val, n, flags, remove }, nofollow };
+	struct cl_same s = { cl_same_xattr, &a.x, false, 0 };
 
 	if (is_mark(name))
 		return refuse_mark();
@@ -359,8 +355,8 @@ CL_EXPORT int lremovexattr(const char *path, const char *name)
 static int xattr_fd(int fd, const char *name, const void *val, size_t n,
 		    int flags, bool remove)
 {
-	struct xattr_args a = { name, val, n, flags, true, remove };
-	XATTR_SAME(x, s, name, val, n, flags, remove);
+	struct xattr_args a = { { name, val, n, flags, remove }, true };
+	struct cl_same s = { cl_same_xattr, &a.x, false, 0 };
 
 	if (is_mark(name))
 		return refuse_mark();
