@@ -5,17 +5,15 @@
 # name was replaced between the shim pinning it and reading its mark (by
 # name: seen first in stress-concurrency under load), and A's mode changed
 # when the pinned inode lost B and its mark to another process's break
-# between the shim's fstat and its read of the mark. A two-name set.
+# between the shim's fstat and its read of the mark. A two-name set, as
+# root and as its non-root owner in a sticky directory (A group-only,
+# 0460); afterwards A is removed and B must stand on its own.
+# cases: root owner
 . "$(dirname "$0")/lib.sh"
 need_shim
 [ -x "${COWLN:-}" ] || skip "cowln is not built"
 need python3
-secs=${RACE_SECONDS:-3}
-
-printf 'master\n' >A
-chmod 644 A
-"$COWLN" --reflink=never A B || fail "setup: cowln A B"
-pick before "$(snap_fields A)" logical
+secs=${RACE_SECONDS:-2}
 
 cat >chmods.py <<'PY'
 import os, sys, time
@@ -31,27 +29,57 @@ while time.monotonic() < end:
 print(n, file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
-(
-	n=0
-	while [ ! -e stop ]; do
-		"$COWLN" -f --reflink=never A B 2>>cowln.err || echo "cowln -f failed" >>cowln.err
-		n=$((n + 1))
-	done
-	echo "$n" >relinks
-) &
-relinker=$!
-under_shim python3 chmods.py "$secs" 2>c1.err & p1=$!
-under_shim python3 chmods.py "$secs" 2>c2.err & p2=$!
-rc=0
-wait "$p1" || rc=1
-wait "$p2" || rc=1
-touch stop
-wait "$relinker"
-[ $rc = 0 ] || fail "a chmod failed: $(grep -h chmod c1.err c2.err | sort | uniq -c | head -3)"
-[ ! -s cowln.err ] || fail "cowln -f failed: $(head -3 cowln.err)"
-[ "$(cat relinks)" -gt 20 ] || fail "only $(cat relinks) relinks: the race was not run"
-pick after "$(snap_fields A)" logical
-[ "$after" = "$before" ] || fail "A changed: before [$before] after [$after]"
-cmp -s A <(printf 'master\n') || fail "A's content changed"
-note "$(tail -n 1 c1.err) + $(tail -n 1 c2.err) chmods raced $(cat relinks) relinks: none failed, A unchanged"
+chmod 0644 chmods.py
+
+# race DIR MODE [AS...]: A of MODE and B in DIR, made and raced by AS.
+race() {
+	local d=$1 mode=$2 rc=0 before after
+	shift 2
+	(cd "$d" && "$@" sh -c "printf 'master\n' >A && chmod $mode A &&
+		'$COWLN' --reflink=never A B") || fail "$d: setup"
+	pick before "$(snap_fields "$d/A")" logical
+	(
+		cd "$d" || exit 1
+		n=0
+		while [ ! -e stop ]; do
+			"$@" "$COWLN" -f --reflink=never A B 2>>cowln.err ||
+				echo "cowln -f failed" >>cowln.err
+			n=$((n + 1))
+		done
+		echo "$n" >relinks
+	) &
+	local relinker=$! p1 p2
+	(cd "$d" && "$@" env LD_PRELOAD="$PRELOAD" python3 "$T/chmods.py" "$secs" 2>c1.err) & p1=$!
+	(cd "$d" && "$@" env LD_PRELOAD="$PRELOAD" python3 "$T/chmods.py" "$secs" 2>c2.err) & p2=$!
+	wait "$p1" || rc=1
+	wait "$p2" || rc=1
+	touch "$d/stop"
+	wait "$relinker"
+	[ $rc = 0 ] || fail "$d: a chmod failed: $(grep -h chmod "$d"/c?.err | sort | uniq -c | head -3)"
+	[ ! -s "$d/cowln.err" ] || fail "$d: cowln -f failed: $(head -3 "$d/cowln.err")"
+	[ "$(cat "$d/relinks")" -gt 20 ] || fail "$d: only $(cat "$d/relinks") relinks: the race was not run"
+	pick after "$(snap_fields "$d/A")" logical
+	[ "$after" = "$before" ] || fail "$d: A changed: before [$before] after [$after]"
+	cmp -s "$d/A" <(printf 'master\n') || fail "$d: A's content changed"
+	# One more chmod, then the other name goes: B is a file of its own.
+	(cd "$d" && "$@" env LD_PRELOAD="$PRELOAD" chmod 600 B) || fail "$d: a last chmod of B failed"
+	(cd "$d" && "$@" rm -f A) || fail "$d: cannot remove A"
+	cmp -s "$d/B" <(printf 'master\n') || fail "$d: B's content changed once A was removed"
+	[ "$(stat -c '%a %h' "$d/B")" = "600 1" ] || fail "$d: B is $(stat -c '%a %h' "$d/B") once A was removed"
+	note "$d: $(tail -n 1 "$d/c1.err") + $(tail -n 1 "$d/c2.err") chmods raced $(cat "$d/relinks") relinks"
+}
+
+case $CASE in
+root)
+	mkdir root
+	race root 644;;
+owner)
+	need_root
+	need setpriv
+	chmod 0755 "$T"
+	mkdir sticky && chmod 1777 sticky
+	race sticky 0460 setpriv --reuid=65527 --regid=65527 --clear-groups;;
+*)
+	fail "give a case: root or owner";;
+esac
 exit 0
