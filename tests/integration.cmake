@@ -61,24 +61,26 @@ foreach(script ${INTEG_TESTS})
   # the case as its argument, so that a case whose precondition is missing
   # (a program not installed, not root) reports itself skipped on its own.
   file(STRINGS ${script} case_line REGEX "^# cases: ")
+  # A "# ctest: PROPERTY VALUE..." line: more test properties for it (each
+  # case), after the defaults below. The heavy tests use it to take the
+  # "heavy" RESOURCE_LOCK, so that the package build, pjdfstest and the long
+  # races never run at the same time as each other, and to set a TIMEOUT
+  # sized from their measured times.
+  file(STRINGS ${script} prop_line REGEX "^# ctest: ")
+  string(REGEX REPLACE "^# ctest: *" "" props "${prop_line}")
+  separate_arguments(props)
+  set(tests integration/${name})
   if(case_line)
     string(REGEX REPLACE "^# cases: *" "" cases "${case_line}")
     separate_arguments(cases)
+    set(tests)
     foreach(c ${cases})
       add_test(NAME integration/${name}/${c} COMMAND bash ${script} ${c})
-      set_tests_properties(integration/${name}/${c} PROPERTIES
-        ENVIRONMENT "${INTEG_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)
+      list(APPEND tests integration/${name}/${c})
     endforeach()
-    continue()
+  else()
+    add_test(NAME integration/${name} COMMAND bash ${script})
   endif()
-  add_test(NAME integration/${name} COMMAND bash ${script})
-  set_tests_properties(integration/${name} PROPERTIES
-    ENVIRONMENT "${INTEG_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  set_tests_properties(${tests} PROPERTIES
+    ENVIRONMENT "${INTEG_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300 ${props})
 endforeach()
-
-# The POSIX suite, three runs at once: minutes, not seconds. Started first
-# (COST) so that the other tests run beside it.
-if(TEST integration/pjdfstest)
-  set_tests_properties(integration/pjdfstest PROPERTIES
-    TIMEOUT 1200 COST 10000 LABELS "pjdfstest;slow")
-endif()

@@ -3,8 +3,8 @@
 # that is not a cowlink, pjdfstest under the shim = pjdfstest without).
 # pjdfstest is built from ../shared/third_party/pjdfstest next to the source
 # tree (or $PJDFSTEST_DIR) into the scratch directory and the whole suite is
-# run three times at once on the scratch directory's filesystem (twice in
-# the sanitizer build, see below): without the shim,
+# run three times, one run after another, on the scratch directory's
+# filesystem (twice in the sanitizer build, see below): without the shim,
 # with the shim preloaded into the pjdfstest binary only (a wrapper script in
 # its place: every system call the suite checks goes through the shim), and
 # with the shim preloaded into every process of the run (the shells, dd,
@@ -12,13 +12,17 @@
 # number, and the plan) must be the same in all three; every difference is
 # printed with both lines.
 #
-# The suite mostly waits (sleeps, forks): the runs go at once, each
-# PJDFSTEST_JOBS (default 4) test files at a time, each file from an empty
-# directory of its own. Users: the suite runs calls as uids/gids 65533 and
+# The suite mostly waits (sleeps, forks): each run goes PJDFSTEST_JOBS
+# (default 4) test files at a time, each file from an empty directory of
+# its own. The runs go one after another: three at once (twelve shells of
+# forks) starved every other test on two cores. It holds the "heavy" lock
+# (tests/integration.cmake), so the package build and the races do not run
+# beside it either. Users: the suite runs calls as uids/gids 65533 and
 # 65534, which other tests use only as owners of files in their own
 # directories; its names are random in its own directories. The mark cache
 # is one of its own ($T/marks; processes of the other uids then run without
 # one), so that no /dev/shm/cowlink-<uid>.marks of another test appears.
+# ctest: RESOURCE_LOCK heavy LABELS heavy COST 10000 TIMEOUT 1200
 . "$(dirname "$0")/lib.sh"
 need_shim
 need_root
@@ -72,20 +76,17 @@ run_suite() {
 	xargs -P "$jobs" -n 1 bash "$T/one.sh" "$T/$1" <"$T/files"
 }
 
-start=$SECONDS
-pids=()
+times=()
 for run in plain "${scopes[@]}"; do
+	start=$SECONDS
 	if [ "$run" = every ]; then
-		LD_PRELOAD="$PRELOAD" run_suite every &
+		LD_PRELOAD="$PRELOAD" run_suite every || fail "the $run run of the suite failed"
 	else
-		run_suite "$run" &
+		run_suite "$run" || fail "the $run run of the suite failed"
 	fi
-	pids+=($!)
+	times+=("$run $((SECONDS - start)) s")
 done
-for p in "${pids[@]}"; do
-	wait "$p" || fail "a run of the suite failed"
-done
-note "$((${#scopes[@]} + 1)) runs of $(wc -l <"$T/files") test files at once in $((SECONDS - start)) s on $(df -PT "$T" | awk 'NR == 2 { print $2 }')"
+note "$(wc -l <"$T/files") test files on $(df -PT "$T" | awk 'NR == 2 { print $2 }'), one run after another: ${times[*]}"
 
 # The results of a TAP file, one line per test: "<n> ok|not ok[ # TODO]",
 # and the plan as "plan 1..N".

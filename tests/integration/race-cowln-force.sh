@@ -3,7 +3,8 @@
 # relink and left two plain hard links, and every later write reached both
 # names). A fixed number of rounds of each, at once; then and after every
 # relink: A never changed, and an inode with two names always carries the
-# mark.
+# mark. Rounds, not seconds, so a slow machine runs the same race longer.
+# ctest: RESOURCE_LOCK heavy LABELS heavy TIMEOUT 300
 . "$(dirname "$0")/lib.sh"
 need_shim
 [ -x "${COWLN:-}" ] || skip "cowln is not built"
