@@ -11,17 +11,25 @@
 # write, 0460, A's presented mode can gain u+w: an orphan's unshare lends
 # the owner the bit to write its record while cowln -f reads the mode --
 # a known, open race, see the issue's closing note; not tested here.)
+# The chmods run for RACE_SECONDS and until RACE_ROUNDS relinks have been
+# made (a loaded machine runs the same race, only for longer); a machine too
+# slow to get there within RACE_CAP seconds reports the race as not run
+# (skipped), after the checks, never as a failure.
 # cases: root owner
+# ctest: RESOURCE_LOCK heavy LABELS heavy TIMEOUT 300
 . "$(dirname "$0")/lib.sh"
 need_shim
 [ -x "${COWLN:-}" ] || skip "cowln is not built"
 need python3
-secs=${RACE_SECONDS:-2}
+secs=${RACE_SECONDS:-2} rounds=${RACE_ROUNDS:-20} cap=${RACE_CAP:-150}
 
 cat >chmods.py <<'PY'
 import os, sys, time
-end, n, bad = time.monotonic() + float(sys.argv[1]), 0, 0
-while time.monotonic() < end:
+start, n, bad = time.monotonic(), 0, 0
+def more():
+    t = time.monotonic() - start
+    return t < float(sys.argv[2]) and (t < float(sys.argv[1]) or not os.path.exists("enough"))
+while more():
     for _ in range(500):
         try:
             os.chmod("B", 0o600 if n % 2 else 0o640)
@@ -48,19 +56,19 @@ race() {
 			"$@" "$COWLN" -f --reflink=never A B 2>>cowln.err ||
 				echo "cowln -f failed" >>cowln.err
 			n=$((n + 1))
+			[ "$n" != "$rounds" ] || touch enough
 		done
 		echo "$n" >relinks
 	) &
 	local relinker=$! p1 p2
-	(cd "$d" && "$@" env LD_PRELOAD="$PRELOAD" python3 "$T/chmods.py" "$secs" 2>c1.err) & p1=$!
-	(cd "$d" && "$@" env LD_PRELOAD="$PRELOAD" python3 "$T/chmods.py" "$secs" 2>c2.err) & p2=$!
+	(cd "$d" && "$@" env LD_PRELOAD="$PRELOAD" python3 "$T/chmods.py" "$secs" "$cap" 2>c1.err) & p1=$!
+	(cd "$d" && "$@" env LD_PRELOAD="$PRELOAD" python3 "$T/chmods.py" "$secs" "$cap" 2>c2.err) & p2=$!
 	wait "$p1" || rc=1
 	wait "$p2" || rc=1
 	touch "$d/stop"
 	wait "$relinker"
 	[ $rc = 0 ] || fail "$d: a chmod failed: $(grep -h chmod "$d"/c?.err | sort | uniq -c | head -3)"
 	[ ! -s "$d/cowln.err" ] || fail "$d: cowln -f failed: $(head -3 "$d/cowln.err")"
-	[ "$(cat "$d/relinks")" -gt 20 ] || fail "$d: only $(cat "$d/relinks") relinks: the race was not run"
 	pick after "$(snap_fields "$d/A")" logical
 	[ "$after" = "$before" ] || fail "$d: A changed: before [$before] after [$after]"
 	cmp -s "$d/A" <(printf 'master\n') || fail "$d: A's content changed"
@@ -70,6 +78,8 @@ race() {
 	cmp -s "$d/B" <(printf 'master\n') || fail "$d: B's content changed once A was removed"
 	[ "$(stat -c '%a %h' "$d/B")" = "600 1" ] || fail "$d: B is $(stat -c '%a %h' "$d/B") once A was removed"
 	note "$d: $(tail -n 1 "$d/c1.err") + $(tail -n 1 "$d/c2.err") chmods raced $(cat "$d/relinks") relinks"
+	[ "$(cat "$d/relinks")" -ge "$rounds" ] ||
+		skip "$d: the race was not run: $(cat "$d/relinks") relinks in $cap s, $rounds wanted"
 }
 
 case $CASE in

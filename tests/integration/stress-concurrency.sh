@@ -4,7 +4,10 @@
 # Afterwards every append is present exactly once, every name is either
 # still its original content or that content with exactly its own writes,
 # the masters and the names added meanwhile are untouched, and no temp
-# name is left behind.
+# name is left behind. Each worker runs for STRESS_SECONDS and until it
+# has made 8 appends (progs/race.h), so a loaded machine runs the same test
+# for longer; one too slow to get there within the cap reports it skipped.
+# ctest: RESOURCE_LOCK heavy LABELS heavy TIMEOUT 300
 . "$(dirname "$0")/lib.sh"
 [ -n "${LIBCOWLINK:-}" ] && [ -x "${COWLN:-}" ] || fail "needs cowln and libcowlink.so"
 worker="$COWLINK_PROGS/stress_worker"
@@ -47,7 +50,7 @@ adder=$!
 
 pids=()
 for p in 1 2 3 4 5 6 7 8; do
-	under_shim "$worker" appends.log "$secs" 4 "${names[@]}" 2>>workers.err &
+	under_shim "$worker" appends.log "$secs:8" 4 "${names[@]}" 2>>workers.err &
 	pids+=($!)
 done
 rc=0
@@ -56,7 +59,8 @@ wait "$adder"
 [ $rc = 0 ] || fail "a worker call failed: $(head -5 workers.err)"
 [ ! -s adder.err ] || fail "cowln failed while writers ran: $(head -5 adder.err)"
 
-python3 - <<'PY' || exit 1
+rc=0
+python3 - <<'PY' || rc=$?
 import glob, os, sys
 from collections import Counter
 logged = {}
@@ -99,13 +103,16 @@ litter = [f for f in os.listdir("d") + os.listdir("masters") if f.startswith(".c
 if litter:
     bad.append(f"temp litter left: {litter}")
 total = sum(sum(c.values()) for c in logged.values())
-if total < 50:
-    bad.append(f"only {total} appends happened: the test did not exercise anything")
 if bad:
     print("FAIL:", *bad, sep="\n  ", file=sys.stderr)
     sys.exit(1)
+if total < 64:
+    print(f"SKIP: only {total} appends happened (64 wanted) before the cap: the race was not run", file=sys.stderr)
+    sys.exit(77)
 print(f"# {total} appends checked, {len(glob.glob('d/na*'))} names added meanwhile", file=sys.stderr)
 PY
+[ $rc = 0 ] || [ $rc = 77 ] || exit 1
 for m in masters/m??; do
 	[ "$(under_shim stat -c '%a' "$m")" = "$(cat "$m.mode")" ] || fail "$m: presented mode changed"
 done
+[ $rc = 0 ] || exit 77

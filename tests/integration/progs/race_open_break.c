@@ -7,7 +7,8 @@
  * NAME up just before a break renamed the private copy over it holds the
  * old inode, which is MASTER's: the shim must notice and open NAME again.
  * MASTER must never change.
- *   race_open_break MASTER NAME SECONDS
+ *   race_open_break MASTER NAME SECONDS [ROUNDS [CAP]]
+ * Runs for SECONDS and until both sides have made ROUNDS (race.h).
  * Prints "<appends> appends, <breaks> breaks"; exits 1 on a failed call. */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,57 +16,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cowlink.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "race.h"
 
 int main(int argc, char **argv)
 {
-	long appends = 0, breaks = 0;
-	int pfd[2], status;
-	double end;
+	struct race_clock race;
+	long *n; /* appends, breaks, the child failed: shared with it */
+	int status;
 	pid_t pid;
 
-	if (argc != 4)
+	if (argc < 4 || argc > 6)
 		return 2;
-	end = now() + atof(argv[3]);
-	if (pipe(pfd))
+	race_start(&race, argv + 3, argc - 3);
+	n = mmap(NULL, 3 * sizeof *n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (n == MAP_FAILED)
 		return 2;
 	pid = fork();
 	if (pid == 0) {
-		close(pfd[0]);
-		while (now() < end) {
+		while (race_more(&race, &n[0], &n[1])) {
 			int e = cowlink_link(argv[1], argv[2], COWLINK_FORCE |
 					     COWLINK_NO_PROTECT | COWLINK_REFLINK_NEVER,
 					     NULL);
 			if (e && e != -ETXTBSY) {
 				fprintf(stderr, "cowlink_link: %s\n", strerror(-e));
+				race_add(&n[2]);
 				_exit(1);
 			}
 			e = cowlink_break(argv[2]);
 			if (e == 0)
-				breaks++;
+				race_add(&n[1]);
 			else if (e != -ETXTBSY) {
 				fprintf(stderr, "cowlink_break: %s\n", strerror(-e));
+				race_add(&n[2]);
 				_exit(1);
 			}
 		}
-		if (write(pfd[1], &breaks, sizeof breaks) != sizeof breaks)
-			_exit(1);
 		_exit(0);
 	}
-	close(pfd[1]);
-	while (now() < end) {
+	while (!race_load(&n[2]) && race_more(&race, &n[0], &n[1])) {
 		int fd = open(argv[2], O_WRONLY | O_APPEND);
 
 		if (fd < 0) {
@@ -81,12 +74,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		close(fd);
-		appends++;
+		race_add(&n[0]);
 	}
-	if (read(pfd[0], &breaks, sizeof breaks) != sizeof breaks ||
-	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
 		return 1;
-	printf("%ld appends, %ld breaks\n", appends, breaks);
+	printf("%ld appends, %ld breaks\n", race_load(&n[0]), race_load(&n[1]));
 	return 0;
 }

@@ -4,7 +4,8 @@
  * itself between the real one and a symlink to OUTSIDE. The break must
  * never write outside DIR, never replace or change OUTSIDE/target, and DIR/y
  * (the other name of the set) must never change.
- * usage: race_symlink BASE SECONDS
+ * usage: race_symlink BASE SECONDS [ROUNDS [CAP]]: for SECONDS and until
+ * ROUNDS breaks have been made (race.h)
  * BASE holds real/{x,y,x.link -> ../outside/target}, outside/{target,x}, and
  * the symlinks d -> real and d.link -> outside, which the racer exchanges. */
 #include <errno.h>
@@ -14,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cowlink.h"
+#include "race.h"
 
 static volatile int stop;
 static char base[4096];
@@ -51,19 +52,17 @@ static void *racer(void *arg)
 int main(int argc, char **argv)
 {
 	pthread_t t;
-	struct timespec start, now;
+	struct race_clock race;
 	char x[4096], y[4096], rx[4096];
-	double secs;
 
-	if (argc != 3)
+	if (argc < 3 || argc > 5)
 		return 2;
 	snprintf(base, sizeof base, "%s", argv[1]);
-	secs = atof(argv[2]);
+	race_start(&race, argv + 2, argc - 2);
 	path(x, "d/x");
 	path(y, "real/y");
 	path(rx, "real/x");
 	pthread_create(&t, NULL, racer, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		/* Share real/x with real/y again (whatever the racer put there),
 		 * then break through d/x, which may lead anywhere. */
@@ -75,8 +74,7 @@ int main(int argc, char **argv)
 			breaks++;
 		else if (e != -ENOENT && e != -ELOOP && e != -ENOTDIR && errors++ < 5)
 			fprintf(stderr, "cowlink_break: %s\n", strerror(-e));
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 < secs);
+	} while (race_more(&race, &breaks, &breaks));
 	stop = 1;
 	pthread_join(t, NULL);
 	printf("%ld breaks, %ld swaps, %ld other errors\n", breaks, swaps, errors);

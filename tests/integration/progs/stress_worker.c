@@ -5,7 +5,9 @@
  *   names "t*": truncate to one of a few shorter lengths, read.
  * Every append is logged to LOG as "<name> <line>" after the write returned,
  * so the driver can check each one is present exactly once.
- * usage: stress_worker LOG SECONDS THREADS NAME... */
+ * It runs for SECONDS and until it has made MIN_APPENDS appends (race.h:
+ * MIN_APPENDS defaults to 0, the cap to race.h's).
+ * usage: stress_worker LOG SECONDS[:MIN_APPENDS] THREADS NAME... */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,23 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "race.h"
 
 static const char *logpath;
 static char **names;
 static int nnames;
-static double deadline;
+static struct race_clock race;
+static long appends;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *logfp;
 static int failures;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void bad(const char *what, const char *name)
 {
@@ -45,7 +42,7 @@ static void *run(void *arg)
 	long seq = 0;
 	char line[96], buf[4096];
 
-	while (now() < deadline) {
+	while (race_more(&race, &appends, &appends)) {
 		const char *name = names[rand_r(&seed) % (unsigned)nnames];
 		int op = (int)(rand_r(&seed) % 10), fd;
 
@@ -59,6 +56,7 @@ static void *run(void *arg)
 				if (fd < 0) { bad("open for append", name); continue; }
 				if (write(fd, line, (size_t)n) != n) bad("append", name);
 				close(fd);
+				race_add(&appends);
 				pthread_mutex_lock(&log_lock);
 				fprintf(logfp, "%s %s", name, line);
 				fflush(logfp);
@@ -94,11 +92,16 @@ int main(int argc, char **argv)
 	pthread_t tid[64];
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: stress_worker LOG SECONDS THREADS NAME...\n");
+		fprintf(stderr, "usage: stress_worker LOG SECONDS[:MIN_APPENDS] THREADS NAME...\n");
 		return 2;
 	}
 	logpath = argv[1];
-	deadline = now() + atof(argv[2]);
+	{
+		char *arg[2] = { argv[2], strchr(argv[2], ':') };
+
+		arg[1] = arg[1] ? arg[1] + 1 : "0";
+		race_start(&race, arg, 2);
+	}
 	threads = atoi(argv[3]);
 	if (threads < 1 || threads > 64)
 		return 2;
