@@ -29,14 +29,20 @@ saved() {
 	same_inode "$1/A" "$1/B" && fail "$2: A and B still one inode"
 	return 0
 }
-# in_tmux DIR CMD KEYS...: run CMD in a terminal in DIR, type KEYS, wait for it.
+# in_tmux DIR CMD KEYS...: run CMD in a terminal in DIR, wait until it shows
+# the file (its first line, "hello"), type KEYS, wait for it to end. The
+# waits are bounded polls (30 s to show, 60 s to end), not fixed sleeps, so
+# an editor slow to start on a loaded machine gets its keys all the same.
 in_tmux() {
 	local d=$1 cmd=$2 s=cl$$ i
 	shift 2
 	tmux -L "$s" new-session -d -s "$s" -x 80 -y 24 "cd $T/$d && env LD_PRELOAD=$SHIM ASAN_OPTIONS=${ASAN_OPTIONS:-} $cmd"
-	sleep 0.5
+	for i in $(seq 1 300); do
+		tmux -L "$s" capture-pane -p -t "$s" 2>/dev/null | grep -q hello && break
+		sleep 0.1
+	done
 	for k in "$@"; do tmux -L "$s" send-keys -t "$s" "$k"; sleep 0.2; done
-	for i in $(seq 1 50); do tmux -L "$s" has-session -t "$s" 2>/dev/null || return 0; sleep 0.1; done
+	for i in $(seq 1 600); do tmux -L "$s" has-session -t "$s" 2>/dev/null || return 0; sleep 0.1; done
 	tmux -L "$s" kill-session -t "$s" 2>/dev/null
 	fail "[$cmd] did not finish"
 }

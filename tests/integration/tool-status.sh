@@ -55,9 +55,15 @@ assert paths == ["names/b\u00ff\u0001\"q", "names/caf\u00e9"], paths
 ' || fail "--json of odd names"
 rm -r names
 
-# A process holding a shared inode open is named.
+# A process holding a shared inode open is named: once it has b open and
+# is sleep (on a loaded machine the child may not have got that far yet).
 sleep 30 <b &
 holder=$!
+for _ in $(seq 1 300); do
+	[ "$(cat "/proc/$holder/comm" 2>/dev/null)" = sleep ] &&
+		[ "/proc/$holder/fd/0" -ef b ] && break
+	sleep 0.1
+done
 out=$("$C" status a)
 kill "$holder"; wait "$holder" 2>/dev/null || true
 grep -q "open by: $holder (sleep)" <<<"$out" || fail "status does not name the holder $holder: $out"
