@@ -6,24 +6,41 @@
 #   2. clang build (-Werror), and each libFuzzer target for a fixed time;
 #   3. AddressSanitizer + UndefinedBehaviorSanitizer build, every test;
 # Installs missing Debian packages first. Build trees go to build/ (kept).
+# At the end: each stage's time and the ten slowest tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p build
+stages=()
+t0=$SECONDS
+# log NAME: a stage begins (and the one before it ends).
+log() {
+	[ -z "${stage:-}" ] || stages+=("$(printf '%5d s  %s' $((SECONDS - t0)) "$stage")")
+	stage=$1 t0=$SECONDS
+	printf '\n== %s ==\n' "$*"
+}
+# tests DIR ARGS...: ctest in DIR, its output kept for the summary.
+tests() {
+	local dir=$1
+	shift
+	ctest --test-dir "$dir" --no-tests=error --output-on-failure "$@" 2>&1 | tee "$dir/ctest.log"
+}
+
+log "packages"
 bash tools/deps.sh test
 
 jobs=$(nproc)
 status=0
-log() { printf '\n== %s ==\n' "$*"; }
 
 log "gcc build and tests"
 cmake -S . -B build/gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc -DCOWLINK_WERROR=ON -DCOWLINK_TESTS=ON >/dev/null
 cmake --build build/gcc -j"$jobs"
-ctest --test-dir build/gcc --no-tests=error --output-on-failure -j"$jobs" || status=1
+tests build/gcc -j"$jobs" || status=1
 
 log "clang build (warnings are errors) and the fuzz targets"
 cmake -S . -B build/clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCOWLINK_WERROR=ON -DCOWLINK_TESTS=ON \
 	-DCOWLINK_FUZZ=ON >/dev/null
 cmake --build build/clang -j"$jobs" || status=1
-ctest --test-dir build/clang --no-tests=error --output-on-failure -L fuzz || status=1
+tests build/clang -L fuzz || status=1
 
 log "ASan+UBSan build and tests"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc -DCOWLINK_SANITIZE=ON -DCOWLINK_WERROR=ON -DCOWLINK_TESTS=ON >/dev/null
@@ -32,9 +49,13 @@ cmake --build build/asan -j"$jobs"
 # runtime must come first in LD_PRELOAD (tests/integration/lib.sh does it).
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 COWLINK_ASAN_RUNTIME=$(gcc -print-file-name=libasan.so) \
-	ctest --test-dir build/asan --no-tests=error --output-on-failure -j"$jobs" || status=1
-
+	tests build/asan -j"$jobs" || status=1
 
 log "summary"
+printf '%s\n' "${stages[@]}"
+echo "the ten slowest tests:"
+for b in gcc clang asan; do
+	sed -n "s|^ *[0-9]*/[0-9]* Test *#[0-9]*: \([^ ]*\) .* \([0-9.]*\) sec\$|\2 $b \1|p" "build/$b/ctest.log" 2>/dev/null
+done | sort -rn | head -n 10 | awk '{ printf "%8.1f s  %s  %s\n", $1, $2, $3 }'
 [ $status = 0 ] && echo "all test runs passed" || echo "some test runs FAILED"
 exit $status
