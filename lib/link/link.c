@@ -1,7 +1,7 @@
 /* Making one cowlink (DESIGN §1, §3, §6): a reflinked copy where the
  * filesystem can clone, else one more name of the marked, protected source
  * inode, else (link limit, foreign hard links, across filesystems) a copy. */
-#include "internal.h"
+#include "link-internal.h"
 
 #include <errno.h>
 #include <linux/fs.h>
