@@ -72,17 +72,17 @@ static inline size_t cl_utoa(unsigned v, char *out)
  * -EPERM). */
 enum cl_maybe { CL_NO = 0, CL_YES = 1, CL_UNKNOWN = 2 };
 
-/* ---- markcache.c: marks remembered across one user's processes --------- */
+/* ---- presentcache.c: marks remembered across one user's processes ------ */
 
 /* For presentation only: never decide a write by it. Is the inode ST
  * describes (a regular file with st_nlink > 1) marked? CL_YES (*r filled),
  * CL_NO, CL_UNKNOWN. No system call but on the first use in a process,
  * which maps the cache (COWLINK_CACHE: a path, or "off"). */
-enum cl_maybe cl_markcache_get(const struct stat *st, struct cl_record *r);
+enum cl_maybe cl_presentcache_get(const struct stat *st, struct cl_record *r);
 /* Remember what a real read of the mark of ST's inode found (MARKED 1/0). */
-void cl_markcache_put(const struct stat *st, int marked, const struct cl_record *r);
+void cl_presentcache_put(const struct stat *st, int marked, const struct cl_record *r);
 /* The bucket ST's inode goes to (tests: to crowd one). */
-size_t cl_markcache_bucket(const struct stat *st);
+size_t cl_presentcache_bucket(const struct stat *st);
 
 /* ---- break.c: giving a name its private copy (DESIGN §5) ---------------- */
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
-#include "cow.h"
-#include "fdino.h"
-#include "meta.h"
+#include "decide.h"
+#include "identity.h"
+#include "metachange.h"
 #include "preload.h"
 #include "real.h"
 
@@ -65,7 +65,7 @@ static int cow_bits(int fd, int dirfd, const char *path, int flags, mode_t mode,
 	} while (0)
 
 /* A file this process broke by a write-open it still has open shows the
- * inode number its name had before (fdino.h). */
+ * inode number its name had before (identity.h). */
 #define SHOW_OLD_INO(r, st)                                                   \
 	do {                                                                  \
 		if (__builtin_expect(cl_fdino_used, 0) && (r) == 0 &&         \

@@ -1,8 +1,8 @@
-/* See fdino.h. A few slots by fd number, written and read lock-free: a
+/* See identity.h. A few slots by fd number, written and read lock-free: a
  * slot is trusted only when its device and new inode match what the reader
  * has and its fd still has the generation it was recorded with, so a torn,
  * closed or reused slot shows nothing. */
-#include "fdino.h"
+#include "identity.h"
 
 #include <stdint.h>
 

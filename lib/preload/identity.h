@@ -1,13 +1,13 @@
 /* The inode number a name had before a write-open of this process broke it
- * (fdino.c). While the fd that open returned stays open, this process's
+ * (identity.c). While the fd that open returned stays open, this process's
  * stat and fstat of the private file present that number: a real copy
  * keeps its inode when written, and programs check it -- vim compares a
  * stat taken before the open with an fstat of the fd (E949 "File changed
  * while writing"), SQLite an fstat of its fd with a later stat of the name
  * (SQLITE_READONLY_DBMOVED). Other processes, and this one once the fd is
  * closed, see the real number. */
-#ifndef CL_FDINO_H
-#define CL_FDINO_H
+#ifndef CL_IDENTITY_H
+#define CL_IDENTITY_H
 
 #include <stdbool.h>
 #include <sys/types.h>
