@@ -14,14 +14,14 @@
 
 /* Nonzero once a write-open in this process broke a name: the fstat fast
  * path tests it and nothing else until then. */
-extern int cl_fdino_used;
+extern int cl_identity_used;
 
 /* FD (its fd-table byte BYTE, as cl_fd_invalidate left it) is on the new
  * private inode INO of a name that stood for inode OLD_INO on DEV. */
-void cl_fdino_put(int fd, unsigned char byte, dev_t dev, ino_t ino, ino_t old_ino);
+void cl_identity_put(int fd, unsigned char byte, dev_t dev, ino_t ino, ino_t old_ino);
 
 /* If (DEV, *INO) is the private inode of such an fd that is still open
  * (same generation), replace *INO by the number the name had before. */
-void cl_fdino_show(dev_t dev, ino_t *ino);
+void cl_identity_show(dev_t dev, ino_t *ino);
 
 #endif

@@ -211,7 +211,7 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 			if (trunc && truncate_ours(fd, &st, &t0) < 0)
 				return -1;
 			if (w.was && w.was != st.st_ino)
-				cl_fdino_put(fd, byte, st.st_dev, st.st_ino, w.was);
+				cl_identity_put(fd, byte, st.st_dev, st.st_ino, w.was);
 			break;
 		}
 		if (c == CL_OPENED_AGAIN || c == CL_OPENED_ORPHAN)
