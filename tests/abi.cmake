@@ -24,7 +24,8 @@ target_link_libraries(abi_ctor_main PRIVATE abi_ctor)
 set(ABI_ENV
   "LIBCOWLINK=$<TARGET_FILE:cowlink>"
   "COWLINK_EXPORTS=$<TARGET_FILE_DIR:cowlink>/exports.txt"
-  "COWLINK_CORE=$<TARGET_FILE:cowlink_core>"
+  # lib/core, lib/link and lib/run in one object: all that banned.h guards.
+  "COWLINK_CORE=${PROJECT_BINARY_DIR}/lib/libcowlink-api.a"
   "ABI_VARIADIC=$<TARGET_FILE:abi_variadic>"
   "ABI_CTOR_MAIN=$<TARGET_FILE:abi_ctor_main>"
   "COWLINK_BUILD=${CMAKE_BINARY_DIR}"

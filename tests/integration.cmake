@@ -14,7 +14,7 @@ function(cowlink_integ_prog target out src)
   set_target_properties(${target} PROPERTIES OUTPUT_NAME ${out}
     RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/progs)
   target_compile_options(${target} PRIVATE -U_FILE_OFFSET_BITS -U_FORTIFY_SOURCE ${ARGN})
-  target_link_libraries(${target} PRIVATE cowlink_core)
+  target_link_libraries(${target} PRIVATE cowlink_link cowlink_run)
   if(TARGET Threads::Threads)
     target_link_libraries(${target} PRIVATE Threads::Threads)
   endif()

@@ -25,12 +25,14 @@ if(COWLINK_HAVE_TSAN OR COWLINK_TSAN)
   find_library(CMOCKA_LIB cmocka)
 endif()
 if((COWLINK_HAVE_TSAN OR COWLINK_TSAN) AND CMOCKA_LIB)
-  file(GLOB TSAN_CORE CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/lib/core/*.c)
+  file(GLOB TSAN_CORE CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/lib/core/*.c
+    ${PROJECT_SOURCE_DIR}/lib/link/*.c ${PROJECT_SOURCE_DIR}/lib/run/*.c)
   add_executable(tsan_break ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_break.c
     ${CMAKE_CURRENT_SOURCE_DIR}/unit/fixture.c ${TSAN_CORE})
   add_dependencies(tsan_break cowlink_banned)
   target_include_directories(tsan_break PRIVATE ${PROJECT_SOURCE_DIR}/include
     ${PROJECT_SOURCE_DIR}/lib/core ${PROJECT_BINARY_DIR}/lib/core
+    ${PROJECT_SOURCE_DIR}/lib/link ${PROJECT_SOURCE_DIR}/lib/run
     ${CMAKE_CURRENT_SOURCE_DIR}/unit)
   target_compile_options(tsan_break PRIVATE -fsanitize=thread -O1 -g)
   target_link_options(tsan_break PRIVATE -fsanitize=thread)

@@ -1,4 +1,5 @@
-# tests/unit: one cmocka program per core module, tests/unit/test_<module>.c.
+# tests/unit: one cmocka program per module of lib/core, lib/link and
+# lib/run, tests/unit/test_<module>.c.
 # fixture.c (helpers shared by them) is linked into each when present.
 # Without cmocka (libcmocka-dev) a plain build still configures: one test
 # stands for the unit tests and reports itself skipped, with the reason.
@@ -16,7 +17,7 @@ file(GLOB UNIT_FIXTURES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/fixtu
 foreach(src ${UNIT_TESTS})
   get_filename_component(name ${src} NAME_WE)
   add_executable(${name} ${src} ${UNIT_FIXTURES})
-  target_link_libraries(${name} PRIVATE cowlink_core ${CMOCKA_LIB})
+  target_link_libraries(${name} PRIVATE cowlink_link cowlink_run ${CMOCKA_LIB})
   target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit)
   add_test(NAME unit/${name} COMMAND ${name})
   # 77: the test cannot run here (no root, no loop device...) and says why.

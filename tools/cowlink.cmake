@@ -1,6 +1,6 @@
 # The cowlink admin tool (target cowlink_tool, installed as "cowlink"), with
 # its man pages and the bash completion. The shim, the header and the C API
-# archive are installed by lib/preload and lib/core, next to their targets.
+# archive are installed by lib/preload and lib/CMakeLists.txt.
 # libelf (libelf-dev) only for cowlink audit, which reads programs' ELF
 # files: without it the tool is built without audit and says so.
 find_library(LIBELF_LIB elf)
@@ -20,8 +20,8 @@ endif()
 set_target_properties(cowlink_tool PROPERTIES OUTPUT_NAME cowlink
   RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tools)
 target_include_directories(cowlink_tool PRIVATE ${LIBELF_INCLUDE}
-  ${CMAKE_CURRENT_SOURCE_DIR}/cowlink ${PROJECT_SOURCE_DIR}/lib/preload)
-target_link_libraries(cowlink_tool PRIVATE cowlink_core ${LIBELF_LIB})
+  ${CMAKE_CURRENT_SOURCE_DIR}/cowlink ${PROJECT_SOURCE_DIR}/lib)
+target_link_libraries(cowlink_tool PRIVATE cowlink_link cowlink_run ${LIBELF_LIB})
 
 # cowlink run finds the shim next to the installed tool (bindir -> libdir,
 # relative, so a --prefix given at install time works), else in the build

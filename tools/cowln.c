@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cowlink.h"
-#include "internal.h"
+#include "cowlink-tools.h"
 
 static const char *prog = "cowln";
 static bool verbose;
@@ -298,7 +298,7 @@ int main(int argc, char **argv)
 	char path[PATH_MAX];
 	int c, i, n, status = 0;
 
-	/* A lease break must never kill us (lib/core also moves its signal
+	/* A lease break must never kill us (lib/link also moves its signal
 	 * off SIGIO; this covers any other path to one). */
 	signal(SIGIO, SIG_IGN);
 	cl_config_load();

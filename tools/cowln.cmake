@@ -1,6 +1,6 @@
-# cowln: make copy-on-write links (tools/cowln.c), a thin layer on lib/core.
+# cowln: make copy-on-write links (tools/cowln.c), a thin layer on lib/link.
 add_executable(cowln ${CMAKE_CURRENT_LIST_DIR}/cowln.c)
-target_link_libraries(cowln PRIVATE cowlink_core)
+target_link_libraries(cowln PRIVATE cowlink_link)
 install(TARGETS cowln RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/man/cowln.1
   DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)

@@ -6,13 +6,13 @@
  * The real functions resolve on first use (REAL()), not here: resolving
  * every row costs more start-up than a program that never calls them should
  * pay. No pthread_atfork: the fd table is plain memory that fork copies.
- * COWLINK_EXCLUDE names programs the shim stays out of (cow.h cl_cow_off). */
+ * COWLINK_EXCLUDE names programs the shim stays out of (decide.h cl_cow_off). */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cow.h"
+#include "decide.h"
 #include "fdtab.h"
 #include "preload.h"
 #include "real.h"

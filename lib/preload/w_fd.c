@@ -12,7 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "cow.h"
+#include "decide.h"
 #include "fdtab.h"
 #include "preload.h"
 #include "real.h"

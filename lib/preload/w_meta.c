@@ -5,7 +5,7 @@
  * shared inode (fchmod, futimens... work on read-only fds) breaks the fd's
  * name and applies the change by path to the new private file; the fd keeps
  * reading the old, identical data. Non-regular files and one-link inodes
- * cost one stat at most. The engine that does it is meta.c. */
+ * cost one stat at most. The engine that does it is metachange.c. */
 #include <limits.h>
 #include <linux/fs.h>
 #include <linux/fsverity.h>
@@ -13,9 +13,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "cow.h"
+#include "decide.h"
 #include "fdtab.h"
-#include "meta.h"
+#include "metachange.h"
 #include "preload.h"
 #include "real.h"
 

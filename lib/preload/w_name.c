@@ -14,7 +14,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "cow.h"
+#include "decide.h"
 #include "preload.h"
 #include "real.h"
 

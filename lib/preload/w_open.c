@@ -9,11 +9,11 @@
 #include <time.h>
 
 #include "preload.h"
-#include "cow.h"
+#include "decide.h"
 
 /* Our own table and pointers: reached without a GOT load. */
 #pragma GCC visibility push(hidden)
-#include "fdino.h"
+#include "identity.h"
 #include "fdtab.h"
 #include "real.h"
 #pragma GCC visibility pop
@@ -97,7 +97,7 @@ static int truncate_ours(int fd, const struct stat *st, const struct timespec *t
  * link to the old inode. */
 /* One write-open across its tries: the name it opens now (PATH, or the
  * name a break gave), what a break keeps, the inode the name stood for when
- * this open broke it (fdino.h). */
+ * this open broke it (identity.h). */
 struct wopen {
 	int dirfd;
 	bool nofollow;
@@ -211,7 +211,7 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 			if (trunc && truncate_ours(fd, &st, &t0) < 0)
 				return -1;
 			if (w.was && w.was != st.st_ino)
-				cl_fdino_put(fd, byte, st.st_dev, st.st_ino, w.was);
+				cl_identity_put(fd, byte, st.st_dev, st.st_ino, w.was);
 			break;
 		}
 		if (c == CL_OPENED_AGAIN || c == CL_OPENED_ORPHAN)

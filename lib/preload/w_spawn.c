@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cow.h"
+#include "decide.h"
 #include "preload.h"
 #include "real.h"
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
-#include "cow.h"
-#include "fdino.h"
-#include "meta.h"
+#include "decide.h"
+#include "identity.h"
+#include "metachange.h"
 #include "preload.h"
 #include "real.h"
 
@@ -65,12 +65,12 @@ static int cow_bits(int fd, int dirfd, const char *path, int flags, mode_t mode,
 	} while (0)
 
 /* A file this process broke by a write-open it still has open shows the
- * inode number its name had before (fdino.h). */
+ * inode number its name had before (identity.h). */
 #define SHOW_OLD_INO(r, st)                                                   \
 	do {                                                                  \
-		if (__builtin_expect(cl_fdino_used, 0) && (r) == 0 &&         \
+		if (__builtin_expect(cl_identity_used, 0) && (r) == 0 &&      \
 		    S_ISREG((st)->st_mode))                                   \
-			cl_fdino_show((st)->st_dev, &(st)->st_ino);           \
+			cl_identity_show((st)->st_dev, &(st)->st_ino);        \
 	} while (0)
 
 static int present(int r, int fd, int dirfd, const char *path, int flags,
@@ -183,10 +183,10 @@ CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 		return r;
 	if (cl_names_fd(path, flags))
 		fd = dirfd;
-	if (__builtin_expect(cl_fdino_used, 0) && (stx->stx_mask & STATX_INO)) {
+	if (__builtin_expect(cl_identity_used, 0) && (stx->stx_mask & STATX_INO)) {
 		ino_t ino = (ino_t)stx->stx_ino;
 
-		cl_fdino_show(makedev(stx->stx_dev_major, stx->stx_dev_minor), &ino);
+		cl_identity_show(makedev(stx->stx_dev_major, stx->stx_dev_minor), &ino);
 		stx->stx_ino = (uint64_t)ino;
 	}
 	if (stx->stx_mask & STATX_NLINK) {

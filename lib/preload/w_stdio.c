@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "cow.h"
+#include "decide.h"
 #include "fdtab.h"
 #include "preload.h"
 #include "real.h"

@@ -4,7 +4,7 @@
  * call retried once. */
 #include <limits.h>
 
-#include "cow.h"
+#include "decide.h"
 #include "preload.h"
 #include "real.h"
 

@@ -5,7 +5,7 @@
  * with ETXTBSY. real_<sym> of the non-optional rows is called without
  * REAL(): a SAFE byte implies they were resolved (cl_cow_mark_safe). */
 #include "preload.h"
-#include "cow.h"
+#include "decide.h"
 
 /* The table and the real_* pointers are this library's own: saying so lets
  * the fast path reach them without a GOT load (one instruction less). */

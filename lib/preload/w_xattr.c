@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cow.h"
-#include "meta.h"
+#include "decide.h"
+#include "metachange.h"
 #include "preload.h"
 #include "real.h"
 
@@ -274,7 +274,7 @@ static int refuse_mark(void)
 
 /* An xattr change as the engine applies it: X, a set of X.VAL (X.N bytes,
  * X.FLAGS) or a remove of X.NAME -- also the test for a change that may
- * leave the name as it is (same.c) -- through the l* forms when NOFOLLOW.
+ * leave the name as it is (nochange.c) -- through the l* forms when NOFOLLOW.
  * A pinned target is a /proc/self/fd link, which only the following forms
  * go through. */
 struct xattr_args {

@@ -11,7 +11,7 @@ export PATH="$T/bin:$PATH" LD_LIBRARY_PATH="$(dirname "$LIBCOWLINK")"
 readme_examples "$COWLINK_SRC/README.md"
 # The C example builds against the API and restores a file as a cowlink.
 [ -f example-restore.c ] || fail "README has no C example 'restore'"
-cc -o restore example-restore.c -I"$COWLINK_SRC/include" "$COWLINK_BUILD/lib/core/libcowlink_core.a" \
+cc -o restore example-restore.c -I"$COWLINK_SRC/include" "$COWLINK_BUILD/lib/libcowlink-api.a" \
 	|| fail "the README's C example does not build"
 mkdir -p store build && echo object >store/o
 ./restore store/o build/o || fail "the README's C example failed"
@@ -22,7 +22,7 @@ grep -q "No such file" err || fail "restore: no clear message for a missing file
 
 # step: cowlink_spawn covers a writer without any preload.
 [ -f example-step.c ] || fail "README has no C example 'step'"
-cc -o step example-step.c -I"$COWLINK_SRC/include" "$COWLINK_BUILD/lib/core/libcowlink_core.a" -lpthread \
+cc -o step example-step.c -I"$COWLINK_SRC/include" "$COWLINK_BUILD/lib/libcowlink-api.a" -lpthread \
 	|| fail "the README's cowlink_spawn example does not build"
 ./step sh -c 'echo more >> build/o' || fail "step: the command failed"
 [ "$(cat store/o)" = object ] || fail "step: a write through build/o reached store/o"

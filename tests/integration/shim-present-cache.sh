@@ -1,13 +1,13 @@
-# The shared mark cache (lib/core/markcache.c): presenting a set that cowln
-# made, or that another process already looked at, reads no mark; a mark
-# removed or a name added behind the shim's back is seen at once; a cache
-# that lies changes what stat shows but never what a write does; a cache
-# file that is not private to the user is not used, nor changed.
+# The present cache (lib/core/presentcache.c, the shared mark cache):
+# presenting a set that cowln made, or that another process already looked at,
+# reads no mark; a mark removed or a name added behind the shim's back is seen
+# at once; a cache that lies changes what stat shows but never what a write
+# does; a cache file that is not private to the user is not used, nor changed.
 . "$(dirname "$0")/lib.sh"
 need strace setfattr
 [ -n "${LIBCOWLINK:-}" ] && [ -x "${COWLN:-}" ] || fail "needs cowln and libcowlink.so"
-tell="$COWLINK_PROGS/markcache_tell"
-[ -x "$tell" ] || fail "markcache_tell was not built"
+tell="$COWLINK_PROGS/presentcache_tell"
+[ -x "$tell" ] || fail "presentcache_tell was not built"
 export COWLINK_CACHE=$T/marks
 
 # reads CMD...: run CMD under the shim and strace; print how many times it

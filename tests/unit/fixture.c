@@ -1,5 +1,5 @@
 /* Helpers for the unit tests (see fixture.h). Plain libc: this is test
- * code, not lib/core. */
+ * code, not the library. */
 #include "fixture.h"
 
 #include <dirent.h>

@@ -1,6 +1,6 @@
-/* Helpers shared by the cmocka unit tests of lib/core: temporary trees,
- * cowlink sets made by hand, loop-mounted filesystems, fault injection and
- * "nothing changed" snapshots. Functions return 0 / -errno unless they say
+/* Helpers shared by the cmocka unit tests of lib/core, lib/link and
+ * lib/run: temporary trees, cowlink sets made by hand, loop-mounted
+ * filesystems, fault injection and "nothing changed" snapshots. Functions return 0 / -errno unless they say
  * otherwise; none of them calls cmocka, so tests decide what is a failure.
  * Not thread-safe except where noted. */
 #ifndef COWLINK_TEST_FIXTURE_H
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "internal.h"
+#include "link-internal.h"
 
 /* The exit code (and fx_loop_mount result) of "cannot run here". */
 #define FX_SKIP 77

@@ -2,7 +2,7 @@
  * loader will preload libcowlink.so into it (a dynamic 64-bit executable of
  * our machine with a PT_INTERP, not set-ID, without file capabilities) and it
  * imports libc calls that the shim wraps. The wrapped names come from the
- * shim's own table, lib/preload/wrap.def. */
+ * shim's own table, lib/wrap.def. */
 #include "audit.h"
 
 #include <elf.h>

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "cowlink.h"
-#include "internal.h"
+#include "cowlink-tools.h"
 #include "util.h"
 
 struct break_ctx {

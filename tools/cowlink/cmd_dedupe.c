@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cowlink-tools.h"
 #include "util.h"
 
 struct dedupe_ctx {

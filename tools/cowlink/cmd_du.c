@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "cowlink-tools.h"
 #include "util.h"
 
 struct du_sum {

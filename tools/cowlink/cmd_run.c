@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cowlink.h"
-#include "internal.h"
+#include "cowlink-tools.h"
 
 #include "audit.h"
 #include "util.h"

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "cowlink.h"
-#include "internal.h"
+#include "cowlink-tools.h"
 #include "util.h"
 
 struct status_ctx {

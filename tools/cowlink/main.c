@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cowlink.h"
-#include "internal.h"
+#include "cowlink-tools.h"
 #include "util.h"
 
 static const struct subcommand {

@@ -1,7 +1,8 @@
-/* Tell the shared mark cache something about a file, true or not, as any
- * process of the user could: the test of "writes never trust it".
+/* Tell the present cache (the shared mark cache) something about a file, true
+ * or not, as any process of the user could: the test of "writes never trust
+ * it".
  *
- *   markcache_tell CACHE PATH marked WBITS | unmarked
+ *   presentcache_tell CACHE PATH marked WBITS | unmarked
  *
  * PATH is stat'ed (following symlinks) for the key; CACHE is the cache
  * file, as COWLINK_CACHE would name it. */
@@ -19,7 +20,7 @@ int main(int argc, char **argv)
 	int marked;
 
 	if (argc < 4 || (strcmp(argv[3], "marked") && strcmp(argv[3], "unmarked"))) {
-		fprintf(stderr, "usage: markcache_tell CACHE PATH marked WBITS | unmarked\n");
+		fprintf(stderr, "usage: presentcache_tell CACHE PATH marked WBITS | unmarked\n");
 		return 2;
 	}
 	marked = !strcmp(argv[3], "marked");
@@ -30,14 +31,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cl_cfg.cache = argv[1];
-	cl_markcache_put(&st, marked, &r);
+	cl_presentcache_put(&st, marked, &r);
 	/* Read back: the cache must have taken it, or the test proves nothing. */
-	if (cl_markcache_get(&st, &r) != (marked ? CL_YES : CL_NO)) {
-		fprintf(stderr, "markcache_tell: %s: the cache did not take it\n", argv[2]);
+	if (cl_presentcache_get(&st, &r) != (marked ? CL_YES : CL_NO)) {
+		fprintf(stderr, "presentcache_tell: %s: the cache did not take it\n", argv[2]);
 		return 1;
 	}
 	if (stat(argv[2], &again) || again.st_ctim.tv_nsec != st.st_ctim.tv_nsec) {
-		fprintf(stderr, "markcache_tell: %s changed meanwhile\n", argv[2]);
+		fprintf(stderr, "presentcache_tell: %s changed meanwhile\n", argv[2]);
 		return 1;
 	}
 	return 0;

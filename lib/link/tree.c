@@ -17,7 +17,7 @@
  * group: those names share writes in the source, and a set would make them
  * independent of each other; a plain inode of the copy's own keeps both
  * promises, every name independent of the source and the group a group. */
-#include "internal.h"
+#include "link-internal.h"
 
 #include <errno.h>
 #include <limits.h>

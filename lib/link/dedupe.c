@@ -4,7 +4,7 @@
  * mark, ACL), and each name but the first of a group is replaced by a
  * cowlink of the first after a byte-for-byte comparison made under read
  * leases on both, just before the link. */
-#include "internal.h"
+#include "link-internal.h"
 
 #include <errno.h>
 #include <stdio.h>

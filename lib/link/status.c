@@ -1,7 +1,7 @@
 /* cowlink_status(): what a path shares, and who holds shared inodes open
  * (cowlink status). Everything goes through the raw calls, so the answer is
  * the raw truth even when the caller runs under the shim. */
-#include "internal.h"
+#include "link-internal.h"
 
 #include <errno.h>
 #include <limits.h>

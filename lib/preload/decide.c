@@ -1,7 +1,7 @@
-/* The shim's decisions, shared by every wrapper family (cow.h): classify an
+/* The shim's decisions, shared by every wrapper family (decide.h): classify an
  * inode, find the name behind an fd or a symlink, break. System calls go
  * through lib/core's raw cl_* calls, never through our own wrappers. */
-#include "cow.h"
+#include "decide.h"
 
 #include <limits.h>
 #include <string.h>
@@ -125,31 +125,33 @@ int cl_cow_fd_name_gone(int fd, const struct stat *fdst)
 	return res;
 }
 
-/* DESIGN §2's cache of "is this inode marked", keyed by (dev, ino, ctime,
+/* The decision cache: DESIGN §2's cache of "is this inode marked", exact
+ * and private to this process, so a write may be decided by it (unlike the
+ * present cache of lib/core/presentcache.c). Keyed by (dev, ino, ctime,
  * nlink): setting or removing the mark changes ctime, linking changes
  * nlink (ctime alone is coarse on older kernels and small-inode ext4).
  * Direct-mapped, guarded by a try-lock: a caller that finds it busy (another
  * thread, a signal handler interrupting the holder) reads the mark itself. */
-#define MARK_CACHE_SIZE 256
+#define DECISION_CACHE_SIZE 256
 
-static struct mark_ent {
+static struct decision_ent {
 	dev_t dev;
 	ino_t ino;
 	struct timespec ctime;
 	nlink_t nlink;
 	struct cl_record r;
 	bool used, marked;
-} mark_cache[MARK_CACHE_SIZE];
-static bool mark_cache_busy;
+} decision_cache[DECISION_CACHE_SIZE];
+static bool decision_cache_busy;
 
-static struct mark_ent *mark_slot(const struct stat *st)
+static struct decision_ent *decision_slot(const struct stat *st)
 {
 	uint64_t h = (uint64_t)st->st_ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)st->st_dev;
 
-	return &mark_cache[(h >> 56) % MARK_CACHE_SIZE];
+	return &decision_cache[(h >> 56) % DECISION_CACHE_SIZE];
 }
 
-static bool mark_key_is(const struct mark_ent *e, const struct stat *st)
+static bool decision_key_is(const struct decision_ent *e, const struct stat *st)
 {
 	return e->used && e->dev == st->st_dev && e->ino == st->st_ino &&
 	       e->nlink == st->st_nlink && e->ctime.tv_sec == st->st_ctim.tv_sec &&
@@ -158,38 +160,38 @@ static bool mark_key_is(const struct mark_ent *e, const struct stat *st)
 
 /* A zero ctime is what statx leaves when it was not asked for a time: no
  * key, never cached. */
-static bool mark_keyed(const struct stat *st)
+static bool decision_keyed(const struct stat *st)
 {
 	return st->st_ctim.tv_sec != 0 || st->st_ctim.tv_nsec != 0;
 }
 
 /* 1 marked / 0 not, from the cache; -1 not known. */
-static int mark_cached(const struct stat *st, struct cl_record *r)
+static int decision_cached(const struct stat *st, struct cl_record *r)
 {
-	const struct mark_ent *e;
+	const struct decision_ent *e;
 	int m = -1;
 
-	if (!mark_keyed(st) ||
-	    __atomic_test_and_set(&mark_cache_busy, __ATOMIC_ACQUIRE))
+	if (!decision_keyed(st) ||
+	    __atomic_test_and_set(&decision_cache_busy, __ATOMIC_ACQUIRE))
 		return -1;
-	e = mark_slot(st);
-	if (mark_key_is(e, st)) {
+	e = decision_slot(st);
+	if (decision_key_is(e, st)) {
 		m = e->marked;
 		*r = e->r;
 	}
-	__atomic_clear(&mark_cache_busy, __ATOMIC_RELEASE);
+	__atomic_clear(&decision_cache_busy, __ATOMIC_RELEASE);
 	return m;
 }
 
-static void mark_remember(const struct stat *st, int marked,
+static void decision_remember(const struct stat *st, int marked,
 			  const struct cl_record *r)
 {
-	struct mark_ent *e;
+	struct decision_ent *e;
 
-	if (!mark_keyed(st) ||
-	    __atomic_test_and_set(&mark_cache_busy, __ATOMIC_ACQUIRE))
+	if (!decision_keyed(st) ||
+	    __atomic_test_and_set(&decision_cache_busy, __ATOMIC_ACQUIRE))
 		return;
-	e = mark_slot(st);
+	e = decision_slot(st);
 	e->dev = st->st_dev;
 	e->ino = st->st_ino;
 	e->ctime = st->st_ctim;
@@ -197,7 +199,7 @@ static void mark_remember(const struct stat *st, int marked,
 	e->r = *r;
 	e->marked = marked;
 	e->used = true;
-	__atomic_clear(&mark_cache_busy, __ATOMIC_RELEASE);
+	__atomic_clear(&decision_cache_busy, __ATOMIC_RELEASE);
 }
 
 /* The mark of FD's inode, through its magic link for an O_PATH fd. */
@@ -213,7 +215,7 @@ static int mark_of_fd(int fd, struct cl_record *r)
 	return m;
 }
 
-/* The mark part of cl_cow_classify: the cache, else a read from FD or
+/* The mark part of cl_cow_classify: the decision cache, else a read from FD or
  * DIRFD/PATH (at a final symlink's target too, whose name NAME then gets:
  * *HAVE_NAME), remembered. 1 / 0 / -errno; a mark the caller may not read
  * is none. */
@@ -221,7 +223,7 @@ static int classify_mark(int fd, int dirfd, const char *path, const struct stat 
 			 struct cl_record *r, char *name, bool *have_name)
 {
 	struct stat lst;
-	int m = mark_cached(st, r);
+	int m = decision_cached(st, r);
 
 	if (m >= 0)
 		return m;
@@ -256,8 +258,8 @@ static int classify_mark(int fd, int dirfd, const char *path, const struct stat 
 	 * file the new inode's answer under the old one's key: it then needs
 	 * that old inode to keep its ctime and nlink, and to come back. */
 	if (m >= 0) {
-		mark_remember(st, m, r);
-		cl_markcache_put(st, m, r);
+		decision_remember(st, m, r);
+		cl_presentcache_put(st, m, r);
 	}
 	return m;
 }
@@ -305,7 +307,7 @@ int cl_cow_classify_shown(int fd, int dirfd, const char *path,
 
 	if (cl_cow_off)
 		return cl_cow_classify(fd, dirfd, path, st, r);
-	m = cl_markcache_get(st, r);
+	m = cl_presentcache_get(st, r);
 	if (m == CL_YES || (m == CL_NO && !cl_scope_active()))
 		return m;
 	return cl_cow_classify(fd, dirfd, path, st, r);

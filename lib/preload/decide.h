@@ -1,9 +1,9 @@
 /* The shim's decisions, shared by every wrapper family: is this path or fd a
  * cowlink, break it, and which name does an fd stand for. Implemented in
- * cow.c. All return 0 / 1 or -errno and keep errno (wrappers set it with
+ * decide.c. All return 0 / 1 or -errno and keep errno (wrappers set it with
  * cl_ret). */
-#ifndef CL_COW_H
-#define CL_COW_H
+#ifndef CL_DECIDE_H
+#define CL_DECIDE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,7 +26,7 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 		    struct cl_record *r);
 
 /* The same, for presenting metadata only (stat, access): may answer from
- * the mark cache shared by the user's processes (markcache.c), which no
+ * the present cache shared by the user's processes (presentcache.c), which no
  * decision to write may trust. */
 int cl_cow_classify_shown(int fd, int dirfd, const char *path,
 			  const struct stat *st, struct cl_record *r);

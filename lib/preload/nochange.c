@@ -16,7 +16,7 @@
 #include <linux/limits.h>
 #include <sys/xattr.h>
 
-#include "meta.h"
+#include "metachange.h"
 
 /* Values up to this size are compared from the stack. */
 #define XATTR_STACK 1024

@@ -1,8 +1,8 @@
-/* See fdino.h. A few slots by fd number, written and read lock-free: a
+/* See identity.h. A few slots by fd number, written and read lock-free: a
  * slot is trusted only when its device and new inode match what the reader
  * has and its fd still has the generation it was recorded with, so a torn,
  * closed or reused slot shows nothing. */
-#include "fdino.h"
+#include "identity.h"
 
 #include <stdint.h>
 
@@ -16,9 +16,9 @@ static struct slot {
 	uint64_t dev, ino, old;
 } slots[SLOTS];
 
-int cl_fdino_used;
+int cl_identity_used;
 
-void cl_fdino_put(int fd, unsigned char byte, dev_t dev, ino_t ino, ino_t old_ino)
+void cl_identity_put(int fd, unsigned char byte, dev_t dev, ino_t ino, ino_t old_ino)
 {
 	struct slot *s;
 
@@ -31,10 +31,10 @@ void cl_fdino_put(int fd, unsigned char byte, dev_t dev, ino_t ino, ino_t old_in
 	__atomic_store_n(&s->ino, (uint64_t)ino, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->old, (uint64_t)old_ino, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->fd, fd, __ATOMIC_RELEASE);
-	__atomic_store_n(&cl_fdino_used, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&cl_identity_used, 1, __ATOMIC_RELAXED);
 }
 
-void cl_fdino_show(dev_t dev, ino_t *ino)
+void cl_identity_show(dev_t dev, ino_t *ino)
 {
 	for (unsigned i = 0; i < SLOTS; i++) {
 		struct slot *s = &slots[i];

@@ -1,7 +1,7 @@
 /* Read leases on a source while it is being cowlinked (DESIGN §6): they
  * tell whether anyone has it open for writing, and hold back a writer that
  * opens it meanwhile until we have looked once more. */
-#include "internal.h"
+#include "link-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* Making one cowlink (DESIGN §1, §3, §6): a reflinked copy where the
  * filesystem can clone, else one more name of the marked, protected source
  * inode, else (link limit, foreign hard links, across filesystems) a copy. */
-#include "internal.h"
+#include "link-internal.h"
 
 #include <errno.h>
 #include <linux/fs.h>
@@ -380,7 +380,7 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 	/* Tell the user's processes what they would read: presenting the new
 	 * set (ls -l, make, grep -r) then costs them no read of the mark. */
 	if (cl_fstat(sfd, &now) == 0)
-		cl_markcache_put(&now, 1, &rec);
+		cl_presentcache_put(&now, 1, &rec);
 	cl_debug("link %s: cowlink (%s, record w=%04o)", base,
 		 held ? "leased" : "no lease", (unsigned)rec.wbits);
 	return 0;

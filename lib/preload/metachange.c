@@ -1,13 +1,13 @@
-/* The metadata engine (meta.h, DESIGN §4): break a name before a change to
+/* The metadata engine (metachange.h, DESIGN §4): break a name before a change to
  * it, pin what the name then leads to, and retry once when a protected
  * orphan answers EACCES; through an fd, break the fd's name and give the
  * caller the new file's path. The wrappers are in w_meta.c and w_xattr.c. */
 #include <limits.h>
 #include <string.h>
 
-#include "cow.h"
+#include "decide.h"
 #include "fdtab.h"
-#include "meta.h"
+#include "metachange.h"
 #include "preload.h"
 #include "real.h"
 
@@ -49,7 +49,7 @@ static void unpin(struct cl_meta *m)
 	}
 }
 
-/* Pin M's target (see meta.h), unless it is a symlink that is not to be
+/* Pin M's target (see metachange.h), unless it is a symlink that is not to be
  * followed (changed by name, as before). A shared inode behind it -- the
  * name became a cowlink after the look that decided there was nothing to
  * break (cowln -f relinking it) -- an orphan, or an inode the name no

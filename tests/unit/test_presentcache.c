@@ -1,8 +1,9 @@
-/* The mark cache shared by one user's processes (markcache.c): answers only
- * for the exact (dev, ino, ctime, nlink) it was told, survives the process,
- * reads torn or foreign entries as misses, and is used only from a file that
- * is the user's own. The cache is mapped once per process, so every case
- * runs in a child of its own; a child's exit code is the line that failed. */
+/* The present cache shared by one user's processes (presentcache.c): answers
+ * only for the exact (dev, ino, ctime, nlink) it was told, survives the
+ * process, reads torn or foreign entries as misses, and is used only from a
+ * file that is the user's own. The cache is mapped once per process, so every
+ * case runs in a child of its own; a child's exit code is the line that
+ * failed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,35 +69,35 @@ static void put_and_get(void)
 	struct stat st = fake(1000), other;
 	struct cl_record r = { 9, 9, false };
 
-	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
-	cl_markcache_put(&st, 1, &rec0220);
-	CHECK(cl_markcache_get(&st, &r) == 1);
+	CHECK(cl_presentcache_get(&st, &r) == CL_UNKNOWN);
+	cl_presentcache_put(&st, 1, &rec0220);
+	CHECK(cl_presentcache_get(&st, &r) == 1);
 	CHECK(r.version == 1 && r.wbits == 0220);
 	/* A malformed record is remembered as what it reads as: version 0. */
 	st = fake(1001);
-	cl_markcache_put(&st, 1, &(struct cl_record){ 0, 0, false });
-	CHECK(cl_markcache_get(&st, &r) == 1 && r.version == 0 && r.wbits == 0);
+	cl_presentcache_put(&st, 1, &(struct cl_record){ 0, 0, false });
+	CHECK(cl_presentcache_get(&st, &r) == 1 && r.version == 0 && r.wbits == 0);
 	st = fake(1002);
-	cl_markcache_put(&st, 0, &(struct cl_record){ 0, 0, false });
-	CHECK(cl_markcache_get(&st, &r) == 0);
+	cl_presentcache_put(&st, 0, &(struct cl_record){ 0, 0, false });
+	CHECK(cl_presentcache_get(&st, &r) == 0);
 	/* An answer changes with what a later read found. */
-	cl_markcache_put(&st, 1, &(struct cl_record){ 1, 0222, false });
-	CHECK(cl_markcache_get(&st, &r) == 1 && r.wbits == 0222);
-	cl_markcache_put(&st, 0, &r);
-	CHECK(cl_markcache_get(&st, &r) == 0);
+	cl_presentcache_put(&st, 1, &(struct cl_record){ 1, 0222, false });
+	CHECK(cl_presentcache_get(&st, &r) == 1 && r.wbits == 0222);
+	cl_presentcache_put(&st, 0, &r);
+	CHECK(cl_presentcache_get(&st, &r) == 0);
 
 	/* Any field of the key changed: not known. */
 	st = fake(1000);
 	other = st, other.st_nlink = 3;
-	CHECK(cl_markcache_get(&other, &r) == CL_UNKNOWN);
+	CHECK(cl_presentcache_get(&other, &r) == CL_UNKNOWN);
 	other = st, other.st_ctim.tv_nsec++;
-	CHECK(cl_markcache_get(&other, &r) == CL_UNKNOWN);
+	CHECK(cl_presentcache_get(&other, &r) == CL_UNKNOWN);
 	other = st, other.st_ctim.tv_sec++;
-	CHECK(cl_markcache_get(&other, &r) == CL_UNKNOWN);
+	CHECK(cl_presentcache_get(&other, &r) == CL_UNKNOWN);
 	other = st, other.st_ino += 1u << 16; /* the same bucket */
-	CHECK(cl_markcache_get(&other, &r) == CL_UNKNOWN);
+	CHECK(cl_presentcache_get(&other, &r) == CL_UNKNOWN);
 	other = st, other.st_dev++;
-	CHECK(cl_markcache_get(&other, &r) == CL_UNKNOWN);
+	CHECK(cl_presentcache_get(&other, &r) == CL_UNKNOWN);
 }
 
 /* What another process told the cache. */
@@ -105,9 +106,9 @@ static void get_later(void)
 	struct stat st = fake(1000);
 	struct cl_record r;
 
-	CHECK(cl_markcache_get(&st, &r) == 1 && r.version == 1 && r.wbits == 0220);
+	CHECK(cl_presentcache_get(&st, &r) == 1 && r.version == 1 && r.wbits == 0220);
 	st = fake(1002);
-	CHECK(cl_markcache_get(&st, &r) == 0);
+	CHECK(cl_presentcache_get(&st, &r) == 0);
 }
 
 static void across_processes(void **state)
@@ -133,18 +134,18 @@ static void never_cached(void)
 	struct cl_record r;
 
 	st.st_ctim.tv_nsec = 0;
-	cl_markcache_put(&st, 1, &rec0220);
-	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
+	cl_presentcache_put(&st, 1, &rec0220);
+	CHECK(cl_presentcache_get(&st, &r) == CL_UNKNOWN);
 	st = fake(2001), st.st_nlink = 1;
-	cl_markcache_put(&st, 1, &rec0220);
-	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
+	cl_presentcache_put(&st, 1, &rec0220);
+	CHECK(cl_presentcache_get(&st, &r) == CL_UNKNOWN);
 	st = fake(2002), st.st_mode = S_IFDIR | 0755;
-	cl_markcache_put(&st, 1, &rec0220);
-	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
+	cl_presentcache_put(&st, 1, &rec0220);
+	CHECK(cl_presentcache_get(&st, &r) == CL_UNKNOWN);
 	/* ...while the cache itself works. */
 	st = fake(2003);
-	cl_markcache_put(&st, 1, &rec0220);
-	CHECK(cl_markcache_get(&st, &r) == 1);
+	cl_presentcache_put(&st, 1, &rec0220);
+	CHECK(cl_presentcache_get(&st, &r) == 1);
 }
 
 static void uncacheable(void **state)
@@ -161,7 +162,7 @@ static int bucket_mates(ino_t first, ino_t *inos, int n)
 
 	for (ino_t i = first; found < n && i < first + (1u << 26); i += 64) {
 		b = fake(i);
-		if (cl_markcache_bucket(&b) == cl_markcache_bucket(&a))
+		if (cl_presentcache_bucket(&b) == cl_presentcache_bucket(&a))
 			inos[found++] = i;
 	}
 	return found;
@@ -179,11 +180,11 @@ static void crowded(void)
 	for (unsigned i = 0; i < 5; i++) {
 		struct stat st = fake(ino[i]);
 
-		cl_markcache_put(&st, 1, &(struct cl_record){ 1, i & 1 ? 0200 : 020, false });
+		cl_presentcache_put(&st, 1, &(struct cl_record){ 1, i & 1 ? 0200 : 020, false });
 	}
 	for (unsigned i = 0; i < 5; i++) {
 		struct stat st = fake(ino[i]);
-		int m = cl_markcache_get(&st, &r);
+		int m = cl_presentcache_get(&st, &r);
 
 		CHECK(m == CL_UNKNOWN || (m == CL_YES && r.wbits == (i & 1 ? 0200u : 020u)));
 		known += m == CL_YES;
@@ -204,20 +205,20 @@ static void versions(void)
 	for (unsigned i = 1; i < 4; i++) {
 		struct stat st = fake(ino[i]);
 
-		cl_markcache_put(&st, 1, &rec0220);
+		cl_presentcache_put(&st, 1, &rec0220);
 	}
 	for (unsigned v = 0; v < 20; v++) {
 		struct stat st = fake(ino[0]);
 
 		st.st_ctim.tv_nsec += v;
 		st.st_nlink += v % 3;
-		cl_markcache_put(&st, 1, &rec0220);
-		CHECK(cl_markcache_get(&st, &r) == 1);
+		cl_presentcache_put(&st, 1, &rec0220);
+		CHECK(cl_presentcache_get(&st, &r) == 1);
 	}
 	for (unsigned i = 1; i < 4; i++) {
 		struct stat st = fake(ino[i]);
 
-		CHECK(cl_markcache_get(&st, &r) == 1);
+		CHECK(cl_presentcache_get(&st, &r) == 1);
 	}
 }
 
@@ -232,16 +233,16 @@ static void second_chance(void)
 	for (unsigned i = 0; i < 4; i++) { /* four stale, never read */
 		struct stat st = fake(ino[i]);
 
-		cl_markcache_put(&st, 1, &rec0220);
+		cl_presentcache_put(&st, 1, &rec0220);
 	}
 	for (unsigned i = 4; i < 8; i++) { /* four live, read after each put */
 		struct stat st = fake(ino[i]);
 
-		cl_markcache_put(&st, 1, &rec0220);
+		cl_presentcache_put(&st, 1, &rec0220);
 		for (unsigned j = 4; j <= i; j++) {
 			struct stat sj = fake(ino[j]);
 
-			CHECK(cl_markcache_get(&sj, &r) == 1);
+			CHECK(cl_presentcache_get(&sj, &r) == 1);
 		}
 	}
 }
@@ -274,7 +275,7 @@ static void put_one(void)
 {
 	struct stat st = fake(4000);
 
-	cl_markcache_put(&st, 1, &rec0220);
+	cl_presentcache_put(&st, 1, &rec0220);
 }
 
 static void miss_one(void)
@@ -282,10 +283,10 @@ static void miss_one(void)
 	struct stat st = fake(4000);
 	struct cl_record r;
 
-	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
+	CHECK(cl_presentcache_get(&st, &r) == CL_UNKNOWN);
 	/* Still usable: a new answer overwrites the damaged one. */
-	cl_markcache_put(&st, 0, &rec0220);
-	CHECK(cl_markcache_get(&st, &r) == 0);
+	cl_presentcache_put(&st, 0, &rec0220);
+	CHECK(cl_presentcache_get(&st, &r) == 0);
 }
 
 static void torn_entries(void **state)
@@ -314,10 +315,10 @@ static void hammer(void)
 		int m;
 
 		if (n & 1) {
-			cl_markcache_put(&st, 1, &(struct cl_record){ 1, w, false });
+			cl_presentcache_put(&st, 1, &(struct cl_record){ 1, w, false });
 			continue;
 		}
-		m = cl_markcache_get(&st, &r);
+		m = cl_presentcache_get(&st, &r);
 		CHECK(m == CL_UNKNOWN || (m == CL_YES && r.version == 1 && r.wbits == w));
 	}
 }
@@ -347,8 +348,8 @@ static void unusable_put_get(void)
 	struct stat st = fake(6000);
 	struct cl_record r;
 
-	cl_markcache_put(&st, 1, &rec0220);
-	CHECK(cl_markcache_get(&st, &r) == CL_UNKNOWN);
+	cl_presentcache_put(&st, 1, &rec0220);
+	CHECK(cl_presentcache_get(&st, &r) == CL_UNKNOWN);
 }
 
 /* Files the cache must not use -- and must leave exactly as they are. */

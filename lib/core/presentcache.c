@@ -1,8 +1,9 @@
-/* The shared mark cache: "is this inode marked, with which bits", remembered
- * across one user's processes so that presenting a cowlinked tree (ls -l,
- * make, grep -r, rsync) does not read the mark of every file again in every
- * process. Reading a mark is a system call that costs as much as the stat it
- * follows; one process rarely stats an inode twice.
+/* The present cache (COWLINK_CACHE; the shared mark cache of the docs): "is
+ * this inode marked, with which bits", remembered across one user's processes
+ * so that presenting a cowlinked tree (ls -l, make, grep -r, rsync) does not
+ * read the mark of every file again in every process. Reading a mark is a
+ * system call that costs as much as the stat it follows; one process rarely
+ * stats an inode twice.
  *
  * It is a hint for presentation only (stat, access): a decision to write,
  * break or trust an fd never rests on it, because anyone who can write the
@@ -75,7 +76,7 @@ static uint64_t key_of(const struct stat *st)
  * hash of the run, so that the inodes of one directory, which file systems
  * number close together, share pages and cache lines, while a tree spread
  * over many block groups does not pile up in the same buckets. */
-size_t cl_markcache_bucket(const struct stat *st)
+size_t cl_presentcache_bucket(const struct stat *st)
 {
 	uint64_t ino = (uint64_t)st->st_ino;
 	uint64_t run = ((ino >> 6) + (uint64_t)st->st_dev * 0xc2b2ae3d27d4eb4full) *
@@ -87,7 +88,7 @@ size_t cl_markcache_bucket(const struct stat *st)
 
 static struct entry *bucket(struct entry *t, const struct stat *st)
 {
-	return t + cl_markcache_bucket(st) * WAYS;
+	return t + cl_presentcache_bucket(st) * WAYS;
 }
 
 /* payload: bit 31 set, bit 0 marked, bits 1-8 record version, 9-20 wbits,
@@ -203,7 +204,7 @@ static bool cacheable(const struct stat *st)
 	return S_ISREG(st->st_mode) && st->st_nlink > 1 && st->st_ctim.tv_nsec != 0;
 }
 
-enum cl_maybe cl_markcache_get(const struct stat *st, struct cl_record *r)
+enum cl_maybe cl_presentcache_get(const struct stat *st, struct cl_record *r)
 {
 	struct entry *b, *t;
 	uint64_t key, v;
@@ -231,7 +232,7 @@ enum cl_maybe cl_markcache_get(const struct stat *st, struct cl_record *r)
 	return CL_UNKNOWN;
 }
 
-void cl_markcache_put(const struct stat *st, int marked, const struct cl_record *r)
+void cl_presentcache_put(const struct stat *st, int marked, const struct cl_record *r)
 {
 	struct entry *b, *t, *slot = NULL;
 	uint64_t key, k, v;
