@@ -3,7 +3,7 @@
  * The public C API. Every function returns 0 (or a non-negative count) on
  * success and a negative errno on failure; none of them touches errno, calls
  * exit or prints anything. Paths are relative to the current directory unless
- * an *_at form takes a directory fd. See DESIGN.md for the model. */
+ * an *_at form takes a directory fd. See docs/DESIGN.md for the model. */
 #ifndef COWLINK_H
 #define COWLINK_H
 
@@ -104,8 +104,8 @@ enum {
 };
 
 /* Run FILE (searched in PATH as execvp does) with ARGV and ENVP (NULL: the
- * caller's environment) under the seccomp supervisor (DESIGN §4b): every
- * write-open, truncation, metadata change and name removal of CMD and of
+ * caller's environment) under the seccomp supervisor (docs/DESIGN.md §4b):
+ * every write-open, truncation, metadata change and name removal of CMD and of
  * everything it starts is looked at first, and a cowlink it would reach is
  * broken for it, with its own credentials, as libcowlink.so would -- static
  * programs, raw system calls and root included. TREES is COWLINK_TREES

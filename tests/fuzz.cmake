@@ -1,6 +1,7 @@
 # libFuzzer targets (clang only, -DCOWLINK_FUZZ=ON). Each runs as a ctest
 # for a short fixed time over its checked-in seed corpus (tests/fuzz/corpus/
-# <name>); a crash fails the test and leaves the input in the build dir.
+# <name>) and the seeds its <name>.cmake makes at build time (extra_corpus);
+# a crash fails the test and leaves the input in the build dir.
 option(COWLINK_FUZZ "Build the libFuzzer targets (clang)" OFF)
 set(COWLINK_FUZZ_SECONDS 20 CACHE STRING "Seconds each fuzz target runs in ctest")
 if(COWLINK_FUZZ)
@@ -19,6 +20,7 @@ if(COWLINK_FUZZ)
       ${PROJECT_SOURCE_DIR}/lib/core ${PROJECT_BINARY_DIR}/lib/core
       ${PROJECT_SOURCE_DIR}/tools/cowlink)
     add_dependencies(${name} cowlink_banned)
+    set(extra_corpus)
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined -g -O1)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/${short}.cmake)
@@ -29,7 +31,7 @@ if(COWLINK_FUZZ)
     add_test(NAME fuzz/${short}
       COMMAND ${name} -max_total_time=${COWLINK_FUZZ_SECONDS} -timeout=10
               -artifact_prefix=${work}/ ${work}/corpus
-              ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${short})
+              ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${short} ${extra_corpus})
     set_tests_properties(fuzz/${short} PROPERTIES LABELS fuzz
       TIMEOUT 300)
   endforeach()

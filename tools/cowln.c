@@ -1,5 +1,6 @@
 /* cowln: make copy-on-write links, with ln's and cp's conventions
- * (DESIGN §6). A thin layer on cowlink_link() and cowlink_link_tree(). */
+ * (docs/DESIGN.md §6). A thin layer on cowlink_link() and
+ * cowlink_link_tree(). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>

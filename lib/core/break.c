@@ -1,6 +1,6 @@
-/* Breaking a cowlink (DESIGN §5): give one name a private inode with the same
- * content and presented metadata, so that at every instant, kill -9 included,
- * the name is either the old shared inode or the complete copy. */
+/* Breaking a cowlink (docs/DESIGN.md §5): give one name a private inode with
+ * the same content and presented metadata, so that at every instant, kill -9
+ * included, the name is either the old shared inode or the complete copy. */
 #include "internal.h"
 
 #include <errno.h>
@@ -269,7 +269,7 @@ static int break_locked(int pfd, const char *base, const struct cl_break_opts *o
 	}
 	if (o->same) {
 		/* A change that changes nothing: no copy, and the call leaves
-		 * the shared inode alone (DESIGN §4's invariant). */
+		 * the shared inode alone (docs/DESIGN.md §4's invariant). */
 		e = o->same->test(fd, &fst, fst.st_mode | rec.wbits, o->same->arg);
 		if (e) {
 			cl_debug("break %s: the change changes nothing (%d), no copy",

@@ -84,7 +84,7 @@ void cl_presentcache_put(const struct stat *st, int marked, const struct cl_reco
 /* The bucket ST's inode goes to (tests: to crowd one). */
 size_t cl_presentcache_bucket(const struct stat *st);
 
-/* ---- break.c: giving a name its private copy (DESIGN §5) ---------------- */
+/* ---- break.c: giving a name its private copy (docs/DESIGN.md §5) --------- */
 
 /* What the call a break comes before needs of the caller, so that a refused
  * break fails it with the errno the real call would have given. */
@@ -94,7 +94,7 @@ enum cl_need {
 	CL_NEED_WRITE_OR_OWNER, /* utimes to now: either, else EACCES */
 };
 
-/* A change that may leave a cowlink as it is (DESIGN §4: a change that
+/* A change that may leave a cowlink as it is (docs/DESIGN.md §4: a change that
  * changes nothing breaks nothing). The break asks TEST under its lock, with
  * FD open on the shared inode, its stat ST and the mode the name presents
  * (SHOWN): 1 the change would change nothing, -errno the call would fail
@@ -147,8 +147,8 @@ int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r);
 enum {
 	CL_COPY_NOCLONE = 1, /* the filesystem cannot clone (ext4): do not ask */
 	/* The copy goes to disk before it replaces the name anyway (the
-	 * fdatasync of DESIGN §5, or the flush of a replacing rename on ext4
-	 * and btrfs): start writeback chunk by chunk while copying, so the
+	 * fdatasync of docs/DESIGN.md §5, or the flush of a replacing rename on
+	 * ext4 and btrfs): start writeback chunk by chunk while copying, so the
 	 * disk writes while the rest copies and the rename finds little left. */
 	CL_COPY_FLUSH = 2,
 };
@@ -159,9 +159,9 @@ enum {
  * set when FICLONE did it. */
 int cl_copy_data(int in, int out, const struct stat *st, off_t len, unsigned flags,
 		 bool *cloned);
-/* Copy metadata as cp -p does, in DESIGN §5 step 4's order: owner, xattrs
- * but the mark, ACL (or none), security labels where permitted, mode | WBITS,
- * then atime/mtime from ST. */
+/* Copy metadata as cp -p does, in docs/DESIGN.md §5 step 4's order: owner,
+ * xattrs but the mark, ACL (or none), security labels where permitted, mode |
+ * WBITS, then atime/mtime from ST. */
 int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits);
 /* The xattrs of IN but the mark, its ACL (or none), with DIR its default
  * ACL too, then its security labels where permitted, onto OUT. */

@@ -1,5 +1,5 @@
-/* Who may break a cowlink (DESIGN §5): the caller must be allowed to make
- * the change the break comes before (for a write, write permission by the
+/* Who may break a cowlink (docs/DESIGN.md §5): the caller must be allowed to
+ * make the change the break comes before (for a write, write permission by the
  * presented mode | recorded bits and the POSIX ACL; for chmod and friends,
  * ownership) and must be able to give the private copy the same owner. */
 #include "internal.h"

@@ -9,7 +9,7 @@
  * break or trust an fd never rests on it, because anyone who can write the
  * file can put anything in it. It is filled from real reads of the mark.
  *
- * Keyed like DESIGN §2's per-process cache by (dev, ino, ctime, nlink):
+ * Keyed like docs/DESIGN.md §2's per-process cache by (dev, ino, ctime, nlink):
  * setting or removing the mark changes ctime, adding or removing a name
  * changes nlink. An inode whose ctime has no nanoseconds (a coarse clock:
  * small-inode ext4, old kernels) is never cached: two inodes a second apart

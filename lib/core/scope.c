@@ -1,5 +1,5 @@
-/* Scope mode (COWLINK_TREES, DESIGN §1): every regular file with more than
- * one link under the listed trees is a cowlink. "Under" is decided by the
+/* Scope mode (COWLINK_TREES, docs/DESIGN.md §1): every regular file with more
+ * than one link under the listed trees is a cowlink. "Under" is decided by the
  * (dev, ino) of the directory and its ancestors, walking "..": dirfds,
  * ".." components and symlinks cannot fool it, and a bind mount of a tree is
  * that tree. Answers are cached per directory in a small table; a directory

@@ -1,7 +1,7 @@
-/* cowlink dedupe (DESIGN §6): turn identical files into cowlinks. Names are
- * grouped by what stat says (filesystem, size, owner, mtime), then by a hash
- * of content and of the rest of the metadata (presented mode, xattrs but the
- * mark, ACL), and each name but the first of a group is replaced by a
+/* cowlink dedupe (docs/DESIGN.md §6): turn identical files into cowlinks. Names
+ * are grouped by what stat says (filesystem, size, owner, mtime), then by a
+ * hash of content and of the rest of the metadata (presented mode, xattrs but
+ * the mark, ACL), and each name but the first of a group is replaced by a
  * cowlink of the first after a byte-for-byte comparison made under read
  * leases on both, just before the link. */
 #include "link-internal.h"

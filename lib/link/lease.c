@@ -1,4 +1,4 @@
-/* Read leases on a source while it is being cowlinked (DESIGN §6): they
+/* Read leases on a source while it is being cowlinked (docs/DESIGN.md §6): they
  * tell whether anyone has it open for writing, and hold back a writer that
  * opens it meanwhile until we have looked once more. */
 #include "link-internal.h"

@@ -1,4 +1,4 @@
-/* Making one cowlink (DESIGN §1, §3, §6): a reflinked copy where the
+/* Making one cowlink (docs/DESIGN.md §1, §3, §6): a reflinked copy where the
  * filesystem can clone, else one more name of the marked, protected source
  * inode, else (link limit, foreign hard links, across filesystems) a copy. */
 #include "link-internal.h"
@@ -295,7 +295,7 @@ static void note_no_lease(struct cl_link_ctx *c, const char *src, int why)
 		 src, strerror(why), c->nofollow ? " (said once for the tree)" : "");
 }
 
-/* The cowlink proper, in DESIGN §6's order: lease, record, protection,
+/* The cowlink proper, in docs/DESIGN.md §6's order: lease, record, protection,
  * link, re-check under the lease. Any failure leaves the source as it was
  * and BASE absent (or, with REPLACE, the old BASE in place). */
 static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const char *src,

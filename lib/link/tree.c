@@ -12,8 +12,8 @@
  *
  * Hard links inside the tree stay hard links, as cp -a keeps them: an
  * unmarked file with several links is copied once (its names may not become
- * cowlinks of the source behind its owner's back, DESIGN §6), and its other
- * names in the tree are hard links of that copy. Not one cowlink set per
+ * cowlinks of the source behind its owner's back, docs/DESIGN.md §6), and its
+ * other names in the tree are hard links of that copy. Not one cowlink set per
  * group: those names share writes in the source, and a set would make them
  * independent of each other; a plain inode of the copy's own keeps both
  * promises, every name independent of the source and the group a group. */

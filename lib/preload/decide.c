@@ -16,7 +16,7 @@ bool cl_cow_off;
  * /proc/self/fd/N and /dev/stdout included -- into OUT (PATH_MAX bytes, a
  * name relative to DIRFD whose last component is not a symlink), with its
  * lstat in *ST. When a link was followed, the result is trusted only if its
- * (dev, ino) is what a following stat of PATH shows (DESIGN §4). */
+ * (dev, ino) is what a following stat of PATH shows (docs/DESIGN.md §4). */
 static int resolve(int dirfd, const char *path, char *out, struct stat *st)
 {
 	char link[PATH_MAX];
@@ -125,11 +125,11 @@ int cl_cow_fd_name_gone(int fd, const struct stat *fdst)
 	return res;
 }
 
-/* The decision cache: DESIGN §2's cache of "is this inode marked", exact
- * and private to this process, so a write may be decided by it (unlike the
- * present cache of lib/core/presentcache.c). Keyed by (dev, ino, ctime,
- * nlink): setting or removing the mark changes ctime, linking changes
- * nlink (ctime alone is coarse on older kernels and small-inode ext4).
+/* The decision cache: docs/DESIGN.md §2's cache of "is this inode marked",
+ * exact and private to this process, so a write may be decided by it
+ * (unlike the present cache of lib/core/presentcache.c). Keyed by (dev,
+ * ino, ctime, nlink): setting or removing the mark changes ctime, linking
+ * changes nlink (ctime alone is coarse on older kernels and small-inode ext4).
  * Direct-mapped, guarded by a try-lock: a caller that finds it busy (another
  * thread, a signal handler interrupting the holder) reads the mark itself. */
 #define DECISION_CACHE_SIZE 256
@@ -423,8 +423,8 @@ static int still_leads(int dirfd, const char *path, const char *name)
  * -errno. A mark the caller may not read (EACCES: user xattrs need read
  * permission, and a file of mode 0077 or 0006 denies it even to its owner)
  * counts as none, so that the call goes to the kernel unchanged and returns
- * what it returns for a plain file (DESIGN §4, transparency; pjdfstest's
- * chmod/07.t, open/06.t, open/07.t). An orphan its owner cannot read
+ * what it returns for a plain file (docs/DESIGN.md §4, transparency;
+ * pjdfstest's chmod/07.t, open/06.t, open/07.t). An orphan its owner cannot read
  * (mode 0200 before protection) is then changed as the plain file it
  * stands for: a chmod sets the mode asked for and leaves the stale mark to
  * the next call that can read it, or to cowlink fsck. */

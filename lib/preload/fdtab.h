@@ -1,6 +1,6 @@
-/* The per-fd table of the write family (DESIGN §4): one atomic byte per fd,
- * lock-free and async-signal-safe. A byte is (generation << 2) | state. Only
- * a check (an fstat of the fd) may mark an fd SAFE, and only with a
+/* The per-fd table of the write family (docs/DESIGN.md §4): one atomic byte per
+ * fd, lock-free and async-signal-safe. A byte is (generation << 2) | state.
+ * Only a check (an fstat of the fd) may mark an fd SAFE, and only with a
  * compare-and-swap from the byte it read before the fstat; everything that
  * changes what an fd number means bumps the generation, so a check that
  * raced with close + reuse fails its swap and stores nothing. The 6-bit

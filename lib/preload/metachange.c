@@ -1,7 +1,7 @@
-/* The metadata engine (metachange.h, DESIGN §4): break a name before a change to
- * it, pin what the name then leads to, and retry once when a protected
- * orphan answers EACCES; through an fd, break the fd's name and give the
- * caller the new file's path. The wrappers are in w_meta.c and w_xattr.c. */
+/* The metadata engine (metachange.h, docs/DESIGN.md §4): break a name
+ * before a change to it, pin what the name then leads to, and retry once
+ * when a protected orphan answers EACCES; through an fd, break the fd's
+ * name and give the caller the new file's path. The wrappers are in w_meta.c and w_xattr.c. */
 #include <limits.h>
 #include <string.h>
 

@@ -1,8 +1,8 @@
-/* The rule every metadata change follows (DESIGN §4), shared by w_meta.c and
- * w_xattr.c: break the name first, then apply the change with the real call;
- * for the f* forms on an fd that refers to a shared inode, break the fd's
- * name and apply the change by path to the new private file. Implemented in
- * metachange.c. */
+/* The rule every metadata change follows (docs/DESIGN.md §4), shared by
+ * w_meta.c and w_xattr.c: break the name first, then apply the change with
+ * the real call; for the f* forms on an fd that refers to a shared inode,
+ * break the fd's name and apply the change by path to the new private file.
+ * Implemented in metachange.c. */
 #ifndef CL_METACHANGE_H
 #define CL_METACHANGE_H
 
@@ -120,7 +120,7 @@ int cl_meta_fd_change(int fd, int how, struct cl_same *same,
 		      cl_meta_by_fd_fn *by_fd, cl_meta_by_path_fn *by_path,
 		      const void *arg);
 
-/* ---- nochange.c: the changes that may be none (DESIGN §4) ------------ */
+/* ---- nochange.c: the changes that may be none (docs/DESIGN.md §4) ---- */
 
 /* Each is a cl_same test (internal.h): 1 the change leaves the cowlink as
  * it is, -errno the call fails without a change, 0 a real change. */

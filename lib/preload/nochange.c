@@ -1,7 +1,7 @@
-/* Changes that change nothing (DESIGN §4): a chmod to the mode a cowlink
- * presents, a chown to its owner and group, a setxattr of a user attribute
- * to the value it has, times that leave its mtime as it is. The break asks
- * these under its lock (cl_same, internal.h) and then neither copies nor
+/* Changes that change nothing (docs/DESIGN.md §4): a chmod to the mode a
+ * cowlink presents, a chown to its owner and group, a setxattr of a user
+ * attribute to the value it has, times that leave its mtime as it is. The break
+ * asks these under its lock (cl_same, internal.h) and then neither copies nor
  * lets the call reach the shared inode: the call returns what it would on a
  * plain copy that it leaves as it is -- success after the kernel's
  * permission check, or the error it would fail with without a change

@@ -1,8 +1,8 @@
-/* Metadata changes (DESIGN §4): chmod, chown and utime families and ioctl.
- * A change through a name breaks the name first and then applies the change
- * with the real call, so that the shared inode -- and so every other name --
- * keeps its mode, owner and times. A change through an fd that refers to a
- * shared inode (fchmod, futimens... work on read-only fds) breaks the fd's
+/* Metadata changes (docs/DESIGN.md §4): chmod, chown and utime families and
+ * ioctl. A change through a name breaks the name first and then applies the
+ * change with the real call, so that the shared inode -- and so every other
+ * name -- keeps its mode, owner and times. A change through an fd that refers
+ * to a shared inode (fchmod, futimens... work on read-only fds) breaks the fd's
  * name and applies the change by path to the new private file; the fd keeps
  * reading the old, identical data. Non-regular files and one-link inodes
  * cost one stat at most. The engine that does it is metachange.c. */
@@ -209,7 +209,7 @@ static int times_how(const struct timespec *ts)
  * or the value it has as far as the call can tell (UNIT: 1e9 ns for utime,
  * 1000 for the timeval forms) -- are a change that is none: an atime-only
  * restore (tar --atime-preserve=replace, file -p) or touch -a succeeds and
- * leaves the name's atime what the other names share (DESIGN §4). Times
+ * leaves the name's atime what the other names share (docs/DESIGN.md §4). Times
  * set to now change the mtime: never. S gets the test for TS. */
 static struct cl_same *times_same(struct cl_same *s, struct cl_same_times *t,
 				  const struct timespec *ts, long unit)

@@ -1,4 +1,4 @@
-/* Calls that remove a name (DESIGN §1, §4 "Names"). A name removed by
+/* Calls that remove a name (docs/DESIGN.md §1, §4 "Names"). A name removed by
  * unlink, unlinkat, remove or a rename over it may leave a marked inode
  * with one name: that survivor is nobody else's data any more and is
  * unshared in place (write bits back, then the mark), so that it is an

@@ -1,5 +1,5 @@
-/* Opens for writing (DESIGN §4). Every alias and fortify twin is a short
- * entry point into open_write(); read-only opens go straight to the real
+/* Opens for writing (docs/DESIGN.md §4). Every alias and fortify twin is a
+ * short entry point into open_write(); read-only opens go straight to the real
  * function with no system call of ours. A write-open costs one extra call:
  * an fstat of the new fd (the mark is read only when st_nlink > 1), or for
  * O_TRUNC an fstatat before the open, which must never truncate a shared
@@ -27,8 +27,9 @@
 
 /* The new fd FD is what the caller gets: forget what its number meant. The
  * open's own check is not cached as SAFE: storing it costs the vfork guard's
- * getpid, a second system call that a write-open may not spend (DESIGN §4:
- * at most one); the first write through FD checks it once instead. */
+ * getpid, a second system call that a write-open may not spend
+ * (docs/DESIGN.md §4: at most one); the first write through FD checks it once
+ * instead. */
 static uint8_t fresh_fd(int fd)
 {
 	return cl_fd_invalidate(fd);

@@ -1,5 +1,5 @@
-/* posix_spawn file actions (DESIGN §4). glibc performs the actions in the
- * child with internal calls no wrapper sees, so the opens added with
+/* posix_spawn file actions (docs/DESIGN.md §4). glibc performs the actions in
+ * the child with internal calls no wrapper sees, so the opens added with
  * posix_spawn_file_actions_addopen -- and the chdirs that change how their
  * relative paths resolve -- are remembered per file-actions object in a
  * side table, and the write-opened paths are broken when posix_spawn or

@@ -1,6 +1,6 @@
-/* Presentation (DESIGN §4): stat and access present a cowlink as the private
- * file it stands for -- st_mode | recorded write bits, st_nlink == 1 -- so
- * that tar, rsync -H and cp -a treat names as separate files and editors see
+/* Presentation (docs/DESIGN.md §4): stat and access present a cowlink as the
+ * private file it stands for -- st_mode | recorded write bits, st_nlink == 1 --
+ * so that tar, rsync -H and cp -a treat names as separate files and editors see
  * a writable file. Every alias is a short entry point into one body per
  * struct type. The real call runs first; only a regular file with
  * st_nlink > 1 costs more (the mark is read), so one-link inodes cost no
@@ -259,9 +259,9 @@ static bool may_break(const char *name, const struct stat *st, mode_t wbits)
 
 /* W_OK on a cowlink (or an orphaned mark) that the real call refused: would
  * a write succeed, break included? The break needs what may_break says
- * (DESIGN §5) and write and search permission on the directory of the name.
- * MODE's other bits are asked of the real call. 0: yes; -1 with errno: no,
- * or not a cowlink (errno then is what the real call said, EACCES). */
+ * (docs/DESIGN.md §5) and write and search permission on the directory of the
+ * name. MODE's other bits are asked of the real call. 0: yes; -1 with errno:
+ * no, or not a cowlink (errno then is what the real call said, EACCES). */
 static int access_cow(int dirfd, const char *path, int mode, int flags,
 		      int (*real_ok)(int dirfd, const char *path, int mode,
 				     int flags))

@@ -1,5 +1,5 @@
-/* Writes through fds the shim did not open (DESIGN §4, the fd table). The
- * fast path on a known-safe fd is a bounds check, one relaxed load and the
+/* Writes through fds the shim did not open (docs/DESIGN.md §4, the fd table).
+ * The fast path on a known-safe fd is a bounds check, one relaxed load and the
  * real call: no system call, lock, TLS or getenv. An unknown fd is checked
  * once (cl_cow_check_fd); a writable fd on a shared inode makes the call fail
  * with ETXTBSY. real_<sym> of the non-optional rows is called without

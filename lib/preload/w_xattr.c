@@ -1,6 +1,6 @@
-/* Extended attributes (DESIGN §4). Setting or removing one is a metadata
- * change: the name is broken first and the change applied to the private
- * file (for the f* forms, by path, w_meta.c's rule). The mark itself is
+/* Extended attributes (docs/DESIGN.md §4). Setting or removing one is a
+ * metadata change: the name is broken first and the change applied to the
+ * private file (for the f* forms, by path, w_meta.c's rule). The mark itself is
  * hidden: get reports ENODATA, list omits it (sizes included, so that a
  * buffer of exactly the size a size query returned works), and set or
  * remove fails with EPERM -- otherwise cp -a or rsync -X under the shim

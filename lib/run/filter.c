@@ -1,5 +1,5 @@
-/* The seccomp filter of the supervisor (DESIGN §4b), in raw classic BPF.
- * Only the calls that can write a file or change its metadata, or remove a
+/* The seccomp filter of the supervisor (docs/DESIGN.md §4b), in raw classic
+ * BPF. Only the calls that can write a file or change its metadata, or remove a
  * name, go up to the supervisor (SECCOMP_RET_USER_NOTIF); open and openat
  * go up only for a write access mode or O_TRUNC, decided here from the
  * flags argument, and ioctl only for the file-flag and clone requests.

@@ -1,4 +1,4 @@
-/* cowlink_spawn(): a command under the seccomp supervisor (DESIGN §4b).
+/* cowlink_spawn(): a command under the seccomp supervisor (docs/DESIGN.md §4b).
  *
  * Three processes: the caller; the supervisor S, its child, which is the
  * subreaper of everything below it (so that every target stays its

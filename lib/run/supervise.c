@@ -1,4 +1,4 @@
-/* The supervisor's loop (DESIGN §4b): take each notification the filter
+/* The supervisor's loop (docs/DESIGN.md §4b): take each notification the filter
  * sends up, decide from one stat of the name (or of the fd) whether it
  * reaches a cowlink, and if it does, act in a worker thread that has taken
  * on the target's credentials: break the name with cl_break_at and let the
@@ -92,7 +92,8 @@ static bool reaches_cowlink(const char *path, const struct stat *st, bool follow
 	m = follow ? cl_mark_read_deref(path, &r) : cl_mark_read_path(path, &r);
 	if (m < 0)
 		/* Unreadable: the break decides for a shared inode; a one-link
-		 * file is no reason to fail a call (DESIGN §4, transparency). */
+		 * file is no reason to fail a call (docs/DESIGN.md §4,
+		 * transparency). */
 		return st->st_nlink > 1;
 	return m > 0 || (st->st_nlink > 1 && cl_scope_active());
 }

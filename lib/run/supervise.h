@@ -1,5 +1,5 @@
-/* The seccomp supervisor of cowlink_spawn() (DESIGN §4b): the filter, the
- * view of a target process (its memory, its names, its credentials) and
+/* The seccomp supervisor of cowlink_spawn() (docs/DESIGN.md §4b): the filter,
+ * the view of a target process (its memory, its names, its credentials) and
  * the handling of one notification. cl_* names, hidden. */
 #ifndef CL_SUPERVISE_H
 #define CL_SUPERVISE_H

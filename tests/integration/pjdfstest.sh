@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Transparency, measured by the POSIX filesystem suite (DESIGN §4: on a file
-# that is not a cowlink, pjdfstest under the shim = pjdfstest without).
+# Transparency, measured by the POSIX filesystem suite (docs/DESIGN.md §4: on a
+# file that is not a cowlink, pjdfstest under the shim = pjdfstest without).
 # pjdfstest is built from ../shared/third_party/pjdfstest next to the source
 # tree (or $PJDFSTEST_DIR) into the scratch directory and the whole suite is
 # run three times, one run after another, on the scratch directory's

@@ -1,5 +1,5 @@
-# cowlink run's supervisor (DESIGN §4b) covers a static program making raw
-# system calls, which no preload sees: each call through name b of a
+# cowlink run's supervisor (docs/DESIGN.md §4b) covers a static program making
+# raw system calls, which no preload sees: each call through name b of a
 # two-name set leaves a byte-, mode-, owner-, mtime- and xattr-identical,
 # and gives b what the same call gives a plain copy c. As root and as a
 # throwaway non-root user. As root, the same call without the supervisor

@@ -21,7 +21,7 @@ sed -i 's/two/TWO/' "$IN/new"
 (cd "$IN" && diff -u orig new >p.diff) || true
 writer patch 'patch -s b <"$IN/p.diff"'
 # vim writes this file in place and then compares the inode of the fd with
-# its earlier stat: the break changes it (DESIGN §8, E949). Whatever vim
+# its earlier stat: the break changes it (docs/DESIGN.md §8, E949). Whatever vim
 # does, the other names must not change, and b must be either vim's result
 # or untouched.
 if command -v vim >/dev/null; then
@@ -36,7 +36,7 @@ if command -v vim >/dev/null; then
 	if [ $vs = 0 ]; then
 		same_as_copy b ../r/b
 	else
-		note "vim under the shim exited $vs (the E949 limit of DESIGN §8)"
+		note "vim under the shim exited $vs (the E949 limit of docs/DESIGN.md §8)"
 		cmp -s a b || fail "vim failed and changed b"
 	fi
 	cd "$T"

@@ -7,7 +7,7 @@
 # files by (st_dev, st_ino) whatever the link count -- GNU tar given more
 # than one name or -h, cp -L or -H on names given as operands while
 # preserving links -- store the second name as a hard link to the first:
-# the names share st_ino (DESIGN §8). --hard-dereference (tar) and
+# the names share st_ino (docs/DESIGN.md §8). --hard-dereference (tar) and
 # --no-preserve=links (cp) store them in full again.
 . "$(dirname "$0")/lib.sh"
 need_shim

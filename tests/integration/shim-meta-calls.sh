@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Metadata changes under the shim (DESIGN §4), one call at a time: chmod,
-# chown and utime families by path (plain, l-, *at) and through fds --
+# Metadata changes under the shim (docs/DESIGN.md §4), one call at a time:
+# chmod, chown and utime families by path (plain, l-, *at) and through fds --
 # read-only ones included -- and ioctl(FS_IOC_SETFLAGS). Each breaks the name
 # it goes through and applies the change there: the other names, and the
 # shared inode, keep mode, owner, times and flags.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The shim's opens, fd table, spawn, truncation and scope mode (DESIGN §4),
-# the cases the per-API tests do not reach: magic links (the broken name is
-# reopened, not the link, which still leads to the old inode), O_RDONLY|
-# O_TRUNC, O_CREAT|O_EXCL, O_NOFOLLOW, fds 0-2 re-pointed in the
+# The shim's opens, fd table, spawn, truncation and scope mode
+# (docs/DESIGN.md §4), the cases the per-API tests do not reach: magic links
+# (the broken name is reopened, not the link, which still leads to the old
+# inode), O_RDONLY|O_TRUNC, O_CREAT|O_EXCL, O_NOFOLLOW, fds 0-2 re-pointed in the
 # constructor while other inherited writable fds are refused, posix_spawn
 # with a chdir action, concurrent writers, truncate(n), COWLINK_TREES.
 . "$(dirname "$0")/lib.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# rename between two names of one cowlink set (DESIGN §1): POSIX makes it a
-# no-op that returns 0; under the shim the names stand for separate files,
+# rename between two names of one cowlink set (docs/DESIGN.md §1): POSIX makes
+# it a no-op that returns 0; under the shim the names stand for separate files,
 # so the source goes away as it would for two copies. The same directory
 # entry given twice stays a no-op; plain hard links keep POSIX's no-op;
 # RENAME_NOREPLACE and RENAME_EXCHANGE keep their meaning; everything else

@@ -40,7 +40,7 @@ expect_unchanged a "$s"
 
 # Two names: after the write through b, a is the last name of its inode
 # and is unshared in place: recorded write bits back, mark gone, bytes and
-# times untouched (DESIGN §5 step 7).
+# times untouched (docs/DESIGN.md §5 step 7).
 mkdir -p "$T/orphan" && cd "$T/orphan"
 seed_file a && cow_link a b
 pick before "$(snap_fields a)" logical

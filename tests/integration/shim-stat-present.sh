@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Presentation under the shim (DESIGN §4): stat, lstat, fstat, fstatat,
+# Presentation under the shim (docs/DESIGN.md §4): stat, lstat, fstat, fstatat,
 # statx and the old __xstat names show a cowlink with its recorded write
 # bits and one link; plain hard links, one-link files and directories show
 # what the kernel says; access(W_OK) answers whether a write (a break

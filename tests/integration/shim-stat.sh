@@ -50,7 +50,7 @@ cd "$T/p"
 
 # tar of a directory: the names are separate files, not hard links. (Named
 # one by one on tar's command line they share st_ino, which tar takes for
-# one file named twice: the st_ino limit of DESIGN §8.)
+# one file named twice: the st_ino limit of docs/DESIGN.md §8.)
 under_shim tar cf t.tar --exclude=t.tar --exclude=l .
 tar tvf t.tar | grep -q ' link to ' && fail "tar under the shim stored a hard link"
 [ "$(tar tvf t.tar ./a ./b ./c | cut -c1-10 | sort -u)" = "-rw-r-----" ] || fail "tar under the shim stored modes $(tar tvf t.tar | cut -c1-10 | sort -u | tr '\n' ' ')"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What the shim costs in system calls (DESIGN §4): a read-only open and a
-# write on a known fd add none; a write-open adds at most one; start-up adds
+# What the shim costs in system calls (docs/DESIGN.md §4): a read-only open and
+# a write on a known fd add none; a write-open adds at most one; start-up adds
 # a fixed few (the fds 0-2 check). Counted with strace: the same command
 # with twice the work under the shim must add exactly the calls it adds
 # without it.

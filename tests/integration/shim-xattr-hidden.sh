@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The mark is hidden under the shim (DESIGN §4): getxattr of it is ENODATA,
-# the list family omits it -- the size query returns the filtered size and a
-# buffer of exactly that size works -- and setting or removing it fails
+# The mark is hidden under the shim (docs/DESIGN.md §4): getxattr of it is
+# ENODATA, the list family omits it -- the size query returns the filtered size
+# and a buffer of exactly that size works -- and setting or removing it fails
 # with EPERM. Setting another xattr through one name (path, l- and f- forms,
 # the f- form on a read-only fd) breaks that name and leaves the others.
 . "$(dirname "$0")/lib.sh"

@@ -1,7 +1,7 @@
 /* cowlink status: what each path shares (cowlink set, orphaned mark,
  * unmarked hard links, reflinked extents), its recorded write bits, and the
  * processes that hold a shared inode open — those keep the old data after a
- * break (DESIGN §8). With -r, a summary of each directory tree. */
+ * break (docs/DESIGN.md §8). With -r, a summary of each directory tree. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
