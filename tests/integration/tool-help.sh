@@ -45,7 +45,7 @@ for src in "$COWLINK_SRC"/tools/cowlink/cmd_*.c; do
 			if [ "$short" != - ]; then
 				grep -q -- "\[-$short\]" <<<"$line" || fail "cowlink --help: $s lacks -$short: $line"
 			else
-				grep -q -- "\[--$long[] =]" <<<"$line" || fail "cowlink --help: $s lacks --$long: $line"
+				grep -q -- "\[--${long}[] =]" <<<"$line" || fail "cowlink --help: $s lacks --$long: $line"
 			fi
 			grep -q -- "--$long\b" <<<"$own" || fail "cowlink $s --help lacks --$long"
 		done < <(options "$src")
