@@ -1,7 +1,7 @@
 # Writes by non-root users, as a plain copy would allow them, on two-name
 # sets. Where a break can be made (the caller may write the directory and
 # can give the copy the owner and group), the write works and the other name
-# is unchanged. Where it cannot (DESIGN §5; README "Limits"), the call fails
+# is unchanged. Where it cannot (DESIGN §5; libcowlink(7), LIMITS), the call fails
 # with EACCES and neither name changes: a group member or an ACL user of
 # another user's file, another user's file in a sticky directory, the owner
 # in a directory without write permission, the owner of a file whose group
