@@ -101,4 +101,24 @@ same_inode w/r w/r2 || fail "w/r2 is not a cowlink"
 # --version, --help
 "$COWLN" --version | grep -q '^cowln (cowlink) ' || fail "--version"
 "$COWLN" --help | grep -q -- '--reflink' || fail "--help"
+
+# Bash completion offers --reflink's values after '=' only: a bare --reflink
+# means always and the next word is a file, so "--reflink auto" would copy
+# a file named auto.
+if [ -r /usr/share/bash-completion/bash_completion ]; then
+	mkdir comp && : >comp/afile
+	complete_cowln() { # LINE: what completing its last word offers
+		(cd comp && bash -c '. /usr/share/bash-completion/bash_completion && . "$1"
+			COMP_LINE=$2 COMP_POINT=${#2}
+			read -ra COMP_WORDS <<<"${COMP_LINE//=/ = }"
+			[[ $COMP_LINE == *[\ =] ]] && COMP_WORDS+=("")
+			COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) COMPREPLY=()
+			_cowln cowln "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}" 2>/dev/null
+			echo "${COMPREPLY[*]}"' _ "$COWLINK_SRC/tools/completion/cowln" "$1")
+	}
+	[ "$(complete_cowln "cowln --refl")" = "--reflink=" ] || fail "completion of --refl: $(complete_cowln "cowln --refl")"
+	[ "$(complete_cowln "cowln --reflink=")" = "auto always never" ] || fail "completion of --reflink=: $(complete_cowln "cowln --reflink=")"
+	[ "$(complete_cowln "cowln --reflink=ne")" = never ] || fail "completion of --reflink=ne: $(complete_cowln "cowln --reflink=ne")"
+	[ "$(complete_cowln "cowln --reflink ")" = afile ] || fail "completion after a bare --reflink: $(complete_cowln "cowln --reflink ")"
+fi
 exit 0

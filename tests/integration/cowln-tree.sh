@@ -119,4 +119,16 @@ rc=0; "$COWLN" --reflink=never f g 2>err || rc=$?
 "$COWLN" -f --reflink=never f g || fail "cowln -f onto its own cowlink"
 same_inode f g || fail "f and g"
 note "ok: File exists"
+
+# Into an existing directory, as cp -r: the copy is DIR/SRC (which must not
+# exist, -f or not); cowln(1) says so.
+mkdir -p into/.keep tsrc && printf 'in\n' >tsrc/x
+"$COWLN" -r --reflink=never tsrc into || fail "cowln -r tsrc into (an existing directory)"
+[ -d into/tsrc ] && same_inode tsrc/x into/tsrc/x || fail "cowln -r into a directory did not make into/tsrc"
+rc=0; "$COWLN" -r -f --reflink=never tsrc into 2>err || rc=$?
+[ "$rc" = 1 ] && grep -qF "cowln: cannot link 'tsrc' to 'into/tsrc': File exists" err || fail "cowln -r -f onto into/tsrc: exit $rc: $(cat err)"
+page=$(sed -n '/^\.BR \\-r ", "/,/^\.TP/p' "$COWLINK_SRC/tools/man/cowln.1" | tr '\n' ' ')
+grep -q "is an existing directory" <<<"$page" && ! grep -q "which must not exist" <<<"$page" ||
+	fail "cowln(1) does not say where -r copies into an existing directory: $page"
+note "ok: into an existing directory"
 exit 0

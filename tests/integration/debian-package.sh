@@ -10,8 +10,8 @@
 #     a non-root user, pkg-config builds the README's C example, man finds
 #     the pages, bash-completion loads the completions, and no installed
 #     file names the directory the packages were built in;
-#  3. dpkg --purge leaves none of their files and ld.so.cache forgets the
-#     shim.
+#  3. dpkg --purge leaves none of their files, nor the test user's mark
+#     cache in /dev/shm, and ld.so.cache forgets the shim.
 # Nothing of the packages may be on the machine before (else skip), and a
 # trap purges them and removes the test user whatever fails.
 # The package build runs make -j2 (parallel=2): it takes both cores
@@ -140,9 +140,11 @@ mkdir -p restore/store restore/out && echo object >restore/store/o
 (cd restore && sys ./restore store/o out/o) || fail "the README's C example failed"
 same_inode restore/store/o restore/out/o || fail "restore: out/o is not a cowlink of store/o"
 
-for m in cowln cowlink libcowlink; do
-	sys man -w "$m" | grep -q "^/usr/share/man/" || fail "man does not find $m"
+for m in cowln cowlink libcowlink "3 cowlink"; do
+	# shellcheck disable=SC2086 # "3 cowlink": a section and a name
+	sys man -w $m | grep -q "^/usr/share/man/" || fail "man does not find $m"
 done
+w=$(sys man -w 3 cowlink | xargs zcat -f | groff -man -ww -z 2>&1) && [ -z "$w" ] || fail "cowlink(3) warns: $w"
 sys bash -c '. /usr/share/bash-completion/bash_completion
 	_completion_loader cowln; _completion_loader cowlink
 	complete -p cowln && complete -p cowlink' >/dev/null 2>&1 || fail "bash-completion does not load the completions"
@@ -151,7 +153,12 @@ while read -r f; do
 done <files
 
 # ---- 3. purge: nothing of the packages is left ---------------------------------
+# The test user's mark cache (made by its runs above; made here if they did
+# not need one) goes with the packages.
+marks=/dev/shm/cowlink-$(id -u "$user").marks
+[ -e "$marks" ] || runuser -u "$user" -- sh -c "umask 077 && : >>'$marks'" || fail "cannot make $marks"
 dpkg_wait --purge "${pkgs[@]}" || fail "dpkg --purge failed: $(cat "$T/dpkg.log")"
+[ ! -e "$marks" ] || fail "$marks is left after the purge"
 for p in "${pkgs[@]}"; do
 	! dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^[a-z][^n]' || fail "$p is still known to dpkg"
 	[ ! -e "/usr/share/doc/$p" ] || fail "/usr/share/doc/$p is left"

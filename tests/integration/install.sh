@@ -12,7 +12,7 @@ cmake --install "$COWLINK_BUILD" --prefix "$P" >install.log 2>&1 || fail "cmake 
 libdir=$(dirname "$(find "$P" -name cowlink.pc -path '*/pkgconfig/*' | head -1)")
 libdir=${libdir%/pkgconfig}
 [ -n "$libdir" ] && [ -d "$libdir" ] || fail "no pkgconfig/cowlink.pc under $P"
-for f in bin/cowlink include/cowlink.h share/man/man1/cowlink.1 share/man/man7/libcowlink.7 \
+for f in bin/cowlink include/cowlink.h share/man/man1/cowlink.1 share/man/man3/cowlink.3 share/man/man7/libcowlink.7 \
 	share/bash-completion/completions/cowlink share/bash-completion/completions/cowln; do
 	[ -e "$P/$f" ] || fail "not installed: $f"
 done
@@ -28,10 +28,17 @@ echo data >plain
 "$P/bin/cowlink" status plain | grep -q "plain: plain file" || fail "installed cowlink status"
 
 # Man pages render without warnings; completion scripts load.
-for m in "$P"/share/man/man1/*.1 "$P"/share/man/man7/*.7; do
+for m in "$P"/share/man/man1/*.1 "$P"/share/man/man3/*.3 "$P"/share/man/man7/*.7; do
 	w=$(groff -ww -z -man "$m" 2>&1) || fail "$m does not render"
 	[ -z "$w" ] || fail "$m: groff warns: $w"
 done
+# cowlink(3) describes every function the header declares.
+if command -v man >/dev/null; then
+	page=$(MANWIDTH=200 man -l "$P/share/man/man3/cowlink.3" 2>/dev/null) || fail "man -l cowlink.3 failed"
+	for fn in $(grep -o '^[a-z].* \**cowlink_[a-z_]*(' "$P/include/cowlink.h" | grep -o 'cowlink_[a-z_]*'); do
+		grep -q "$fn()" <<<"$page" || fail "cowlink(3) does not describe $fn()"
+	done
+fi
 if [ -r /usr/share/bash-completion/bash_completion ]; then
 	bash -c ". /usr/share/bash-completion/bash_completion
 		. '$P/share/bash-completion/completions/cowlink' && complete -p cowlink >/dev/null
@@ -83,6 +90,11 @@ nm -g --defined-only "$libdir/libcowlink-api.a" | grep -q ' T cowlink_link$' ||
 # Its thread use is a private dependency, for static links.
 pkg-config --static --libs cowlink | grep -q -- '-pthread' || fail "pkg-config --static does not add -pthread"
 flags=$(pkg-config --cflags --libs cowlink) || fail "pkg-config cowlink failed"
+# Plain paths, under the prefix given at install time (no "pkgconfig/../..").
+read -r cflags < <(pkg-config --cflags cowlink)
+[ "$cflags" = "-I$P/include" ] || fail "pkg-config --cflags: $cflags"
+[ "$(pkg-config --variable=libdir cowlink)" = "$libdir" ] || fail "pkg-config libdir: $(pkg-config --variable=libdir cowlink), want $libdir"
+case $flags in *..*) fail "pkg-config gives a path with '..': $flags" ;; esac
 # The sanitizer build's archive needs the sanitizer runtimes too.
 extra=()
 syms=$(nm "$libdir/libcowlink-api.a" 2>/dev/null || true)

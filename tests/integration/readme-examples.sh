@@ -52,7 +52,7 @@ cd ../run-cowlink
 [ "$(stat -c %i f)" != "$(stat -c %i g)" ] || fail "cowlink example: break did not give g its copy"
 grep -qi cowlink ../out-cowlink || fail "cowlink example: status said nothing about the cowlink"
 [ "$(stat -c %i d/1)" = "$(stat -c %i d/2)" ] || fail "cowlink example: dedupe did not link d/2 to d/1"
-grep -q "^1 files in 1 groups deduplicated" ../out-cowlink || fail "cowlink example: no dedupe summary"
+grep -q "^1 file in 1 group deduplicated" ../out-cowlink || fail "cowlink example: no dedupe summary"
 cd ../run-scope
 [ "$(grep -c patched cache/obj)" = 0 ] && [ "$(grep -c patched build/obj)" = 1 ] || fail "scope example: the cache entry changed"
 cd ../run-shell

@@ -45,7 +45,7 @@ cases() {
 	if [ -n "$BB" ]; then
 		RUN_NOW=1 run_check "$BB" sh -c 'echo x >> "$0"' @
 		# sed -i gives its new file the mode it stat()s: raw, 0440 on a
-		# protected cowlink (presentation is the shim's; README limits).
+		# protected cowlink (presentation is the shim's; cowlink(1), run).
 		run_fresh
 		run_as "$C" run -- "$BB" sed -i s/two/TWO/ b
 		run_as "$BB" sed -i s/two/TWO/ c

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Backups taken under the shim, restored without it: which tools store the
 # two names of a cowlink set as two independent files, and the cases the
-# README's Limits state where they cannot. Under the shim a cowlink shows
+# LIMITS of libcowlink(7) state where they cannot. Under the shim a cowlink shows
 # one link, so tools that look for hard links by st_nlink > 1 (tar of one
 # tree, cp -a, rsync -H) store every name in full. Tools that identify
 # files by (st_dev, st_ino) whatever the link count -- GNU tar given more
@@ -30,8 +30,8 @@ apart() {
 }
 together() {
 	[ "$(stat -c %d:%i "$1/A")" = "$(stat -c %d:%i "$1/B")" ] ||
-		fail "$2: expected (README, Limits) one hard link, got two files: update the README"
-	note "ok: $2 stores a hard link, as the README says"
+		fail "$2: expected (libcowlink(7), LIMITS) one hard link, got two files: update libcowlink(7)"
+	note "ok: $2 stores a hard link, as libcowlink(7) says"
 }
 # untar NAME TARBALL: extract without the shim into NAME; the names at its top.
 untar() {
@@ -75,7 +75,7 @@ if command -v rsync >/dev/null; then
 	apart rsync "rsync -aH d/"
 fi
 
-# Without the shim a backup sees the hard link, as the README says.
+# Without the shim a backup sees the hard link, as libcowlink(7) says.
 tar -cf raw.tar d
 untar raw raw.tar
 together raw "tar -c d without the shim"

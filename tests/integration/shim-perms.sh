@@ -1,11 +1,11 @@
 # Writes by non-root users, as a plain copy would allow them, on two-name
 # sets. Where a break can be made (the caller may write the directory and
 # can give the copy the owner and group), the write works and the other name
-# is unchanged. Where it cannot (docs/DESIGN.md §5; README "Limits"), the call
-# fails with EACCES and neither name changes: a group member or an ACL user of
-# another user's file, another user's file in a sticky directory, the owner
-# in a directory without write permission, the owner of a file whose group
-# is not one of theirs.
+# is unchanged. Where it cannot (docs/DESIGN.md §5; libcowlink(7), LIMITS),
+# the call fails with EACCES and neither name changes: a group member or an
+# ACL user of another user's file, another user's file in a sticky
+# directory, the owner in a directory without write permission, the owner
+# of a file whose group is not one of theirs.
 . "$(dirname "$0")/lib.sh"
 need_shim
 need_root

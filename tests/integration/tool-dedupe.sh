@@ -63,6 +63,13 @@ read -r _ _ saved _ < <("$C" du -s -b t | tail -n +2)
 out=$("$C" dedupe t)
 [ "$out" = "0 files in 0 groups deduplicated, 0 bytes saved" ] || fail "second dedupe: $out"
 
+# One file in one group: said in the singular.
+mkdir one && printf 'single\n' >one/x && cp -p one/x one/y
+out=$("$C" dedupe one)
+[ "$(tail -1 <<<"$out")" = "1 file in 1 group deduplicated, $(( $(stat -c %b one/x) * 512 )) bytes saved" ] ||
+	fail "dedupe of one pair: $out"
+rm -rf one
+
 # Under the shim, writing one name breaks it alone.
 if [ -n "${LIBCOWLINK:-}" ] && [ -f "$LIBCOWLINK" ]; then
 	under_shim bash -c 'echo more >>t/b/two'

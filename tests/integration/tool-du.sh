@@ -57,8 +57,14 @@ for o in s b h c; do
 done
 
 # Bad input
-rc=0; "$C" du -s missing 2>err || rc=$?
-[ "$rc" = 1 ] && grep -q "No such file" err || fail "du of a missing path: exit $rc"
+rc=0; "$C" du -s missing >out 2>err || rc=$?
+[ "$rc" = 1 ] && grep -q "missing: No such file" err || fail "du of a missing path: exit $rc"
+[ ! -s out ] || fail "du of a missing path printed a header: $(cat out)"
+# With a path that is there too: the error, then the header and its numbers.
+rc=0; "$C" du -s -b missing t >out 2>err || rc=$?
+[ "$rc" = 1 ] && grep -q "missing: No such file" err || fail "du missing t: exit $rc: $(cat err)"
+[ "$(head -1 out)" = "APPARENT	USED	SAVED	PATH" ] && [ "$(wc -l <out)" = 2 ] && tail -1 out | grep -q "	t$" ||
+	fail "du missing t: $(cat out)"
 rc=0; "$C" du 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || fail "du without a path: exit $rc"
 exit 0

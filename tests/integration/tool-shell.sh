@@ -21,6 +21,12 @@ read -r marker pid name <<<"$out"
 # A bad tree is refused and nothing runs.
 rc=0; SHELL=/bin/sh "$C" shell --trees "$T/nonexistent" -- -c 'echo ran' >out 2>err || rc=$?
 [ "$rc" = 2 ] && [ ! -s out ] && grep -q "refused" err || fail "cowlink shell --trees bad: exit $rc: $(cat out err)"
+grep -q "^cowlink: shell: --trees: " err || fail "cowlink shell --trees bad: not labelled shell: $(cat err)"
+# A $SHELL that cannot be run is named as the cause, under shell:.
+rc=0; SHELL=$T/no-such-shell "$C" shell -- -c 'echo ran' >out 2>err || rc=$?
+[ "$rc" = 127 ] && [ ! -s out ] || fail "cowlink shell with a bad \$SHELL: exit $rc: $(cat out err)"
+grep -qF "cowlink: shell: \$SHELL ($T/no-such-shell): No such file or directory" err ||
+	fail "cowlink shell with a bad \$SHELL: $(cat err)"
 
 # status inside: covered, the shell named.
 rc=0; out=$(SHELL=/bin/bash "$C" shell -- -c "'$C' status; true") || rc=$?

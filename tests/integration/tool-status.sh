@@ -70,7 +70,7 @@ grep -q "open by: $holder (sleep)" <<<"$out" || fail "status does not name the h
 
 # -r: a summary of the tree, listing what is not plain; JSON as one object.
 out=$("$C" status -r .)
-grep -q '^\.: 12 files in 2 directories: 7 cowlinks in 3 sets, 1 orphaned marks, 2 unmarked hard links, 0 reflinked, 2 malformed records, 2 unprotected$' <<<"$out" \
+grep -q '^\.: 12 files in 2 directories: 7 cowlinks in 3 sets, 1 orphaned mark, 2 unmarked hard links, 0 reflinked, 2 malformed records, 2 unprotected$' <<<"$out" \
 	|| fail "status -r summary is wrong: $out"
 grep -q '^\./plain:' <<<"$out" && fail "status -r lists a plain file"
 grep -q '^\./dir/c: cowlink' <<<"$out" || fail "status -r misses dir/c: $out"

@@ -120,8 +120,10 @@ int cmd_dedupe(int argc, char **argv)
 	r = cl_dedupe(argv + optind, (size_t)(argc - optind), flags, c.dry_run, event, &c, &st);
 	if (r && r != -EIO)
 		errmsg(r, "dedupe");
-	printf("%" PRIu64 " files in %" PRIu64 " groups %sdeduplicated, %" PRIu64 " bytes %s\n",
-	       st.files, st.groups, c.dry_run ? "would be " : "", st.bytes,
+	printf("%" PRIu64 " %s in %" PRIu64 " %s %sdeduplicated, %" PRIu64 " %s %s\n",
+	       st.files, plural(st.files, "file", "files"), st.groups,
+	       plural(st.groups, "group", "groups"), c.dry_run ? "would be " : "",
+	       st.bytes, plural(st.bytes, "byte", "bytes"),
 	       c.dry_run ? "would be saved" : "saved");
 	return r ? 1 : 0;
 }

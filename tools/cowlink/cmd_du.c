@@ -5,6 +5,7 @@
  * So `cowlink du -s copy` alone shows what the copy saves against the names
  * it shares with, and its USED is what removing it would free. A first walk
  * counts the names of each multi-link inode met, to tell the two apart. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,7 +160,8 @@ int cmd_du(int argc, char **argv)
 	};
 	struct du_ctx c = { 0 };
 	bool total = false;
-	int o, i;
+	struct stat st;
+	int o, i, n;
 
 	while ((o = getopt_long(argc, argv, "+sbhc", opts, NULL)) != -1) {
 		switch (o) {
@@ -186,10 +188,22 @@ int cmd_du(int argc, char **argv)
 		warnmsg("du: no DIR given");
 		return usage_error("du");
 	}
+	/* A DIR that is not there is said first and left out: the header
+	 * comes only before numbers, never alone above an error. */
+	for (i = optind, n = optind; i < argc; i++) {
+		if (lstat(argv[i], &st) < 0) {
+			errmsg(errno, "%s", argv[i]);
+			c.rc = 1;
+			continue;
+		}
+		argv[n++] = argv[i];
+	}
+	if (n == optind)
+		return c.rc;
 	printf("APPARENT\tUSED\tSAVED\tPATH\n");
-	for (i = optind; i < argc; i++)
+	for (i = optind; i < n; i++)
 		cl_walk(argv[i], count_names, &c);
-	for (i = optind; i < argc; i++)
+	for (i = optind; i < n; i++)
 		cl_walk(argv[i], tree_entry, &c);
 	if (total)
 		print_line(&c, &c.total, "total");

@@ -213,7 +213,7 @@ static int supervised(char **argv, unsigned flags, const char *trees, int *rc)
  * relative one against each program's own current directory. An entry that
  * is not a directory is refused with a message: the shim would drop it, and
  * writes under it would go into shared inodes. NULL after the message. */
-static char *check_trees(const char *trees, bool from_env)
+static char *check_trees(const char *sub, const char *trees, bool from_env)
 {
 	const char *what = from_env ? "COWLINK_TREES" : "--trees";
 	const char *p, *end;
@@ -230,7 +230,7 @@ static char *check_trees(const char *trees, bool from_env)
 		if (!len)
 			continue;
 		if (len >= sizeof dir) {
-			warnmsg("run: %s: an entry is too long", what);
+			warnmsg("%s: %s: an entry is too long", sub, what);
 			goto refused;
 		}
 		memcpy(dir, p, len);
@@ -238,11 +238,11 @@ static char *check_trees(const char *trees, bool from_env)
 		err = stat(dir, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR :
 		      !realpath(dir, real) ? errno : 0;
 		if (err) {
-			errmsg(err, "run: %s: '%s' refused", what, dir);
+			errmsg(err, "%s: %s: '%s' refused", sub, what, dir);
 			goto refused;
 		}
 		if (++count > 16) {
-			warnmsg("run: %s: more than 16 directories", what);
+			warnmsg("%s: %s: more than 16 directories", sub, what);
 			goto refused;
 		}
 		len = strlen(real);
@@ -272,13 +272,13 @@ int run_under_shim(char **argv, const struct run_opts *o, const char *marker)
 	int e, rc;
 
 	if (o->trees || (env && *env)) {
-		scope = check_trees(o->trees ? o->trees : env, !o->trees);
+		scope = check_trees(o->sub, o->trees ? o->trees : env, !o->trees);
 		if (!scope)
 			return 2;
 	}
 	if (!find_shim(shim, sizeof shim)) {
-		warnmsg("run: cannot find %s (looked next to this program and in %s)",
-			SHIM_NAME, COWLINK_INSTALL_LIBDIR);
+		warnmsg("%s: cannot find %s (looked next to this program and in %s)",
+			o->sub, SHIM_NAME, COWLINK_INSTALL_LIBDIR);
 		free(scope);
 		return 127;
 	}
@@ -297,7 +297,7 @@ int run_under_shim(char **argv, const struct run_opts *o, const char *marker)
 	    (o->exclude && setenv("COWLINK_EXCLUDE", o->exclude, 1) < 0) ||
 	    (o->debug && setenv("COWLINK_DEBUG", "1", 1) < 0) ||
 	    (marker && setenv("COWLINK_SHELL", marker, 1) < 0))
-		die(errno, "run: setenv");
+		die(errno, "%s: setenv", o->sub);
 	free(pre);
 	if (o->debug)
 		cl_cfg.debug = true;
@@ -323,7 +323,7 @@ int run_under_shim(char **argv, const struct run_opts *o, const char *marker)
 	free(scope);
 	execvp(argv[0], argv);
 	e = errno;
-	errmsg(e, "run: %s", argv[0]);
+	errmsg(e, "%s: %s", o->sub, o->what ? o->what : argv[0]);
 	return e == ENOENT ? 127 : 126;
 }
 
@@ -342,6 +342,7 @@ int run_options(int argc, char **argv, const char *sub, struct run_opts *o,
 	int c;
 
 	memset(o, 0, sizeof *o);
+	o->sub = sub;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -354,10 +355,17 @@ int run_options(int argc, char **argv, const char *sub, struct run_opts *o,
 			o->debug = true;
 			break;
 		case 'p':
-			o->preload_only = true;
-			break;
 		case 'u':
-			o->spawn_flags |= COWLINK_SPAWN_IO_URING;
+			/* The shell runs under the shim alone: no supervisor
+			 * to leave out or to let io_uring through. */
+			if (strcmp(sub, "run")) {
+				warnmsg("%s: %s is an option of cowlink run", sub, argv[optind - 1]);
+				return usage_error(sub);
+			}
+			if (c == 'p')
+				o->preload_only = true;
+			else
+				o->spawn_flags |= COWLINK_SPAWN_IO_URING;
 			break;
 		case 'h':
 			help_fn();

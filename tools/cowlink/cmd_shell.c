@@ -3,6 +3,7 @@
  * it, and a bare library name the loader cannot find is dropped with one
  * line). The shell is exec'ed in place, so COWLINK_SHELL holds its pid: the
  * marker cowlink status looks for, and one a prompt can show. */
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +31,9 @@ static void help(void)
 int cmd_shell(int argc, char **argv)
 {
 	struct run_opts o;
-	const char *sh = getenv("SHELL");
+	const char *sh = getenv("SHELL"), *from = "$SHELL";
 	struct passwd *pw;
-	char pid[24], **args;
+	char pid[24], what[PATH_MAX + 32], **args;
 	int r = run_options(argc, argv, "shell", &o, help), i, n;
 
 	if (r >= 0)
@@ -40,7 +41,12 @@ int cmd_shell(int argc, char **argv)
 	if (!sh || !*sh) {
 		pw = getpwuid(getuid());
 		sh = pw && pw->pw_shell && *pw->pw_shell ? pw->pw_shell : "/bin/sh";
+		from = pw && pw->pw_shell && *pw->pw_shell ? "your login shell" : "the default shell";
 	}
+	/* When it cannot be run, say where the shell came from: a bad
+	 * $SHELL is the usual cause. */
+	snprintf(what, sizeof what, "%s (%s)", from, sh);
+	o.what = what;
 	n = argc - optind;
 	args = xmalloc(((size_t)n + 2) * sizeof *args);
 	args[0] = (char *)sh;

@@ -256,12 +256,16 @@ static void status_tree(struct status_ctx *c, const char *dir)
 		       (unsigned long long)c->unprotected, (unsigned long long)c->dirs,
 		       (unsigned long long)c->errors);
 	} else {
-		printf("%s: %llu files in %llu directories: %llu cowlinks in %llu sets, %llu orphaned marks, "
-		       "%llu unmarked hard links, %llu reflinked, %llu malformed records, %llu unprotected\n",
-		       dir, (unsigned long long)c->files, (unsigned long long)c->dirs,
-		       (unsigned long long)c->shared, (unsigned long long)c->sets.n,
-		       (unsigned long long)c->orphan, (unsigned long long)c->unmarked,
-		       (unsigned long long)c->reflinked, (unsigned long long)c->malformed,
+		printf("%s: %llu %s in %llu %s: %llu %s in %llu %s, %llu orphaned %s, "
+		       "%llu unmarked hard %s, %llu reflinked, %llu malformed %s, %llu unprotected\n",
+		       dir, (unsigned long long)c->files, plural(c->files, "file", "files"),
+		       (unsigned long long)c->dirs, plural(c->dirs, "directory", "directories"),
+		       (unsigned long long)c->shared, plural(c->shared, "cowlink", "cowlinks"),
+		       (unsigned long long)c->sets.n, plural(c->sets.n, "set", "sets"),
+		       (unsigned long long)c->orphan, plural(c->orphan, "mark", "marks"),
+		       (unsigned long long)c->unmarked, plural(c->unmarked, "link", "links"),
+		       (unsigned long long)c->reflinked,
+		       (unsigned long long)c->malformed, plural(c->malformed, "record", "records"),
 		       (unsigned long long)c->unprotected);
 	}
 	if (c->errors)

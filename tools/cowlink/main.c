@@ -16,11 +16,11 @@ static const struct subcommand {
 	{ "status", cmd_status, "[-r] [--json] [PATH...]", "show what each path shares, and who holds it open; with no PATH, whether this session is under the shim" },
 	{ "break",  cmd_break,  "[-r] [-v] PATH...", "give each path its private copy now" },
 	{ "shell",  cmd_shell,  "[--trees DIR:DIR] [--exclude PROG:PROG] [--debug]", "start your shell under libcowlink.so (the safe way in)" },
-	{ "run",    cmd_run,    "[--trees DIR:DIR] [--exclude PROG:PROG] [--debug] [--preload-only] -- CMD [ARG]...",
+	{ "run",    cmd_run,    "[--trees DIR:DIR] [--exclude PROG:PROG] [--debug] [--preload-only] [--allow-io-uring] -- CMD [ARG]...",
 	  "run a command with libcowlink.so preloaded, under the seccomp supervisor" },
 	{ "audit",  cmd_audit,  "PROGRAM...", "tell whether the shim can cover a program" },
 	{ "fsck",   cmd_fsck,   "[-n] DIR...", "find and repair what a crash can leave" },
-	{ "du",     cmd_du,     "[-s] [-b] DIR...", "apparent size, space used and space saved" },
+	{ "du",     cmd_du,     "[-s] [-b] [-h] [-c] DIR...", "apparent size, space used and space saved" },
 	{ "dedupe", cmd_dedupe, "[-n] [-v] [--no-protect] DIR...", "turn identical files into cowlinks" },
 };
 
@@ -32,6 +32,7 @@ static void usage(FILE *f)
 	for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
 		fprintf(f, "  cowlink %s %s\n      %s\n", subcommands[i].name,
 			subcommands[i].args, subcommands[i].summary);
+	fprintf(f, "  cowlink --help | --version\n      this text; the version\n");
 	fprintf(f, "\n'cowlink COMMAND --help' describes a command; see cowlink(1).\n");
 }
 

@@ -77,6 +77,11 @@ int usage_error(const char *sub)
 	return 2;
 }
 
+const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 /* Powers of 1024 with one decimal below 10, as du -h rounds (up). */
 const char *fmt_size(uint64_t size, bool bytes, char buf[32])
 {

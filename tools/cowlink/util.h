@@ -24,6 +24,8 @@ struct run_opts {
 	bool debug;
 	bool preload_only;     /* no seccomp supervisor (--preload-only; shell) */
 	unsigned spawn_flags;  /* COWLINK_SPAWN_* (--allow-io-uring) */
+	const char *sub;       /* "run" or "shell": the label of every message */
+	const char *what;      /* how to name the command when it cannot run (NULL: argv[0]) */
 };
 /* Parse them into *O; -1 to go on (optind at the first operand), else the
  * exit status (--help shown by HELP_FN, or a usage error). */
@@ -50,6 +52,8 @@ int usage_error(const char *sub);
 
 /* SIZE as du -h prints it ("4.0K", "12M") into BUF, or in bytes. */
 const char *fmt_size(uint64_t size, bool bytes, char buf[32]);
+/* ONE when N is 1, else MANY: "1 file", "2 files", "0 files". */
+const char *plural(uint64_t n, const char *one, const char *many);
 
 /* Print S as a JSON string, quotes included. */
 void json_str(FILE *f, const char *s);
