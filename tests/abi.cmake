@@ -38,5 +38,5 @@ endif()
 foreach(t symbols programs core)
   add_test(NAME abi/${t} COMMAND bash ${ABI_DIR}/${t}.sh)
   set_tests_properties(abi/${t} PROPERTIES ENVIRONMENT "${ABI_ENV}"
-    SKIP_RETURN_CODE 77 TIMEOUT 120)
+    SKIP_RETURN_CODE 77 TIMEOUT 120 LABELS quick)
 endforeach()

@@ -21,5 +21,6 @@ foreach(src ${UNIT_TESTS})
   target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit)
   add_test(NAME unit/${name} COMMAND ${name})
   # 77: the test cannot run here (no root, no loop device...) and says why.
-  set_tests_properties(unit/${name} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  set_tests_properties(unit/${name} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300
+    LABELS quick)
 endforeach()

@@ -2,6 +2,7 @@
 # cowln: a link, -v, into a directory, several sources, -f, -r with a tree
 # that diff -r and stat agree on, and protection against a writer without
 # the shim.
+# ctest: LABELS quick
 . "$(dirname "$0")/lib.sh"
 [ -n "${COWLN:-}" ] || skip "COWLN is not set (cowln not built)"
 

@@ -6,6 +6,7 @@
 # made) fail with ETXTBSY and change nothing; on a private file they work
 # as on a plain copy; the fd table forgets an fd whose number changed
 # meaning (dup2, dup3, dup, fcntl F_DUPFD, fclose + recvmsg).
+# ctest: LABELS quick
 . "$(dirname "$0")/lib.sh"
 need_shim
 export IN="$T/in"

@@ -4,6 +4,7 @@
 # f* forms work on READ-ONLY fds (the kernel allows fchmod, fchown,
 # futimens, ioctl(FS_IOC_SETFLAGS) there), and must not touch the shared
 # inode through them.
+# ctest: LABELS quick
 . "$(dirname "$0")/lib.sh"
 need_shim
 need lsattr

@@ -4,6 +4,7 @@
 # __openat64_2 creat creat64 fopen fopen64 freopen freopen64, the handle
 # open, the fortified builds, O_RDONLY|O_TRUNC, O_CREAT|O_EXCL, symlinks
 # and magic links.
+# ctest: LABELS quick
 . "$(dirname "$0")/lib.sh"
 need_shim
 

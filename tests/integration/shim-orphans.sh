@@ -2,6 +2,7 @@
 # an ordinary file again: under the shim it is unshared at once (mode back,
 # mark gone); an orphan made without the shim is presented as the plain file
 # it stands for, and its owner may write it.
+# ctest: LABELS quick
 . "$(dirname "$0")/lib.sh"
 need_shim
 need getfattr rsync tar sed install patch

@@ -2,6 +2,7 @@
 # Presentation: under the shim a cowlink looks like the private file it
 # stands for: the recorded mode, one link, writable (test -w, access), no
 # mark; so tar, cp -a and rsync -H treat the names as separate files.
+# ctest: LABELS quick
 . "$(dirname "$0")/lib.sh"
 need_shim
 need setpriv tar rsync

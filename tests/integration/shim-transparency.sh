@@ -6,6 +6,7 @@
 # numbers handed out. One program (progs/transp.c) runs a fixed list of
 # calls with and without the shim in two empty directories; the outputs
 # must be identical.
+# ctest: LABELS quick
 . "$(dirname "$0")/lib.sh"
 need_shim
 mkdir -p "$T/plain" "$T/shim" "$T/debug"

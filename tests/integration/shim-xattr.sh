@@ -3,6 +3,7 @@
 # user.cowlink is hidden (get: ENODATA, list: absent, sizes right) and
 # cannot be set or removed through the shim (EPERM), so cp -a and rsync -X
 # under the shim never copy it.
+# ctest: LABELS quick
 . "$(dirname "$0")/lib.sh"
 need_shim
 need getfattr setfattr rsync

@@ -1,5 +1,6 @@
 # cowlink status: each kind of file, --json that parses, -r summaries,
 # the processes holding a shared inode open, and bad input.
+# ctest: LABELS quick
 . "$(dirname "$0")/lib.sh"
 need setfattr python3
 # The system python: a version manager's wrapper costs seconds a call.
