@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tight loops of the calls the shim wraps on its hot paths, for bench/run.sh.
  *
  *   loops MODE N PATH

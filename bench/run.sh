@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cowlink side-by-side benchmarks: the one command.
 #
 #   bash bench/run.sh [--quick] [--only CASES]

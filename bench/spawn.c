@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Start a program N times, one after the other, and print the total wall
  * time in nanoseconds: process start-up with and without a preload library
  * (the environment, LD_PRELOAD included, is passed on unchanged).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lstat every entry of a tree through the libc calls the shim wraps
  * (opendir/readdir, fstatat), and print how many entries were seen. `du`
  * and `find` walk with fts/nftw, whose stat calls are glibc-internal and so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink — copy-on-write links for Linux, in userspace.
  *
  * The public C API. Every function returns 0 (or a non-negative count) on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/abi: the shim's binary interface (STYLE.md "Tests"). symbols.sh
 # checks the exports against wrap.def and libc; core.sh that the core calls
 # none of them by name; two small programs check

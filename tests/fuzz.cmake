@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libFuzzer targets (clang only, -DCOWLINK_FUZZ=ON). Each runs as a ctest
 # for a short fixed time over its checked-in seed corpus (tests/fuzz/corpus/
 # <name>) and the seeds its <name>.cmake makes at build time (extra_corpus);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration: shell scripts that run real programs, one ctest each.
 # Small C programs under integration/progs/*.c are built for them; scripts
 # find everything through the environment set here. Exit 77 means skipped.

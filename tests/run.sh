@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build and run every test: the README's test command, and all CI runs.
 #   1. gcc build (-Werror), every test (unit, ABI, integration, and the
 #      ThreadSanitizer checks of the fd table and the break lock, which are

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ThreadSanitizer checks, built in the ordinary build as executables of
 # their own with -fsanitize=thread (they cannot share the ASan build's
 # flags): the shim's lock-free fd table, and the break lock (test_break's

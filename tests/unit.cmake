@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/unit: one cmocka program per module of lib/core, lib/link and
 # lib/run, tests/unit/test_<module>.c.
 # fixture.c (helpers shared by them) is linked into each when present.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The cowlink admin tool (target cowlink_tool, installed as "cowlink"), with
 # its man pages and the bash completion. The shim, the header and the C API
 # archive are installed by lib/preload and lib/CMakeLists.txt.

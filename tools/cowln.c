@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowln: make copy-on-write links, with ln's and cp's conventions
  * (docs/DESIGN.md §6). A thin layer on cowlink_link() and
  * cowlink_link_tree(). */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build cowlink and show its main job: an instant, space-free copy that
 # survives a write. The README's first command.
 set -euo pipefail

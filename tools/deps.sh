@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Install the Debian packages cowlink needs, only those that are missing.
 #   tools/deps.sh build   compilers, CMake and the libraries (the demo)
 #   tools/deps.sh test    build + everything the tests run

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The public break calls (include/cowlink.h): thin over cl_break_at. */
 #include "internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Included last by every source of lib/core, lib/link and lib/run: a
  * by-name call there of a symbol the preload shim wraps would go through
  * the shim's own wrapper (and may recurse). Use cl_* (sys.h). Every row of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Breaking a cowlink (docs/DESIGN.md §5): give one name a private inode with
  * the same content and presented metadata, so that at every instant, kill -9
  * included, the name is either the old shared inode or the complete copy. */

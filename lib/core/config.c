@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Settings read once (COWLINK_FSYNC, COWLINK_DEBUG, COWLINK_CACHE) and the
  * debug line. */
 #include "internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Settings read once by the shim or the tool, and the debug lines they turn
  * on (config.c). Part of internal.h; also included by cowlink-tools.h: the
  * tools load the settings and may turn debugging on. */

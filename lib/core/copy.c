@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Copying a cowlink into its private file (docs/DESIGN.md §5 steps 3 and 4):
  * the data, as cheaply as the filesystem allows and with holes kept, then the
  * metadata in the order cp -p needs. */

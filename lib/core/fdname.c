@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The names the core gives to what it holds: /proc/self/fd/N for an fd, the
  * hidden names a break or a link works under, and an fd linked in under
  * one of them. */

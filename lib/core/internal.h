@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lib/core internals: the engine shared by its modules, the shim, the
  * linking code (lib/link) and the supervisor (lib/run); the bundled tools
  * use cowlink-tools.h instead.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The break lock (docs/DESIGN.md §4, "Concurrent writers"): flock(LOCK_EX) on
  * the directory fd a break opens anyway, taken with LOCK_NB and a bounded retry
  * so that a stuck holder cannot hang a writer forever, and released

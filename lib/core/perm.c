@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Who may break a cowlink (docs/DESIGN.md §5): the caller must be allowed to
  * make the change the break comes before (for a write, write permission by the
  * presented mode | recorded bits and the POSIX ACL; for chmod and friends,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The present cache (COWLINK_CACHE; the shared mark cache of the docs): "is
  * this inode marked, with which bits", remembered across one user's processes
  * so that presenting a cowlinked tree (ls -l, make, grep -r, rsync) does not

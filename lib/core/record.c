@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The user.cowlink record: "cowlink v1 w=0222", with " unsharing" after it
  * while an orphan is being unshared (break.c). One parser, fuzzed. */
 #include "internal.h"

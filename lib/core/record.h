@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The user.cowlink record and the calls that read and write the mark
  * (record.c). Part of internal.h; also included by cowlink-tools.h, whose
  * fsck findings carry a record. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Giving an inherited writable fd on a shared inode the private copy of
  * its name, once that is broken: the shim's constructor (fds 0-2 of the
  * program it is loaded into) and cowlink_spawn (those of the command). */

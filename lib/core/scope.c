@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Scope mode (COWLINK_TREES, docs/DESIGN.md §1): every regular file with more
  * than one link under the listed trees is a cowlink. "Under" is decided by the
  * (dev, ino) of the directory and its ancestors, walking "..": dirfds,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Raw system calls for the core (see sys.h). */
 #include "sys.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The core's only door to the kernel: raw system calls that return the
  * result or -errno. They never go through libc's named wrappers, so the core
  * cannot recurse into the preload shim, and tests can inject faults through

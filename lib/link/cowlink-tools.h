@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What only the bundled tools (cowln, cowlink) need of the library beyond
  * include/cowlink.h: the tree copy with its report, the generic tree walk,
  * fsck, dedupe, the holders of an inode, the notes a link leaves, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink dedupe (docs/DESIGN.md §6): turn identical files into cowlinks. Names
  * are grouped by what stat says (filesystem, size, owner, mtime), then by a
  * hash of content and of the rest of the metadata (presented mode, xattrs but

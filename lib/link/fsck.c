@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The checks behind cowlink fsck: temp names left by an interrupted break
  * or link, orphaned marks, malformed records, shared inodes made writable
  * behind the shim's back. Raw calls only, so they see the raw metadata even

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Read leases on a source while it is being cowlinked (docs/DESIGN.md §6): they
  * tell whether anyone has it open for writing, and hold back a writer that
  * opens it meanwhile until we have looked once more. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lib/link internals: making links (link.c, lease.c, tree.c) beside what
  * the tools see of this directory (cowlink-tools.h) and the engine
  * (internal.h). cl_* names, hidden. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Making one cowlink (docs/DESIGN.md §1, §3, §6): a reflinked copy where the
  * filesystem can clone, else one more name of the marked, protected source
  * inode, else (link limit, foreign hard links, across filesystems) a copy. */

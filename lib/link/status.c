@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink_status(): what a path shares, and who holds shared inodes open
  * (cowlink status). Everything goes through the raw calls, so the answer is
  * the raw truth even when the caller runs under the shim. */

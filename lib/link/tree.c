@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Copying a tree as cowlinks (cowln -r): real directories, cowlinks for
  * regular files, symlinks as symlinks. Only directory-relative calls on
  * fds (getdents64, *at, f*), and the entry's d_type instead of a stat where

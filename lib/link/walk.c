@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The generic tree walk: every entry under a root, symlinks below it not
  * followed, directories read in sorted order so reports are stable. Raw
  * calls only, so the walk sees the raw metadata even under the shim. Used

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shim's decisions, shared by every wrapper family (decide.h): classify an
  * inode, find the name behind an fd or a symlink, break. System calls go
  * through lib/core's raw cl_* calls, never through our own wrappers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shim's decisions, shared by every wrapper family: is this path or fd a
  * cowlink, break it, and which name does an fd stand for. Implemented in
  * decide.c. All return 0 / 1 or -errno and keep errno (wrappers set it with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The per-fd table (see fdtab.h). Plain static memory: fork copies it, which
  * is right since the child's fds are copies too. A vfork child shares it
  * with a parent whose fds may differ, so it may only invalidate: a page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The per-fd table of the write family (docs/DESIGN.md §4): one atomic byte per
  * fd, lock-free and async-signal-safe. A byte is (generation << 2) | state.
  * Only a check (an fstat of the fd) may mark an fd SAFE, and only with a

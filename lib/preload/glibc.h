@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The glibc entry points the shim wraps that no header declares to it: the
  * fortify twins (declared only under _FORTIFY_SOURCE, which the shim is built
  * without) and the pre-2.33 stat names that old binaries still call. wrap.def

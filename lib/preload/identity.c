@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* See identity.h. A few slots by fd number, written and read lock-free: a
  * slot is trusted only when its device and new inode match what the reader
  * has and its fd still has the generation it was recorded with, so a torn,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The inode number a name had before a write-open of this process broke it
  * (identity.c). While the fd that open returned stays open, this process's
  * stat and fstat of the private file present that number: a real copy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The constructor: settings (read once, secure_getenv), the fd table's vfork
  * guard, COWLINK_TREES, and the one exception to "fail, don't re-point":
  * inherited fds 0-2 that are writable fds on a shared inode (`cmd > b` from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The metadata engine (metachange.h, docs/DESIGN.md §4): break a name
  * before a change to it, pin what the name then leads to, and retry once
  * when a protected orphan answers EACCES; through an fd, break the fd's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The rule every metadata change follows (docs/DESIGN.md §4), shared by
  * w_meta.c and w_xattr.c: break the name first, then apply the change with
  * the real call; for the f* forms on an fd that refers to a shared inode,

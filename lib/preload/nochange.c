@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Changes that change nothing (docs/DESIGN.md §4): a chmod to the mode a
  * cowlink presents, a chown to its owner and group, a setxattr of a user
  * attribute to the value it has, times that leave its mtime as it is. The break

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Common includes and helpers of the shim's wrapper families. The shim is
  * compiled without _FILE_OFFSET_BITS=64 and without fortification, so that
  * `open`, `stat`, `mmap`... below are the plain symbols, not redirects. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Resolving real_<sym> from wrap.def with dlsym(RTLD_NEXT); a result that
  * is our own wrapper is refused (it would recurse). */
 #include "real.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The real libc functions behind every wrapper, one pointer per row of
  * wrap.def, and the way to reach them. */
 #ifndef CL_REAL_H

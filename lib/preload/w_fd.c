@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Calls that change what an fd number means: they only invalidate the fd
  * table (after the real call, so that a check racing with the close and a
  * reuse of the number cannot leave SAFE behind). Nothing is marked safe

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Metadata changes (docs/DESIGN.md §4): chmod, chown and utime families and
  * ioctl. A change through a name breaks the name first and then applies the
  * change with the real call, so that the shared inode -- and so every other

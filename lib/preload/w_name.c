@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Calls that remove a name (docs/DESIGN.md §1, §4 "Names"). A name removed by
  * unlink, unlinkat, remove or a rename over it may leave a marked inode
  * with one name: that survivor is nobody else's data any more and is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Opens for writing (docs/DESIGN.md §4). Every alias and fortify twin is a
  * short entry point into open_write(); read-only opens go straight to the real
  * function with no system call of ours. A write-open costs one extra call:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* posix_spawn file actions (docs/DESIGN.md §4). glibc performs the actions in
  * the child with internal calls no wrapper sees, so the opens added with
  * posix_spawn_file_actions_addopen -- and the chdirs that change how their

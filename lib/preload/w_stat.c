@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Presentation (docs/DESIGN.md §4): stat and access present a cowlink as the
  * private file it stands for -- st_mode | recorded write bits, st_nlink == 1 --
  * so that tar, rsync -H and cp -a treat names as separate files and editors see

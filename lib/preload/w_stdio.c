@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stdio opens. glibc opens inside fopen with an internal call no wrapper
  * sees: a write mode is therefore opened by the shim's own write-open and
  * handed to fdopen. freopen and ",ccs=" modes still decide on the path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* truncate(path, n): break keeping only the first n bytes (none for 0: the
  * private file starts empty), then the real truncate on the private file.
  * A protected cowlink or orphan that still answers EACCES is broken and the

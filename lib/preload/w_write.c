@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Writes through fds the shim did not open (docs/DESIGN.md §4, the fd table).
  * The fast path on a known-safe fd is a bounds check, one relaxed load and the
  * real call: no system call, lock, TLS or getenv. An unknown fd is checked

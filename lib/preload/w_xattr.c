@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Extended attributes (docs/DESIGN.md §4). Setting or removing one is a
  * metadata change: the name is broken first and the change applied to the
  * private file (for the f* forms, by path, w_meta.c's rule). The mark itself is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The seccomp filter of the supervisor (docs/DESIGN.md §4b), in raw classic
  * BPF. Only the calls that can write a file or change its metadata, or remove a
  * name, go up to the supervisor (SECCOMP_RET_USER_NOTIF); open and openat

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink_spawn(): a command under the seccomp supervisor (docs/DESIGN.md §4b).
  *
  * Three processes: the caller; the supervisor S, its child, which is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The supervisor's loop (docs/DESIGN.md §4b): take each notification the filter
  * sends up, decide from one stat of the name (or of the fd) whether it
  * reaches a cowlink, and if it does, act in a worker thread that has taken

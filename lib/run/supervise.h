@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The seccomp supervisor of cowlink_spawn() (docs/DESIGN.md §4b): the filter,
  * the view of a target process (its memory, its names, its credentials) and
  * the handling of one notification. cl_* names, hidden. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A target process as the supervisor sees it: its memory, the names it
  * would resolve, its credentials (supervise.h). */
 #include "supervise.h"

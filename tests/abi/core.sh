@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # No wrapped symbol in the core: lib/core is linked into the shim, so a call
 # there of a name the shim exports (open, write, recvmsg...) would go through
 # the shim's own wrapper -- at best a second check, at worst a recursion.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A library whose constructor writes a cowlink before libcowlink.so's
  * constructor has run (libfaketime's test of calls from another library's
  * constructor): ld.so initializes a program's own dependencies before a

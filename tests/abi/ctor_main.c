@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reports what ctor_lib's constructor did: exit 0 when its write-open and
  * write succeeded (the script then checks that only its name changed). */
 #include <errno.h>

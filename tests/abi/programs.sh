@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Programs at the shim's binary edges: variadic argument promotion through
 # open/fcntl/ioctl, and a write-open made by another library's constructor
 # before libcowlink.so's own constructor ran. Each write-open of a cowlink

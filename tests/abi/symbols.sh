@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The shim's exports (STYLE.md "Tests", firebuild's test_symbols):
 #  1. libcowlink.so exports exactly the rows of wrap.def (exports.txt is
 #     made from it), nothing more -- no helper leaks out of the version

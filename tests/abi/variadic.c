@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Variadic argument promotion through the shim's wrappers (libfaketime's
  * test): open's mode passed as short, unsigned short, int and mode_t, read
  * only when O_CREAT or O_TMPFILE says it is there; fcntl's and ioctl's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fuzz_audit: the ELF reader of cowlink audit, with libelf.
 if(NOT LIBELF_LIB OR NOT LIBELF_INCLUDE)
   message(FATAL_ERROR "COWLINK_FUZZ: fuzz_audit needs libelf (apt-get install libelf-dev)")

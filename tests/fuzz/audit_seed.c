@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Seed input of fuzz_audit, built at build time instead of a
  * copy of someone else's binary: a small dynamic executable that imports
  * wrapped calls (open, write, fstat, chmod) and syscall(), so the ELF

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for cowlink audit's ELF reader: any bytes must give a
  * verdict and a reason without crashing, reading out of bounds or leaking. */
 #include <stdint.h>

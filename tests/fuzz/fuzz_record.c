@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the record parser: any bytes must parse to a record
  * or to "treat as a cowlink" ({0, 0}), never crash, and a record that parses
  * must format back to bytes that parse to the same record. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A plain build needs neither cmocka nor libelf: a build that cannot find
 # them configures, leaves cowlink audit out (which then says so and exits
 # 2) and stands one skipped test in for the unit tests.

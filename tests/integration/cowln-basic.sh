@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # cowln: a link, -v, into a directory, several sources, -f, -r with a tree
 # that diff -r and stat agree on, and protection against a writer without
 # the shim.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # cowln at the link limit (EMLINK, 65000 on ext4): DST becomes a full copy
 # and the source set is left as it was. Made on a small loop ext4.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # cowln refusals: each with its message and exit status 1, the source left
 # as it was and no destination made. The cases that need root, setpriv or a
 # mount are cases of their own, skipped where they cannot run.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # cowln -r as cp -a would copy a tree: hard-link groups kept as groups (one
 # private inode each, never the source's), what had to be copied said on
 # stderr with the reason, FIFOs/sockets/devices made anew (said under -v),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The Debian packages (debian/), as a user gets them:
 #  1. dpkg-buildpackage -us -uc -b builds libcowlink0, cowlink and
 #     libcowlink-dev from a copy of the tree (no build/, no .git), and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Quota (issue 5): a break is charged to the writer's quota; one that does
 # not fit fails with EDQUOT and changes nothing.
 . "$(dirname "$0")/lib.sh"

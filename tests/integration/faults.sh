@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Faults (issue 5): a break that cannot be done fails the writer's call with
 # the real errno and changes nothing — full disk (ENOSPC), no write
 # permission on the directory (EACCES), read-only mount (EROFS);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake --install into a temporary prefix: the tools, the shim, the header,
 # the C API with its pkg-config file, man pages and bash completion land
 # where users look; the installed tools run from there; cowlink run finds

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for the integration scripts: source it first.
 #   . "$(dirname "$0")/lib.sh"
 # Every script runs in its own temporary directory ($T), removed at exit.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Transparency, measured by the POSIX filesystem suite (docs/DESIGN.md §4: on a
 # file that is not a cowlink, pjdfstest under the shim = pjdfstest without).
 # pjdfstest is built from ../shared/third_party/pjdfstest next to the source

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cowln -f relinking a name over and over while shim writers append to it
 # and change its metadata (issue: a break's unshare of the orphan raced the
 # relink and left two plain hard links, and every later write reached both

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # chmod through the shim while B keeps changing inode under it: cowln -f
 # relinking B into the set and another process breaking it again. A chmod
 # of a name always has an answer -- break, then change the private copy --

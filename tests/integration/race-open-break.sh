@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A write-open through the shim racing with a break of the same name: when
 # the break leaves the old inode with one name (another file now), an open
 # that looked the name up just before the rename must not write into it.

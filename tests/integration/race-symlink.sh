@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Security race (issue 5): while a break runs over and over, the name is
 # swapped for a symlink to a file outside the directory and the directory
 # for a symlink to another directory. The break must never write outside the

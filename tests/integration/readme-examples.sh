@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The README's examples run as written (each block after an
 # "<!-- example: NAME -->" line, under bash -e, in a fresh directory with the
 # built tools on PATH and the shim findable as plain "libcowlink.so"), and

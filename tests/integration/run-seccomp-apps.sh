@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cowlink run covers real writers the preload cannot see: static busybox,
 # a Go program, an io_uring writer (io_uring_setup is refused, it falls back)
 # and node with UV_USE_IO_URING=1. Each leaves the other name a unchanged

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cowlink run's supervisor (docs/DESIGN.md §4b) covers a static program making
 # raw system calls, which no preload sees: each call through name b of a
 # two-name set leaves a byte-, mode-, owner-, mtime- and xattr-identical,

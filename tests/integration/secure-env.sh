@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # COWLINK_* variables are ignored in a set-user-ID or set-group-ID program
 # (secure_getenv), while the shim itself still protects the other names.
 # In secure-execution mode glibc preloads only set-user-ID libraries from

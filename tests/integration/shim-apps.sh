@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Editors and applications writing one name of a cowlink set: sed -i, ed,
 # perl -i and perl +<, patch, vim, sqlite3 UPDATE, git checkout -- f; and
 # read-only programs, which must leave the names one inode.

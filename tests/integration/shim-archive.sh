@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Archivers and copiers writing over one name of a cowlink set: tar x (its
 # default unlink-and-create and --overwrite in place), rsync (rename-style
 # and --inplace).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Backups taken under the shim, restored without it: which tools store the
 # two names of a cowlink set as two independent files, and the cases the
 # LIMITS of libcowlink(7) state where they cannot. Under the shim a cowlink shows

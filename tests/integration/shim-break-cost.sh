@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The fixed cost of a break, in system calls: what a write-open of a small
 # cowlink costs beyond the same write-open of a plain file, for root and for
 # a plain user. Counted with strace as a difference (20 files less 10), so

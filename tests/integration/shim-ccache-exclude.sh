@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # COWLINK_EXCLUDE=ccache with ccache (hard_link = true) itself under the
 # shim and COWLINK_TREES on the cache and the build tree: ccache's own
 # touch of each hit would break the fresh hard link into a full copy; with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # ccache with hard_link = true hands out hard links into its cache. With
 # COWLINK_TREES covering the cache and the build directory, strip/objcopy
 # and an in-place append on the object under the shim must leave the cache

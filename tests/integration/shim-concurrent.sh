@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Concurrent writers: N processes (and N threads of one process) open the
 # same cowlinked path for append at once. All appends must be present
 # exactly once (one private copy, made once), the other names unchanged,

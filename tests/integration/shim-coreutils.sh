@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # coreutils and util-linux writers under the shim, one name of a cowlink set
 # each: the other names must not change, the written one must get what the
 # same command does to a plain copy.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Editors save a cowlink on the first try and leave the other name as it
 # was: vim (its default :wq, backupcopy=yes/no/auto; it compares the inode
 # of a stat taken before it opens the file with an fstat of the fd, and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # A break that cannot be made fails the caller's call with the real errno
 # and changes nothing: ENOSPC on a full filesystem, EACCES for a user who
 # may not write the name (by its recorded mode), may not keep its owner, or

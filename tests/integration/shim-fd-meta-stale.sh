@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A metadata change through an fd opened read-only before its name was
 # broken, removed or replaced must not reach the file the other name stands
 # for (the fd's inode is that file now): it fails with ETXTBSY, and A stays

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Descriptors the shim did not open: the write family, ftruncate,
 # fallocate, posix_fallocate, copy_file_range/sendfile/splice targets,
 # fdopen, dprintf, POSIX AIO writes and shared mmap on a writable fd that refers to a shared inode

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A writable fd on a shared inode inherited from a shell without the shim
 # (exec 3>>B) and copied onto 1 after start-up: bash's echo and printf, and
 # python's print, write through stdio past every wrapper. The copy itself is

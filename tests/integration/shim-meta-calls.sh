@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Metadata changes under the shim (docs/DESIGN.md §4), one call at a time:
 # chmod, chown and utime families by path (plain, l-, *at) and through fds --
 # read-only ones included -- and ioctl(FS_IOC_SETFLAGS). Each breaks the name

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Metadata calls on one name of a cowlink set, one program per symbol: the
 # name is broken first and the change lands on its private file only; the
 # f* forms work on READ-ONLY fds (the kernel allows fchmod, fchown,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # A change that changes nothing breaks nothing (docs/DESIGN.md §4): chmod to the
 # mode a cowlink presents, chown to its owner and group (or -1), setxattr to
 # the value it has, install -C of identical content, atime-only restores

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Every path-taking wrapper given a NULL path answers as libc does (EFAULT
 # and the like), under the shim exactly as without it: no crash.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The shim's opens, fd table, spawn, truncation and scope mode
 # (docs/DESIGN.md §4), the cases the per-API tests do not reach: magic links
 # (the broken name is reopened, not the link, which still leads to the old

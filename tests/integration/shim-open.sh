@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every write-open entry point of the shim, one program each calling that
 # symbol: open open64 openat openat64 __open_2 __open64_2 __openat_2
 # __openat64_2 creat creat64 fopen fopen64 freopen freopen64, the handle

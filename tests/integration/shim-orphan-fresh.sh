@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # An inode with the mark and one link that changed during a write-open is
 # what a concurrent break leaves behind while it renames a private copy
 # over the name (the kernel shows the name leading to the old inode until

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The survivor of a two-name set whose other name is removed or replaced is
 # an ordinary file again: under the shim it is unshared at once (mode back,
 # mark gone); an orphan made without the shim is presented as the plain file

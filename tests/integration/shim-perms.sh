@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Writes by non-root users, as a plain copy would allow them, on two-name
 # sets. Where a break can be made (the caller may write the directory and
 # can give the copy the owner and group), the write works and the other name

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The present cache (lib/core/presentcache.c, the shared mark cache):
 # presenting a set that cowln made, or that another process already looked at,
 # reads no mark; a mark removed or a name added behind the shim's back is seen

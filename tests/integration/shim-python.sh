@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Python writers on one name of a cowlink set: open modes, os.truncate,
 # mmap, os.utime/chmod, shutil; and Python reads that must not break.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # On a filesystem that clones (xfs with reflink=1): FICLONE onto a cowlink
 # (through an fd inherited from a shell without the shim, or one the shim
 # opened) never changes the shared inode; cp --reflink=always over one name

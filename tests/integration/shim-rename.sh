@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # rename between two names of one cowlink set (docs/DESIGN.md §1): POSIX makes
 # it a no-op that returns 0; under the shim the names stand for separate files,
 # so the source goes away as it would for two copies. The same directory

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Scope mode: with COWLINK_TREES, every multi-link regular file under those
 # trees is a cowlink without any mark, so a `cp -al` copy of a tree is safe
 # to write through the shim. Outside the scope, plain hard links stay hard

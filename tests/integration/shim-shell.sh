@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Shell writers under the shim: redirections by bash and dash, tee, and fds
 # 0-2 inherited from a shell without the shim (the constructor re-points a
 # writable stdout/stderr on a shared inode at the private copy).

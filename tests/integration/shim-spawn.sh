@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # posix_spawn and posix_spawnp: an addopen file action onto a cowlink is
 # broken by the parent's wrapper (glibc opens it in the child with an
 # internal call). The child runs WITHOUT the shim, so a missed break would

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Presentation under the shim (docs/DESIGN.md §4): stat, lstat, fstat, fstatat,
 # statx and the old __xstat names show a cowlink with its recorded write
 # bits and one link; plain hard links, one-link files and directories show

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Presentation: under the shim a cowlink looks like the private file it
 # stands for: the recorded mode, one link, writable (test -w, access), no
 # mark; so tar, cp -a and rsync -H treat the names as separate files.

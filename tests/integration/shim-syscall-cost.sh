@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # What the shim costs in system calls (docs/DESIGN.md §4): a read-only open and
 # a write on a known fd add none; a write-open adds at most one; start-up adds
 # a fixed few (the fds 0-2 check). Counted with strace: the same command

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The toolchain writing over one name of a cowlink set: ar r / ar d,
 # ranlib, strip, objcopy (they rewrite in place when a file has several
 # links), gcc -o and gcc -c over an existing output, ld -r.

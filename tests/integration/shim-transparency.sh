@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Transparency: for files that are not cowlinks the shim behaves exactly as
 # libc: errno values, O_APPEND, O_EXCL, O_TMPFILE, O_PATH, directories,
 # FIFOs, /proc, sockets, every write family, stdio, metadata, xattrs,

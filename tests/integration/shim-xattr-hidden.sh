@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The mark is hidden under the shim (docs/DESIGN.md §4): getxattr of it is
 # ENODATA, the list family omits it -- the size query returns the filtered size
 # and a buffer of exactly that size works -- and setting or removing it fails

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Extended attributes: set/remove on one name break it first; the mark
 # user.cowlink is hidden (get: ENODATA, list: absent, sizes right) and
 # cannot be set or removed through the shim (EPERM), so cp -a and rsync -X

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Concurrency stress (issue 5): 8 processes x 4 threads append, truncate,
 # chmod and read a small set of cowlinks sharing inodes, under the shim,
 # while another process keeps adding names to the same sets with cowln.

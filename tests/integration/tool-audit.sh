@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cowlink audit: dynamic programs are covered; static, set-ID, 32-bit,
 # raw-syscall (syscall() importers too), liburing, non-ELF and truncated
 # files are not, with the reason and whether cowlink run covers them; scripts

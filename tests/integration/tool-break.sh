@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cowlink break: one name, -r for a tree (symlinks below it not followed),
 # -v, and bad input.
 . "$(dirname "$0")/lib.sh"

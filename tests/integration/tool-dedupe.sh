@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cowlink dedupe: copies in a tree become cowlinks of the first by path; du
 # shows the space saved, contents stay, and under the shim a write to one
 # deduplicated name leaves the others alone. -n changes nothing; files that

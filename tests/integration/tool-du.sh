@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cowlink du: apparent size, space used (each inode once), space saved.
 . "$(dirname "$0")/lib.sh"
 need setfattr

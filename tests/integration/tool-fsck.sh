@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cowlink fsck: a tree with a crafted interrupted break (temp names, an
 # orphan), corrupt records and a set made writable behind the shim's back;
 # -n reports only; the exit codes of fsck(8); a second run finds nothing.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # cowlink --help lists every option the code accepts: each option in a
 # subcommand's getopt table is in that command's line of 'cowlink --help'
 # (its short form where it has one) and in 'cowlink COMMAND --help'; the

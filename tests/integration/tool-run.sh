@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cowlink run: the shim is preloaded (prepended to LD_PRELOAD), COWLINK_TREES
 # (every entry a directory, made absolute, else refused), COWLINK_EXCLUDE and
 # COWLINK_DEBUG are set from the options, a program the shim cannot

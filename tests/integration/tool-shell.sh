@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cowlink shell: the user's shell, itself under the shim (its own
 # redirections break links, root's included), with COWLINK_SHELL set to its
 # pid; cowlink status with no PATH says whether the session is covered:

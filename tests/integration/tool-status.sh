@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cowlink status: each kind of file, --json that parses, -r summaries,
 # the processes holding a shared inode open, and bad input.
 # ctest: LABELS quick

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ThreadSanitizer stress of the shim's fd table (lib/preload/fdtab.c):
  * checker threads race a "closer" that changes what an fd means. In each
  * round the closer flips the fd between a safe file (even) and a shared

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers for the unit tests (see fixture.h). Plain libc: this is test
  * code, not the library. */
 #include "fixture.h"

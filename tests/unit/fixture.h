@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the cmocka unit tests of lib/core, lib/link and
  * lib/run: temporary trees, cowlink sets made by hand, loop-mounted
  * filesystems, fault injection and "nothing changed" snapshots. Functions return 0 / -errno unless they say

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cl_break_at: a name gets a private inode with the same content and
  * presented metadata; the other names never change; every failure leaves
  * the path exactly as it was, with no temporary litter. */

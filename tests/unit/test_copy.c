@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cl_copy_data and cl_copy_meta alone: each way of copying (clone,
  * copy_file_range per extent, read/write), holes, lengths, errors; and
  * the metadata a break must carry over. */

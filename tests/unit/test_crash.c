@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kill -9 at random moments of a break: the name must always be either the
  * old shared inode or the complete private copy. A kill between link-in and
  * rename may leave a CL_TMP_PREFIX name (cowlink fsck clears those); it must

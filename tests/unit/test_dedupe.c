@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cl_dedupe: which files are copies of each other (content, mode, owner,
  * mtime, xattrs), what is left alone (empty files, plain hard links, files
  * open for writing, files changed between the scan and the link), and what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shim's fd table (lib/preload/fdtab.c, compiled in here): bounds, the
  * generation that makes a check racing with close store nothing, what
  * invalidates, and the vfork/fork guard on marking. */

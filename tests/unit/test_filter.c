@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The supervisor's seccomp filter (filter.c), run by a small classic-BPF
  * interpreter on made-up system calls: write-opens and metadata calls go
  * up, read-only opens and everything else stay in the kernel, io_uring is

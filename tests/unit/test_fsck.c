@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The tree walk and the fsck checks: temp names, orphaned marks, malformed
  * records, shared inodes made writable; repairs in the order a non-root
  * owner needs, and nothing changed by a dry run or a failed repair. */

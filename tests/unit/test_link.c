@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink_link: a cowlink is one more name of the marked, protected source;
  * every refusal and every failure (injected at each system call in turn)
  * leaves the source as it was and the destination absent; a writer that

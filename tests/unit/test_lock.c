@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The break lock alone: taken, refused while another open file description
  * holds it (after the bound, not forever), handed over when released. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cl_may_break and cl_may_change alone: the presented mode and the POSIX ACL (mask taken from
  * the presented group bits) against the caller's fsuid, fsgid and groups;
  * keeping the owner needs ownership (and the group) or CAP_CHOWN. Each case

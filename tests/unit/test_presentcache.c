@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The present cache shared by one user's processes (presentcache.c): answers
  * only for the exact (dev, ino, ctime, nlink) it was told, survives the
  * process, reads torn or foreign entries as misses, and is used only from a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The user.cowlink record: one parser, every malformed form treated as
  * "a cowlink with no recorded bits", and the mark read back from files. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Scope mode (lib/core/scope.c): "under a tree" is decided by the (dev, ino)
  * of the directory and its ancestors, so symlinks, ".." and dirfds cannot
  * fool it, and answers are cached per directory. */

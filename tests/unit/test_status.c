@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink_status(): every kind of file it tells apart, the recorded bits,
  * protection, reflinked extents (FIEMAP_EXTENT_SHARED) and who holds an
  * inode open (cl_holders_scan). */

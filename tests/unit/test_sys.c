@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The raw calls (sys.def): -errno on failure, and the caller's errno kept
  * whether the kernel or an injected fault said no. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink_link_tree: directories with their metadata (xattrs included),
  * cowlinks for files, symlinks as symlinks, FIFOs made anew; hard-link
  * groups kept as groups of one private inode each; a failure at any system

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink audit's judge: a program is covered by the shim when the dynamic
  * loader will preload libcowlink.so into it (a dynamic 64-bit executable of
  * our machine with a PT_INTERP, not set-ID, without file capabilities) and it

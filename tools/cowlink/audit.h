@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Whether the shim can cover a program, from its ELF file (libelf). The
  * readers neither exit nor print, so a fuzz target can call them. */
 #ifndef COWLINK_TOOL_AUDIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink audit: one line per program telling whether the shim will cover
  * it, and why not. Exit 0 all covered, 1 some not covered, 2 on error. */
 #include <getopt.h>

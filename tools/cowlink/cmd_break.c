@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink break: give each path its private copy now, as a write through
  * the shim would; with -r every regular file of a tree (the way out of
  * cowlinks for a whole tree). Symlinks below a tree root are not followed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink dedupe: turn identical files (content and metadata) under the
  * given directories into cowlinks of the first of each group by path. One
  * line per name replaced, a summary last; skips told under -v, errors

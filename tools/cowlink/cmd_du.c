@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink du: for each directory, the apparent size (every name counted, as
  * copies would be), the space really used (st_blocks, each inode once), and
  * the space saved by names that share an inode with one already counted or

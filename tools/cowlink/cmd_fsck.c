@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink fsck: find and repair what an interrupted break or link, or a
  * chmod behind the shim's back, can leave: temp names, orphaned marks,
  * malformed records, shared inodes made writable. One line per finding;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink run: run a command with libcowlink.so preloaded (and
  * COWLINK_TREES / COWLINK_EXCLUDE / COWLINK_DEBUG set) under the seccomp
  * supervisor (cowlink_spawn), which covers what the preload cannot: static

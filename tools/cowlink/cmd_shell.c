@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink shell: the user's shell under the shim, the one safe way into an
  * interactive session (a shell that exports LD_PRELOAD itself is not under
  * it, and a bare library name the loader cannot find is dropped with one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink status: what each path shares (cowlink set, orphaned mark,
  * unmarked hard links, reflinked extents), its recorded write bits, and the
  * processes that hold a shared inode open — those keep the old data after a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowlink: the admin tool. One table maps each subcommand to its function
  * (cmd_<name>.c) and its one-line summary for the usage text. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Messages, allocation, sizes, JSON strings and an inode set for the tool. */
 #include "util.h"
 

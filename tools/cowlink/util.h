@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the cowlink subcommands. Following git's naming tiers,
  * x* functions die on failure; the others return an error. */
 #ifndef COWLINK_TOOL_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* aio_write(FD, the payload at offset 0), then wait for it: POSIX AIO
  * writes from a glibc thread through internal calls.
  * Built twice (API64, prog.h): api_aio_write64 makes the call by its 64 name. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chown(PATH, UID, GID). */
 #include "prog.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* copy_file_range(SRC, NULL, FD, NULL, size of SRC, 0): FD is the target. */
 #include "prog.h"
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* creat(PATH, 0644): truncates an existing file; write the payload.
  * Built twice (API64, prog.h): api_creat64 makes the call by its 64 name. */
 #include "prog.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dprintf(FD, payload): FD inherited from the shell. */
 #include "prog.h"
 

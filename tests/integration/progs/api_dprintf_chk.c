@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* __dprintf_chk(FD, payload), what dprintf becomes under _FORTIFY_SOURCE. */
 #include "prog.h"
 

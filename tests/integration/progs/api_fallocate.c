@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fallocate(FD, 0, 0, LEN): grows the file to LEN.
  * Built twice (API64, prog.h): api_fallocate64 makes the call by its 64 name. */
 #include "prog.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fchmod(FD, MODE) on a READ-ONLY fd of PATH (it works on those too). */
 #include "prog.h"
 #include <sys/stat.h>

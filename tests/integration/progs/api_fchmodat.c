@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fchmodat(DIRFD, NAME, MODE, 0). */
 #include "prog.h"
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fchown(FD, UID, GID) on a READ-ONLY fd of PATH. */
 #include "prog.h"
 

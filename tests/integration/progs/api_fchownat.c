@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fchownat(DIRFD, NAME, UID, GID, 0). */
 #include "prog.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fdopen(FD, MODE) on an fd the program inherited; then fputs the payload. */
 #include "prog.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fgetxattr(FD, NAME) on a read-only fd of PATH: prints the value. */
 #include "prog.h"
 #include <sys/xattr.h>

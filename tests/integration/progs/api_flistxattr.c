@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* flistxattr(PATH): the size query (n == 0), then a buffer of exactly that size;
  * prints the size and the names, one a line. */
 #include "prog.h"

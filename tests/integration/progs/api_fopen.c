@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fopen(PATH, MODE), then fputs the payload and fclose.
  * Built twice (API64, prog.h): api_fopen64 makes the call by its 64 name. */
 #include "prog.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fremovexattr(FD, NAME) on a READ-ONLY fd of PATH. */
 #include "prog.h"
 #include <sys/xattr.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* freopen(PATH, MODE, a stream on /dev/null), then fputs the payload.
  * Built twice (API64, prog.h): api_freopen64 makes the call by its 64 name. */
 #include "prog.h"

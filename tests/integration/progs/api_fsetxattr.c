@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fsetxattr(FD, NAME, VALUE, 0) on a READ-ONLY fd of PATH. */
 #include "prog.h"
 #include <sys/xattr.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ftruncate(FD, LEN): FD inherited from the shell.
  * Built twice (API64, prog.h): api_ftruncate64 makes the call by its 64 name. */
 #include "prog.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* futimens(FD, {SECS.000000456, SECS.000000456}) on a READ-ONLY fd of PATH. */
 #include "prog.h"
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* futimes(FD, {SECS.5, SECS.5}) on a READ-ONLY fd of PATH. */
 #include "prog.h"
 #include <sys/time.h>

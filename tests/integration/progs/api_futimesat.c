@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* futimesat(DIRFD, NAME, {SECS.5, SECS.5}). */
 #include "prog.h"
 #include <sys/time.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ioctl(FD, FICLONE, fd of SRC): FD (inherited, writable) becomes a clone
  * of SRC. */
 #include "prog.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ioctl(FD, FS_IOC_SETFLAGS, flags | FS_NODUMP_FL) on a READ-ONLY fd of PATH. */
 #include "prog.h"
 #include <linux/fs.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lchmod(PATH, MODE in octal). */
 #include "prog.h"
 #include <sys/stat.h>

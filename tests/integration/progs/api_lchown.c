@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lchown(PATH, UID, GID). */
 #include "prog.h"
 

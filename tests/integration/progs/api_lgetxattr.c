@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lgetxattr(PATH, NAME): prints the value, or the errno name. */
 #include "prog.h"
 #include <sys/xattr.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lio_listio(LIO_WAIT, one LIO_WRITE of the payload to FD at offset 0). */
 #include "prog.h"
 #include <aio.h>

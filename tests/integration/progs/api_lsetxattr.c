@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lsetxattr(PATH, NAME, VALUE, 0). */
 #include "prog.h"
 #include <sys/xattr.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lutimes(PATH, {SECS.5, SECS.5}). */
 #include "prog.h"
 #include <sys/time.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mmap(PROT_READ|PROT_WRITE, MAP_SHARED | private | validate) of FD, then
  * store the payload at offset 0 and msync.
  * Built twice (API64, prog.h): api_mmap64 makes the call by its 64 name. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* open(PATH, FLAGS, 0644), then write the payload through the fd.
  * Built twice (API64, prog.h): api_open64 makes the call by its 64 name. */
 #include "prog.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* __open_2(PATH, FLAGS): the fortified open without a mode, called by name. */
 #include "prog.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* open_by_handle_at(MOUNTFD, handle of PATH, FLAGS): a write-open without a
  * name. Prints "nohandle" (exit 77) when the filesystem has no handles. */
 #include "prog.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* openat(DIRFD, NAME, FLAGS, 0644) with DIRFD the directory DIR, then write the
  * payload through the fd.
  * Built twice (API64, prog.h): api_openat64 makes the call by its 64 name. */

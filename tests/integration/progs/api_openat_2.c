@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* __openat_2(DIRFD, NAME, FLAGS): the fortified openat without a mode. */
 #include "prog.h"
 

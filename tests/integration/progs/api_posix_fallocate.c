@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* posix_fallocate(FD, 0, LEN): returns the error instead of setting errno.
  * Built twice (API64, prog.h): api_posix_fallocate64 makes the call by its 64 name. */
 #include "prog.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* posix_spawnp of echo with stdout opened by posix_spawn_file_actions_addopen
  * (PATH, O_WRONLY|O_APPEND; or FLAGS), after addchdir_np(DIR) when DIR is
  * given. The child gets an environment WITHOUT the shim, so only the

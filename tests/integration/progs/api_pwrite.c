@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pwrite(FD, payload, offset 2): FD inherited from the shell.
  * Built twice (API64, prog.h): api_pwrite64 makes the call by its 64 name. */
 #include "prog.h"

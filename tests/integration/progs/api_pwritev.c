@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pwritev(FD, two pieces of the payload, offset 1).
  * Built twice (API64, prog.h): api_pwritev64 makes the call by its 64 name. */
 #include "prog.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pwritev2(FD, two pieces of the payload, offset 1, flags 0). */
 #include "prog.h"
 #include <sys/uio.h>

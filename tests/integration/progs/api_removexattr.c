@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* removexattr(PATH, NAME). */
 #include "prog.h"
 #include <sys/xattr.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sendfile(FD, SRC, NULL, size of SRC): FD is the target.
  * Built twice (API64, prog.h): api_sendfile64 makes the call by its 64 name. */
 #include "prog.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* splice(pipe holding the payload, FD): FD is the target. */
 #include "prog.h"
 

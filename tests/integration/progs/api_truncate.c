@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* truncate(PATH, LEN).
  * Built twice (API64, prog.h): api_truncate64 makes the call by its 64 name. */
 #include "prog.h"

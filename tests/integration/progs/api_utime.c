@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* utime(PATH, {SECS, SECS}). */
 #include "prog.h"
 #include <utime.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* utimensat(DIRFD, NAME, {UTIME_OMIT, SECS.000000123}, 0): mtime only. */
 #include "prog.h"
 #include <sys/stat.h>

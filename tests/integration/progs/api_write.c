@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* write(FD, payload): FD inherited from the shell. */
 #include "prog.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* writev(FD, two pieces of the payload): FD inherited from the shell. */
 #include "prog.h"
 #include <sys/uio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Append "x\n" to the file named on the command line through open(2) and
  * write(2), and say whether libcowlink.so is mapped into this process. */
 #include <fcntl.h>

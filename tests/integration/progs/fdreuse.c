@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fdreuse SHARED_FD PLAIN: the fd table must not keep a "safe" answer when
  * an fd number changes meaning. SHARED_FD is an inherited writable fd on a
  * shared inode; PLAIN an ordinary file. Each step writes PLAIN through an fd

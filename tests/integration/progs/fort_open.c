@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fortified opens: built with -O2 -D_FORTIFY_SOURCE=2, once plain
  * (fort_open: calls __open_2 and __openat_2) and once with
  * _FILE_OFFSET_BITS=64 (fort_open64: __open64_2, __openat64_2), because the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nochange: one metadata call whose arguments may restate what the file
  * has, for shim-nochange.sh. Prints the outcome ("ok" or the errno name).
  *   nochange chmod|fchmod PATH MODE

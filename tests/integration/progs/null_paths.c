@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* null_paths: every wrapped call that takes a path, given NULL (and the
  * *at forms with a dirfd). Prints "<call> <outcome>" for each; the shim
  * must give exactly what libc gives (EFAULT, or what Linux does with a NULL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tell the present cache (the shared mark cache) something about a file, true
  * or not, as any process of the user could: the test of "writes never trust
  * it".

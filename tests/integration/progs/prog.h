@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the one-call programs of the shim tests (shim-*.sh). Each
  * program makes ONE call through the symbol it is named after and prints
  * the outcome on stdout: "ok", or the errno name ("ETXTBSY", "EACCES"...).

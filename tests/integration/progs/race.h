@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* How long a race harness runs (the race tests: race-*.sh,
  * stress-concurrency.sh). A race is exercised by rounds, not by seconds: a
  * harness runs for at least SECONDS and until each counter it watches has

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Race harness: a write-open through the shim against a break of the same
  * name by another process. The set is two names, MASTER and NAME, so every
  * break of NAME leaves MASTER the last name of the old inode. One process

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Race harness (issue 5, security): one thread breaks DIR/x over and over
  * (through the core, as the shim does) while another keeps swapping DIR/x
  * between a cowlink and a symlink to OUTSIDE/target, and the directory DIR

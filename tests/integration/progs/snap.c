@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* snap: the test scripts' fast stat-and-hash (one process instead of a
  * dozen per check, without the shim).
  *   snap PATH...      one line per PATH:

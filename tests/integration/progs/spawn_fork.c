@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fork while another thread is inside the shim's posix_spawn file-actions
  * table: the child must get a usable table, not a lock held forever.
  * A thread keeps adding write-opens (the ones the shim remembers) to the

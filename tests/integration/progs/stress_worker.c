@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One process of the concurrency stress test: THREADS threads doing random
  * operations on the names given on the command line, through libc (so the
  * preloaded shim sees them):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* threads PATH N: N threads open PATH for append at once (released
  * together by a barrier), each writes one line "thread <i>" and closes. */
 #include "prog.h"

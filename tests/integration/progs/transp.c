@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transp: a fixed list of file-system calls on files that are NOT cowlinks,
  * printing each result (return value, errno name, what was read back). Run
  * in an empty directory once with the shim and once without: the outputs

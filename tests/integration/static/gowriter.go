@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A Go writer for run-seccomp-apps.sh: Go makes raw system calls, which no
 // preload sees. Usage: gowriter OP PATH; prints "ok" or the error.
 package main

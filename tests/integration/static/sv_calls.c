@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One file call per run, made by raw system call: built -static by the
  * run-seccomp-*.sh tests, so that neither the dynamic loader nor the shim
  * sees it -- only cowlink run's supervisor can. Prints "ok" or the errno

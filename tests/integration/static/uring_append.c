@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An io_uring writer (liburing): opens PATH and appends a line through
  * the ring, falling back to plain system calls when io_uring_setup fails
  * (cowlink run answers ENOSYS). Prints "uring" or "fallback". */
