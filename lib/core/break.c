@@ -17,44 +17,6 @@
 #define MAX_ROUNDS   8   /* restarts when the name changes under us */
 #define RESTART      1
 
-/* Follow a final symlink of NAME (relative to DIRFD) into PATH: a relative
- * target is relative to the symlink's own directory. Lookup errors are left
- * for the locked re-check to report; only ELOOP and ENAMETOOLONG come out. */
-static int resolve(int dirfd, const char *name, bool nofollow, char *path)
-{
-	char target[PATH_MAX];
-	struct stat st;
-	size_t len = strlen(name), pre;
-	const char *slash;
-	ssize_t n;
-	int hops;
-
-	if (len >= PATH_MAX)
-		return -ENAMETOOLONG;
-	memcpy(path, name, len + 1);
-	if (nofollow)
-		return 0;
-	for (hops = 0;; hops++) {
-		if (cl_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) || !S_ISLNK(st.st_mode))
-			return 0;
-		if (hops >= CL_SYMLOOP_MAX)
-			return -ELOOP;
-		n = cl_readlinkat(dirfd, path, target, sizeof target);
-		if (n == -EINVAL || n == -ENOENT)
-			continue; /* replaced since the stat: look again */
-		if (n < 0)
-			return (int)n;
-		if ((size_t)n >= sizeof target)
-			return -ENAMETOOLONG;
-		target[n] = '\0';
-		slash = strrchr(path, '/');
-		pre = target[0] == '/' || !slash ? 0 : (size_t)(slash - path) + 1;
-		if (pre + (size_t)n >= PATH_MAX)
-			return -ENAMETOOLONG;
-		memcpy(path + pre, target, (size_t)n + 1);
-	}
-}
-
 /* Open the directory that holds the name once, and lock it. An unreadable
  * directory gets an O_PATH fd (enough for the *at calls) and no lock. */
 static int open_parent(int dirfd, const char *dir, bool *locked)
@@ -302,6 +264,7 @@ out_close:
 int cl_break_at(int dirfd, const char *name, const struct cl_break_opts *o)
 {
 	char path[PATH_MAX];
+	struct stat st;
 	const char *dir, *base;
 	char *slash;
 	int saved = errno, round, pfd, e = 0;
@@ -311,7 +274,13 @@ int cl_break_at(int dirfd, const char *name, const struct cl_break_opts *o)
 		/* The first round takes NAME as it is: the locked re-check
 		 * sees a final symlink anyway (RESTART), and only then is it
 		 * worth the lstat of following it. */
-		e = resolve(dirfd, name, o->nofollow || round == 0, path);
+		if (o->nofollow || round == 0) {
+			e = strlen(name) < PATH_MAX ? 0 : -ENAMETOOLONG;
+			if (!e)
+				strcpy(path, name);
+		} else {
+			e = cl_resolve(dirfd, name, path, &st, CL_RESOLVE_LOOSE);
+		}
 		if (e)
 			break;
 		slash = strrchr(path, '/');

@@ -27,6 +27,39 @@
 /* Symlinks followed before ELOOP, as the kernel does. */
 #define CL_SYMLOOP_MAX 40
 
+/* ETXTBSY is the shim's answer wherever it cannot give the caller a private
+ * file: a writable fd on a shared inode that something opened bypassing the
+ * shim, a magic link (/proc/self/fd/N, /dev/stdout) whose name no longer
+ * names the fd's inode, open_by_handle_at for writing on a cowlink (a handle
+ * has no name to break). "Text file busy": the file is in use by others. */
+#define CL_ESHARED ETXTBSY
+
+/* ---- resolve.c: following a final symlink ------------------------------- */
+
+/* What cl_resolve promises, the one difference between its two callers. */
+enum cl_resolve_how {
+	/* The shim's decisions (docs/DESIGN.md §4): a lookup error comes
+	 * out (ENOENT after a followed link as -CL_ESHARED: the link was
+	 * changed under us), and a followed result is trusted only if a
+	 * following stat of PATH shows the same (dev, ino), else
+	 * -CL_ESHARED. */
+	CL_RESOLVE_PROVE,
+	/* The break, which looks again under its lock: a lookup error ends
+	 * the walk with 0 and the name as far as it was followed, for the
+	 * locked re-check to report; no proof. */
+	CL_RESOLVE_LOOSE,
+};
+
+/* Follow the final symlinks of DIRFD/PATH by readlink -- magic links such as
+ * /proc/self/fd/N and /dev/stdout included -- into OUT (PATH_MAX bytes; may
+ * be PATH itself), a name relative to DIRFD whose last component is not a
+ * symlink, with its lstat in *ST (undefined after a LOOSE lookup error). A
+ * relative target is relative to the link's own directory. 0 or -errno:
+ * ELOOP after CL_SYMLOOP_MAX links, ENAMETOOLONG, a readlink error, and
+ * with PROVE what HOW says. */
+int cl_resolve(int dirfd, const char *path, char *out, struct stat *st,
+	       enum cl_resolve_how how);
+
 /* ---- fdname.c: the names the core gives to what it holds ---------------- */
 
 /* Hidden names tried before giving up with EEXIST. */

@@ -13,59 +13,6 @@
 
 bool cl_cow_off;
 
-/* Follow the final symlinks of DIRFD/PATH by readlink -- magic links such as
- * /proc/self/fd/N and /dev/stdout included -- into OUT (PATH_MAX bytes, a
- * name relative to DIRFD whose last component is not a symlink), with its
- * lstat in *ST. When a link was followed, the result is trusted only if its
- * (dev, ino) is what a following stat of PATH shows (docs/DESIGN.md §4). */
-static int resolve(int dirfd, const char *path, char *out, struct stat *st)
-{
-	char link[PATH_MAX];
-	struct stat want;
-	size_t len = strlen(path), dir;
-	ssize_t n;
-	int hops = 0, e;
-
-	if (len >= PATH_MAX)
-		return -ENAMETOOLONG;
-	if (out != path)
-		memcpy(out, path, len + 1);
-	for (;;) {
-		e = cl_fstatat(dirfd, out, st, AT_SYMLINK_NOFOLLOW);
-		if (e < 0)
-			return hops ? (e == -ENOENT ? -CL_ESHARED : e) : e;
-		if (!S_ISLNK(st->st_mode))
-			break;
-		if (++hops > CL_SYMLOOP_MAX)
-			return -ELOOP;
-		n = cl_readlinkat(dirfd, out, link, sizeof link - 1);
-		if (n == -EINVAL || n == -ENOENT)
-			continue; /* replaced since the stat: look again */
-		if (n < 0)
-			return (int)n;
-		link[n] = '\0';
-		if (link[0] == '/') {
-			memcpy(out, link, (size_t)n + 1);
-			continue;
-		}
-		/* Relative to the directory the link lives in. */
-		dir = strlen(out);
-		while (dir && out[dir - 1] != '/')
-			dir--;
-		if (dir + (size_t)n >= PATH_MAX)
-			return -ENAMETOOLONG;
-		memcpy(out + dir, link, (size_t)n + 1);
-	}
-	if (!hops)
-		return 0;
-	e = cl_fstatat(dirfd, path, &want, 0);
-	if (e < 0)
-		return e;
-	if (want.st_dev != st->st_dev || want.st_ino != st->st_ino)
-		return -CL_ESHARED;
-	return 0;
-}
-
 /* Is the directory that holds DIRFD/NAME (NAME's last component is not a
  * symlink) under COWLINK_TREES? */
 static bool name_in_scope(int dirfd, const char *name)
@@ -240,7 +187,7 @@ static int classify_mark(int fd, int dirfd, const char *path, const struct stat 
 		if (m == 0) {
 			/* Not marked, or PATH ends in a symlink (the mark was
 			 * read without following): read it at the target. */
-			m = resolve(dirfd, path, name, &lst);
+			m = cl_resolve(dirfd, path, name, &lst, CL_RESOLVE_PROVE);
 			if (m == 0) {
 				*have_name = true;
 				if (strcmp(name, path))
@@ -274,7 +221,8 @@ static bool classify_scope(int fd, int dirfd, const char *path, const struct sta
 	int e = 0;
 
 	if (!have_name)
-		e = fd >= 0 ? cl_cow_fd_path(fd, st, name) : resolve(dirfd, path, name, &lst);
+		e = fd >= 0 ? cl_cow_fd_path(fd, st, name)
+			    : cl_resolve(dirfd, path, name, &lst, CL_RESOLVE_PROVE);
 	/* No name to place it by: not in scope. */
 	return e == 0 && name_in_scope(fd >= 0 ? AT_FDCWD : dirfd, name);
 }
@@ -396,7 +344,7 @@ static int break_path_need(int dirfd, const char *path, bool nofollow,
 			strcpy(name, path);
 		e = cl_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
 	} else {
-		e = resolve(dirfd, path, name, &st);
+		e = cl_resolve(dirfd, path, name, &st, CL_RESOLVE_PROVE);
 	}
 	if (e == 0)
 		e = break_name(dirfd, name, &st, keep, need, same);
@@ -436,7 +384,7 @@ static int orphan_mark(int dirfd, const char *path, bool nofollow, char *name,
 	int e;
 
 	e = nofollow ? cl_mark_read_at(dirfd, path, r)
-		     : resolve(dirfd, path, name, &lst);
+		     : cl_resolve(dirfd, path, name, &lst, CL_RESOLVE_PROVE);
 	if (!nofollow && e == 0)
 		e = cl_mark_read_at(dirfd, name, r);
 	if (e == -EACCES || e == -EPERM) {

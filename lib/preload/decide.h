@@ -95,12 +95,7 @@ static inline bool cl_changed_since(const struct stat *st,
 	return st->st_ctim.tv_nsec >= t0->tv_nsec || st->st_ctim.tv_nsec == 0;
 }
 
-/* ETXTBSY is the shim's answer wherever it cannot give the caller a private
- * file: a writable fd on a shared inode that something opened bypassing the
- * shim, a magic link (/proc/self/fd/N, /dev/stdout) whose name no longer
- * names the fd's inode, open_by_handle_at for writing on a cowlink (a handle
- * has no name to break). "Text file busy": the file is in use by others. */
-#define CL_ESHARED ETXTBSY
+/* CL_ESHARED (ETXTBSY): internal.h. */
 
 /* The body of every write-open wrapper (w_open.c), for the other families
  * that open for writing (fopen): open DIRFD/PATH with FLAGS (one that
