@@ -14,7 +14,6 @@
 
 #include "banned.h"
 
-#define MAX_ROUNDS   8   /* restarts when the name changes under us */
 #define RESTART      1
 
 /* Open the directory that holds the name once, and lock it. An unreadable
@@ -270,7 +269,7 @@ int cl_break_at(int dirfd, const char *name, const struct cl_break_opts *o)
 	int saved = errno, round, pfd, e = 0;
 	bool locked;
 
-	for (round = 0; round < MAX_ROUNDS; round++) {
+	for (round = 0; round < CL_LOOK_TRIES; round++) {
 		/* The first round takes NAME as it is: the locked re-check
 		 * sees a final symlink anyway (RESTART), and only then is it
 		 * worth the lstat of following it. */

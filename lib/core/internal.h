@@ -27,6 +27,15 @@
 /* Symlinks followed before ELOOP, as the kernel does. */
 #define CL_SYMLOOP_MAX 40
 
+/* The one retry bound (docs/DESIGN.md §4, "Retry bounds"): how often a
+ * write-open or a metadata change breaks, opens and looks again, and how
+ * often a break starts over, before giving up (CL_ESHARED, or ELOOP from a
+ * break). Each round means someone changed the name under us: made it a
+ * cowlink again, renamed a copy over it, swapped a symlink. 8 was seen to
+ * run out under load (race-meta-relink: two processes changing one name
+ * while cowln -f relinks it, on a busy machine); 32 has not. */
+#define CL_LOOK_TRIES 32
+
 /* ETXTBSY is the shim's answer wherever it cannot give the caller a private
  * file: a writable fd on a shared inode that something opened bypassing the
  * shim, a magic link (/proc/self/fd/N, /dev/stdout) whose name no longer

@@ -32,12 +32,7 @@ int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
 int cl_cow_classify_shown(int fd, int dirfd, const char *path,
 			  const struct stat *st, struct cl_record *r);
 
-/* How often a write-open or a metadata change breaks, opens and looks
- * again before it gives up with CL_ESHARED: each round means someone made
- * the name a cowlink again, or renamed a copy over it, under us. 8 was
- * seen run out under load (race-meta-relink: two processes changing one
- * name while cowln -f relinks it, on a busy machine). */
-#define CL_LOOK_TRIES 32
+/* CL_LOOK_TRIES, the one retry bound: internal.h. */
 
 /* What the inode behind FD is, just opened by DIRFD/PATH (NOFOLLOW:
  * without following a final symlink) after T0, ST its fstat (refreshed
