@@ -271,8 +271,9 @@ static int join(char *out, size_t n, const char *dir, const char *src)
 	memcpy(tmp, src, len + 1);
 	while (len > 1 && tmp[len - 1] == '/')
 		tmp[--len] = '\0';
-	base = strrchr(tmp, '/');
-	base = base && base[1] ? base + 1 : tmp;
+	base = cl_path_base(tmp);
+	if (!*base) /* "/" alone */
+		base = tmp;
 	r = snprintf(out, n, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", base);
 	return r < 0 || (size_t)r >= n ? -1 : 0;
 }

@@ -343,19 +343,10 @@ static int qsort_full(const void *a, const void *b)
 static int open_parent(const char *path, const char **base)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
 
-	*base = slash ? slash + 1 : path;
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == path)
-		strcpy(dir, "/");
-	else if ((size_t)(slash - path) >= sizeof dir)
+	*base = cl_path_base(path);
+	if (!cl_path_split(path, dir, sizeof dir))
 		return -ENAMETOOLONG;
-	else {
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-	}
 	return cl_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 }
 

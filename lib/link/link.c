@@ -578,7 +578,7 @@ int cowlink_link_at(int srcdir, const char *src, int dstdir, const char *dst,
 		    unsigned flags, enum cowlink_how *how)
 {
 	char dir[PATH_MAX];
-	const char *base, *slash;
+	const char *base;
 	enum cowlink_how h = 0;
 	struct cl_link_ctx c;
 	struct stat pst;
@@ -588,20 +588,11 @@ int cowlink_link_at(int srcdir, const char *src, int dstdir, const char *dst,
 		return -EFAULT;
 	if ((flags & COWLINK_REFLINK_ALWAYS) && (flags & COWLINK_REFLINK_NEVER))
 		return -EINVAL;
-	slash = strrchr(dst, '/');
-	base = slash ? slash + 1 : dst;
+	base = cl_path_base(dst);
 	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
 		return -EISDIR;
-	if (!slash) {
-		strcpy(dir, ".");
-	} else if (slash == dst) {
-		strcpy(dir, "/");
-	} else {
-		if ((size_t)(slash - dst) >= sizeof dir)
-			return -ENAMETOOLONG;
-		memcpy(dir, dst, (size_t)(slash - dst));
-		dir[slash - dst] = '\0';
-	}
+	if (!cl_path_split(dst, dir, sizeof dir))
+		return -ENAMETOOLONG;
 	pfd = cl_openat(dstdir, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (pfd < 0)
 		return pfd;

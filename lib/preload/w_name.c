@@ -24,23 +24,9 @@
  * long: the real call decides those. */
 static const char *split(const char *path, char *dir)
 {
-	const char *base = strrchr(path, '/');
-	size_t n;
+	const char *base = cl_path_split(path, dir, PATH_MAX);
 
-	if (!base) {
-		strcpy(dir, ".");
-		return path;
-	}
-	if (base[1] == '\0')
-		return NULL;
-	n = (size_t)(base - path);
-	if (n >= PATH_MAX)
-		return NULL;
-	if (n == 0)
-		n = 1; /* "/name": the root */
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	return base + 1;
+	return base && *base ? base : NULL;
 }
 
 /* The inode behind a name about to be removed, when that can leave its
