@@ -455,6 +455,31 @@ ssize_t cl_link_mark(int sfd, char *buf)
 
 #define SAME_INODE(a, b) ((a).st_dev == (b).st_dev && (a).st_ino == (b).st_ino)
 
+/* Try a clone of SFD (ST its stat, WBITS the recorded write bits) as BASE
+ * in PFD before anything else. 0: cloned (*HOW says so); -errno: the answer
+ * (-EOPNOTSUPP for --reflink=always); 1: no clone here (c->clone learns it
+ * unless the error may be about this file only), go on to link. */
+static int clone_first(struct cl_link_ctx *c, int sfd, const struct stat *st, mode_t wbits,
+		       int pfd, const char *base, bool replace, enum cowlink_how *how)
+{
+	bool cloned;
+	int e = copy_to(c, sfd, st, wbits, pfd, base, replace, true, &cloned);
+
+	if (!e) {
+		c->clone = CL_YES;
+		*how = COWLINK_CLONED;
+		return 0;
+	}
+	if (!unsupported(e))
+		return e;
+	if (c->flags & COWLINK_REFLINK_ALWAYS)
+		return -EOPNOTSUPP;
+	if (e != -EINVAL) /* EINVAL may be about this file only */
+		c->clone = CL_NO;
+	cl_debug("link %s: no clone here (%d), cowlink", base, -e);
+	return 1;
+}
+
 /* Before linking SFD (ST its stat) as BASE in PFD, which may exist
  * (c->check_dst): true when that settles it, *E then being cl_link_fd()'s
  * answer -- BASE is SFD's inode already, or may not be replaced (no -f, a
@@ -537,19 +562,9 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 		wbits = mark_wbits(buf, (size_t)marked, st.st_mode);
 
 	if (try_clone) {
-		e = copy_to(c, sfd, &st, wbits, pfd, base, replace, true, &cloned);
-		if (!e) {
-			c->clone = CL_YES;
-			*how = COWLINK_CLONED;
-			return 0;
-		}
-		if (!unsupported(e))
+		e = clone_first(c, sfd, &st, wbits, pfd, base, replace, how);
+		if (e <= 0)
 			return e;
-		if (flags & COWLINK_REFLINK_ALWAYS)
-			return -EOPNOTSUPP;
-		if (e != -EINVAL) /* EINVAL may be about this file only */
-			c->clone = CL_NO;
-		cl_debug("link %s: no clone here (%d), cowlink", base, -e);
 	}
 
 	if (st.st_dev != c->dst_dev) {
