@@ -271,13 +271,35 @@ static int join(char *out, size_t n, const char *dir, const char *src)
 	memcpy(tmp, src, len + 1);
 	while (len > 1 && tmp[len - 1] == '/')
 		tmp[--len] = '\0';
-	base = strrchr(tmp, '/');
-	base = base && base[1] ? base + 1 : tmp;
+	base = cl_path_base(tmp);
+	if (!*base) /* "/" alone */
+		base = tmp;
 	r = snprintf(out, n, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", base);
 	return r < 0 || (size_t)r >= n ? -1 : 0;
 }
 
-int main(int argc, char **argv)
+/* --reflink[=WHEN] into FLAGS, replacing an earlier one; an invalid WHEN
+ * ends the program through try_help(). */
+static unsigned reflink_flags(unsigned flags, const char *when)
+{
+	flags &= ~(unsigned)(COWLINK_REFLINK_ALWAYS | COWLINK_REFLINK_NEVER);
+	if (!when || !strcmp(when, "always")) {
+		flags |= COWLINK_REFLINK_ALWAYS;
+	} else if (!strcmp(when, "never")) {
+		flags |= COWLINK_REFLINK_NEVER;
+	} else if (strcmp(when, "auto")) {
+		fprintf(stderr, "%s: invalid argument '%s' for '--reflink'\n"
+			"Valid arguments are: 'auto', 'always', 'never'\n",
+			prog, when);
+		try_help();
+	}
+	return flags;
+}
+
+/* The options into *FLAGS and *RECURSIVE (-v sets the global verbose).
+ * -1: go on with the operands at optind; else the exit status (--help,
+ * --version). A bad option ends the program through try_help(). */
+static int parse_options(int argc, char **argv, unsigned *flags, bool *recursive)
 {
 	enum { OPT_REFLINK = 256, OPT_NO_PROTECT, OPT_ADOPT, OPT_COPY_ACROSS,
 	       OPT_HELP, OPT_VERSION };
@@ -293,50 +315,31 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned flags = 0;
-	bool recursive = false, into_dir = false;
-	struct stat st;
-	const char *target;
-	char path[PATH_MAX];
-	int c, i, n, status = 0;
+	int c;
 
-	/* A lease break must never kill us (lib/link also moves its signal
-	 * off SIGIO; this covers any other path to one). */
-	signal(SIGIO, SIG_IGN);
-	cl_config_load();
 	while ((c = getopt_long(argc, argv, "fvrR", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			flags |= COWLINK_FORCE;
+			*flags |= COWLINK_FORCE;
 			break;
 		case 'v':
 			verbose = true;
 			break;
 		case 'r':
 		case 'R':
-			recursive = true;
+			*recursive = true;
 			break;
 		case OPT_REFLINK:
-			flags &= ~(unsigned)(COWLINK_REFLINK_ALWAYS | COWLINK_REFLINK_NEVER);
-			if (!optarg || !strcmp(optarg, "always")) {
-				flags |= COWLINK_REFLINK_ALWAYS;
-			} else if (!strcmp(optarg, "never")) {
-				flags |= COWLINK_REFLINK_NEVER;
-			} else if (strcmp(optarg, "auto")) {
-				fprintf(stderr, "%s: invalid argument '%s' for '--reflink'\n"
-					"Valid arguments are: 'auto', 'always', 'never'\n",
-					prog, optarg);
-				try_help();
-			}
+			*flags = reflink_flags(*flags, optarg);
 			break;
 		case OPT_NO_PROTECT:
-			flags |= COWLINK_NO_PROTECT;
+			*flags |= COWLINK_NO_PROTECT;
 			break;
 		case OPT_ADOPT:
-			flags |= COWLINK_ADOPT;
+			*flags |= COWLINK_ADOPT;
 			break;
 		case OPT_COPY_ACROSS:
-			flags |= COWLINK_COPY_XDEV;
+			*flags |= COWLINK_COPY_XDEV;
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -348,11 +351,19 @@ int main(int argc, char **argv)
 			try_help();
 		}
 	}
-	if (verbose) {
-		cl_note = note;
-		cl_note_arg = NULL;
-	}
-	n = argc - optind;
+	return -1;
+}
+
+/* Link each source operand (optind up to the last) to the last operand, or
+ * into it when it is a directory, as ln does. The exit status. */
+static int link_operands(int argc, char **argv, unsigned flags, bool recursive)
+{
+	bool into_dir;
+	struct stat st;
+	const char *target;
+	char path[PATH_MAX];
+	int i, n = argc - optind, status = 0;
+
 	if (n == 0) {
 		fprintf(stderr, "%s: missing file operand\n", prog);
 		try_help();
@@ -382,4 +393,24 @@ int main(int argc, char **argv)
 		status |= link_one(argv[i], dst, flags, recursive);
 	}
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned flags = 0;
+	bool recursive = false;
+	int status;
+
+	/* A lease break must never kill us (lib/link also moves its signal
+	 * off SIGIO; this covers any other path to one). */
+	signal(SIGIO, SIG_IGN);
+	cl_config_load();
+	status = parse_options(argc, argv, &flags, &recursive);
+	if (status >= 0)
+		return status;
+	if (verbose) {
+		cl_note = note;
+		cl_note_arg = NULL;
+	}
+	return link_operands(argc, argv, flags, recursive);
 }

@@ -82,16 +82,14 @@ bool cl_excluded(const char *list, const char *exe_link, const char *argv0)
 	ssize_t n = -1;
 	size_t len;
 
-	base = argv0 ? strrchr(argv0, '/') : NULL;
-	base = base ? base + 1 : argv0;
+	base = argv0 ? cl_path_base(argv0) : NULL;
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1) {
 			n = cl_readlinkat(AT_FDCWD, exe_link, exe, sizeof exe - 1);
 			if (n <= 0)
 				return false;
 			exe[n] = '\0';
-			exebase = strrchr(exe, '/');
-			exebase = exebase ? exebase + 1 : exe;
+			exebase = cl_path_base(exe);
 		}
 		for (p = list; *p; p = *end ? end + 1 : end) {
 			end = strchrnul(p, ':');

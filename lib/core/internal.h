@@ -19,6 +19,7 @@
 #include "config.h"
 #include "record.h"
 #include "sys.h"
+#include "path.h"
 
 /* Hidden names a break or a link may leave after a crash between link-in and
  * rename: ".cowlink-tmp.<pid>.<n>". cowlink fsck removes them. */

@@ -23,6 +23,8 @@
 /* The raw calls (cl_fstatat...): a tool's look at a name that must not go
  * through the shim's wrappers, as the walk's does not. */
 #include "sys.h"
+/* cl_path_base, cl_path_split: a path's directory and last name. */
+#include "path.h"
 
 /* ---- notes: what a link may want to tell the user (link.c) ------------- */
 

@@ -343,19 +343,10 @@ static int qsort_full(const void *a, const void *b)
 static int open_parent(const char *path, const char **base)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
 
-	*base = slash ? slash + 1 : path;
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == path)
-		strcpy(dir, "/");
-	else if ((size_t)(slash - path) >= sizeof dir)
+	*base = cl_path_base(path);
+	if (!cl_path_split(path, dir, sizeof dir))
 		return -ENAMETOOLONG;
-	else {
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-	}
 	return cl_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 }
 
@@ -463,14 +454,79 @@ out_unlink:
 	return r;
 }
 
+/* With M's inode open as MFD (fstat MS) and DUP's as DFD (fstat DS, its
+ * name DBASE in DDIR), both checked against the scan: take both leases,
+ * compare, and unless in a dry run replace the name; a mark given for
+ * nothing is undone, an orphan left is unshared. 0 or -errno; *WHO gets the
+ * name a skip is about, *FREED what the replacement frees. */
+static int lease_and_replace(struct dedupe *d, const struct ent *m, const struct ent *dup,
+			     int mfd, struct stat *ms, int ddir, const char *dbase,
+			     int dfd, struct stat *ds, const char **who, uint64_t *freed)
+{
+	struct cl_record rec;
+	int lm, ld, whym, whyd, r;
+
+	lm = cl_lease_take(mfd, &whym, cl_lease_sigio_ignored());
+	if (lm < 0) {
+		*who = m->path; /* the master is open for writing */
+		return lm;
+	}
+	ld = cl_lease_take(dfd, &whyd, cl_lease_sigio_ignored());
+	if (ld < 0) {
+		r = ld;
+		goto out_drop;
+	}
+	if ((!lm || !ld) && !d->lease_noted) {
+		d->lease_noted = true;
+		cl_notef("no lease on '%s' (%s): a writer that has it open now would not be seen"
+			 " (said once)", lm ? dup->path : m->path, strerror(lm ? whyd : whym));
+	}
+	r = compare(d, mfd, ms, dfd, ds);
+	if (r)
+		goto out_drop;
+	if (ds->st_nlink == 1)
+		*freed = (uint64_t)ds->st_blocks * 512;
+	if (!d->dry_run)
+		r = replace(d, mfd, lm, ddir, dbase, dfd, ld, ds);
+	/* A master that got its mark for nothing: unshare it in place again. */
+	if (r && !d->dry_run && cl_fstat(mfd, ms) == 0 && ms->st_nlink == 1 &&
+	    cl_mark_read_fd(mfd, &rec) > 0)
+		(void)cl_unshare_orphan(mfd, ms, &rec);
+	/* A set that lost its last other name here is unshared in place. */
+	if (!r && !d->dry_run && cl_fstat(dfd, ds) == 0 && ds->st_nlink == 1 &&
+	    cl_mark_read_fd(dfd, &rec) > 0)
+		(void)cl_unshare_orphan(dfd, ds, &rec);
+out_drop:
+	if (lm > 0)
+		cl_lease_drop(mfd);
+	if (ld > 0)
+		cl_lease_drop(dfd);
+	return r;
+}
+
+/* Count and report what dedupe_one() did with DUP (R: 0 or -errno; WHO the
+ * name a skip is about, FREED the bytes freed). */
+static void tell_result(struct dedupe *d, const struct ent *m, const struct ent *dup,
+			int r, const char *who, uint64_t freed)
+{
+	if (!r) {
+		d->stats->files++;
+		d->stats->bytes += freed;
+		report(d, CL_DEDUPE_LINKED, dup->path, m->path, 0, freed);
+	} else if (r == -ESTALE || r == -ETXTBSY || r == -EMLINK) {
+		report(d, CL_DEDUPE_SKIPPED, who, m->path, r, 0);
+	} else {
+		report(d, CL_DEDUPE_ERROR, dup->path, m->path, r, 0);
+	}
+}
+
 /* Replace the name D by a cowlink of M (both names of one group), or in a
  * dry run only compare. Reports what happened. */
 static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *dup)
 {
 	const char *mbase, *dbase;
 	struct stat ms, ds;
-	struct cl_record rec;
-	int mdir, ddir, mfd, dfd, lm, ld, whym, whyd, r;
+	int mdir, ddir, mfd, dfd, r;
 	uint64_t freed = 0;
 	bool same = false;
 	const char *who = dup->path; /* the name a skip is about */
@@ -512,42 +568,7 @@ static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *
 		r = -ESTALE;
 		goto out_close_dfd;
 	}
-	lm = cl_lease_take(mfd, &whym, cl_lease_sigio_ignored());
-	if (lm < 0) {
-		who = m->path; /* the master is open for writing */
-		r = lm;
-		goto out_close_dfd;
-	}
-	ld = cl_lease_take(dfd, &whyd, cl_lease_sigio_ignored());
-	if (ld < 0) {
-		r = ld;
-		goto out_drop;
-	}
-	if ((!lm || !ld) && !d->lease_noted) {
-		d->lease_noted = true;
-		cl_notef("no lease on '%s' (%s): a writer that has it open now would not be seen"
-			 " (said once)", lm ? dup->path : m->path, strerror(lm ? whyd : whym));
-	}
-	r = compare(d, mfd, &ms, dfd, &ds);
-	if (r)
-		goto out_drop;
-	if (ds.st_nlink == 1)
-		freed = (uint64_t)ds.st_blocks * 512;
-	if (!d->dry_run)
-		r = replace(d, mfd, lm, ddir, dbase, dfd, ld, &ds);
-	/* A master that got its mark for nothing: unshare it in place again. */
-	if (r && !d->dry_run && cl_fstat(mfd, &ms) == 0 && ms.st_nlink == 1 &&
-	    cl_mark_read_fd(mfd, &rec) > 0)
-		(void)cl_unshare_orphan(mfd, &ms, &rec);
-	/* A set that lost its last other name here is unshared in place. */
-	if (!r && !d->dry_run && cl_fstat(dfd, &ds) == 0 && ds.st_nlink == 1 &&
-	    cl_mark_read_fd(dfd, &rec) > 0)
-		(void)cl_unshare_orphan(dfd, &ds, &rec);
-out_drop:
-	if (lm > 0)
-		cl_lease_drop(mfd);
-	if (ld > 0)
-		cl_lease_drop(dfd);
+	r = lease_and_replace(d, m, dup, mfd, &ms, ddir, dbase, dfd, &ds, &who, &freed);
 out_close_dfd:
 	cl_close(dfd);
 out_close_mfd:
@@ -556,17 +577,8 @@ out_close_ddir:
 	cl_close(ddir);
 out_close_mdir:
 	cl_close(mdir);
-	if (same) {
-		return;
-	} else if (!r) {
-		d->stats->files++;
-		d->stats->bytes += freed;
-		report(d, CL_DEDUPE_LINKED, dup->path, m->path, 0, freed);
-	} else if (r == -ESTALE || r == -ETXTBSY || r == -EMLINK) {
-		report(d, CL_DEDUPE_SKIPPED, who, m->path, r, 0);
-	} else {
-		report(d, CL_DEDUPE_ERROR, dup->path, m->path, r, 0);
-	}
+	if (!same)
+		tell_result(d, m, dup, r, who, freed);
 }
 
 /* Hash the names of each run that stat cannot tell apart; a name that

@@ -88,11 +88,10 @@ int cl_fsck_at(int dirfd, const char *name, const char *path,
 	       const struct stat *st, bool dry_run, cl_fsck_fn fn, void *arg)
 {
 	struct cl_fsck_finding f = { .path = path, .st = st };
-	const char *base = strrchr(name, '/');
+	const char *base = cl_path_base(name);
 	struct stat fst;
 	int marked, fd, r;
 
-	base = base ? base + 1 : name;
 	if (!S_ISREG(st->st_mode))
 		return 0;
 	if (!strncmp(base, CL_TMP_PREFIX, sizeof CL_TMP_PREFIX - 1)) {

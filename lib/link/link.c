@@ -296,6 +296,48 @@ static void note_no_lease(struct cl_link_ctx *c, const char *src, int why)
 		 src, strerror(why), c->nofollow ? " (said once for the tree)" : "");
 }
 
+/* Give the source SFD its record REC, formatted into VAL (*N bytes): the
+ * source's write bits (none with NO_PROTECT) in a new mark, or merged into
+ * the set's mark when it has one (MARK, MARKLEN > 0: read already). 0 or
+ * -errno; *U says what was changed, to undo (nothing after a failure). */
+static int put_mark(int sfd, bool protect, struct undo *u, struct cl_record *rec,
+		    char *val, size_t *n, const char *mark, ssize_t marklen)
+{
+	ssize_t old;
+	int e;
+
+	rec->wbits = protect ? u->mode & 0222 : 0;
+	*n = cl_record_format(rec, val);
+	/* MARK: the mark already read (MARKLEN > 0), to spare two calls on a
+	 * source that is a set already. */
+	e = marklen > 0 ? -EEXIST : mark_op(sfd, val, *n, XATTR_CREATE, u->mode);
+	if (e == -EEXIST) {
+		if (marklen > 0)
+			memcpy(u->old, mark, (size_t)marklen);
+		old = marklen > 0 ? marklen : mark_raw(sfd, u->old);
+		if (old < 0)
+			return (int)old;
+		u->oldlen = (size_t)old;
+		if (old && is_dying(u->old, u->oldlen))
+			return -EAGAIN; /* an orphan being unshared: wait for it */
+		/* Keep the set's bits, add those the owner restored behind
+		 * the shim's back (they are about to be cleared again). */
+		rec->wbits = (old ? mark_wbits(u->old, u->oldlen, u->mode) : 0) | rec->wbits;
+		*n = cl_record_format(rec, val);
+		e = 0;
+		if (*n != u->oldlen || memcmp(val, u->old, *n)) {
+			e = mark_op(sfd, val, *n, old ? XATTR_REPLACE : 0, u->mode);
+			u->rewrote = old != 0;
+			u->created = old == 0;
+		}
+	} else if (!e) {
+		u->created = true;
+	}
+	if (e)
+		u->created = u->rewrote = false;
+	return e;
+}
+
 /* The cowlink proper, in docs/DESIGN.md §6's order: lease, record, protection,
  * link, re-check under the lease. Any failure leaves the source as it was
  * and BASE absent (or, with REPLACE, the old BASE in place). */
@@ -307,7 +349,6 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 	struct cl_record rec = { CL_RECORD_VERSION, 0, false };
 	char val[CL_RECORD_MAX], tmp[64];
 	struct stat now;
-	ssize_t old;
 	size_t n;
 	int held, why, e;
 
@@ -318,41 +359,9 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 		note_no_lease(c, src, why);
 
 	/* The mark first: where user xattrs are missing nothing has changed. */
-	rec.wbits = protect ? u.mode & 0222 : 0;
-	n = cl_record_format(&rec, val);
-	/* MARK: the mark already read (MARKLEN > 0), to spare two calls on a
-	 * source that is a set already. */
-	e = marklen > 0 ? -EEXIST : mark_op(sfd, val, n, XATTR_CREATE, u.mode);
-	if (e == -EEXIST) {
-		if (marklen > 0)
-			memcpy(u.old, mark, (size_t)marklen);
-		old = marklen > 0 ? marklen : mark_raw(sfd, u.old);
-		if (old < 0) {
-			e = (int)old;
-			goto out;
-		}
-		u.oldlen = (size_t)old;
-		if (old && is_dying(u.old, u.oldlen)) {
-			e = -EAGAIN; /* an orphan being unshared: wait for it */
-			goto out;
-		}
-		/* Keep the set's bits, add those the owner restored behind
-		 * the shim's back (they are about to be cleared again). */
-		rec.wbits = (old ? mark_wbits(u.old, u.oldlen, u.mode) : 0) | rec.wbits;
-		n = cl_record_format(&rec, val);
-		e = 0;
-		if (n != u.oldlen || memcmp(val, u.old, n)) {
-			e = mark_op(sfd, val, n, old ? XATTR_REPLACE : 0, u.mode);
-			u.rewrote = old != 0;
-			u.created = old == 0;
-		}
-	} else if (!e) {
-		u.created = true;
-	}
-	if (e) {
-		u.created = u.rewrote = false;
+	e = put_mark(sfd, protect, &u, &rec, val, &n, mark, marklen);
+	if (e)
 		goto out;
-	}
 	if (protect && (u.mode & 0222)) {
 		e = cl_fchmod(sfd, u.mode & ~(mode_t)0222);
 		if (e)
@@ -446,13 +455,85 @@ ssize_t cl_link_mark(int sfd, char *buf)
 
 #define SAME_INODE(a, b) ((a).st_dev == (b).st_dev && (a).st_ino == (b).st_ino)
 
+/* Try a clone of SFD (ST its stat, WBITS the recorded write bits) as BASE
+ * in PFD before anything else. 0: cloned (*HOW says so); -errno: the answer
+ * (-EOPNOTSUPP for --reflink=always); 1: no clone here (c->clone learns it
+ * unless the error may be about this file only), go on to link. */
+static int clone_first(struct cl_link_ctx *c, int sfd, const struct stat *st, mode_t wbits,
+		       int pfd, const char *base, bool replace, enum cowlink_how *how)
+{
+	bool cloned;
+	int e = copy_to(c, sfd, st, wbits, pfd, base, replace, true, &cloned);
+
+	if (!e) {
+		c->clone = CL_YES;
+		*how = COWLINK_CLONED;
+		return 0;
+	}
+	if (!unsupported(e))
+		return e;
+	if (c->flags & COWLINK_REFLINK_ALWAYS)
+		return -EOPNOTSUPP;
+	if (e != -EINVAL) /* EINVAL may be about this file only */
+		c->clone = CL_NO;
+	cl_debug("link %s: no clone here (%d), cowlink", base, -e);
+	return 1;
+}
+
+/* Before linking SFD (ST its stat) as BASE in PFD, which may exist
+ * (c->check_dst): true when that settles it, *E then being cl_link_fd()'s
+ * answer -- BASE is SFD's inode already, or may not be replaced (no -f, a
+ * directory) -- else false with *REPLACE saying whether BASE exists. BUF,
+ * *MARKED: SFD's mark (length, or -1 when not read yet), read here if it
+ * has to be. */
+static bool look_at_dst(struct cl_link_ctx *c, int sfd, const struct stat *st, int pfd,
+			const char *base, char *buf, ssize_t *marked, bool *replace,
+			enum cowlink_how *how, int *e)
+{
+	struct stat dst;
+
+	*e = cl_fstatat(pfd, base, &dst, AT_SYMLINK_NOFOLLOW);
+	if (!*e && SAME_INODE(dst, *st)) {
+		if (*marked < 0)
+			*marked = mark_raw(sfd, buf);
+		/* Unmarked: a plain hard link -- or a break renamed a
+		 * copy over DST and unshared SRC, the set's last name
+		 * now, between the stat and the read: then DST is
+		 * another inode, to replace as any other file. */
+		if (*marked == 0)
+			*e = cl_fstatat(pfd, base, &dst, AT_SYMLINK_NOFOLLOW);
+	}
+	if (!*e && SAME_INODE(dst, *st)) {
+		/* DST is SRC already: a cowlink of it (nothing to do
+		 * with -f; File exists without, as ln says), or the
+		 * same unmarked file (c->same). */
+		*e = *marked < 0 ? (int)*marked :
+		     *marked > 0 && (c->flags & COWLINK_FORCE) ? 0 : -EEXIST;
+		c->same = *e == -EEXIST && *marked == 0;
+		*how = COWLINK_LINKED;
+		return true;
+	}
+	if (!*e && !(c->flags & COWLINK_FORCE)) {
+		*e = -EEXIST;
+		return true;
+	}
+	if (!*e && S_ISDIR(dst.st_mode)) {
+		*e = -EISDIR;
+		return true;
+	}
+	if (*e && *e != -ENOENT)
+		return true;
+	*replace = !*e;
+	return false;
+}
+
 int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const char *src,
 	       int pfd, const char *base, const char *mark, ssize_t marklen,
 	       enum cowlink_how *how)
 {
 	unsigned flags = c->flags;
 	char buf[CL_RECORD_MAX];
-	struct stat st = *stp, dst;
+	struct stat st = *stp;
 	bool replace = false, try_clone, cloned;
 	mode_t wbits = 0;
 	ssize_t marked = marklen;
@@ -463,36 +544,9 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 	c->bytes = (uint64_t)st.st_size;
 	if (marklen > 0)
 		memcpy(buf, mark, (size_t)marklen);
-	if (c->check_dst) {
-		e = cl_fstatat(pfd, base, &dst, AT_SYMLINK_NOFOLLOW);
-		if (!e && SAME_INODE(dst, st)) {
-			if (marked < 0)
-				marked = mark_raw(sfd, buf);
-			/* Unmarked: a plain hard link -- or a break renamed a
-			 * copy over DST and unshared SRC, the set's last name
-			 * now, between the stat and the read: then DST is
-			 * another inode, to replace as any other file. */
-			if (marked == 0)
-				e = cl_fstatat(pfd, base, &dst, AT_SYMLINK_NOFOLLOW);
-		}
-		if (!e && SAME_INODE(dst, st)) {
-			/* DST is SRC already: a cowlink of it (nothing to do
-			 * with -f; File exists without, as ln says), or the
-			 * same unmarked file (c->same). */
-			e = marked < 0 ? (int)marked :
-			    marked > 0 && (flags & COWLINK_FORCE) ? 0 : -EEXIST;
-			c->same = e == -EEXIST && marked == 0;
-			*how = COWLINK_LINKED;
-			return e;
-		}
-		if (!e && !(flags & COWLINK_FORCE))
-			return -EEXIST;
-		if (!e && S_ISDIR(dst.st_mode))
-			return -EISDIR;
-		if (e && e != -ENOENT)
-			return e;
-		replace = !e;
-	}
+	if (c->check_dst && look_at_dst(c, sfd, &st, pfd, base, buf, &marked, &replace,
+					how, &e))
+		return e;
 
 	/* A copy presents the mode the shim would: with the recorded bits. */
 	/* --reflink=always tries even where the hint says no: its error is
@@ -508,19 +562,9 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 		wbits = mark_wbits(buf, (size_t)marked, st.st_mode);
 
 	if (try_clone) {
-		e = copy_to(c, sfd, &st, wbits, pfd, base, replace, true, &cloned);
-		if (!e) {
-			c->clone = CL_YES;
-			*how = COWLINK_CLONED;
-			return 0;
-		}
-		if (!unsupported(e))
+		e = clone_first(c, sfd, &st, wbits, pfd, base, replace, how);
+		if (e <= 0)
 			return e;
-		if (flags & COWLINK_REFLINK_ALWAYS)
-			return -EOPNOTSUPP;
-		if (e != -EINVAL) /* EINVAL may be about this file only */
-			c->clone = CL_NO;
-		cl_debug("link %s: no clone here (%d), cowlink", base, -e);
 	}
 
 	if (st.st_dev != c->dst_dev) {
@@ -578,7 +622,7 @@ int cowlink_link_at(int srcdir, const char *src, int dstdir, const char *dst,
 		    unsigned flags, enum cowlink_how *how)
 {
 	char dir[PATH_MAX];
-	const char *base, *slash;
+	const char *base;
 	enum cowlink_how h = 0;
 	struct cl_link_ctx c;
 	struct stat pst;
@@ -588,20 +632,11 @@ int cowlink_link_at(int srcdir, const char *src, int dstdir, const char *dst,
 		return -EFAULT;
 	if ((flags & COWLINK_REFLINK_ALWAYS) && (flags & COWLINK_REFLINK_NEVER))
 		return -EINVAL;
-	slash = strrchr(dst, '/');
-	base = slash ? slash + 1 : dst;
+	base = cl_path_base(dst);
 	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
 		return -EISDIR;
-	if (!slash) {
-		strcpy(dir, ".");
-	} else if (slash == dst) {
-		strcpy(dir, "/");
-	} else {
-		if ((size_t)(slash - dst) >= sizeof dir)
-			return -ENAMETOOLONG;
-		memcpy(dir, dst, (size_t)(slash - dst));
-		dir[slash - dst] = '\0';
-	}
+	if (!cl_path_split(dst, dir, sizeof dir))
+		return -ENAMETOOLONG;
 	pfd = cl_openat(dstdir, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (pfd < 0)
 		return pfd;

@@ -705,26 +705,14 @@ static void report(struct walk *w, struct cl_tree_report *rep)
 	snprintf(rep->failed, sizeof rep->failed, "%s", w->failed);
 }
 
-int cl_link_tree(const char *src, const char *dst, unsigned flags,
-		 cowlink_progress_fn fn, void *arg, struct cl_tree_report *rep)
+/* A walk for cl_link_tree() with FLAGS, FN and ARG and its locks set up, or
+ * NULL (out of memory). */
+static struct walk *walk_new(unsigned flags, cowlink_progress_fn fn, void *arg)
 {
-	struct cowlink_progress p;
-	struct stat st, dst_st;
-	enum cowlink_how how;
-	struct walk *w;
-	struct job *root;
-	int saved = errno, s, d, e;
+	struct walk *w = calloc(1, sizeof *w);
 
-	if (rep)
-		memset(rep, 0, sizeof *rep);
-	if (!src || !dst)
-		return -EFAULT;
-	if ((flags & COWLINK_REFLINK_ALWAYS) && (flags & COWLINK_REFLINK_NEVER))
-		return -EINVAL;
-	flags &= ~(unsigned)COWLINK_FORCE; /* DST must not exist: nothing to replace */
-	w = calloc(1, sizeof *w);
 	if (!w)
-		return -ENOMEM;
+		return NULL;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	pthread_mutex_init(&w->gmu, NULL);
@@ -733,37 +721,42 @@ int cl_link_tree(const char *src, const char *dst, unsigned flags,
 	w->fn = fn;
 	w->arg = arg;
 	w->sigio_ignored = cl_lease_sigio_ignored();
+	return w;
+}
 
-	e = cl_fstatat(AT_FDCWD, src, &st, 0);
-	if (e)
-		goto out_free;
-	if (S_ISREG(st.st_mode)) {
-		e = cowlink_link(src, dst, flags, &how);
-		if (!e) {
-			atomic_store(&w->files, 1);
-			atomic_store(&w->bytes, (uint64_t)st.st_size);
-		}
-		goto out_done;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		e = -EINVAL;
-		goto out_free;
-	}
+/* Let go of W's locks and memory. */
+static void walk_free(struct walk *w)
+{
+	pthread_cond_destroy(&w->gcv);
+	pthread_mutex_destroy(&w->gmu);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+/* Copy the directory SRC (ST its stat) as DST, which must not exist, with
+ * W's workers: make DST, then run the walk from the root job. 0 or -errno;
+ * *RAN says whether the workers ran (the progress then gets a last call). */
+static int link_dir(struct walk *w, const char *src, const char *dst,
+		    const struct stat *st, struct cl_tree_report *rep, bool *ran)
+{
+	struct stat dst_st;
+	struct job *root;
+	int s, d, e;
+
 	/* cp refuses a copy of a directory into itself: it would copy what
 	 * it makes (cowln -r d d/sub). */
-	e = inside(dst, &st);
+	e = inside(dst, st);
 	if (e > 0) {
 		if (rep)
 			rep->into_itself = true;
 		e = -ELOOP;
 	}
 	if (e)
-		goto out_free;
+		return e;
 	s = cl_openat(AT_FDCWD, src, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (s < 0) {
-		e = s;
-		goto out_free;
-	}
+	if (s < 0)
+		return s;
 	e = cl_mkdirat(AT_FDCWD, dst, 0700);
 	if (e)
 		goto out_close_src;
@@ -773,7 +766,7 @@ int cl_link_tree(const char *src, const char *dst, unsigned flags,
 		goto out_close_src;
 	}
 	e = cl_fstat(d, &dst_st);
-	if (!e && dst_st.st_dev != st.st_dev && !(flags & COWLINK_COPY_XDEV)) {
+	if (!e && dst_st.st_dev != st->st_dev && !(w->flags & COWLINK_COPY_XDEV)) {
 		/* Nothing could be linked: say so before filling anything.
 		 * (Btrfs subvolumes could clone across; use --copy-across.) */
 		(void)cl_unlinkat(AT_FDCWD, dst, AT_REMOVEDIR);
@@ -787,7 +780,7 @@ int cl_link_tree(const char *src, const char *dst, unsigned flags,
 	}
 	root->sfd = s;
 	root->dfd = d;
-	root->st = st;
+	root->st = *st;
 	atomic_init(&root->pending, 1);
 	root->name = root->path;
 	w->root_dev = dst_st.st_dev;
@@ -797,24 +790,57 @@ int cl_link_tree(const char *src, const char *dst, unsigned flags,
 	w->clone = cl_link_clone_hint(d);
 	atomic_store(&w->dirs, 1);
 	run(w, root, nthreads()); /* closes S and D */
-	e = atomic_load(&w->err);
-	goto out_done;
+	*ran = true;
+	return atomic_load(&w->err);
 
 out_close_src:
 	cl_close(s);
-	goto out_free;
-out_done:
-	if (fn) {
+	return e;
+}
+
+int cl_link_tree(const char *src, const char *dst, unsigned flags,
+		 cowlink_progress_fn fn, void *arg, struct cl_tree_report *rep)
+{
+	struct cowlink_progress p;
+	struct stat st;
+	enum cowlink_how how;
+	struct walk *w;
+	bool ran = false;
+	int saved = errno, e;
+
+	if (rep)
+		memset(rep, 0, sizeof *rep);
+	if (!src || !dst)
+		return -EFAULT;
+	if ((flags & COWLINK_REFLINK_ALWAYS) && (flags & COWLINK_REFLINK_NEVER))
+		return -EINVAL;
+	flags &= ~(unsigned)COWLINK_FORCE; /* DST must not exist: nothing to replace */
+	w = walk_new(flags, fn, arg);
+	if (!w)
+		return -ENOMEM;
+
+	e = cl_fstatat(AT_FDCWD, src, &st, 0);
+	if (e)
+		goto out_free;
+	if (S_ISREG(st.st_mode)) {
+		e = cowlink_link(src, dst, flags, &how);
+		if (!e) {
+			atomic_store(&w->files, 1);
+			atomic_store(&w->bytes, (uint64_t)st.st_size);
+		}
+		ran = true;
+	} else if (S_ISDIR(st.st_mode)) {
+		e = link_dir(w, src, dst, &st, rep, &ran);
+	} else {
+		e = -EINVAL;
+	}
+	if (ran && fn) {
 		snapshot(w, &p, true);
 		(void)fn(&p, arg);
 	}
 out_free:
 	report(w, rep);
-	pthread_cond_destroy(&w->gcv);
-	pthread_mutex_destroy(&w->gmu);
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-	free(w);
+	walk_free(w);
 	errno = saved;
 	return e;
 }

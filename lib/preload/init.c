@@ -69,6 +69,9 @@ static void tree_dropped(const char *entry, int err)
 /* glibc calls a library's constructors with main's (argc, argv, envp). */
 __attribute__((constructor)) static void cl_shim_init(int argc, char **argv, char **envp)
 {
+	/* The program finds errno as the loader left it: the set-up's core
+	 * calls (cl_scope_init, check_std_fds's cl_cow_classify) and libc's
+	 * secure_getenv do not promise to keep it. */
 	int saved = errno;
 	const char *trees, *exclude;
 

@@ -144,12 +144,6 @@ int cl_meta_begin_same(struct cl_meta *m, int dirfd, const char *path,
 	return same && same->hit;
 }
 
-int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
-		  bool nofollow, int how)
-{
-	return cl_meta_begin_same(m, dirfd, path, nofollow, how, NULL);
-}
-
 static bool meta_again(struct cl_meta *m, int r)
 {
 	int e;

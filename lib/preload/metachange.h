@@ -80,13 +80,10 @@ struct cl_meta {
 
 /* Before a change of DIRFD/PATH: break it when it names a cowlink, by the
  * CL_META_* rules in HOW. 0 -- apply the change to DIRFD/m->target -- or
- * -1 with errno set. */
-int cl_meta_begin(struct cl_meta *m, int dirfd, const char *path,
-		  bool nofollow, int how);
-/* The same for a change that may change nothing (SAME, internal.h): 1 when
- * it is none on a cowlink -- nothing broken, nothing to apply: the call
- * returns 0 (errno restored) -- else as cl_meta_begin (-1 with errno also
- * when the unchanged call fails: EPERM, EEXIST...). */
+ * -1 with errno set. SAME (internal.h), when not NULL, tells a change that
+ * may change nothing: 1 when it is none on a cowlink -- nothing broken,
+ * nothing to apply: the call returns 0 (errno restored) -- and -1 with
+ * errno also when the unchanged call fails (EPERM, EEXIST...). */
 int cl_meta_begin_same(struct cl_meta *m, int dirfd, const char *path,
 		       bool nofollow, int how, struct cl_same *same);
 /* After the real call returned R: true when it failed with EACCES on a

@@ -24,23 +24,9 @@
  * long: the real call decides those. */
 static const char *split(const char *path, char *dir)
 {
-	const char *base = strrchr(path, '/');
-	size_t n;
+	const char *base = cl_path_split(path, dir, PATH_MAX);
 
-	if (!base) {
-		strcpy(dir, ".");
-		return path;
-	}
-	if (base[1] == '\0')
-		return NULL;
-	n = (size_t)(base - path);
-	if (n >= PATH_MAX)
-		return NULL;
-	if (n == 0)
-		n = 1; /* "/name": the root */
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	return base + 1;
+	return base && *base ? base : NULL;
 }
 
 /* The inode behind a name about to be removed, when that can leave its
@@ -72,6 +58,8 @@ static void release_victim(int fd, int r)
 {
 	struct cl_record rec;
 	struct stat st;
+	/* cl_mark_read_fd and cl_unshare_orphan do not promise to keep errno;
+	 * the unlink or rename's own result must survive them. */
 	int saved = errno;
 
 	if (fd < 0)
@@ -98,6 +86,8 @@ static int one_set(int olddir, const char *old, int newdir, const char *new_,
 	const char *obase, *nbase;
 	struct cl_record r;
 	struct stat od;
+	/* cl_cow_classify does not promise to keep errno; the rename that
+	 * follows must see the caller's. */
 	int saved = errno, res = 0;
 
 	if (!old || cl_fstatat(olddir, old, st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -131,7 +121,7 @@ static int may_replace(int newdir, const char *new_, const struct stat *st,
 {
 	char ndir[PATH_MAX];
 	uid_t uid = geteuid();
-	int saved = errno, e = 0;
+	int saved = errno, e = 0; /* the real faccessat's errno is the answer, not errno */
 
 	if (!split(new_, ndir))
 		return 0;
@@ -158,7 +148,7 @@ static int rename_body(int olddir, const char *old, int newdir, const char *new_
 		       int (*real)(int, const char *, int, const char *, unsigned))
 {
 	struct stat vst, st, nd;
-	int saved = errno, e, fd;
+	int e, fd;
 
 	if ((flags & (RENAME_EXCHANGE | RENAME_NOREPLACE)) ||
 	    __builtin_expect(!multi_link(newdir, new_, &vst), 1))
@@ -170,7 +160,6 @@ static int rename_body(int olddir, const char *old, int newdir, const char *new_
 			e = cl_unlinkat(olddir, old, 0);
 		cl_debug("rename %s -> %s: two names of one cowlink set, source "
 			 "removed (%d)", old, new_, e);
-		errno = saved;
 		e = (int)cl_ret(e);
 	} else {
 		e = real(olddir, old, newdir, new_, flags);

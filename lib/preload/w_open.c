@@ -46,7 +46,7 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 {
 	bool nofollow = flags & O_NOFOLLOW;
 	char name[PATH_MAX];
-	int saved = errno, fd, e = 0;
+	int saved = errno, fd, e = 0; /* a failed real openat's EACCES before the retry */
 
 	/* O_DIRECTORY cannot open a file: breaking would only empty it. */
 	if (!EXCL(flags) && !(flags & O_DIRECTORY)) {
@@ -157,6 +157,9 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	struct timespec t0;
 	struct stat st;
 	struct wopen w; /* not zeroed: NAME is a page, written before it is read */
+	/* A round's failed real openat (EACCES) and the core's look and break
+	 * (cl_cow_opened, break_opened) leave errno changed: the caller gets
+	 * it as it was. */
 	int saved = errno, fd, e, c;
 	bool trunc = false;
 
@@ -339,7 +342,7 @@ CL_EXPORT int open_by_handle_at(int mountfd, struct file_handle *h, int flags)
 		return cl_enosys();
 	if (__builtin_expect(!WRITE_OPEN(flags) || (flags & O_PATH), 1))
 		return real_open_by_handle_at(mountfd, h, flags);
-	saved = errno;
+	saved = errno; /* cl_cow_classify does not promise to keep it */
 	fd = real_open_by_handle_at(mountfd, h, flags);
 	if (fd < 0)
 		return fd;

@@ -256,6 +256,8 @@ static int spawn(spawn_fn *real, pid_t *pid, const char *path,
 		 const posix_spawnattr_t *attr, char *const argv[],
 		 char *const envp[])
 {
+	/* break_actions calls malloc and free, and the core's breaks, none of
+	 * which promise to keep errno. */
 	int saved = errno, e = break_actions(fa);
 
 	errno = saved;

@@ -177,7 +177,7 @@ CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 	struct stat st;
 	nlink_t nlink;
 	mode_t wb;
-	int r, saved, fd = -1;
+	int r, fd = -1;
 
 	r = CALL(statx, dirfd, path, flags, mask, stx);
 	if (r != 0 || !(stx->stx_mask & STATX_TYPE) || !S_ISREG(stx->stx_mode))
@@ -193,14 +193,10 @@ CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 	if (stx->stx_mask & STATX_NLINK) {
 		nlink = stx->stx_nlink;
 	} else if (stx->stx_mask & STATX_MODE) {
-		saved = errno;
 		if (fd >= 0 ? cl_fstat(fd, &st) < 0
 			    : cl_fstatat(dirfd, path, &st,
-					 flags & AT_SYMLINK_NOFOLLOW) < 0) {
-			errno = saved;
+					 flags & AT_SYMLINK_NOFOLLOW) < 0)
 			return r;
-		}
-		errno = saved;
 		nlink = st.st_nlink;
 	} else {
 		return r;
@@ -321,7 +317,7 @@ CL_VIA(faccessat, faccessat, (int dirfd, const char *path, int mode, int flags),
 static int access_body(int (*real_ok)(int, const char *, int, int),
 		       int dirfd, const char *path, int mode, int flags)
 {
-	int saved = errno, r;
+	int saved = errno, r; /* the real access call's EACCES is not the answer yet */
 
 	r = real_ok(dirfd, path, mode, flags);
 	if (r == 0 || !(mode & W_OK) || errno != EACCES)

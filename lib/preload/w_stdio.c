@@ -65,7 +65,7 @@ static int before_open(const char *path, int fl, bool orphans, char *name)
  * Not for ",ccs=" modes, which only fopen understands. */
 static FILE *fopen_by_fd(const char *path, const char *mode, int fl)
 {
-	int fd, e;
+	int fd;
 	FILE *f;
 
 	fd = cl_open_write(AT_FDCWD, path, fl, 0666);
@@ -73,10 +73,8 @@ static FILE *fopen_by_fd(const char *path, const char *mode, int fl)
 		return NULL;
 	f = REAL(fdopen)(fd, mode);
 	if (!f) {
-		e = errno;
 		(void)cl_close(fd);
 		(void)cl_fd_invalidate(fd);
-		errno = e;
 	}
 	return f;
 }
@@ -86,7 +84,7 @@ static FILE *fopen_body(FILE *(*real)(const char *, const char *),
 {
 	int fl = mode && path ? mode_flags(mode) : -1;
 	char name[PATH_MAX];
-	int saved = errno, e;
+	int saved = errno, e; /* a failed real fopen's EACCES before the retry */
 	FILE *f;
 
 	if (WRITES(fl) && !cl_cow_off && !strchr(mode, ','))
@@ -143,6 +141,8 @@ static FILE *freopen_body(FILE *(*real)(const char *, const char *, FILE *),
 	struct cl_record r;
 	struct stat st;
 	int fl = mode ? mode_flags(mode) : -1;
+	/* The break before the real call (before_open, cl_cow_classify,
+	 * cl_cow_break) and libc's fileno do not promise to keep errno. */
 	int saved = errno, fd = f ? fileno(f) : -1, e;
 	FILE *res;
 

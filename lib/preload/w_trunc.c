@@ -13,7 +13,7 @@ static int trunc_body(int (*real)(const char *, off64_t), const char *path,
 		      off64_t len)
 {
 	char name[PATH_MAX];
-	int saved = errno, e = 0, r;
+	int saved = errno, e = 0, r; /* a failed real truncate's EACCES before the retry */
 
 	/* After a break, truncate the name that was broken: PATH may be a
 	 * magic link that still leads to the shared inode. */

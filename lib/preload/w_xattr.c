@@ -66,7 +66,7 @@ static ssize_t acl_present(const struct xt *t, void *val, ssize_t r)
 	struct stat st;
 	size_t n = (size_t)r;
 	bool mask = false;
-	int saved = errno, e;
+	int saved = errno, e; /* cl_cow_classify does not promise to keep it */
 
 	if (r < 12 || !val || (n - 4) % 8)
 		return r;
@@ -145,7 +145,7 @@ static ssize_t list_exact(const struct xt *t, char *list, size_t n)
 {
 	char stackbuf[LIST_STACK], *buf = stackbuf;
 	ssize_t size, r = -1;
-	int saved = errno;
+	int saved = errno; /* a round's real listxattr failing with ERANGE, and free */
 
 	for (int tries = 0; tries < 4; tries++) {
 		size = x_list(t, NULL, 0);
@@ -186,7 +186,7 @@ static ssize_t list_exact(const struct xt *t, char *list, size_t n)
  * it (one more call, for the mark's presence). */
 static ssize_t list_body(const struct xt *t, char *list, size_t n)
 {
-	int saved = errno;
+	int saved = errno; /* the real getxattr of the mark failing with ENODATA */
 	ssize_t r;
 
 	if (cl_cow_off)

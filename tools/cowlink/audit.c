@@ -74,88 +74,81 @@ static bool in_file(uint64_t off, uint64_t size, size_t len)
 	return off <= len && size <= len - off;
 }
 
-/* The imported wrapped symbols of ELF, listed into R->reason after PREFIX;
- * returns how many (-1: the dynamic symbols cannot be read). */
-static int imports(Elf *elf, size_t len, struct audit_result *r, const char *prefix,
-		   size_t *needed)
+/* The dynamic section SCN (header SH) of ELF: its DT_NEEDED libraries into
+ * R (liburing among them sets R->uring) and *NEEDED, DT_RUNPATH or DT_RPATH
+ * into R->runpath. 0, or -1 when it cannot be read. */
+static int read_dynamic(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct audit_result *r,
+			size_t *needed)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	GElf_Dyn dyn;
+	size_t k;
+
+	if (!d || !sh->sh_entsize)
+		return -1;
+	for (k = 0; k < sh->sh_size / sh->sh_entsize && gelf_getdyn(d, (int)k, &dyn); k++) {
+		const char *s = NULL;
+
+		if (dyn.d_tag == DT_NEEDED || dyn.d_tag == DT_RUNPATH ||
+		    dyn.d_tag == DT_RPATH)
+			s = elf_strptr(elf, sh->sh_link, dyn.d_un.d_val);
+		if (dyn.d_tag == DT_NEEDED) {
+			(*needed)++;
+			if (s && !strncmp(s, "liburing.so", 11))
+				r->uring = 1;
+			if (s && r->nneeded < AUDIT_MAX_NEEDED)
+				snprintf(r->needed[r->nneeded++], sizeof r->needed[0], "%s", s);
+		} else if (s && (dyn.d_tag == DT_RUNPATH || !r->runpath[0])) {
+			snprintf(r->runpath, sizeof r->runpath, "%s", s);
+		}
+	}
+	return 0;
+}
+
+/* The dynamic symbol table SCN (header SH) of ELF: each undefined symbol
+ * that is a wrapped, non-passive call is marked in SEEN (counted in
+ * *FOUND); "syscall" sets R->raw_syscall. 0, or -1 when it cannot be read. */
+static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct audit_result *r,
+		       bool *seen, int *found)
 {
 	const size_t nwrapped = sizeof wrapped / sizeof wrapped[0];
-	bool *seen = calloc(nwrapped, sizeof *seen);
-	Elf_Scn *scn = NULL;
-	size_t shnum, i, k;
-	int found = 0, have_dynsym = 0, shown = 0;
-	size_t used;
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t i, k;
 
-	*needed = 0;
-	if (!seen)
+	if (!d || !sh->sh_entsize)
 		return -1;
-	if (elf_getshdrnum(elf, &shnum) != 0) {
-		free(seen);
-		return -1;
-	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
+	for (k = 0; k < sh->sh_size / sh->sh_entsize; k++) {
+		GElf_Sym sym;
+		const char *name;
 
-		if (!gelf_getshdr(scn, &sh))
-			goto out_corrupt;
-		if (sh.sh_type != SHT_NOBITS && !in_file(sh.sh_offset, sh.sh_size, len))
-			goto out_corrupt;
-		if (sh.sh_type == SHT_DYNAMIC) {
-			GElf_Dyn dyn;
-
-			d = elf_getdata(scn, NULL);
-			if (!d || !sh.sh_entsize)
-				goto out_corrupt;
-			for (k = 0; k < sh.sh_size / sh.sh_entsize && gelf_getdyn(d, (int)k, &dyn); k++) {
-				const char *s = NULL;
-
-				if (dyn.d_tag == DT_NEEDED || dyn.d_tag == DT_RUNPATH ||
-				    dyn.d_tag == DT_RPATH)
-					s = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
-				if (dyn.d_tag == DT_NEEDED) {
-					(*needed)++;
-					if (s && !strncmp(s, "liburing.so", 11))
-						r->uring = 1;
-					if (s && r->nneeded < AUDIT_MAX_NEEDED)
-						snprintf(r->needed[r->nneeded++], sizeof r->needed[0], "%s", s);
-				} else if (s && (dyn.d_tag == DT_RUNPATH || !r->runpath[0])) {
-					snprintf(r->runpath, sizeof r->runpath, "%s", s);
-				}
-			}
-		}
-		if (sh.sh_type != SHT_DYNSYM)
+		if (!gelf_getsym(d, (int)k, &sym))
+			return -1;
+		if (sym.st_shndx != SHN_UNDEF || !sym.st_name)
 			continue;
-		have_dynsym = 1;
-		d = elf_getdata(scn, NULL);
-		if (!d || !sh.sh_entsize)
-			goto out_corrupt;
-		for (k = 0; k < sh.sh_size / sh.sh_entsize; k++) {
-			GElf_Sym sym;
-			const char *name;
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (!name)
+			return -1;
+		if (!strcmp(name, "syscall"))
+			r->raw_syscall = 1;
+		for (i = 0; i < nwrapped; i++)
+			if (!seen[i] && !wrapped[i].passive &&
+			    !strcmp(name, wrapped[i].name)) {
+				seen[i] = true;
+				(*found)++;
+			}
+	}
+	return 0;
+}
 
-			if (!gelf_getsym(d, (int)k, &sym))
-				goto out_corrupt;
-			if (sym.st_shndx != SHN_UNDEF || !sym.st_name)
-				continue;
-			name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (!name)
-				goto out_corrupt;
-			if (!strcmp(name, "syscall"))
-				r->raw_syscall = 1;
-			for (i = 0; i < nwrapped; i++)
-				if (!seen[i] && !wrapped[i].passive &&
-				    !strcmp(name, wrapped[i].name)) {
-					seen[i] = true;
-					found++;
-				}
-		}
-	}
-	if (!have_dynsym) {
-		free(seen);
-		return -1;
-	}
-	/* In table order, so the list reads open, openat, ..., write, ... */
+/* PREFIX and the FOUND calls marked in SEEN into R->reason, in table order
+ * (open, openat, ..., write, ...), the first eight by name. */
+static void list_imports(struct audit_result *r, const char *prefix, const bool *seen,
+			 int found)
+{
+	const size_t nwrapped = sizeof wrapped / sizeof wrapped[0];
+	size_t used, i;
+	int shown = 0;
+
 	used = (size_t)snprintf(r->reason, sizeof r->reason, "%s", prefix);
 	for (i = 0; i < nwrapped && found; i++) {
 		if (!seen[i])
@@ -170,6 +163,47 @@ static int imports(Elf *elf, size_t len, struct audit_result *r, const char *pre
 			break;
 		shown++;
 	}
+}
+
+/* The imported wrapped symbols of ELF, listed into R->reason after PREFIX;
+ * returns how many (-1: the dynamic symbols cannot be read, -2: a section
+ * is corrupt). */
+static int imports(Elf *elf, size_t len, struct audit_result *r, const char *prefix,
+		   size_t *needed)
+{
+	const size_t nwrapped = sizeof wrapped / sizeof wrapped[0];
+	bool *seen = calloc(nwrapped, sizeof *seen);
+	Elf_Scn *scn = NULL;
+	size_t shnum;
+	int found = 0, have_dynsym = 0;
+
+	*needed = 0;
+	if (!seen)
+		return -1;
+	if (elf_getshdrnum(elf, &shnum) != 0) {
+		free(seen);
+		return -1;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh))
+			goto out_corrupt;
+		if (sh.sh_type != SHT_NOBITS && !in_file(sh.sh_offset, sh.sh_size, len))
+			goto out_corrupt;
+		if (sh.sh_type == SHT_DYNAMIC && read_dynamic(elf, scn, &sh, r, needed) < 0)
+			goto out_corrupt;
+		if (sh.sh_type != SHT_DYNSYM)
+			continue;
+		have_dynsym = 1;
+		if (read_dynsym(elf, scn, &sh, r, seen, &found) < 0)
+			goto out_corrupt;
+	}
+	if (!have_dynsym) {
+		free(seen);
+		return -1;
+	}
+	list_imports(r, prefix, seen, found);
 	free(seen);
 	return found;
 out_corrupt:
@@ -288,85 +322,103 @@ static void search_libraries(const char *prog, struct audit_result *r)
 	}
 }
 
-static enum audit_verdict elf_judge(void *buf, size_t len, struct audit_result *r)
+/* The checks of ELF identification bytes ID (LEN the file's size) that need
+ * no libelf: true when libelf may look, else false with R's verdict set. */
+static bool ident_ok(const unsigned char *id, size_t len, struct audit_result *r)
 {
-	const unsigned char *id = buf;
-	GElf_Ehdr eh;
-	size_t phnum, i, needed;
-	bool interp = false;
-	enum audit_verdict v;
-	Elf *elf;
-	int n;
-
-	if (len < 4 || memcmp(id, ELFMAG, SELFMAG))
-		return verdict(r, AUDIT_NOT_COVERED, "not an ELF program");
-	if (len < EI_NIDENT)
-		return verdict(r, AUDIT_NOT_COVERED, "truncated ELF file");
-	if (id[EI_CLASS] == ELFCLASS32)
-		return verdict(r, AUDIT_NOT_COVERED,
-			       "32-bit ELF program: libcowlink.so is built 64-bit only, the loader would not load it");
-	if (id[EI_CLASS] != ELFCLASS64)
-		return verdict(r, AUDIT_NOT_COVERED, "corrupt ELF file (unknown class %u)", id[EI_CLASS]);
-	if (id[EI_DATA] != NATIVE_DATA)
-		return verdict(r, AUDIT_NOT_COVERED, "ELF program of another byte order");
-
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return verdict(r, AUDIT_ERROR, "libelf: %s", elf_errmsg(-1));
-	elf = elf_memory(buf, len);
-	if (!elf)
-		return verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (%s)", elf_errmsg(-1));
-	if (!gelf_getehdr(elf, &eh)) {
-		v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF header");
-		goto out_end;
+	if (len < 4 || memcmp(id, ELFMAG, SELFMAG)) {
+		verdict(r, AUDIT_NOT_COVERED, "not an ELF program");
+		return false;
 	}
-	if (eh.e_machine != NATIVE_MACHINE) {
-		v = verdict(r, AUDIT_NOT_COVERED, "ELF program for another machine (e_machine %u)",
-			    (unsigned)eh.e_machine);
-		goto out_end;
+	if (len < EI_NIDENT) {
+		verdict(r, AUDIT_NOT_COVERED, "truncated ELF file");
+		return false;
 	}
-	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		v = verdict(r, AUDIT_NOT_COVERED, "not a program (ELF type %u)", (unsigned)eh.e_type);
-		goto out_end;
+	if (id[EI_CLASS] == ELFCLASS32) {
+		verdict(r, AUDIT_NOT_COVERED,
+			"32-bit ELF program: libcowlink.so is built 64-bit only, the loader would not load it");
+		return false;
+	}
+	if (id[EI_CLASS] != ELFCLASS64) {
+		verdict(r, AUDIT_NOT_COVERED, "corrupt ELF file (unknown class %u)", id[EI_CLASS]);
+		return false;
+	}
+	if (id[EI_DATA] != NATIVE_DATA) {
+		verdict(r, AUDIT_NOT_COVERED, "ELF program of another byte order");
+		return false;
+	}
+	return true;
+}
+
+/* ELF's header into *EH and its program headers, checked against the file
+ * (LEN bytes): a program for this machine, counts and offsets inside the
+ * file. True when they hold (*INTERP: it has a PT_INTERP), else false with
+ * R's verdict set. */
+static bool headers_ok(Elf *elf, size_t len, GElf_Ehdr *eh, bool *interp,
+		       struct audit_result *r)
+{
+	size_t phnum, i;
+
+	if (!gelf_getehdr(elf, eh)) {
+		verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF header");
+		return false;
+	}
+	if (eh->e_machine != NATIVE_MACHINE) {
+		verdict(r, AUDIT_NOT_COVERED, "ELF program for another machine (e_machine %u)",
+			(unsigned)eh->e_machine);
+		return false;
+	}
+	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) {
+		verdict(r, AUDIT_NOT_COVERED, "not a program (ELF type %u)",
+			(unsigned)eh->e_type);
+		return false;
 	}
 	/* The header's own counts, checked against the file: libelf may
 	 * quietly report fewer headers for a truncated file. */
-	if (elf_getphdrnum(elf, &phnum) != 0 || phnum < eh.e_phnum ||
-	    !in_file(eh.e_phoff, (uint64_t)phnum * eh.e_phentsize, len)) {
-		v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (program headers)");
-		goto out_end;
+	if (elf_getphdrnum(elf, &phnum) != 0 || phnum < eh->e_phnum ||
+	    !in_file(eh->e_phoff, (uint64_t)phnum * eh->e_phentsize, len)) {
+		verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (program headers)");
+		return false;
 	}
-	if (eh.e_shoff && !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * eh.e_shentsize, len)) {
-		v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (section headers)");
-		goto out_end;
+	if (eh->e_shoff && !in_file(eh->e_shoff, (uint64_t)eh->e_shnum * eh->e_shentsize, len)) {
+		verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (section headers)");
+		return false;
 	}
 	for (i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 
 		if (!gelf_getphdr(elf, (int)i, &ph)) {
-			v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (program headers)");
-			goto out_end;
+			verdict(r, AUDIT_NOT_COVERED,
+				"corrupt or truncated ELF file (program headers)");
+			return false;
 		}
 		if (ph.p_type == PT_INTERP) {
 			if (!in_file(ph.p_offset, ph.p_filesz, len)) {
-				v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (PT_INTERP)");
-				goto out_end;
+				verdict(r, AUDIT_NOT_COVERED,
+					"corrupt or truncated ELF file (PT_INTERP)");
+				return false;
 			}
-			interp = true;
+			*interp = true;
 		}
 	}
-	n = imports(elf, len, r, "dynamic, imports ", &needed);
-	if (n == -2) {
-		v = verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (sections)");
-		goto out_end;
-	}
+	return true;
+}
+
+/* The verdict on a program of ELF type TYPE from what imports() found: N
+ * (its answer), NEEDED libraries, INTERP whether it names a loader. */
+static enum audit_verdict import_verdict(struct audit_result *r, int n, unsigned type,
+					 size_t needed, bool interp)
+{
+	enum audit_verdict v;
+
+	if (n == -2)
+		return verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (sections)");
 	if (!interp) {
-		if (eh.e_type == ET_DYN && needed)
-			v = verdict(r, AUDIT_NOT_COVERED, "a shared library, not a program");
-		else
-			v = verdict(r, AUDIT_NOT_COVERED,
-				    "static executable (no PT_INTERP: no dynamic loader, no preload);"
-				    " cowlink run covers it");
-		goto out_end;
+		if (type == ET_DYN && needed)
+			return verdict(r, AUDIT_NOT_COVERED, "a shared library, not a program");
+		return verdict(r, AUDIT_NOT_COVERED,
+			       "static executable (no PT_INTERP: no dynamic loader, no preload);"
+			       " cowlink run covers it");
 	}
 	if (n == -1)
 		v = verdict(r, AUDIT_NOT_COVERED,
@@ -391,7 +443,31 @@ static enum audit_verdict elf_judge(void *buf, size_t len, struct audit_result *
 	} else
 		v = AUDIT_COVERED; /* imports() wrote the reason */
 	r->verdict = v;
-out_end:
+	return v;
+}
+
+static enum audit_verdict elf_judge(void *buf, size_t len, struct audit_result *r)
+{
+	GElf_Ehdr eh;
+	size_t needed;
+	bool interp = false;
+	enum audit_verdict v;
+	Elf *elf;
+	int n;
+
+	if (!ident_ok(buf, len, r))
+		return r->verdict;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return verdict(r, AUDIT_ERROR, "libelf: %s", elf_errmsg(-1));
+	elf = elf_memory(buf, len);
+	if (!elf)
+		return verdict(r, AUDIT_NOT_COVERED, "corrupt or truncated ELF file (%s)", elf_errmsg(-1));
+	if (headers_ok(elf, len, &eh, &interp, r)) {
+		n = imports(elf, len, r, "dynamic, imports ", &needed);
+		v = import_verdict(r, n, eh.e_type, needed, interp);
+	} else {
+		v = r->verdict;
+	}
 	elf_end(elf);
 	return v;
 }
