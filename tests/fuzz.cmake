@@ -11,7 +11,8 @@ if(COWLINK_FUZZ)
   endif()
   set(FUZZ_CORE ${PROJECT_SOURCE_DIR}/lib/core/record.c
                 ${PROJECT_SOURCE_DIR}/lib/core/sys.c
-                ${PROJECT_SOURCE_DIR}/lib/core/config.c)
+                ${PROJECT_SOURCE_DIR}/lib/core/config.c
+                ${PROJECT_SOURCE_DIR}/lib/core/path.c)
   file(GLOB FUZZ_TARGETS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_*.c)
   foreach(src ${FUZZ_TARGETS})
     get_filename_component(name ${src} NAME_WE)

@@ -5,7 +5,9 @@
  * reader starts from an image with a dynamic section, symbol versions and
  * an interpreter. audit.cmake also cuts its first 64 bytes (header only)
  * and its first 2000 bytes (truncated) into the seed directory. */
+#ifndef _GNU_SOURCE /* the build defines it */
 #define _GNU_SOURCE
+#endif
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
