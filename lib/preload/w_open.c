@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Opens for writing (docs/DESIGN.md §4). Every alias and fortify twin is a
  * short entry point into open_write(); read-only opens go straight to the real
- * function with no system call of ours. A write-open costs one extra call:
- * an fstat of the new fd (the mark is read only when st_nlink > 1), or for
- * O_TRUNC an fstatat before the open, which must never truncate a shared
- * inode. */
+ * function with no system call of ours. A write-open opens without O_TRUNC
+ * and costs one extra call, an fstat of the new fd (the mark is read only
+ * when st_nlink > 1), then truncates with ftruncate once it knows the inode
+ * is not shared; O_RDONLY|O_TRUNC, which has no writable fd to truncate
+ * through, breaks the name first instead. */
 #include <limits.h>
 #include <stdarg.h>
 #include <time.h>
