@@ -5,6 +5,13 @@
 # Exit 77 (skip) says why on stderr; a failure says what differed.
 set -euo pipefail
 
+# The system's programs first: the tests run Debian's bash, python3, cp...
+# (what tools/deps.sh installs), not whatever a version manager put ahead
+# of them in PATH. pyenv's python3 there is a bash script that starts some
+# thirty processes before python: each under the shim (and the sanitizer
+# runtime), it made a test that runs python 30 times take 58 s instead of 7.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/cowlink-test.XXXXXX")
 MOUNTS=()
 # Unmount everything under $T (loopfs may run in a $(...) subshell, so the
