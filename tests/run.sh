@@ -46,7 +46,7 @@ log "clang build (warnings are errors) and the fuzz targets"
 cmake -S . -B build/clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCOWLINK_WERROR=ON -DCOWLINK_TESTS=ON \
 	-DCOWLINK_FUZZ=ON >/dev/null
 cmake --build build/clang -j"$jobs" || status=1
-tests build/clang -L fuzz || status=1
+tests build/clang -L fuzz -j"$jobs" || status=1
 
 log "ASan+UBSan build and tests"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc -DCOWLINK_SANITIZE=ON -DCOWLINK_WERROR=ON -DCOWLINK_TESTS=ON >/dev/null
