@@ -5,10 +5,10 @@
 # names). A fixed number of rounds of each, at once; then and after every
 # relink: A never changed, and an inode with two names always carries the
 # mark. Rounds, not seconds, so a slow machine runs the same race longer:
-# measured 28 s (gcc) and 174 s (ASan+UBSan build) on a quiet 2-core
-# machine, 120 s (gcc) under a load of 10; the timeout leaves five times the
-# ASan figure.
-# ctest: RESOURCE_LOCK heavy LABELS heavy TIMEOUT 900
+# measured 12 s (gcc) and 22 s (ASan+UBSan build) on a quiet 2-core
+# machine (28 s and 174 s while python3 was pyenv's script of thirty
+# processes); the timeout leaves over ten times the ASan figure.
+# ctest: RESOURCE_LOCK heavy LABELS heavy TIMEOUT 300
 . "$(dirname "$0")/lib.sh"
 need_shim
 [ -x "${COWLN:-}" ] || skip "cowln is not built"
