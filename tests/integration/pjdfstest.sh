@@ -16,7 +16,7 @@
 # The suite forks some 40,000 processes a run: 420 CPU-seconds on a
 # 2-core machine where a fork and exec costs 3.7 ms, as much as all the
 # other tests of a build together. So the test command runs one part of it
-# (PJDFSTEST_PARTS, default 3, of equal cost) in each build: part K of the
+# (PJDFSTEST_PARTS, default 4, of about equal cost) in each build: part K of the
 # sorted list, K from the source's commit (PJDFSTEST_PART=K picks one,
 # PJDFSTEST_PART=all runs the whole suite), so that a commit always runs
 # the same part and successive commits run all of it. Costs, measured:
@@ -38,7 +38,7 @@
 # The mark cache is one of its own ($T/marks; processes of the other uids
 # then run without one), so that no /dev/shm/cowlink-<uid>.marks of
 # another test appears. Measured on a quiet 2-core machine: the whole
-# suite, 400 s in the plain build (plain and every); one part, a third of
+# suite, 400 s in the plain build (plain and every); one part, a quarter of
 # that; the timeout leaves ample room for the whole suite on a busy one.
 # ctest: RESOURCE_LOCK heavy LABELS heavy COST 10000 TIMEOUT 2400
 . "$(dirname "$0")/lib.sh"
@@ -59,16 +59,16 @@ jobs=${PJDFSTEST_JOBS:-4}
 # scope. The plain build checks every process, which includes the binary.
 # There the binary scope costs half as much again, and the shim code under
 # ASan is the point, not the equality the plain build checks: it runs one
-# file in PJDFSTEST_SAMPLE (default 3) of the part, leaving out its
+# file in PJDFSTEST_SAMPLE (default 2) of the part, leaving out its
 # permutation tables (rename/09.t, rename/10.t, chown/00.t: thousands of
 # the same calls with other owners and modes).
 scopes=(every)
 sample=1
 if [ -n "${COWLINK_ASAN_RUNTIME:-}" ]; then
 	scopes=(binary)
-	sample=${PJDFSTEST_SAMPLE:-3}
+	sample=${PJDFSTEST_SAMPLE:-2}
 fi
-parts=${PJDFSTEST_PARTS:-3}
+parts=${PJDFSTEST_PARTS:-4}
 part=${PJDFSTEST_PART:-}
 if [ -z "$part" ]; then
 	commit=$(git -C "${COWLINK_SRC:-.}" rev-parse --short=7 HEAD 2>/dev/null || true)
