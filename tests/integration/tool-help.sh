@@ -12,12 +12,20 @@ top=$("$C" --help) || fail "cowlink --help failed"
 grep -q -- "--version" <<<"$top" || fail "cowlink --help lacks --version: $top"
 "$C" --version | grep -q '^cowlink [0-9]' || fail "cowlink --version"
 
-# Print "LONG SHORT" (SHORT "-" when none) for each entry of the option
-# table in FILE, but --help.
+# Print "LONG SHORT" (SHORT "-" when none) for each option of FILE but
+# --help: the rows of its flag table (tools/cowlink/util.h, struct flag:
+# { "name", 'x' or 0, ... }), or of its getopt_long table, whose short
+# form counts only when the getopt_long letters have it.
 options() {
 	local file=$1 shorts
+	if grep -q 'parse_flags(' "$file"; then
+		grep -o '{ "[a-z-]*", \('"'"'[A-Za-z]'"'"'\|0\), ' "$file" |
+			sed "s/{ \"\([a-z-]*\)\", '\(.\)', /\1 \2/; s/{ \"\([a-z-]*\)\", 0, /\1 -/" |
+			grep -v '^help ' || true
+		return 0
+	fi
 	shorts=$(grep -o 'getopt_long(argc, argv, "[^"]*"' "$file" | head -1 | sed 's/.*"\(.*\)"/\1/; s/[+:]//g')
-	[ -n "$shorts" ] || fail "no getopt_long in $file"
+	[ -n "$shorts" ] || fail "no getopt_long nor parse_flags in $file"
 	grep -o '{ "[a-z-]*", [a-z_]*, NULL, '"'"'[A-Za-z]'"'"' }' "$file" |
 		sed "s/{ \"\([a-z-]*\)\", [a-z_]*, NULL, '\(.\)' }/\1 \2/" |
 		while read -r long short; do

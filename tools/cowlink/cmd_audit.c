@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* cowlink audit: one line per program telling whether the shim will cover
  * it, and why not. Exit 0 all covered, 1 some not covered, 2 on error. */
-#include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "util.h"
@@ -32,24 +32,17 @@ static void help(void)
 
 int cmd_audit(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	const struct flag flags[] = {
+		{ "help", 'h', NULL, false },
+		{ NULL, 0, NULL, false },
 	};
+	const struct cmd_flags cmd = { "audit", flags, help, "PROGRAM", 0 };
 	struct audit_result r;
-	int o, i, rc = 0;
+	int i, rc = parse_flags(argc, argv, &cmd);
 
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (o == 'h') {
-			help();
-			return 0;
-		}
-		return usage_error("audit");
-	}
-	if (optind >= argc) {
-		warnmsg("audit: no PROGRAM given");
-		return usage_error("audit");
-	}
+	if (rc >= 0)
+		return rc;
+	rc = 0;
 	for (i = optind; i < argc; i++) {
 		switch (audit_program(argv[i], &r)) {
 		case AUDIT_COVERED:

@@ -2,9 +2,9 @@
 /* cowlink break: give each path its private copy now, as a write through
  * the shim would; with -r every regular file of a tree (the way out of
  * cowlinks for a whole tree). Symlinks below a tree root are not followed. */
-#include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cowlink.h"
 #include "cowlink-tools.h"
@@ -65,36 +65,20 @@ static void help(void)
 
 int cmd_break(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "recursive", no_argument, NULL, 'r' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct break_ctx c = { 0 };
 	bool recursive = false;
+	const struct flag flags[] = {
+		{ "recursive", 'r', &recursive, true },
+		{ "verbose", 'v', &c.verbose, true },
+		{ "help", 'h', NULL, false },
+		{ NULL, 0, NULL, false },
+	};
+	const struct cmd_flags cmd = { "break", flags, help, "PATH", 0 };
 	struct stat st;
-	int o, i;
+	int i, rc = parse_flags(argc, argv, &cmd);
 
-	while ((o = getopt_long(argc, argv, "+rvh", opts, NULL)) != -1) {
-		switch (o) {
-		case 'r':
-			recursive = true;
-			break;
-		case 'v':
-			c.verbose = true;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			return usage_error("break");
-		}
-	}
-	if (optind >= argc) {
-		warnmsg("break: no PATH given");
-		return usage_error("break");
-	}
+	if (rc >= 0)
+		return rc;
 	for (i = optind; i < argc; i++) {
 		int r = cl_fstatat(AT_FDCWD, argv[i], &st, 0);
 

@@ -4,10 +4,10 @@
  * line per name replaced, a summary last; skips told under -v, errors
  * always. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cowlink-tools.h"
 #include "util.h"
@@ -80,40 +80,23 @@ static void help(void)
 
 int cmd_dedupe(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "no-protect", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct dedupe_ctx c = { 0 };
+	bool no_protect = false;
+	const struct flag options[] = {
+		{ "dry-run", 'n', &c.dry_run, true },
+		{ "verbose", 'v', &c.verbose, true },
+		{ "no-protect", 0, &no_protect, true },
+		{ "help", 0, NULL, false },
+		{ NULL, 0, NULL, false },
+	};
+	const struct cmd_flags cmd = { "dedupe", options, help, "DIR", 0 };
 	struct cl_dedupe_stats st;
-	unsigned flags = 0;
-	int o, r;
+	unsigned flags;
+	int r = parse_flags(argc, argv, &cmd);
 
-	while ((o = getopt_long(argc, argv, "+nv", opts, NULL)) != -1) {
-		switch (o) {
-		case 'n':
-			c.dry_run = true;
-			break;
-		case 'v':
-			c.verbose = true;
-			break;
-		case 'P':
-			flags |= COWLINK_NO_PROTECT;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			return usage_error("dedupe");
-		}
-	}
-	if (optind >= argc) {
-		warnmsg("dedupe: no DIR given");
-		return usage_error("dedupe");
-	}
+	if (r >= 0)
+		return r;
+	flags = no_protect ? COWLINK_NO_PROTECT : 0;
 	if (c.verbose) {
 		cl_note = note;
 		cl_note_arg = NULL;

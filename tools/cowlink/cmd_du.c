@@ -7,11 +7,11 @@
  * it shares with, and its USED is what removing it would free. A first walk
  * counts the names of each multi-link inode met, to tell the two apart. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cowlink-tools.h"
 #include "util.h"
@@ -151,44 +151,22 @@ static void help(void)
 
 int cmd_du(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "summarize", no_argument, NULL, 's' },
-		{ "bytes", no_argument, NULL, 'b' },
-		{ "human-readable", no_argument, NULL, 'h' },
-		{ "total", no_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'H' },
-		{ 0 },
-	};
 	struct du_ctx c = { 0 };
 	bool total = false;
+	const struct flag flags[] = {
+		{ "summarize", 's', &c.summarize, true },
+		{ "bytes", 'b', &c.bytes, true },
+		{ "human-readable", 'h', &c.bytes, false },
+		{ "total", 'c', &total, true },
+		{ "help", 0, NULL, false },
+		{ NULL, 0, NULL, false },
+	};
+	const struct cmd_flags cmd = { "du", flags, help, "DIR", 0 };
 	struct stat st;
-	int o, i, n;
+	int i, n, rc = parse_flags(argc, argv, &cmd);
 
-	while ((o = getopt_long(argc, argv, "+sbhc", opts, NULL)) != -1) {
-		switch (o) {
-		case 's':
-			c.summarize = true;
-			break;
-		case 'b':
-			c.bytes = true;
-			break;
-		case 'h':
-			c.bytes = false;
-			break;
-		case 'c':
-			total = true;
-			break;
-		case 'H':
-			help();
-			return 0;
-		default:
-			return usage_error("du");
-		}
-	}
-	if (optind >= argc) {
-		warnmsg("du: no DIR given");
-		return usage_error("du");
-	}
+	if (rc >= 0)
+		return rc;
 	/* A DIR that is not there is said first and left out: the header
 	 * comes only before numbers, never alone above an error. */
 	for (i = optind, n = optind; i < argc; i++) {

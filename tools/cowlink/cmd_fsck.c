@@ -4,10 +4,10 @@
  * malformed records, shared inodes made writable. One line per finding;
  * exit codes as fsck(8): 0 clean, 1 repaired, 4 left unrepaired, 8 could
  * not examine something, 16 usage; OR'ed. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cowlink-tools.h"
 #include "util.h"
@@ -112,32 +112,17 @@ static void help(void)
 
 int cmd_fsck(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct fsck_ctx c = { 0 };
-	int o, i;
+	const struct flag flags[] = {
+		{ "dry-run", 'n', &c.dry_run, true },
+		{ "help", 'h', NULL, false },
+		{ NULL, 0, NULL, false },
+	};
+	const struct cmd_flags cmd = { "fsck", flags, help, "DIR", FSCK_USAGE };
+	int i, rc = parse_flags(argc, argv, &cmd);
 
-	while ((o = getopt_long(argc, argv, "+nh", opts, NULL)) != -1) {
-		switch (o) {
-		case 'n':
-			c.dry_run = true;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			usage_error("fsck");
-			return FSCK_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		warnmsg("fsck: no DIR given");
-		usage_error("fsck");
-		return FSCK_USAGE;
-	}
+	if (rc >= 0)
+		return rc;
 	for (i = optind; i < argc; i++)
 		cl_walk(argv[i], tree_entry, &c);
 	if (fflush(stdout) != 0)

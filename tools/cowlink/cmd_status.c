@@ -4,7 +4,6 @@
  * processes that hold a shared inode open — those keep the old data after a
  * break (docs/DESIGN.md §8). With -r, a summary of each directory tree. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -396,31 +395,19 @@ static void help(void)
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "recursive", no_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct status_ctx c = { .rc = 0 };
 	bool recursive = false;
-	int o, i;
+	const struct flag flags[] = {
+		{ "recursive", 'r', &recursive, true },
+		{ "json", 0, &c.json, true },
+		{ "help", 'h', NULL, false },
+		{ NULL, 0, NULL, false },
+	};
+	const struct cmd_flags cmd = { "status", flags, help, NULL, 0 };
+	int i, rc = parse_flags(argc, argv, &cmd);
 
-	while ((o = getopt_long(argc, argv, "+rh", opts, NULL)) != -1) {
-		switch (o) {
-		case 'r':
-			recursive = true;
-			break;
-		case 'j':
-			c.json = true;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			return usage_error("status");
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (optind >= argc)
 		return status_session();
 	for (i = optind; i < argc; i++) {

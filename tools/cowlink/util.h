@@ -51,6 +51,27 @@ char *xstrdup(const char *s);
 /* Print "Try 'cowlink SUB --help'." on stderr and return 2. */
 int usage_error(const char *sub);
 
+/* An on/off option of a subcommand: --NAME, and -LETTER unless LETTER is
+ * 0, sets *VAR to VALUE; the option whose VAR is NULL shows the help. */
+struct flag {
+	const char *name;
+	char letter;
+	bool *var;
+	bool value;
+};
+/* A subcommand's options (all flags) and what must follow them. */
+struct cmd_flags {
+	const char *sub;          /* "break": the label of its messages */
+	const struct flag *flags; /* ended by a NULL name; at most 8 */
+	void (*help)(void);
+	const char *operand;      /* "PATH": at least one is needed (NULL: none) */
+	int usage_rc;             /* the exit status of a bad usage (0: 2) */
+};
+/* Parse the options before the first operand (flags.c): -1 to go on with
+ * optind at the first operand, else the exit status: 0 after the help,
+ * C->usage_rc after "Try ..." for a bad option or a missing operand. */
+int parse_flags(int argc, char **argv, const struct cmd_flags *c);
+
 /* SIZE as du -h prints it ("4.0K", "12M") into BUF, or in bytes. */
 const char *fmt_size(uint64_t size, bool bytes, char buf[32]);
 /* ONE when N is 1, else MANY: "1 file", "2 files", "0 files". */
