@@ -107,6 +107,7 @@ static int copy_in(int pfd, const char *base, int src, const struct stat *st,
 	struct statfs sf;
 	bool named, cloned = false, empty = o->keep == 0 || st->st_size == 0;
 	unsigned flags = 0;
+	ino_t made;
 	long ftype;
 	int tfd, e;
 
@@ -131,7 +132,7 @@ static int copy_in(int pfd, const char *base, int src, const struct stat *st,
 	e = cl_copy_data(src, tfd, st, o->keep, flags, &cloned);
 	if (e)
 		goto out_close_tmp;
-	e = cl_copy_meta(src, tfd, st, r->wbits);
+	e = cl_copy_meta(src, tfd, st, r->wbits, &made);
 	if (e)
 		goto out_close_tmp;
 	if (!cloned && !empty && need_sync(ftype)) {
@@ -159,6 +160,8 @@ static int copy_in(int pfd, const char *base, int src, const struct stat *st,
 		goto out_unlink_tmp;
 	cl_debug("break %s: private copy in place (%s%s)", base,
 		 cloned ? "cloned" : "copied", named ? ", hidden name" : "");
+	if (o->made)
+		*o->made = made;
 	cl_close(tfd);
 	return 0;
 

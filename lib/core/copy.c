@@ -378,7 +378,7 @@ out_list:
 	return e;
 }
 
-int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits)
+int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits, ino_t *ino)
 {
 	struct timespec ts[2];
 	struct stat ost;
@@ -388,6 +388,8 @@ int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits)
 	e = cl_fstat(out, &ost);
 	if (e)
 		return e;
+	if (ino)
+		*ino = ost.st_ino;
 	if (ost.st_uid != st->st_uid || ost.st_gid != st->st_gid) {
 		e = cl_fchown(out, st->st_uid, st->st_gid);
 		if (e)

@@ -161,6 +161,8 @@ struct cl_break_opts {
 	ino_t ino;
 	enum cl_need need;   /* default CL_NEED_WRITE */
 	struct cl_same *same; /* NULL, or the change may turn out to be none */
+	ino_t *made;         /* NULL, or set to the new inode's number when a
+				copy replaced the name (identity, §4) */
 };
 
 /* Break NAME relative to DIRFD (AT_FDCWD or a directory fd). 0 when the name
@@ -205,8 +207,8 @@ int cl_copy_data(int in, int out, const struct stat *st, off_t len, unsigned fla
 		 bool *cloned);
 /* Copy metadata as cp -p does, in docs/DESIGN.md §5 step 4's order: owner,
  * xattrs but the mark, ACL (or none), security labels where permitted, mode |
- * WBITS, then atime/mtime from ST. */
-int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits);
+ * WBITS, then atime/mtime from ST. *INO (unless NULL) gets OUT's inode number. */
+int cl_copy_meta(int in, int out, const struct stat *st, mode_t wbits, ino_t *ino);
 /* The xattrs of IN but the mark, its ACL (or none), with DIR its default
  * ACL too, then its security labels where permitted, onto OUT. */
 int cl_copy_xattrs(int in, int out, bool dir);

@@ -185,7 +185,7 @@ static int copy_to(struct cl_link_ctx *c, int sfd, const struct stat *st, mode_t
 	}
 	if (e)
 		goto out_close_tmp;
-	e = cl_copy_meta(sfd, tfd, st, wbits);
+	e = cl_copy_meta(sfd, tfd, st, wbits, NULL);
 	if (e)
 		goto out_close_tmp;
 	if (tmp[0]) { /* a hidden name already: rename it into place */

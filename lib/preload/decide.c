@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fdtab.h"
+#include "identity.h"
 #include "preload.h"
 #include "real.h"
 
@@ -312,20 +313,27 @@ int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
 
 /* Break NAME (relative to DIRFD, last component not a symlink, lstat in
  * *ST) with the engine, telling it whether scope makes it a cowlink, which
- * inode we mean to break and (SAME) how to tell a change that is none. */
+ * inode we mean to break and (SAME) how to tell a change that is none; a
+ * copy put in place joins this process's identity permutation. */
 static int break_name(int dirfd, const char *name, const struct stat *st,
 		      off_t keep, enum cl_need need, struct cl_same *same)
 {
+	ino_t made = 0;
 	struct cl_break_opts o = {
 		.keep = keep, .nofollow = true, .dev = st->st_dev, .ino = st->st_ino,
-		.need = need, .same = same,
+		.need = need, .same = same, .made = &made,
 	};
+	int e;
 
 	if (!S_ISREG(st->st_mode))
 		return 0;
 	o.scope = cl_scope_active() && name_in_scope(dirfd, name);
 	cl_debug("break %s (keep %lld)", name, (long long)keep);
-	return cl_break_at(dirfd, name, &o);
+	e = cl_break_at(dirfd, name, &o);
+	/* This process keeps seeing the name as the number it had. */
+	if (e == 0 && made)
+		cl_identity_swap(st->st_dev, st->st_ino, made);
+	return e;
 }
 
 /* Resolve (unless NOFOLLOW) and break DIRFD/PATH for a change that needs

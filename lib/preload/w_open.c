@@ -15,7 +15,6 @@
 
 /* Our own table and pointers: reached without a GOT load. */
 #pragma GCC visibility push(hidden)
-#include "identity.h"
 #include "fdtab.h"
 #include "real.h"
 #pragma GCC visibility pop
@@ -32,9 +31,9 @@
  * getpid, a second system call that a write-open may not spend
  * (docs/DESIGN.md §4: at most one); the first write through FD checks it once
  * instead. */
-static uint8_t fresh_fd(int fd)
+static void fresh_fd(int fd)
 {
-	return cl_fd_invalidate(fd);
+	(void)cl_fd_invalidate(fd);
 }
 
 /* O_RDONLY|O_TRUNC (Linux truncates; ftruncate needs a writable fd) and
@@ -99,15 +98,13 @@ static int truncate_ours(int fd, const struct stat *st, const struct timespec *t
  * break the name that was broken is opened, not PATH, which may be a magic
  * link to the old inode. */
 /* One write-open across its tries: the name it opens now (PATH, or the
- * name a break gave), what a break keeps, the inode the name stood for when
- * this open broke it (identity.h). */
+ * name a break gave) and what a break keeps. */
 struct wopen {
 	int dirfd;
 	bool nofollow;
 	off_t keep;
 	const char *cur;
 	char name[PATH_MAX];
-	ino_t was;
 };
 
 /* The open was refused with EACCES: a protected cowlink or orphan answers
@@ -115,12 +112,8 @@ struct wopen {
  * (EACCES when there was nothing to break). */
 static int break_refused(struct wopen *w)
 {
-	struct stat st;
 	int e;
 
-	if (!w->was && cl_fstatat(w->dirfd, w->cur, &st,
-				  w->nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0)
-		w->was = st.st_ino;
 	e = cl_cow_break_if_cow(w->dirfd, w->cur, w->nofollow, w->keep, true, w->name);
 	if (e <= 0) {
 		errno = e < 0 ? -e : EACCES;
@@ -168,7 +161,6 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	w.nofollow = flags & O_NOFOLLOW;
 	w.keep = -1;
 	w.cur = path;
-	w.was = 0;
 
 	if (cl_cow_off)
 		return REAL(openat64)(dirfd, path, flags, mode);
@@ -212,12 +204,9 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 		c = cl_cow_opened(fd, dirfd, w.cur, w.nofollow, &st, &t0, false,
 				  EXCL(flags), &r);
 		if (c == CL_OPENED_OURS) {
-			uint8_t byte = fresh_fd(fd);
-
+			fresh_fd(fd);
 			if (trunc && truncate_ours(fd, &st, &t0) < 0)
 				return -1;
-			if (w.was && w.was != st.st_ino)
-				cl_identity_put(fd, byte, st.st_dev, st.st_ino, w.was);
 			break;
 		}
 		if (c == CL_OPENED_AGAIN || c == CL_OPENED_ORPHAN)
@@ -227,8 +216,6 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 		 * the name from: never hand it out. Break, open again. */
 		(void)cl_close(fd);
 		(void)cl_fd_invalidate(fd);
-		if (!w.was)
-			w.was = st.st_ino;
 		if (c < 0)
 			return (int)cl_ret(c);
 		if (tries == CL_LOOK_TRIES)

@@ -65,12 +65,12 @@ static int cow_bits(int fd, int dirfd, const char *path, int flags, mode_t mode,
 		}                                                             \
 	} while (0)
 
-/* A file this process broke by a write-open it still has open shows the
- * inode number its name had before (identity.h). */
-#define SHOW_OLD_INO(r, st)                                                   \
+/* The number this process shows for the inode (identity.h): every type,
+ * since a number a break moved may since belong to a directory. After
+ * PRESENT, whose caches key on the real number. */
+#define SHOW_INO(r, st)                                                       \
 	do {                                                                  \
-		if (__builtin_expect(cl_identity_used, 0) && (r) == 0 &&      \
-		    S_ISREG((st)->st_mode))                                   \
+		if (__builtin_expect(cl_identity_used, 0) && (r) == 0)        \
 			cl_identity_show((st)->st_dev, &(st)->st_ino);        \
 	} while (0)
 
@@ -78,7 +78,7 @@ static int present(int r, int fd, int dirfd, const char *path, int flags,
 		   struct stat *st)
 {
 	PRESENT(r, fd, dirfd, path, flags, st);
-	SHOW_OLD_INO(r, st);
+	SHOW_INO(r, st);
 	return r;
 }
 
@@ -86,7 +86,7 @@ static int present64(int r, int fd, int dirfd, const char *path, int flags,
 		     struct stat64 *st)
 {
 	PRESENT(r, fd, dirfd, path, flags, st);
-	SHOW_OLD_INO(r, st);
+	SHOW_INO(r, st);
 	return r;
 }
 
@@ -167,42 +167,34 @@ CL_EXPORT int __fxstatat64(int ver, int dirfd, const char *path,
 			 dirfd, path, flags, st);
 }
 
-/* statx: patch only the fields the kernel says it filled (stx_mask). The
- * type and link count decide; when the kernel left the link count out but
- * filled the mode, one fstatat tells it. */
-CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
-		    struct statx *stx)
+/* statx's presentation: patch only the fields the kernel says it filled
+ * (stx_mask). The type and link count decide; when the kernel left the link
+ * count out but filled the mode, one fstatat tells it. */
+static void present_statx(int dirfd, const char *path, int flags, struct statx *stx)
 {
 	struct timespec ctim;
 	struct stat st;
 	nlink_t nlink;
 	mode_t wb;
-	int r, fd = -1;
+	int fd = -1;
 
-	r = CALL(statx, dirfd, path, flags, mask, stx);
-	if (r != 0 || !(stx->stx_mask & STATX_TYPE) || !S_ISREG(stx->stx_mode))
-		return r;
+	if (!(stx->stx_mask & STATX_TYPE) || !S_ISREG(stx->stx_mode))
+		return;
 	if (cl_names_fd(path, flags))
 		fd = dirfd;
-	if (__builtin_expect(cl_identity_used, 0) && (stx->stx_mask & STATX_INO)) {
-		ino_t ino = (ino_t)stx->stx_ino;
-
-		cl_identity_show(makedev(stx->stx_dev_major, stx->stx_dev_minor), &ino);
-		stx->stx_ino = (uint64_t)ino;
-	}
 	if (stx->stx_mask & STATX_NLINK) {
 		nlink = stx->stx_nlink;
 	} else if (stx->stx_mask & STATX_MODE) {
 		if (fd >= 0 ? cl_fstat(fd, &st) < 0
 			    : cl_fstatat(dirfd, path, &st,
 					 flags & AT_SYMLINK_NOFOLLOW) < 0)
-			return r;
+			return;
 		nlink = st.st_nlink;
 	} else {
-		return r;
+		return;
 	}
 	if (__builtin_expect(!(stx->stx_mask & STATX_MODE) || !LOOK(stx->stx_mode, nlink), 1))
-		return r;
+		return;
 	/* The caches key on ctime: a kernel asked for neither time leaves it
 	 * out (Linux 6.13's multigrain timestamps), and a zero ctime is then
 	 * no key at all -- the mark is read. */
@@ -216,11 +208,28 @@ CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 		      (mode_t)stx->stx_mode, nlink,
 		      makedev(stx->stx_dev_major, stx->stx_dev_minor),
 		      (ino_t)stx->stx_ino, &ctim, &wb))
-		return r;
+		return;
 	if (stx->stx_mask & STATX_MODE)
 		stx->stx_mode |= (uint16_t)wb;
 	if (stx->stx_mask & STATX_NLINK)
 		stx->stx_nlink = 1;
+}
+
+CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
+		    struct statx *stx)
+{
+	int r = CALL(statx, dirfd, path, flags, mask, stx);
+
+	if (r != 0)
+		return r;
+	present_statx(dirfd, path, flags, stx);
+	/* Last: the presentation's caches key on the real number. */
+	if (__builtin_expect(cl_identity_used, 0) && (stx->stx_mask & STATX_INO)) {
+		ino_t ino = (ino_t)stx->stx_ino;
+
+		cl_identity_show(makedev(stx->stx_dev_major, stx->stx_dev_minor), &ino);
+		stx->stx_ino = (uint64_t)ino;
+	}
 	return r;
 }
 

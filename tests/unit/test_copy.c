@@ -220,7 +220,7 @@ static void meta(void **state)
 		0x10, 0, 6, 0, 0xff, 0xff, 0xff, 0xff, 0x20, 0, 4, 0, 0xff, 0xff, 0xff, 0xff };
 	bool have_acl = fsetxattr(out, "system.posix_acl_access", acl, sizeof acl, 0) == 0;
 	assert_int_equal(fstat(in, &st), 0);
-	assert_int_equal(cl_copy_meta(in, out, &st, 0200), 0);
+	assert_int_equal(cl_copy_meta(in, out, &st, 0200, NULL), 0);
 	assert_int_equal(fstat(out, &dt), 0);
 	assert_int_equal(dt.st_uid, 4321);
 	assert_int_equal(dt.st_gid, 8765);
@@ -258,19 +258,19 @@ static void labels_where_permitted(void **state)
 	in = open(s, O_RDONLY);
 	out = open(d, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	assert_int_equal(fstat(in, &st), 0);
-	assert_int_equal(cl_copy_meta(in, out, &st, 0), 0);
+	assert_int_equal(cl_copy_meta(in, out, &st, 0, NULL), 0);
 	assert_int_equal(fgetxattr(out, "security.cowlinktest", v, sizeof v), 1);
 	assert_int_equal(fremovexattr(out, "security.cowlinktest"), 0);
 	/* The label is the only fsetxattr (no ACL on s: removed, not set). */
 	fx_fault_arm(CL_OP_FSETXATTR, 1, EPERM);
-	assert_int_equal(cl_copy_meta(in, out, &st, 0), 0);
+	assert_int_equal(cl_copy_meta(in, out, &st, 0, NULL), 0);
 	assert_true(fx_fault_fired);
 	fx_fault_off();
 	assert_int_equal(fgetxattr(out, "security.cowlinktest", v, sizeof v), -1);
 	/* An ordinary xattr refused: the copy fails. */
 	assert_int_equal(setxattr(s, "user.x", "1", 1, 0), 0);
 	fx_fault_arm(CL_OP_FSETXATTR, 1, EPERM);
-	assert_int_equal(cl_copy_meta(in, out, &st, 0), -EPERM);
+	assert_int_equal(cl_copy_meta(in, out, &st, 0, NULL), -EPERM);
 	fx_fault_off();
 	close(in);
 	close(out);
@@ -289,7 +289,7 @@ static void owner_skipped_when_equal(void **state)
 	out = open(d, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	assert_int_equal(fstat(in, &st), 0);
 	fx_fault_arm(CL_OP_NR, 0, 0);
-	assert_int_equal(cl_copy_meta(in, out, &st, 0), 0);
+	assert_int_equal(cl_copy_meta(in, out, &st, 0, NULL), 0);
 	fx_fault_off();
 	assert_int_equal(fx_calls[CL_OP_FCHOWN], 0);
 	assert_int_equal(fstat(out, &st), 0);
