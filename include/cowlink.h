@@ -39,7 +39,9 @@ enum cowlink_how {
  * SRC is followed, as cp does). Returns 0 and sets *how when HOW is not NULL.
  * Errors: -EEXIST (DST exists, no COWLINK_FORCE), -EISDIR, -EINVAL (not a
  * regular file), -EXDEV, -ENOTSUP (no user xattrs on that filesystem),
- * -ETXTBSY (SRC is open for writing somewhere), and what the kernel said. */
+ * -ETXTBSY (SRC is open for writing somewhere), -EBUSY (SRC, the last name
+ * of a set, is being unshared by another process that has it open), and
+ * what the kernel said. */
 int cowlink_link(const char *src, const char *dst, unsigned flags,
 		 enum cowlink_how *how);
 int cowlink_link_at(int srcdir, const char *src, int dstdir, const char *dst,

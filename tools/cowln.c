@@ -98,6 +98,9 @@ static const char *reason(int e, const char *src, bool always, char *buf, size_t
 		return "different filesystems (use --copy-across)";
 	case ETXTBSY:
 		return "source is open for writing";
+	case EBUSY:
+		return "source is being unshared (its record says \"unsharing\" and another "
+		       "process has it open; cowlink fsck finishes an unshare left undone)";
 	case EOPNOTSUPP:
 		if (always)
 			return "the filesystem cannot clone (--reflink=always)";

@@ -62,6 +62,16 @@ int cl_lease_recheck(int fd)
 	return t == F_RDLCK ? 0 : -ETXTBSY;
 }
 
+bool cl_lease_alone(int fd)
+{
+	if (cl_fcntl(fd, F_SETLEASE, F_WRLCK))
+		return false;
+	/* Back to what the caller holds; if that fails, its recheck sees a
+	 * lease that is not a read lease and reports the source busy. */
+	(void)cl_fcntl(fd, F_SETLEASE, F_RDLCK);
+	return true;
+}
+
 void cl_lease_drop(int fd)
 {
 	(void)cl_fcntl(fd, F_SETLEASE, F_UNLCK);

@@ -19,6 +19,10 @@ int cl_lease_take(int fd, int *why, bool sigio_ignored);
 bool cl_lease_sigio_ignored(void);
 /* With the lease still held: 0, or -ETXTBSY when a writer opened meanwhile. */
 int cl_lease_recheck(int fd);
+/* With the lease held: is FD the only open file of its inode (O_PATH
+ * aside)? A write lease tells, granted only then; the read lease is back
+ * in place after. */
+bool cl_lease_alone(int fd);
 void cl_lease_drop(int fd);
 
 /* ---- link.c, tree.c: making cowlinks (cowln) ---------------------------- */

@@ -296,12 +296,31 @@ static void note_no_lease(struct cl_link_ctx *c, const char *src, int why)
 		 src, strerror(why), c->nofollow ? " (said once for the tree)" : "");
 }
 
+/* A record that says " unsharing" (break.c's cl_unshare_orphan): live, or
+ * left by an unshare that crashed? A live unshare works through an fd it
+ * holds open on the inode; with our read lease held (LEASED), a write lease
+ * is granted only when no other file is open on it, so then nobody is
+ * unsharing it. The word is then taken as the set's record, which the
+ * rewrite in put_mark drops: the unshare's steps (bits back, mark off) are
+ * undone by the link's own (mark, bits cleared). -EBUSY: it may be live. */
+static int unsharing(int sfd, bool leased)
+{
+	if (leased && cl_lease_alone(sfd)) {
+		cl_debug("link: the record says \" unsharing\" but nothing has the "
+			 "source open: left by an unshare that did not finish, taken over");
+		return 0;
+	}
+	return -EBUSY;
+}
+
 /* Give the source SFD its record REC, formatted into VAL (*N bytes): the
  * source's write bits (none with NO_PROTECT) in a new mark, or merged into
  * the set's mark when it has one (MARK, MARKLEN > 0: read already). 0 or
- * -errno; *U says what was changed, to undo (nothing after a failure). */
-static int put_mark(int sfd, bool protect, struct undo *u, struct cl_record *rec,
-		    char *val, size_t *n, const char *mark, ssize_t marklen)
+ * -errno (-EBUSY: an orphan's unshare may be under way, see unsharing());
+ * *U says what was changed, to undo (nothing after a failure). */
+static int put_mark(int sfd, bool protect, bool leased, struct undo *u,
+		    struct cl_record *rec, char *val, size_t *n, const char *mark,
+		    ssize_t marklen)
 {
 	ssize_t old;
 	int e;
@@ -318,8 +337,11 @@ static int put_mark(int sfd, bool protect, struct undo *u, struct cl_record *rec
 		if (old < 0)
 			return (int)old;
 		u->oldlen = (size_t)old;
-		if (old && is_dying(u->old, u->oldlen))
-			return -EAGAIN; /* an orphan being unshared: wait for it */
+		if (old && is_dying(u->old, u->oldlen)) {
+			e = unsharing(sfd, leased);
+			if (e)
+				return e;
+		}
 		/* Keep the set's bits, add those the owner restored behind
 		 * the shim's back (they are about to be cleared again). */
 		rec->wbits = (old ? mark_wbits(u->old, u->oldlen, u->mode) : 0) | rec->wbits;
@@ -359,7 +381,7 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 		note_no_lease(c, src, why);
 
 	/* The mark first: where user xattrs are missing nothing has changed. */
-	e = put_mark(sfd, protect, &u, &rec, val, &n, mark, marklen);
+	e = put_mark(sfd, protect, held > 0, &u, &rec, val, &n, mark, marklen);
 	if (e)
 		goto out;
 	if (protect && (u.mode & 0222)) {
@@ -416,8 +438,9 @@ out:
  * once, but on a loaded machine "at once" can be tens of milliseconds; such
  * an open refuses our lease or breaks it. A failed try left the source as
  * it was; a writer that really holds the file open still makes it fail.
- * -EAGAIN (an orphan's unshare raced us) is tried again the same way, from
- * the source's mode and record as they are then. */
+ * -EAGAIN (an orphan's unshare raced us) and -EBUSY (one may be under way)
+ * are tried again the same way, from the source's mode and record as they
+ * are then; -EBUSY is the answer if it stays. */
 #define CL_BUSY_WAIT_MS 1000
 
 static int cowlink_when_idle(struct cl_link_ctx *c, int sfd, const struct stat *st,
@@ -431,9 +454,10 @@ static int cowlink_when_idle(struct cl_link_ctx *c, int sfd, const struct stat *
 	cl_backoff_start(&b);
 	for (;;) {
 		e = cowlink(c, sfd, &now, src, pfd, base, replace, mark, marklen);
-		if ((e != -ETXTBSY && e != -EAGAIN) || !cl_backoff_wait(&b, CL_BUSY_WAIT_MS))
+		if ((e != -ETXTBSY && e != -EAGAIN && e != -EBUSY) ||
+		    !cl_backoff_wait(&b, CL_BUSY_WAIT_MS))
 			break;
-		if (e == -EAGAIN) {
+		if (e != -ETXTBSY) {
 			marklen = -1; /* read it again */
 			e = cl_fstat(sfd, &now);
 			if (e)

@@ -47,6 +47,25 @@ case_basic() {
 	"$COWLN" --reflink=never a x || fail "cowln failed once the writer was gone"
 	rm -f x
 
+	# A record that still says " unsharing" (an orphan's unshare cut
+	# short): while another process has the file open the unshare may be
+	# live, refused with what was found; with nothing holding it, a left
+	# -over, taken over: the link is made and the record is whole again.
+	printf 'unsharing\n' > u
+	setfattr -n user.cowlink -v "cowlink v1 w=0200 unsharing" u
+	chmod 444 u
+	ubefore=$(snapshot u)
+	exec 3<u
+	expect_error "cowln: cannot link 'u' to 'x': source is being unshared" "$COWLN" u x
+	exec 3<&-
+	[ ! -e x ] || fail "x made while u's unshare may be live"
+	expect_unchanged u "$ubefore"
+	"$COWLN" --reflink=never u x || fail "cowln refused a left-over \" unsharing\" record"
+	same_inode u x || fail "u and x are not one inode"
+	[ "$(getfattr --only-values -n user.cowlink u)" = "cowlink v1 w=0200" ] ||
+		fail "u's record is [$(getfattr --only-values -n user.cowlink u)]"
+	rm -f x u
+
 	# A failure among several sources: the others are still linked, exit 1.
 	rc=0
 	"$COWLN" --reflink=never none a dir2 2>err || rc=$?

@@ -273,6 +273,47 @@ static void test_open_writer_refused(void **state)
 	assert_int_equal(cowlink_link(a, b, COWLINK_REFLINK_NEVER, &how), 0);
 }
 
+/* A source whose record still says " unsharing": an orphan's unshare
+ * that crashed (nothing has the file open) is taken over -- the link is
+ * made and the record is the set's again; one that another process may be
+ * running (the file is open elsewhere) is waited for, then -EBUSY with the
+ * source as it was. */
+static void test_unsharing_record(void **state)
+{
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b"), *c = fx_p(fx_dir, "c");
+	static const char word[] = "cowlink v1 w=0200 unsharing";
+	enum cowlink_how how;
+	struct fx_snap s;
+	char buf[64];
+	ssize_t n;
+	struct stat st;
+	int fd;
+	(void)state;
+
+	assert_int_equal(fx_write(a, "x", 1, 0444), 0);
+	assert_int_equal(chmod(a, 0644), 0);
+	assert_int_equal(setxattr(a, "user.cowlink", word, sizeof word - 1, 0), 0);
+	assert_int_equal(chmod(a, 0444), 0);
+
+	fd = open(a, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fx_snap(a, &s), 0);
+	assert_int_equal(cowlink_link(a, c, COWLINK_REFLINK_NEVER, &how), -EBUSY);
+	assert_int_equal(fx_snap_same(a, &s), 1);
+	assert_false(exists(c));
+	close(fd);
+
+	assert_int_equal(cowlink_link(a, b, COWLINK_REFLINK_NEVER, &how), 0);
+	assert_int_equal(how, COWLINK_LINKED);
+	assert_true(fx_same_inode(a, b));
+	n = getxattr(a, "user.cowlink", buf, sizeof buf);
+	assert_true(n > 0);
+	assert_memory_equal(buf, "cowlink v1 w=0200", (size_t)n);
+	assert_int_equal((size_t)n, strlen("cowlink v1 w=0200"));
+	assert_int_equal(stat(a, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0444);
+}
+
 /* A lease refused once -- the shim's write-open holds a name open for a
  * moment before it knows it is a cowlink -- is tried again: the link
  * is made, from a source left as it was by the refused try. */
@@ -627,6 +668,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_emlink_copies, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_xattrs_changes_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_open_writer_refused, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_unsharing_record, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_during_link_undone, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lease_refused_once_retried, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_brief_writer_during_link_waited_for, fx_setup, fx_teardown),
