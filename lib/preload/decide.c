@@ -284,6 +284,7 @@ int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
 		  struct cl_record *r)
 {
 	struct stat now;
+	bool changed;
 	int c;
 
 	/* Tested here, not only in classify: the write-open of a one-link
@@ -301,10 +302,18 @@ int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
 		if (st->st_nlink > 1)
 			return mark_of_fd(fd, r) > 0 ? CL_OPENED_SHARED : CL_OPENED_OURS;
 	}
-	if (new || (!look && !cl_changed_since(st, t0)))
+	if (new)
 		return CL_OPENED_OURS;
+	changed = look || cl_changed_since(st, t0);
+	if (!changed && (st->st_mode & S_IWUSR))
+		return CL_OPENED_OURS;
+	/* A marked orphan lacks its owner write bit, and root opens it all
+	 * the same: one an unshare had to leave (its remover could not
+	 * change it) is unshared now, by someone who may. */
 	if (mark_of_fd(fd, r) > 0)
 		return CL_OPENED_ORPHAN;
+	if (!changed)
+		return CL_OPENED_OURS;
 	if (cl_fstatat(dirfd, path, &now, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
 	    now.st_dev != st->st_dev || now.st_ino != st->st_ino || now.st_nlink != 1)
 		return CL_OPENED_AGAIN;

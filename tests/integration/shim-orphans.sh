@@ -91,4 +91,33 @@ if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null; then
 else
 	note "not root: the non-root cases are not run"
 fi
+
+# An orphan an unshare had to leave marked: another user removed the other
+# name in a sticky directory they own and could not change the survivor,
+# which is root's. Root's write, truncation or metadata change under the
+# shim unshares it (root opens a protected file all the same: the open
+# must still look).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	declare -A root_how=(
+		[append]='echo more >> A'
+		[truncate-open]=': > A'
+		[truncate]='truncate -s 3 A'
+		[chown]='chown 0:0 A'
+		[setfattr]='setfattr -n user.more -v 1 A'
+	)
+	for k in "${!root_how[@]}"; do
+		d="left-$k"
+		fresh "$d"
+		mkdir -m 1777 "$d/s" && chown 65534:65534 "$d/s"
+		mv "$d/B" "$d/s/B"
+		setpriv --reuid=65534 --regid=65534 --clear-groups env LD_PRELOAD="$PRELOAD" rm -f "$d/s/B"
+		[ "$(stat -c '%a %h' "$d/A")" = "440 1" ] && is_marked "$d/A" ||
+			fail "setup $k: the survivor is [$(stat -c '%a %h' "$d/A")], not a marked orphan"
+		(cd "$d" && LD_PRELOAD="$PRELOAD" sh -c "${root_how[$k]}") || fail "root's $k of the orphan failed"
+		[ "$(stat -c '%a %h' "$d/A")" = "640 1" ] && ! is_marked "$d/A" ||
+			fail "root's $k left the orphan [$(stat -c '%a %h' "$d/A")]$(is_marked "$d/A" && echo ', marked')"
+	done
+else
+	note "not root: the orphan left marked by another user is not tried"
+fi
 exit 0
