@@ -96,7 +96,7 @@ CL_EXPORT int fchmodat(int dirfd, const char *path_, mode_t mode, int flags)
 {
 	const char *path = cl_path_arg(path_);
 
-	if (path && path[0] == '\0' && (flags & AT_EMPTY_PATH))
+	if (path && cl_names_fd_peek(path, flags))
 		return chmod_fd(dirfd, mode, via_fchmodat_fd);
 	return chmod_path(dirfd, path, mode, flags, via_fchmodat);
 }
@@ -178,7 +178,7 @@ CL_EXPORT int fchownat(int dirfd, const char *path_, uid_t uid, gid_t gid, int f
 {
 	const char *path = cl_path_arg(path_);
 
-	if (path && path[0] == '\0' && (flags & AT_EMPTY_PATH))
+	if (path && cl_names_fd_peek(path, flags))
 		return chown_fd(dirfd, uid, gid, via_fchownat_fd, CL_META_OPATH);
 	return chown_path(dirfd, path, uid, gid, flags, via_fchownat);
 }
@@ -358,21 +358,35 @@ CL_EXPORT int futimesat(int dirfd, const char *path, const struct timeval t[2])
 	return times_path(dirfd, path, t ? ts : NULL, 0, 1000);
 }
 
+/* The caller's times T into COPY, read without faulting: they decide
+ * whether anything is to be broken, before the kernel has read them. False
+ * when they cannot be read: the real call then says EFAULT. */
+static bool times_copy(const struct timespec *t, struct timespec copy[2])
+{
+	return !t || cl_peek(copy, t, 2 * sizeof *t) == 0;
+}
+
 /* utimensat(fd, "", ..., AT_EMPTY_PATH) is futimens; a NULL path, which
  * the kernel would take as the fd, glibc refuses with EINVAL. */
 CL_EXPORT int utimensat(int dirfd, const char *path, const struct timespec t[2],
 			int flags)
 {
-	if (!cl_path_arg(path))
-		return REAL(utimensat)(dirfd, path, t, flags); /* glibc: EINVAL */
-	if (cl_names_fd(path, flags))
-		return times_fd(dirfd, t, 1);
-	return times_path(dirfd, path, t, flags, 1);
+	struct timespec ts[2];
+
+	if (!cl_path_arg(path) || !times_copy(t, ts))
+		return REAL(utimensat)(dirfd, path, t, flags); /* glibc: EINVAL; EFAULT */
+	if (cl_names_fd_peek(path, flags))
+		return times_fd(dirfd, t ? ts : NULL, 1);
+	return times_path(dirfd, path, t ? ts : NULL, flags, 1);
 }
 
 CL_EXPORT int futimens(int fd, const struct timespec t[2])
 {
-	return times_fd(fd, t, 1);
+	struct timespec ts[2];
+
+	if (!times_copy(t, ts))
+		return REAL(futimens)(fd, t); /* EFAULT */
+	return times_fd(fd, t ? ts : NULL, 1);
 }
 
 /* ---- ioctl -------------------------------------------------------------- */
