@@ -438,15 +438,35 @@ static int check_dest(int fd)
 
 /* FIDEDUPERANGE: each destination is checked. A read-only destination on a
  * shared inode is let through: dedupe remaps only ranges whose bytes are
- * equal and changes no timestamps, so no name sees a change. */
+ * equal and changes no timestamps, so no name sees a change. The request is
+ * read with cl_peek: what cannot be read is the kernel's EFAULT to give. */
 static int check_dedupe(const struct file_dedupe_range *d)
 {
-	if (!d)
+	struct file_dedupe_range h;
+	struct file_dedupe_range_info info;
+
+	if (cl_peek(&h, d, sizeof h) < 0)
 		return 0; /* EFAULT from the kernel */
-	for (unsigned i = 0; i < d->dest_count; i++)
-		if (check_dest((int)d->info[i].dest_fd) < 0)
+	for (unsigned i = 0; i < h.dest_count; i++) {
+		if (cl_peek(&info, &d->info[i], sizeof info) < 0)
+			return 0;
+		if (check_dest((int)info.dest_fd) < 0)
 			return -1;
+	}
 	return 0;
+}
+
+/* The size of what an inode request reads at its argument. */
+static size_t inode_arg_size(unsigned long req)
+{
+	switch (req) {
+	case FS_IOC_FSSETXATTR:
+		return sizeof(struct fsxattr);
+	case FS_IOC_ENABLE_VERITY:
+		return sizeof(struct fsverity_enable_arg);
+	default:
+		return sizeof(int); /* the flags, the version: an int, whatever the name says */
+	}
 }
 
 /* ioctl is variadic: the third argument is read as a pointer, as glibc's
@@ -466,6 +486,11 @@ CL_EXPORT int ioctl(int fd, unsigned long req, ...)
 	case FS_IOC_FSSETXATTR:
 	case FS_IOC_SETVERSION:
 	case FS_IOC_ENABLE_VERITY:
+		/* An argument the kernel cannot read changes nothing: no
+		 * break for it (one system call, on these rare requests). */
+		if (cl_peek(&(char[sizeof(struct fsverity_enable_arg)]){ 0 }, arg,
+			    inode_arg_size(req)) < 0)
+			break;
 		return ioctl_inode(fd, req, arg);
 	case FICLONE:
 	case FICLONERANGE:
