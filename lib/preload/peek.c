@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading the caller's memory without faulting (peek.h): process_vm_readv
- * on ourselves, which the kernel answers with what it could read. */
+/* Reading and writing the caller's memory without faulting (peek.h):
+ * process_vm_readv and process_vm_writev on ourselves, which the kernel
+ * answers with what it could copy. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -101,6 +102,21 @@ int cl_peek_str(char *dst, size_t cap, const char *src)
 	if (memchr(dst, '\0', (size_t)r))
 		return 0;
 	return r < (ssize_t)cap ? -EFAULT : -ENAMETOOLONG;
+}
+
+int cl_poke(void *dst, const void *src, size_t n)
+{
+	struct iovec local = { (void *)src, n }, remote = { dst, n };
+	ssize_t r;
+
+	if (n == 0)
+		return 0;
+	r = cl_process_vm_writev(self_pid(), &local, 1, &remote, 1, 0);
+	if (r == -ENOSYS || r == -EPERM) {
+		memcpy(dst, src, n); /* as peek_some */
+		return 0;
+	}
+	return r == (ssize_t)n ? 0 : -EFAULT;
 }
 
 bool cl_peek_empty(const char *path)

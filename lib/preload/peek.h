@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading the caller's memory without faulting (docs/DESIGN.md §4, "Caller
+/* Reading (and writing) the caller's memory without faulting (docs/DESIGN.md §4, "Caller
  * memory"). A wrapper that must look at what a pointer argument points to
  * before the kernel has accepted it -- an xattr name it may have to refuse,
  * the times that decide whether a break is due -- copies it with these: a
@@ -20,6 +20,10 @@ int cl_peek(void *dst, const void *src, size_t n);
 /* The string at SRC into DST (CAP bytes): 0, -EFAULT when it is unreadable
  * before its NUL, -ENAMETOOLONG when it has no NUL in CAP bytes. */
 int cl_peek_str(char *dst, size_t cap, const char *src);
+
+/* N bytes of SRC into the caller's DST, which the kernel has not written:
+ * 0, or -EFAULT when DST is not writable (nothing written then, or part). */
+int cl_poke(void *dst, const void *src, size_t n);
 
 /* *PATH == '\0', false when PATH is unreadable (the kernel then says EFAULT
  * wherever the path goes). */

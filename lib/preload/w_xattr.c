@@ -140,7 +140,8 @@ static size_t drop_mark(char *list, size_t len)
 
 /* The list without the mark into LIST (N bytes) after the real call said
  * ERANGE: the listing with the mark may not fit where the one without it
- * does. Fetch the whole listing, drop the mark, copy it if it fits. */
+ * does. Fetch the whole listing, drop the mark, copy it if it fits -- with
+ * cl_poke: the kernel has not written LIST, and a bad one is EFAULT. */
 static ssize_t list_exact(const struct xt *t, char *list, size_t n)
 {
 	char stackbuf[LIST_STACK], *buf = stackbuf;
@@ -171,8 +172,10 @@ static ssize_t list_exact(const struct xt *t, char *list, size_t n)
 		if ((size_t)r > n) {
 			errno = ERANGE;
 			r = -1;
+		} else if (cl_poke(list, buf, (size_t)r) < 0) {
+			errno = EFAULT;
+			r = -1;
 		} else {
-			memcpy(list, buf, (size_t)r);
 			errno = saved;
 		}
 	}
