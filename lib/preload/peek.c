@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -17,44 +16,13 @@
  * first unreadable page, whatever the real size. */
 #define PEEK_PAGE 4096u
 
-/* Our pid, kept in a page that a fork wipes (MADV_WIPEONFORK), so that a
- * peek costs one system call, not two: a fork child finds 0 and asks again,
- * a vfork child shares the parent's memory and so may read it as the
- * parent. Without the advice (Linux < 4.14), getpid every time. */
-static int *pid_page;
-static int pid_page_failed;
-
+/* Our pid, asked each time (glibc keeps no cache): a cached one could be
+ * a vfork child's, stored in the memory it shares with its parent, and
+ * once that child has exec'd it names another process. getpid is the
+ * cheapest system call there is, and a peek is never on a fast path. */
 static pid_t self_pid(void)
 {
-	int *p = __atomic_load_n(&pid_page, __ATOMIC_ACQUIRE), *none = NULL;
-	long m;
-	int pid;
-
-	if (!p && !__atomic_load_n(&pid_page_failed, __ATOMIC_RELAXED)) {
-		m = cl_mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m < 0 && m >= -4095) {
-			__atomic_store_n(&pid_page_failed, 1, __ATOMIC_RELAXED);
-		} else if (syscall(SYS_madvise, (void *)m, 4096, MADV_WIPEONFORK) != 0) {
-			(void)cl_munmap((void *)m, 4096);
-			__atomic_store_n(&pid_page_failed, 1, __ATOMIC_RELAXED);
-		} else if (__atomic_compare_exchange_n(&pid_page, &none, (int *)m, false,
-						       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			p = (int *)m;
-		} else {
-			(void)cl_munmap((void *)m, 4096); /* another thread won */
-			p = none;
-		}
-	}
-	if (p) {
-		pid = __atomic_load_n(p, __ATOMIC_RELAXED);
-		if (pid)
-			return pid;
-	}
-	pid = (int)syscall(SYS_getpid);
-	if (p)
-		__atomic_store_n(p, pid, __ATOMIC_RELAXED);
-	return pid;
+	return (pid_t)syscall(SYS_getpid);
 }
 
 /* Up to N bytes at SRC into DST, split at page boundaries; the count read

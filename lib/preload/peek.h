@@ -4,8 +4,8 @@
  * before the kernel has accepted it -- an xattr name it may have to refuse,
  * the times that decide whether a break is due -- copies it with these: a
  * bad pointer is then an answer (-EFAULT, and the wrapper lets the real call
- * give the kernel's), not a SIGSEGV in the shim. One process_vm_readv each,
- * so never on a fast path: wherever the kernel reads a pointer before the
+ * give the kernel's), not a SIGSEGV in the shim. A getpid and a
+ * process_vm_readv each, so never on a fast path: wherever the kernel reads a pointer before the
  * shim needs it, the shim reads it after the kernel instead. Implemented in
  * peek.c. */
 #ifndef CL_PEEK_H
