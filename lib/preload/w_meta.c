@@ -474,6 +474,11 @@ static size_t inode_arg_size(unsigned long req)
  * with no system call of ours. */
 CL_EXPORT int ioctl(int fd, unsigned long req, ...)
 {
+	union {
+		int flags;
+		struct fsxattr fsx;
+		struct fsverity_enable_arg verity;
+	} copy;
 	va_list ap;
 	void *arg;
 
@@ -487,9 +492,8 @@ CL_EXPORT int ioctl(int fd, unsigned long req, ...)
 	case FS_IOC_SETVERSION:
 	case FS_IOC_ENABLE_VERITY:
 		/* An argument the kernel cannot read changes nothing: no
-		 * break for it (one system call, on these rare requests). */
-		if (cl_peek(&(char[sizeof(struct fsverity_enable_arg)]){ 0 }, arg,
-			    inode_arg_size(req)) < 0)
+		 * break for it (a peek, on these rare requests). */
+		if (cl_peek(&copy, arg, inode_arg_size(req)) < 0)
 			break;
 		return ioctl_inode(fd, req, arg);
 	case FICLONE:
