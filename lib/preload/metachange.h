@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "peek.h"
 
 /* PATH as the caller passed it, NULL included: glibc declares most paths
  * nonnull, and the compiler drops a NULL test of such a parameter (even
@@ -28,11 +29,22 @@ static inline const char *cl_path_arg(const char *path)
 }
 
 /* *at-style arguments that name the fd itself: AT_EMPTY_PATH with "", or
- * (utimensat, futimesat, statx) a NULL path. */
+ * (utimensat, futimesat, statx) a NULL path. PATH is read only with
+ * AT_EMPTY_PATH, and must have been accepted by the kernel then (w_stat.c
+ * asks after the real call); before that, cl_names_fd_peek. */
 static inline bool cl_names_fd(const char *path, int flags)
 {
 	path = cl_path_arg(path);
-	return !path || (path[0] == '\0' && (flags & AT_EMPTY_PATH));
+	return !path || ((flags & AT_EMPTY_PATH) && path[0] == '\0');
+}
+
+/* The same before the kernel has seen PATH: an unreadable one names no fd,
+ * and the real call by name says EFAULT. A system call only with
+ * AT_EMPTY_PATH. */
+static inline bool cl_names_fd_peek(const char *path, int flags)
+{
+	path = cl_path_arg(path);
+	return !path || ((flags & AT_EMPTY_PATH) && cl_peek_empty(path));
 }
 
 /* What a metadata change is, for the rules around its break. */

@@ -18,6 +18,7 @@
 #include <sys/xattr.h>
 
 #include "metachange.h"
+#include "peek.h"
 
 /* Values up to this size are compared from the stack. */
 #define XATTR_STACK 1024
@@ -97,27 +98,41 @@ int cl_same_times(int fd, const struct stat *st, mode_t shown, const void *arg)
 
 /* setxattr or removexattr of a user attribute (write permission, by the
  * presented mode and the ACL: EACCES): the value it has, or an answer the
- * kernel gives without a change. Other namespaces are changed. */
+ * kernel gives without a change. Other namespaces are changed. A value that
+ * cannot be read is EFAULT, in any namespace, as the kernel says before it
+ * looks at the file: nothing is broken for it. X->name is the wrapper's
+ * copy, read already. */
 int cl_same_xattr(int fd, const struct stat *st, mode_t shown, const void *arg)
 {
 	const struct cl_same_xattr *x = arg;
 	char stackbuf[XATTR_STACK], *buf = stackbuf;
+	char valstack[XATTR_STACK], *val = valstack;
 	ssize_t have;
 	int e;
 
-	if (!x->name || strncmp(x->name, "user.", 5) != 0)
-		return 0;
 	if (x->flags & ~(XATTR_CREATE | XATTR_REPLACE))
 		return -EINVAL;
 	if (x->n > XATTR_SIZE_MAX)
 		return 0; /* E2BIG from the real call */
-	e = cl_may_change(fd, st, shown, CL_NEED_WRITE);
-	if (e)
-		return e;
-	if (x->n > sizeof stackbuf) {
+	if (x->n > sizeof valstack) {
+		val = malloc(x->n);
+		if (!val)
+			return 0;
+	}
+	e = x->remove ? 0 : cl_peek(val, x->val, x->n);
+	if (e == 0 && (!x->name || strncmp(x->name, "user.", 5) != 0))
+		e = 1; /* changed: not ours to tell */
+	if (e == 0)
+		e = cl_may_change(fd, st, shown, CL_NEED_WRITE);
+	if (e == 0 && x->n > sizeof stackbuf) {
 		buf = malloc(x->n);
 		if (!buf)
-			return 0;
+			e = 1;
+	}
+	if (e) {
+		if (val != valstack)
+			free(val);
+		return e == 1 ? 0 : e;
 	}
 	have = cl_fgetxattr(fd, x->name, x->n ? buf : NULL, x->n);
 	if (have == -ENODATA)
@@ -129,8 +144,10 @@ int cl_same_xattr(int fd, const struct stat *st, mode_t shown, const void *arg)
 	else if (x->flags & XATTR_CREATE)
 		e = -EEXIST;
 	else
-		e = have == (ssize_t)x->n && (!x->n || memcmp(buf, x->val, x->n) == 0);
+		e = have == (ssize_t)x->n && (!x->n || memcmp(buf, val, x->n) == 0);
 	if (buf != stackbuf)
 		free(buf);
+	if (val != valstack)
+		free(val);
 	return e;
 }

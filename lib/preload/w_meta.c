@@ -96,7 +96,7 @@ CL_EXPORT int fchmodat(int dirfd, const char *path_, mode_t mode, int flags)
 {
 	const char *path = cl_path_arg(path_);
 
-	if (path && path[0] == '\0' && (flags & AT_EMPTY_PATH))
+	if (path && cl_names_fd_peek(path, flags))
 		return chmod_fd(dirfd, mode, via_fchmodat_fd);
 	return chmod_path(dirfd, path, mode, flags, via_fchmodat);
 }
@@ -178,7 +178,7 @@ CL_EXPORT int fchownat(int dirfd, const char *path_, uid_t uid, gid_t gid, int f
 {
 	const char *path = cl_path_arg(path_);
 
-	if (path && path[0] == '\0' && (flags & AT_EMPTY_PATH))
+	if (path && cl_names_fd_peek(path, flags))
 		return chown_fd(dirfd, uid, gid, via_fchownat_fd, CL_META_OPATH);
 	return chown_path(dirfd, path, uid, gid, flags, via_fchownat);
 }
@@ -358,21 +358,35 @@ CL_EXPORT int futimesat(int dirfd, const char *path, const struct timeval t[2])
 	return times_path(dirfd, path, t ? ts : NULL, 0, 1000);
 }
 
+/* The caller's times T into COPY, read without faulting: they decide
+ * whether anything is to be broken, before the kernel has read them. False
+ * when they cannot be read: the real call then says EFAULT. */
+static bool times_copy(const struct timespec *t, struct timespec copy[2])
+{
+	return !t || cl_peek(copy, t, 2 * sizeof *t) == 0;
+}
+
 /* utimensat(fd, "", ..., AT_EMPTY_PATH) is futimens; a NULL path, which
  * the kernel would take as the fd, glibc refuses with EINVAL. */
 CL_EXPORT int utimensat(int dirfd, const char *path, const struct timespec t[2],
 			int flags)
 {
-	if (!cl_path_arg(path))
-		return REAL(utimensat)(dirfd, path, t, flags); /* glibc: EINVAL */
-	if (cl_names_fd(path, flags))
-		return times_fd(dirfd, t, 1);
-	return times_path(dirfd, path, t, flags, 1);
+	struct timespec ts[2];
+
+	if (!cl_path_arg(path) || !times_copy(t, ts))
+		return REAL(utimensat)(dirfd, path, t, flags); /* glibc: EINVAL; EFAULT */
+	if (cl_names_fd_peek(path, flags))
+		return times_fd(dirfd, t ? ts : NULL, 1);
+	return times_path(dirfd, path, t ? ts : NULL, flags, 1);
 }
 
 CL_EXPORT int futimens(int fd, const struct timespec t[2])
 {
-	return times_fd(fd, t, 1);
+	struct timespec ts[2];
+
+	if (!times_copy(t, ts))
+		return REAL(futimens)(fd, t); /* EFAULT */
+	return times_fd(fd, t ? ts : NULL, 1);
 }
 
 /* ---- ioctl -------------------------------------------------------------- */
@@ -424,15 +438,35 @@ static int check_dest(int fd)
 
 /* FIDEDUPERANGE: each destination is checked. A read-only destination on a
  * shared inode is let through: dedupe remaps only ranges whose bytes are
- * equal and changes no timestamps, so no name sees a change. */
+ * equal and changes no timestamps, so no name sees a change. The request is
+ * read with cl_peek: what cannot be read is the kernel's EFAULT to give. */
 static int check_dedupe(const struct file_dedupe_range *d)
 {
-	if (!d)
+	struct file_dedupe_range h;
+	struct file_dedupe_range_info info;
+
+	if (cl_peek(&h, d, sizeof h) < 0)
 		return 0; /* EFAULT from the kernel */
-	for (unsigned i = 0; i < d->dest_count; i++)
-		if (check_dest((int)d->info[i].dest_fd) < 0)
+	for (unsigned i = 0; i < h.dest_count; i++) {
+		if (cl_peek(&info, &d->info[i], sizeof info) < 0)
+			return 0;
+		if (check_dest((int)info.dest_fd) < 0)
 			return -1;
+	}
 	return 0;
+}
+
+/* The size of what an inode request reads at its argument. */
+static size_t inode_arg_size(unsigned long req)
+{
+	switch (req) {
+	case FS_IOC_FSSETXATTR:
+		return sizeof(struct fsxattr);
+	case FS_IOC_ENABLE_VERITY:
+		return sizeof(struct fsverity_enable_arg);
+	default:
+		return sizeof(int); /* the flags, the version: an int, whatever the name says */
+	}
 }
 
 /* ioctl is variadic: the third argument is read as a pointer, as glibc's
@@ -440,6 +474,11 @@ static int check_dedupe(const struct file_dedupe_range *d)
  * with no system call of ours. */
 CL_EXPORT int ioctl(int fd, unsigned long req, ...)
 {
+	union {
+		int flags;
+		struct fsxattr fsx;
+		struct fsverity_enable_arg verity;
+	} copy;
 	va_list ap;
 	void *arg;
 
@@ -452,6 +491,10 @@ CL_EXPORT int ioctl(int fd, unsigned long req, ...)
 	case FS_IOC_FSSETXATTR:
 	case FS_IOC_SETVERSION:
 	case FS_IOC_ENABLE_VERITY:
+		/* An argument the kernel cannot read changes nothing: no
+		 * break for it (a peek, on these rare requests). */
+		if (cl_peek(&copy, arg, inode_arg_size(req)) < 0)
+			break;
 		return ioctl_inode(fd, req, arg);
 	case FICLONE:
 	case FICLONERANGE:

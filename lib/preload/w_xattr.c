@@ -8,6 +8,7 @@
  * would copy the mark onto new files. */
 #include <endian.h>
 #include <limits.h>
+#include <linux/limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,23 +100,22 @@ out:
 }
 
 /* getxattr of the mark: ENODATA where the real call finds it (any other
- * error -- ENOENT, ENOTSUP, EACCES -- stays what the kernel says). */
+ * error -- ENOENT, ENOTSUP, EACCES -- stays what the kernel says). The real
+ * call comes first: NAME is read only once the kernel has (a bad one is
+ * EFAULT); the mark's value it may have put in VAL is wiped. */
 static ssize_t get_body(const struct xt *t, const char *name, void *val,
 			size_t n)
 {
-	ssize_t r;
+	ssize_t r = x_get(t, name, val, n);
 
-	if (!is_mark(name)) {
-		r = x_get(t, name, val, n);
-		if (r > 0 && name && strcmp(name, ACL_ACCESS) == 0)
-			r = acl_present(t, val, r);
-		return r;
-	}
-	r = x_get(t, name, NULL, 0);
-	if (r >= 0 || errno == ERANGE) {
+	if ((r >= 0 || errno == ERANGE) && is_mark(name)) {
+		if (r > 0 && val)
+			memset(val, 0, (size_t)r);
 		cl_debug("getxattr %s: hidden", CL_XATTR);
 		return (int)cl_ret(-ENODATA);
 	}
+	if (r > 0 && strcmp(name, ACL_ACCESS) == 0)
+		r = acl_present(t, val, r);
 	return r;
 }
 
@@ -140,7 +140,8 @@ static size_t drop_mark(char *list, size_t len)
 
 /* The list without the mark into LIST (N bytes) after the real call said
  * ERANGE: the listing with the mark may not fit where the one without it
- * does. Fetch the whole listing, drop the mark, copy it if it fits. */
+ * does. Fetch the whole listing, drop the mark, copy it if it fits -- with
+ * cl_poke: the kernel has not written LIST, and a bad one is EFAULT. */
 static ssize_t list_exact(const struct xt *t, char *list, size_t n)
 {
 	char stackbuf[LIST_STACK], *buf = stackbuf;
@@ -171,8 +172,10 @@ static ssize_t list_exact(const struct xt *t, char *list, size_t n)
 		if ((size_t)r > n) {
 			errno = ERANGE;
 			r = -1;
+		} else if (cl_poke(list, buf, (size_t)r) < 0) {
+			errno = EFAULT;
+			r = -1;
 		} else {
-			memcpy(list, buf, (size_t)r);
 			errno = saved;
 		}
 	}
@@ -314,15 +317,29 @@ static int xattr_by_path(const void *arg, const char *path)
 			 : REAL(lsetxattr)(path, x->name, x->val, x->n, x->flags);
 }
 
+/* NAME into BUF (XATTR_NAME_MAX + 1 bytes), read without faulting: the
+ * mark must be refused before anything is broken, and the kernel has not
+ * read NAME yet. False when it cannot be read or is too long: the real call
+ * then answers (EFAULT, ERANGE), with nothing broken. */
+static bool name_copy(const char *name, char *buf)
+{
+	return name && cl_peek_str(buf, XATTR_NAME_MAX + 1, name) == 0;
+}
+
 /* setxattr and removexattr by path: break first (a protected orphan that
  * answers EACCES -- user xattrs need write permission -- is unshared and the
  * call retried; a change that is none breaks nothing), then the real call. */
-static int xattr_path(const char *path, const char *name, const void *val,
+static int xattr_path(const char *path, const char *name_, const void *val,
 		      size_t n, int flags, bool nofollow, bool remove)
 {
+	char name[XATTR_NAME_MAX + 1];
 	struct xattr_args a = { { name, val, n, flags, remove }, nofollow };
 	struct cl_same s = { cl_same_xattr, &a.x, false, 0 };
 
+	if (!name_copy(name_, name)) {
+		a.x.name = name_;
+		return xattr_apply(&(struct cl_meta){ .target = path }, &a);
+	}
 	if (is_mark(name))
 		return refuse_mark();
 	return cl_meta_change(AT_FDCWD, path, nofollow, xattr_how(name), &s,
@@ -353,12 +370,17 @@ CL_EXPORT int lremovexattr(const char *path, const char *name)
 
 /* fsetxattr and fremovexattr (REMOVE): the same through an fd; a shared
  * inode behind it is broken and the change made to the new file by path. */
-static int xattr_fd(int fd, const char *name, const void *val, size_t n,
+static int xattr_fd(int fd, const char *name_, const void *val, size_t n,
 		    int flags, bool remove)
 {
+	char name[XATTR_NAME_MAX + 1];
 	struct xattr_args a = { { name, val, n, flags, remove }, true };
 	struct cl_same s = { cl_same_xattr, &a.x, false, 0 };
 
+	if (!name_copy(name_, name)) {
+		a.x.name = name_;
+		return xattr_by_fd(&a, fd);
+	}
 	if (is_mark(name))
 		return refuse_mark();
 	return cl_meta_fd_change(fd, xattr_how(name), &s, xattr_by_fd,
