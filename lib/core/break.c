@@ -135,6 +135,17 @@ static int copy_in(int pfd, const char *base, int src, const struct stat *st,
 	e = cl_copy_meta(src, tfd, st, r->wbits, &made);
 	if (e)
 		goto out_close_tmp;
+	/* A break for a truncation that changes the size: the copy is the
+	 * truncated file, and every filesystem stamps mtime and ctime when a
+	 * truncation changes the size. The caller's truncation then finds the
+	 * copy at its size already, and one to the size a file has leaves the
+	 * times alone on some filesystems (tmpfs): stamp them here. */
+	if (o->keep >= 0 && o->keep != st->st_size) {
+		e = cl_futimens(tfd, (const struct timespec[2]){
+			{ .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_NOW } });
+		if (e)
+			goto out_close_tmp;
+	}
 	if (!cloned && !empty && need_sync(ftype)) {
 		e = cl_fdatasync(tfd);
 		if (e)

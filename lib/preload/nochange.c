@@ -8,7 +8,9 @@
  * permission check, or the error it would fail with without a change
  * (EEXIST for XATTR_CREATE of an attribute there, ENODATA for a missing one
  * that XATTR_REPLACE or removexattr names). Only the ctime, which no call
- * can set, is not touched as the kernel would touch it. */
+ * can set, is not touched as the kernel would touch it: it is every name's,
+ * and stamping it through the shared inode or by a break would change the
+ * names the call did not name (docs/DESIGN.md §4 weighs the two). */
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdlib.h>

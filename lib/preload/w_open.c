@@ -71,15 +71,34 @@ static int open_trunc(int dirfd, const char *path, int flags, mode_t mode)
 	return fd;
 }
 
+/* Did the open that took T0 create the file ST describes? Empty, changed
+ * during the call, and with the mtime the creation gave it, which is its
+ * ctime: a file that was there may also be empty and changed just now (a
+ * break's private copy, renamed in with the copied mtime; touch -d), and
+ * then only the truncation gives it the times of an O_TRUNC. (A default
+ * ACL or a security label set after the creation may move a new file's
+ * ctime on: then the truncation is one call more, and stamps the times
+ * the file has anyway, now.) */
+static bool created_now(const struct stat *st, const struct timespec *t0)
+{
+	return st->st_size == 0 && cl_changed_since(st, t0) &&
+	       st->st_mtim.tv_sec == st->st_ctim.tv_sec &&
+	       st->st_mtim.tv_nsec == st->st_ctim.tv_nsec;
+}
+
 /* The O_TRUNC of a write-open, on FD (ST its fstat, taken after T0) now
- * known to be a private file: what the kernel's O_TRUNC does, but for a
- * file the open itself created (empty, changed during the call). 0, or -1
- * with FD closed and errno from ftruncate. */
-static int truncate_ours(int fd, const struct stat *st, const struct timespec *t0)
+ * known to be a private file: what the kernel's O_TRUNC does to a file that
+ * was there -- size 0, mtime and ctime now, also when it was empty -- and
+ * nothing for one the open itself created. EXISTED: an earlier round of
+ * this open found the name there (it broke it, or was refused by it), so
+ * the file is not new whatever its times say. 0, or -1 with FD closed and
+ * errno from ftruncate. */
+static int truncate_ours(int fd, const struct stat *st, const struct timespec *t0,
+			 bool existed)
 {
 	int e;
 
-	if (!S_ISREG(st->st_mode) || (st->st_size == 0 && cl_changed_since(st, t0)))
+	if (!S_ISREG(st->st_mode) || (!existed && created_now(st, t0)))
 		return 0;
 	e = cl_ftruncate(fd, 0);
 	if (e == 0)
@@ -205,7 +224,7 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 				  EXCL(flags), &r);
 		if (c == CL_OPENED_OURS) {
 			fresh_fd(fd);
-			if (trunc && truncate_ours(fd, &st, &t0) < 0)
+			if (trunc && truncate_ours(fd, &st, &t0, tries > 0) < 0)
 				return -1;
 			break;
 		}

@@ -144,11 +144,12 @@ cow_link() {
 }
 
 # Fields of a snap line: 0 hash, 1 raw mode, 2 mode with the recorded bits,
-# 3 uid, 4 gid, 5 size, 6 mtime, 7 nlink, 8 dev:ino, 9 record, 10 xattrs.
+# 3 uid, 4 gid, 5 size, 6 mtime, 7 nlink, 8 dev:ino, 9 record, 10 xattrs,
+# 11 ctime.
 # pick VAR LINE KIND sets VAR (no fork) to: raw (all that must not change on
 # a shared inode: not nlink), logical (what the name stands for), copy /
 # copy-mtime (what a broken name shares with a plain copy), content (raw
-# without times), ino, record.
+# without times), ino, record, ctime.
 snap_fields() { "$COWLINK_PROGS/snap" "$@"; }
 pick() {
 	local -a f
@@ -161,6 +162,7 @@ pick() {
 	content) printf -v "$1" '%s ' "${f[0]}" "${f[1]}" "${f[3]}" "${f[4]}" "${f[5]}" "${f[8]}" "${f[10]}";;
 	ino) printf -v "$1" '%s' "${f[8]}";;
 	record) printf -v "$1" '%s' "${f[9]}";;
+	ctime) printf -v "$1" '%s' "${f[11]}";;
 	esac
 }
 

@@ -4,9 +4,11 @@
 # mode a cowlink presents, chown to its owner and group (or -1), setxattr to
 # the value it has, install -C of identical content, atime-only restores
 # (file -p, tar --atime-preserve=replace, touch -a -c) leave the two names
-# one inode, change nothing on it, and answer what the same command answers
-# on a plain copy -- errors included (XATTR_CREATE of an attribute there:
-# EEXIST; a non-owner's chmod: EPERM). Real changes still break.
+# one inode, change nothing on it -- not even the ctime, which the kernel
+# stamps on a plain file but which is every name's -- and answer what the
+# same command answers on a plain copy -- errors included (XATTR_CREATE of
+# an attribute there: EEXIST; a non-owner's chmod: EPERM). Real changes
+# still break.
 . "$(dirname "$0")/lib.sh"
 need_shim
 need setfattr install file tar setpriv
@@ -31,12 +33,15 @@ pair() {
 # (content, mode, owner, size, mtime -- -s: to the second, -t: not at all
 # -- and user xattrs). Without -c, a and b are still one inode, unchanged; with -c (a
 # real change) b has an inode of its own and a presents what it did. -u: CMD runs
-# as that uid (and gid).
+# as that uid (and gid). -x: the caller cannot read the file, nor so its
+# mark: the shim takes it for a plain file with two names, and a call the
+# kernel allows (chown -1 -1) stamps the ctime of both.
 nochange() {
-	local broke= sec= notime= as=() OPTIND=1 o
-	while getopts cstu: o; do
+	local broke= sec= notime= blind= as=() OPTIND=1 o
+	while getopts cstu:x o; do
 		case $o in
 		c) broke=1;;
+		x) blind=1;;
 		s) sec=1;;
 		t) notime=1;;
 		u) as=(setpriv --reuid="$OPTARG" --regid="$OPTARG" --clear-groups);;
@@ -44,13 +49,15 @@ nochange() {
 		esac
 	done
 	shift $((OPTIND - 1))
-	local name=$1 cmd=$2 w="$T/$1/w" r="$T/$1/r" before after rs rr os or
+	local name=$1 cmd=$2 w="$T/$1/w" r="$T/$1/r" before after rs rr os or ctime
 	local kind=raw
 	# After a real change a is the last name: unshared in place, it is
 	# what it presented before.
 	[ -z "$broke" ] || kind=logical
 	pair "$name"
-	pick before "$(snap_fields "$w/a")" $kind
+	before=$(snap_fields "$w/a")
+	pick ctime "$before" ctime
+	pick before "$before" $kind
 	rs=0; os=$(cd "$w" && "${as[@]}" env LD_PRELOAD="$PRELOAD" COWLINK_DEBUG=${NOCHANGE_DEBUG:-} bash -c "$cmd" 2>"$T/$name/err") || rs=$?
 	rr=0; or=$(cd "$r" && "${as[@]}" bash -c "$cmd" 2>/dev/null) || rr=$?
 	[ "$rr" != 127 ] || fail "$name: [$cmd] not found"
@@ -65,6 +72,11 @@ nochange() {
 		[ "$ia" != "$ib" ] || fail "$name: a real change left b sharing a's inode"
 	else
 		[ "$ia" = "$ib" ] || fail "$name: a change that changes nothing broke the link"
+		# Not even the ctime, which the kernel stamps on a plain
+		# file: it is every name's (docs/DESIGN.md §4).
+		pick x "$a" ctime
+		[ -n "$blind" ] || [ "$x" = "$ctime" ] ||
+			fail "$name: a change that changes nothing stamped the ctime of every name: $ctime -> $x"
 		[ "$(stat -c %h "$w/a")" = 2 ] || fail "$name: the set lost a name"
 		is_marked "$w/a" || fail "$name: the set lost its mark"
 	fi
@@ -92,11 +104,16 @@ nochange chown-same         'chown 65534:65534 b'
 nochange chown-keep         '"$N" chown b -1 -1'
 nochange fchown-keep        '"$N" fchown b -1 65534'
 nochange -c chown-other     'chown 0:0 b'
+nochange fchmodat-same      '"$P/api_fchmodat" . b 0640'
+nochange lchown-same        '"$P/api_lchown" b 65534 65534'
+nochange fchownat-keep      '"$P/api_fchownat" . b -1 -1'
 # As the owner, and as someone else: chmod EPERM either way, chown -1 -1
 # asks nothing of the caller.
 nochange -u 65534 owner-chmod-same   'chmod 640 b'
+nochange -u 65534 owner-chown-same   '"$N" chown b 65534 65534'
+nochange -u 65534 owner-fchown-keep  '"$N" fchown b -1 -1'
 nochange -u 65533 other-chmod-same   '"$N" chmod b 0640'
-nochange -u 65533 other-chown-keep   '"$N" chown b -1 -1'
+nochange -u 65533 -x other-chown-keep '"$N" chown b -1 -1'
 nochange -u 65533 other-chown-same   '"$N" chown b 65534 -1'
 
 # Extended attributes: the value it has, and answers given with no change.

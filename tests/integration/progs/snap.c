@@ -4,6 +4,7 @@
  *   snap PATH...      one line per PATH:
  *     <fnv64 of content> <raw mode> <mode with recorded bits> <uid> <gid>
  *     <size> <mtime.ns> <nlink> <dev:ino> <record or -> <user xattrs or ->
+ *     <ctime.ns> (last: the checks that compare lines leave it out)
  *   snap --link A B   make B a cowlink of A by hand, as cowln does: link;
  *                     once per set, record A's write bits and clear them. */
 #include <errno.h>
@@ -92,7 +93,7 @@ static int snap(const char *path)
 	       (unsigned long)st.st_nlink, (unsigned long)st.st_dev,
 	       (unsigned long)st.st_ino, rec);
 	print_xattrs(path);
-	putchar('\n');
+	printf(" %lld.%09ld\n", (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
 	return 0;
 }
 
