@@ -44,14 +44,20 @@ static int open_parent(int dirfd, const char *dir, bool *locked)
 	return fd;
 }
 
+/* Set once an O_TMPFILE could not be linked in: linkat's AT_EMPTY_PATH
+ * needs CAP_DAC_READ_SEARCH, its fallback through /proc/self/fd a /proc. */
+static bool tmpfile_unlinkable;
+
 /* Create the private file in the parent, invisible (O_TMPFILE), or under a
- * hidden name where the filesystem cannot (*NAMED set, TMPNAME filled). */
+ * hidden name where the filesystem cannot or it could not be linked in
+ * (*NAMED set, TMPNAME filled). */
 static int make_tmp(int pfd, char *tmpname, size_t n, bool *named)
 {
-	int fd;
+	int fd = -EOPNOTSUPP;
 
 	*named = false;
-	fd = cl_openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (!__atomic_load_n(&tmpfile_unlinkable, __ATOMIC_RELAXED))
+		fd = cl_openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd >= 0 || (fd != -EOPNOTSUPP && fd != -EISDIR && fd != -EINVAL))
 		return fd;
 	cl_debug("break: no O_TMPFILE here (%d), hidden name", -fd);
@@ -111,6 +117,7 @@ static int copy_in(int pfd, const char *base, int src, const struct stat *st,
 	long ftype;
 	int tfd, e;
 
+again:
 	tfd = make_tmp(pfd, tmpname, sizeof tmpname, &named);
 	if (tfd < 0)
 		return tfd;
@@ -155,6 +162,12 @@ static int copy_in(int pfd, const char *base, int src, const struct stat *st,
 		bool no_empty_path = false;
 
 		e = cl_fd_link_tmp(tfd, pfd, tmpname, sizeof tmpname, &no_empty_path);
+		if (e == -ENOENT && no_empty_path && cl_proc_missing()) {
+			/* Not root and no /proc: the copy again, named. */
+			__atomic_store_n(&tmpfile_unlinkable, true, __ATOMIC_RELAXED);
+			cl_close(tfd);
+			goto again;
+		}
 		if (e)
 			goto out_close_tmp;
 	}

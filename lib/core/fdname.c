@@ -24,6 +24,29 @@ void cl_proc_fd_path(int fd, char *buf)
 	buf[cl_utoa((unsigned)fd, buf)] = '\0';
 }
 
+static bool proc_gone;
+
+bool cl_proc_missing(void)
+{
+	struct stat st;
+	int e;
+
+	if (__atomic_load_n(&proc_gone, __ATOMIC_RELAXED))
+		return true;
+	e = cl_fstatat(AT_FDCWD, "/proc/self/fd", &st, 0);
+	if (e != -ENOENT && e != -ENOTDIR)
+		return false;
+	cl_debug("no /proc here: what is open is changed by name, and an fd's "
+		 "name cannot be found");
+	__atomic_store_n(&proc_gone, true, __ATOMIC_RELAXED);
+	return true;
+}
+
+bool cl_proc_gone(void)
+{
+	return __atomic_load_n(&proc_gone, __ATOMIC_RELAXED);
+}
+
 void cl_tmp_name(char *buf, size_t n)
 {
 	snprintf(buf, n, CL_TMP_PREFIX "%d.%u", (int)getpid(),

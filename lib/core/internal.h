@@ -80,6 +80,13 @@ int cl_resolve(int dirfd, const char *path, char *out, struct stat *st,
 /* "/proc/self/fd/<fd>" into BUF (CL_PROC_FD_MAX bytes) without stdio, which
  * is not async-signal-safe. */
 void cl_proc_fd_path(int fd, char *buf);
+/* Is /proc missing here (a mount namespace or chroot without it)? Asked
+ * after a /proc/self/fd name answered ENOENT: one fstatat, and once it
+ * says yes, cl_proc_gone() says so without a call for the rest of the
+ * process, whose fds then have no names to be found (docs/DESIGN.md §4,
+ * "Without /proc"). */
+bool cl_proc_missing(void);
+bool cl_proc_gone(void);
 /* The next hidden name, CL_TMP_PREFIX "<pid>.<counter>" (cowlink fsck knows
  * the pattern: a name whose process is alive is in use), into BUF. */
 void cl_tmp_name(char *buf, size_t n);

@@ -39,6 +39,12 @@ int cl_cow_fd_path(int fd, const struct stat *fdst, char *path)
 
 	cl_proc_fd_path(fd, proc);
 	n = cl_readlinkat(AT_FDCWD, proc, path, PATH_MAX - 1);
+	if (n == -ENOENT && cl_proc_missing()) {
+		/* Nothing else tells an fd's name: a change through it would
+		 * reach every name of the shared inode. */
+		cl_debug("fd %d: no /proc here, its name cannot be found: refused", fd);
+		return -CL_ESHARED;
+	}
 	if (n < 0)
 		return (int)n;
 	path[n] = '\0';
@@ -151,7 +157,8 @@ static void decision_remember(const struct stat *st, int marked,
 	__atomic_clear(&decision_cache_busy, __ATOMIC_RELEASE);
 }
 
-/* The mark of FD's inode, through its magic link for an O_PATH fd. */
+/* The mark of FD's inode, through its magic link for an O_PATH fd (which
+ * getxattrat's empty path refuses too). */
 static int mark_of_fd(int fd, struct cl_record *r)
 {
 	char proc[CL_PROC_FD_MAX];

@@ -64,8 +64,8 @@ static int pin(struct cl_meta *m, const struct timespec *t0)
 	struct stat st;
 	int fd, c = 0;
 
-	if (cl_cow_off)
-		return 0;
+	if (cl_cow_off || cl_proc_gone())
+		return 0; /* without /proc, by name (break_and_pin looked) */
 	fd = cl_openat(m->dirfd, m->target, O_PATH | O_CLOEXEC |
 		       (m->nofollow ? O_NOFOLLOW : 0), 0);
 	if (fd < 0)
@@ -81,12 +81,17 @@ static int pin(struct cl_meta *m, const struct timespec *t0)
 				  (m->how & CL_META_ORPHANS) && !(st.st_mode & S_IWUSR),
 				  false, &r);
 	}
+	if (c == -ENOENT && cl_proc_missing()) {
+		(void)cl_close(fd);
+		return 1; /* the mark went by /proc: look again, by name */
+	}
 	if (c != 0) {
 		(void)cl_close(fd);
 		return c < 0 ? c : 1;
 	}
 	m->pin = fd;
 	m->pinned = true;
+	m->byname = m->target;
 	m->target = m->proc;
 	return 0;
 }
@@ -100,7 +105,8 @@ static int break_and_pin(struct cl_meta *m, bool orphans)
 
 	for (round = 0; round < CL_LOOK_TRIES; round++) {
 		clock_gettime(CLOCK_REALTIME_COARSE, &t0);
-		if (round > 0 || orphans) {
+		/* Without /proc nothing is pinned: the break looks by name. */
+		if (round > 0 || orphans || cl_proc_gone()) {
 			e = meta_break(m, round > 0 || orphans);
 			if (e < 0)
 				return e;
@@ -148,6 +154,15 @@ static bool meta_again(struct cl_meta *m, int r)
 {
 	int e;
 
+	/* The pinned target is a /proc name: without /proc (a namespace
+	 * that lacks it; seen here first on Linux 6.13 and later, where
+	 * the look needs no /proc) the change goes by name. */
+	if (r != 0 && errno == ENOENT && m->pinned && cl_proc_missing()) {
+		unpin(m);
+		m->target = m->byname;
+		errno = m->saved;
+		return true;
+	}
 	if (r == 0 || errno != EACCES || m->retried || !m->path)
 		return false;
 	m->retried = true;

@@ -86,6 +86,7 @@ struct cl_meta {
 	 * utimensat from AT_FDCWD without AT_SYMLINK_NOFOLLOW). */
 	bool pinned;
 	int pin;
+	const char *byname;     /* TARGET before it was pinned */
 	char proc[CL_PROC_FD_MAX];
 	struct cl_same *same;   /* NULL, or how to tell a change that is none */
 };

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -950,6 +951,37 @@ static void link_in_via_proc(void **state)
 	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
+/* Both ways in refused -- AT_EMPTY_PATH (ENOENT before Linux 6.10 without
+ * CAP_DAC_READ_SEARCH) and /proc, which this mount namespace lacks (a
+ * minimal container): the copy is made again under a hidden name. In a
+ * child, which unmounts /proc in a namespace of its own (root only). */
+static void link_in_without_proc(void **state)
+{
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
+	int status;
+	pid_t pid;
+
+	(void)state;
+	make3(10000, 0644);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    umount2("/proc", MNT_DETACH))
+			_exit(FX_SKIP);
+		fx_fault_arm(CL_OP_LINKAT, 1, ENOENT);
+		_exit(brk_name("b", &ALL) == 0 && fx_fault_fired &&
+		      fx_calls[CL_OP_LINKAT] == 2 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == FX_SKIP)
+		skip(); /* not root: no namespace of our own */
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_broken(b, a, 0644);
+	assert_int_equal(fx_litter(fx_dir), 0);
+}
+
 /* Someone (not a cowlink break) replaced the name while the copy was made:
  * theirs stays, ours goes, and that is not an error. */
 static bool linked;
@@ -1085,7 +1117,8 @@ int main(void)
 		T(enospc_loop), T(clone_on_xfs), T(auto_fsync_on_xfs), T(no_tmpfile), T(faults_everywhere),
 		T(faults_everywhere_enospc), T(faults_orphan_left),
 		T(faults_without_tmpfile), T(public_api), T(unreadable_dir),
-		T(fsync_policy), T(link_in_via_proc), T(replaced_meanwhile),
+		T(fsync_policy), T(link_in_via_proc), T(link_in_without_proc),
+		T(replaced_meanwhile),
 		T(orphan_readonly_as_owner), T(immutable_source), T(lock_busy),
 		T(flush_ahead), T(small_break_calls),
 	};
