@@ -141,9 +141,12 @@ enum cl_dedupe_what {
 	CL_DEDUPE_LINKED,     /* PATH is now (dry run: would be) a cowlink of MASTER */
 	CL_DEDUPE_SKIPPED,    /* a name left alone, RESULT says why: -EMLINK plain hard
 			       * links (or the link limit), -ETXTBSY open for writing,
-			       * -ESTALE changed since the scan. PATH is the name, or
-			       * MASTER itself when the cause was on its side */
+			       * -ESTALE changed since the scan, -EPERM immutable or
+			       * append-only. PATH is the name, or MASTER itself when
+			       * the cause was on its side */
 	CL_DEDUPE_ERROR,      /* PATH could not be read, compared or replaced: RESULT */
+	CL_DEDUPE_FLAGS,      /* PATH hashes as a copy of MASTER but its inode flags
+			       * differ: kept apart (told once per group) */
 };
 
 struct cl_dedupe_event {
@@ -164,11 +167,13 @@ struct cl_dedupe_stats {
 
 /* Find the regular files under the N directories ROOTS (symlinks not
  * followed) whose content and metadata (size, mode as presented, owner,
- * mtime, xattrs but the mark, ACL) are identical on one filesystem, and
+ * mtime, xattrs but the mark, ACL, inode flags) are identical on one
+ * filesystem, and
  * replace every name but the first by path of each group with a cowlink of
  * that first one (FLAGS: COWLINK_NO_PROTECT), after comparing once more
  * under read leases on both; with DRY_RUN only compare. Empty files, plain
- * hard links and files open for writing are left alone. FN (may be NULL)
+ * hard links, immutable and append-only files and files open for writing
+ * are left alone. FN (may be NULL)
  * hears about every name replaced, skipped or failed; *STATS sums up.
  * Returns 0, -errno when the work itself could not be done (ENOMEM), or
  * -EIO when some names failed (each reported). */

@@ -2,12 +2,13 @@
 /* cowlink dedupe (docs/DESIGN.md §6): turn identical files into cowlinks. Names
  * are grouped by what stat says (filesystem, size, owner, mtime), then by a
  * hash of content and of the rest of the metadata (presented mode, xattrs but
- * the mark, ACL), and each name but the first of a group is replaced by a
- * cowlink of the first after a byte-for-byte comparison made under read
- * leases on both, just before the link. */
+ * the mark, ACL, inode flags), and each name but the first of a group is
+ * replaced by a cowlink of the first after a byte-for-byte comparison made
+ * under read leases on both, just before the link. */
 #include "link-internal.h"
 
 #include <errno.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,19 @@
 
 #define BUF_SIZE (128 * 1024)
 #define ACL_XATTR "system.posix_acl_access"
+
+/* The inode flags (FS_IOC_GETFLAGS, lsattr) that are the file's own
+ * settings, as chattr sets them: two files that differ in one are not
+ * copies, since one name of a merged set would lose its setting. Flags the
+ * filesystem keeps for itself (extents, inline data, encryption) are left
+ * out: a copy may differ there. */
+#define KEPT_FLAGS (FS_SECRM_FL | FS_UNRM_FL | FS_COMPR_FL | FS_SYNC_FL | \
+		    FS_IMMUTABLE_FL | FS_APPEND_FL | FS_NODUMP_FL | FS_NOATIME_FL | \
+		    FS_JOURNAL_DATA_FL | FS_NOTAIL_FL | FS_NOCOW_FL | FS_NOCOMP_FL | \
+		    FS_PROJINHERIT_FL | FS_VERITY_FL | FS_DAX_FL)
+/* No name of these may be replaced nor their inode linked (EPERM): such a
+ * file is never a candidate. */
+#define FROZEN_FLAGS (FS_IMMUTABLE_FL | FS_APPEND_FL)
 
 /* One regular file met by the walk. */
 struct ent {
@@ -28,6 +42,7 @@ struct ent {
 	gid_t gid;
 	mode_t mode;          /* presented: st_mode & 07777 | recorded bits */
 	nlink_t nlink;
+	unsigned iflags;      /* inode flags & KEPT_FLAGS */
 	struct timespec mtime;
 	uint64_t hash;        /* of the content */
 	uint64_t mhash;       /* of the metadata blob */
@@ -194,6 +209,21 @@ out_free:
 	return e;
 }
 
+/* The inode flags of FD that a copy would keep (KEPT_FLAGS); none where the
+ * filesystem has no flags. 0 or -errno. */
+static int inode_flags(int fd, unsigned *out)
+{
+	int f = 0, r = cl_ioctl(fd, FS_IOC_GETFLAGS, &f);
+
+	*out = 0;
+	if (r == -ENOTTY || r == -EOPNOTSUPP || r == -EINVAL || r == -ENOSYS)
+		return 0;
+	if (r < 0)
+		return r;
+	*out = (unsigned)f & KEPT_FLAGS;
+	return 0;
+}
+
 /* Open PATH (in DIRFD) for reading, never following a final symlink and
  * never waiting for a write lease (EWOULDBLOCK: about to be written). */
 static int open_ro(int dirfd, const char *path)
@@ -242,7 +272,13 @@ static int hash_ent(struct dedupe *d, struct ent *e)
 		r = -EMLINK; /* plain hard links share writes on purpose */
 		goto out_close;
 	}
-	r = 0;
+	r = inode_flags(fd, &e->iflags);
+	if (r)
+		goto out_close;
+	if (e->iflags & FROZEN_FLAGS) {
+		r = -EPERM;
+		goto out_close;
+	}
 	r = meta_blob(fd, wbits, &blob, &bl);
 	if (r)
 		goto out_close;
@@ -316,8 +352,10 @@ static int qsort_stat(const void *a, const void *b)
 	return stat_cmp(a, b);
 }
 
-/* The final grouping: candidates first, then stat, presented mode and the
- * hashes; by path within a group, so its first name is the master. */
+/* The final grouping: candidates first, then stat, presented mode, the
+ * hashes and, last, the inode flags (so that copies kept apart only by
+ * their flags are neighbours, to be told); by path within a group, so its
+ * first name is the master. */
 static int full_cmp(const struct ent *a, const struct ent *b)
 {
 	int r;
@@ -329,7 +367,15 @@ static int full_cmp(const struct ent *a, const struct ent *b)
 	CMP(a->mode, b->mode);
 	CMP(a->hash, b->hash);
 	CMP(a->mhash, b->mhash);
+	CMP(a->iflags, b->iflags);
 	return 0;
+}
+
+/* Would A and B be one group but for their inode flags? */
+static bool flags_apart(const struct ent *a, const struct ent *b)
+{
+	return !a->skip && !b->skip && !stat_cmp(a, b) && a->mode == b->mode &&
+	       a->hash == b->hash && a->mhash == b->mhash && a->iflags != b->iflags;
 }
 
 static int qsort_full(const void *a, const void *b)
@@ -358,6 +404,7 @@ static int compare(struct dedupe *d, int mfd, const struct stat *ms, int dfd,
 	unsigned char *mb = NULL, *db = NULL;
 	size_t ml, dl;
 	mode_t mmode, dmode, mw, dw;
+	unsigned mf, df;
 	off_t off = 0;
 	ssize_t a, b;
 	int r;
@@ -373,6 +420,15 @@ static int compare(struct dedupe *d, int mfd, const struct stat *ms, int dfd,
 		return r;
 	if (mmode != dmode)
 		return -ESTALE;
+	r = inode_flags(mfd, &mf);
+	if (!r)
+		r = inode_flags(dfd, &df);
+	if (r)
+		return r;
+	if (mf != df)
+		return -ESTALE;
+	if (mf & FROZEN_FLAGS) /* made so since the scan */
+		return -EPERM;
 	r = meta_blob(mfd, mw, &mb, &ml);
 	if (!r)
 		r = meta_blob(dfd, dw, &db, &dl);
@@ -513,7 +569,7 @@ static void tell_result(struct dedupe *d, const struct ent *m, const struct ent 
 		d->stats->files++;
 		d->stats->bytes += freed;
 		report(d, CL_DEDUPE_LINKED, dup->path, m->path, 0, freed);
-	} else if (r == -ESTALE || r == -ETXTBSY || r == -EMLINK) {
+	} else if (r == -ESTALE || r == -ETXTBSY || r == -EMLINK || r == -EPERM) {
 		report(d, CL_DEDUPE_SKIPPED, who, m->path, r, 0);
 	} else {
 		report(d, CL_DEDUPE_ERROR, dup->path, m->path, r, 0);
@@ -602,7 +658,7 @@ static void hash_runs(struct dedupe *d)
 			if (!r)
 				continue;
 			e->skip = true;
-			report(d, r == -EMLINK || r == -ETXTBSY || r == -ESTALE ?
+			report(d, r == -EMLINK || r == -ETXTBSY || r == -ESTALE || r == -EPERM ?
 			       CL_DEDUPE_SKIPPED : CL_DEDUPE_ERROR, e->path, NULL, r, 0);
 		}
 	}
@@ -613,7 +669,7 @@ int cl_dedupe(char *const *roots, size_t n, unsigned flags, bool dry_run,
 {
 	struct dedupe d = { .flags = flags, .dry_run = dry_run, .fn = fn, .arg = arg,
 			    .stats = stats };
-	size_t i, j, k;
+	size_t i, j, k, prev = 0;
 	int saved = errno, r = 0;
 
 	memset(stats, 0, sizeof *stats);
@@ -640,6 +696,11 @@ int cl_dedupe(char *const *roots, size_t n, unsigned flags, bool dry_run,
 
 		for (j = i + 1; j < d.n && !full_cmp(&d.v[i], &d.v[j]); j++)
 			;
+		/* The previous group has this one's content but other flags. */
+		if (i > 0 && flags_apart(&d.v[prev], &d.v[i]))
+			report(&d, CL_DEDUPE_FLAGS, d.v[i].path, d.v[prev].path, 0, 0);
+		else
+			prev = i;
 		for (k = i + 1; k < j; k++) {
 			if (d.v[k].dev == d.v[i].dev && d.v[k].ino == d.v[i].ino)
 				continue; /* a name of the master's inode already */

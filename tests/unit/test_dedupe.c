@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* cl_dedupe: which files are copies of each other (content, mode, owner,
- * mtime, xattrs), what is left alone (empty files, plain hard links, files
- * open for writing, files changed between the scan and the link), and what
- * a replaced name looks like afterwards. */
+ * mtime, xattrs, inode flags), what is left alone (empty files, plain hard
+ * links, immutable and append-only files, files open for writing, files
+ * changed between the scan and the link), and what a replaced name looks
+ * like afterwards. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -32,7 +35,8 @@ static const char *mk(const char *name, const char *text, time_t mtime)
 	return p;
 }
 
-/* What the events said, as "L:name S<errno>:name G:name E<errno>:name ". */
+/* What the events said, as "L:name S<errno>:name G:name E<errno>:name
+ * F:name " (F: kept apart by its inode flags). */
 struct log {
 	char s[2048];
 	size_t len;
@@ -44,7 +48,7 @@ static void logger(const struct cl_dedupe_event *e, void *arg)
 {
 	struct log *l = arg;
 	const char *base = strrchr(e->path, '/') + 1;
-	static const char kind[] = "GLSE";
+	static const char kind[] = "GLSEF";
 
 	l->len += (size_t)snprintf(l->s + l->len, sizeof l->s - l->len, "%c%d:%s ",
 				   kind[e->what], -e->result, base);
@@ -449,6 +453,88 @@ static void link_failure_reported(void **state)
 	unmarked_0644(a);
 }
 
+/* PATH's inode flags (FS_IOC_GETFLAGS); set to FLAGS first unless ~0u.
+ * -errno when the filesystem or the caller cannot. */
+static int iflags(const char *path, unsigned flags, unsigned *out)
+{
+	int fd = open(path, O_RDONLY), f = (int)flags, r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (flags != ~0u && ioctl(fd, FS_IOC_SETFLAGS, &f))
+		r = -errno;
+	if (!r && ioctl(fd, FS_IOC_GETFLAGS, &f))
+		r = -errno;
+	close(fd);
+	if (out)
+		*out = (unsigned)f;
+	return r;
+}
+
+/* chattr +d on one of three copies: it stays apart with its flag (a merged
+ * set has one inode, so one name would lose it), the other two merge, and
+ * the event says why. */
+static void flags_kept_apart(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	const char *a, *b, *c;
+	unsigned f;
+	int r;
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	c = mk("c", "same data\n", 1000000);
+	r = iflags(b, FS_NODUMP_FL, NULL);
+	if (r == -ENOTTY || r == -EOPNOTSUPP)
+		skip();
+	assert_int_equal(r, 0);
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	assert_string_equal(l.s, "G0:a L0:c F0:b ");
+	assert_true(fx_same_inode(a, c));
+	assert_false(fx_same_inode(a, b));
+	assert_int_equal(iflags(b, ~0u, &f), 0);
+	assert_true(f & FS_NODUMP_FL);
+	assert_int_equal(iflags(a, ~0u, &f), 0);
+	assert_false(f & FS_NODUMP_FL);
+	assert_int_equal(getxattr(b, CL_XATTR, NULL, 0), -1);
+}
+
+/* Immutable and append-only files cannot be replaced nor linked: they are
+ * left alone before any attempt, said as a skip, not an error. */
+static void frozen_left_alone(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	const char *a, *b, *c;
+	char expect[32];
+	int r;
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	c = mk("c", "same data\n", 1000000);
+	r = iflags(b, FS_IMMUTABLE_FL, NULL);
+	if (r == -ENOTTY || r == -EOPNOTSUPP || r == -EPERM)
+		skip(); /* no flags here, or no CAP_LINUX_IMMUTABLE */
+	assert_int_equal(r, 0);
+	assert_int_equal(iflags(c, FS_APPEND_FL, NULL), 0);
+	r = run(false, 0, &l, &st);
+	(void)iflags(b, 0, NULL);
+	(void)iflags(c, 0, NULL);
+	assert_int_equal(r, 0);
+	snprintf(expect, sizeof expect, "S%d:b ", EPERM);
+	assert_non_null(strstr(l.s, expect));
+	snprintf(expect, sizeof expect, "S%d:c ", EPERM);
+	assert_non_null(strstr(l.s, expect));
+	assert_int_equal(strlen(l.s), 2 * strlen(expect));
+	assert_int_equal(st.errors, 0);
+	assert_false(fx_same_inode(a, b));
+	assert_false(fx_same_inode(a, c));
+	unmarked_0644(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +549,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(changed_after_scan_skipped, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(writer_during_link_skipped, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(link_failure_reported, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(flags_kept_apart, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(frozen_left_alone, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

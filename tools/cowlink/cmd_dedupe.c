@@ -25,6 +25,8 @@ static const char *skip_why(int r)
 		return "open for writing: left alone";
 	case -ESTALE:
 		return "changed since the scan: left alone";
+	case -EPERM:
+		return "is immutable or append-only (lsattr): left alone";
 	default:
 		return strerror(-r);
 	}
@@ -45,6 +47,11 @@ static void event(const struct cl_dedupe_event *e, void *arg)
 	case CL_DEDUPE_SKIPPED:
 		if (c->verbose)
 			warnmsg("dedupe: '%s' %s", e->path, skip_why(e->result));
+		break;
+	case CL_DEDUPE_FLAGS:
+		if (c->verbose)
+			warnmsg("dedupe: '%s' has the content of '%s' but other inode flags"
+				" (lsattr): kept apart", e->path, e->master);
 		break;
 	case CL_DEDUPE_ERROR:
 		if (e->master)
@@ -67,10 +74,11 @@ static void help(void)
 {
 	printf("Usage: cowlink dedupe [-n] [-v] [--no-protect] DIR...\n"
 	       "Replace regular files under each DIR that are copies of each other (same\n"
-	       "content, size, mode, owner, mtime, xattrs and ACL, one filesystem) by\n"
-	       "cowlinks of the first of each group by path. Empty files, plain hard links\n"
-	       "and files open for writing are left alone; every pair is compared again\n"
-	       "under read leases just before the link.\n\n"
+	       "content, size, mode, owner, mtime, xattrs, ACL and inode flags, one\n"
+	       "filesystem) by cowlinks of the first of each group by path. Empty files,\n"
+	       "plain hard links, immutable and append-only files and files open for\n"
+	       "writing are left alone; every pair is compared again under read leases\n"
+	       "just before the link.\n\n"
 	       "  -n, --dry-run     only say what would be done\n"
 	       "  -v, --verbose     also say what was left alone and why\n"
 	       "      --no-protect  do not clear the write bits of the shared inodes\n"
