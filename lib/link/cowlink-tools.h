@@ -133,6 +133,37 @@ struct cl_holder {
  * ino, pid without duplicates; returns its length or -errno. */
 ssize_t cl_holders_scan(struct cl_holder **out);
 
+/* ---- extents.c: extent maps and extent sharing (dedupe, du) ------------- */
+
+/* One extent of a file (struct fiemap_extent, FIEMAP_EXTENT_* flags). */
+struct cl_extent {
+	uint64_t logical, physical, length;
+	uint32_t flags;
+};
+typedef int (*cl_extent_fn)(const struct cl_extent *x, void *arg);
+/* Call FN for each extent of FD in order (FS_IOC_FIEMAP, in batches); a
+ * nonzero return of FN ends the walk and is returned. 0, or -errno
+ * (-EOPNOTSUPP: no extent map here). */
+int cl_extents_each(int fd, cl_extent_fn fn, void *arg);
+/* Could the filesystem of FD share extents at all? false where it never
+ * can (ext2/3/4, tmpfs, ramfs: decided by the filesystem type), true
+ * otherwise (try and see). */
+bool cl_extents_may_share(int fd);
+/* 1 when every extent of DFD with a place on disk is shared and is SFD's
+ * at the same offset (inline data, which cannot be shared, counts as
+ * done): sharing would gain nothing. 0 when not, -errno. */
+int cl_extents_shared_with(int sfd, int dfd);
+/* *BYTES: the length of FD's extents not shared with any other file (what
+ * sharing them would free). 0 or -errno. */
+int cl_extents_unshared(int fd, uint64_t *bytes);
+/* Make the first LEN bytes of DFD share SFD's extents (FIDEDUPERANGE: the
+ * kernel compares the bytes under its locks), in steps. 0: all shared;
+ * -ESTALE: the bytes differ from some offset on (what was shared before it
+ * is identical); cl_dedupe_unsupported(): not on this filesystem; -errno. */
+int cl_dedupe_range(int sfd, int dfd, uint64_t len);
+/* Is E (from cl_dedupe_range) "this filesystem cannot share extents"? */
+bool cl_dedupe_unsupported(int e);
+
 /* ---- dedupe.c: identical files into cowlinks (cowlink dedupe) ----------- */
 
 /* What cl_dedupe() tells about one name. */
