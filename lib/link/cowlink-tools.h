@@ -161,6 +161,11 @@ int cl_extents_unshared(int fd, uint64_t *bytes);
  * -ESTALE: the bytes differ from some offset on (what was shared before it
  * is identical); cl_dedupe_unsupported(): not on this filesystem; -errno. */
 int cl_dedupe_range(int sfd, int dfd, uint64_t len);
+/* Could SFD's extents be shared into DFD, asked without sharing anything
+ * (for a dry run): FIDEDUPERANGE of no bytes, then of a range onto itself,
+ * which a filesystem that can share refuses as an overlap and one that
+ * cannot (XFS without reflink) as unsupported. 0, or why not. */
+int cl_dedupe_range_probe(int sfd, int dfd);
 /* Is E (from cl_dedupe_range) "this filesystem cannot share extents"? */
 bool cl_dedupe_unsupported(int e);
 
@@ -178,6 +183,11 @@ enum cl_dedupe_what {
 	CL_DEDUPE_ERROR,      /* PATH could not be read, compared or replaced: RESULT */
 	CL_DEDUPE_FLAGS,      /* PATH hashes as a copy of MASTER but its inode flags
 			       * differ: kept apart (told once per group) */
+	CL_DEDUPE_SHARED,     /* PATH now (dry run: would) share MASTER's extents,
+			       * keeping its own inode */
+	CL_DEDUPE_FS,         /* the first attempt on the filesystem of PATH decided:
+			       * RESULT 0 its copies share extents, else (why it
+			       * cannot) they become cowlinks */
 };
 
 struct cl_dedupe_event {
@@ -190,7 +200,8 @@ struct cl_dedupe_event {
 typedef void (*cl_dedupe_fn)(const struct cl_dedupe_event *e, void *arg);
 
 struct cl_dedupe_stats {
-	uint64_t files;       /* names replaced (dry run: that would be) */
+	uint64_t files;       /* names replaced or sharing extents (dry run: that would be) */
+	uint64_t shared;      /* of which sharing extents */
 	uint64_t groups;      /* groups in which at least one name was */
 	uint64_t bytes;       /* space freed */
 	uint64_t errors;      /* CL_DEDUPE_ERROR events */
@@ -199,15 +210,17 @@ struct cl_dedupe_stats {
 /* Find the regular files under the N directories ROOTS (symlinks not
  * followed) whose content and metadata (size, mode as presented, owner,
  * mtime, xattrs but the mark, ACL, inode flags) are identical on one
- * filesystem, and
- * replace every name but the first by path of each group with a cowlink of
- * that first one (FLAGS: COWLINK_NO_PROTECT), after comparing once more
- * under read leases on both; with DRY_RUN only compare. Empty files, plain
- * hard links, immutable and append-only files and files open for writing
- * are left alone. FN (may be NULL)
- * hears about every name replaced, skipped or failed; *STATS sums up.
- * Returns 0, -errno when the work itself could not be done (ENOMEM), or
- * -EIO when some names failed (each reported). */
+ * filesystem. Every name but the first by path of each group then shares
+ * the first one's extents where the filesystem can (FIDEDUPERANGE; decided
+ * once per filesystem), else is replaced by a cowlink of it after comparing
+ * once more under read leases on both. FLAGS: COWLINK_NO_PROTECT (for the
+ * cowlinks), COWLINK_REFLINK_NEVER (cowlinks only, never share extents).
+ * With DRY_RUN only compare. Empty files, plain hard links, immutable and
+ * append-only files, and files open for writing where cowlinks are made,
+ * are left alone. FN (may be NULL) hears about every name replaced,
+ * skipped or failed; *STATS sums up. Returns 0, -errno when the work
+ * itself could not be done (ENOMEM), or -EIO when some names failed (each
+ * reported). */
 int cl_dedupe(char *const *roots, size_t n, unsigned flags, bool dry_run,
 	      cl_dedupe_fn fn, void *arg, struct cl_dedupe_stats *stats);
 

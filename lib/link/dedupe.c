@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* cowlink dedupe (docs/DESIGN.md §6): turn identical files into cowlinks. Names
+/* cowlink dedupe (docs/DESIGN.md §6): turn identical files into files that
+ * share extents, or into cowlinks where the filesystem cannot share. Names
  * are grouped by what stat says (filesystem, size, owner, mtime), then by a
  * hash of content and of the rest of the metadata (presented mode, xattrs but
- * the mark, ACL, inode flags), and each name but the first of a group is
- * replaced by a cowlink of the first after a byte-for-byte comparison made
- * under read leases on both, just before the link. */
+ * the mark, ACL, inode flags). Each name but the first of a group then
+ * shares the first one's extents (FIDEDUPERANGE: the kernel compares the
+ * bytes under its locks, each file keeps its inode, no mark, no shim
+ * needed), or, on a filesystem that cannot, is replaced by a cowlink of the
+ * first after a byte-for-byte comparison made under read leases on both,
+ * just before the link. Which of the two is decided once per filesystem. */
 #include "link-internal.h"
 
 #include <errno.h>
@@ -49,9 +53,19 @@ struct ent {
 	bool skip;            /* not a candidate (reported already when it says so) */
 };
 
+/* Can a filesystem share extents (FIDEDUPERANGE)? CL_UNKNOWN until the
+ * first attempt there says; CL_NO from the start where its type says it
+ * never can, or when asked for cowlinks only. */
+struct fsmode {
+	dev_t dev;
+	enum cl_maybe can;
+};
+
 struct dedupe {
 	struct ent *v;
 	size_t n, cap;
+	struct fsmode *fs;
+	size_t nfs;
 	unsigned flags;
 	bool dry_run;
 	cl_dedupe_fn fn;
@@ -396,10 +410,11 @@ static int open_parent(const char *path, const char **base)
 	return cl_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 }
 
-/* Byte for byte, and the metadata, of two open files: 0 identical,
- * -ESTALE different, -errno. */
+/* The metadata and, when BYTES, byte for byte the content of two open
+ * files: 0 identical, -ESTALE different, -EPERM immutable or append-only,
+ * -errno. */
 static int compare(struct dedupe *d, int mfd, const struct stat *ms, int dfd,
-		   const struct stat *ds)
+		   const struct stat *ds, bool bytes)
 {
 	unsigned char *mb = NULL, *db = NULL;
 	size_t ml, dl;
@@ -436,7 +451,7 @@ static int compare(struct dedupe *d, int mfd, const struct stat *ms, int dfd,
 		r = -ESTALE;
 	free(mb);
 	free(db);
-	if (r)
+	if (r || !bytes)
 		return r;
 	for (;;) {
 		a = cl_pread(mfd, d->buf1, BUF_SIZE, off);
@@ -537,7 +552,7 @@ static int lease_and_replace(struct dedupe *d, const struct ent *m, const struct
 		cl_notef("no lease on '%s' (%s): a writer that has it open now would not be seen"
 			 " (said once)", lm ? dup->path : m->path, strerror(lm ? whyd : whym));
 	}
-	r = compare(d, mfd, ms, dfd, ds);
+	r = compare(d, mfd, ms, dfd, ds, true);
 	if (r)
 		goto out_drop;
 	if (ds->st_nlink == 1)
@@ -560,15 +575,86 @@ out_drop:
 	return r;
 }
 
+/* The filesystem of the master M (open as MFD): can it share extents? */
+static struct fsmode *fs_mode(struct dedupe *d, const struct ent *m, int mfd)
+{
+	struct fsmode *f;
+	size_t i;
+
+	for (i = 0; i < d->nfs; i++)
+		if (d->fs[i].dev == m->dev)
+			return &d->fs[i];
+	f = realloc(d->fs, (d->nfs + 1) * sizeof *f);
+	if (!f)
+		return NULL; /* then cowlinks, as before */
+	d->fs = f;
+	f = &d->fs[d->nfs++];
+	f->dev = m->dev;
+	f->can = (d->flags & COWLINK_REFLINK_NEVER) || !cl_extents_may_share(mfd) ?
+		 CL_NO : CL_UNKNOWN;
+	return f;
+}
+
+/* share() found nothing to do, or found that the filesystem cannot. */
+#define SHARE_DONE_ALREADY 1
+#define SHARE_CANNOT 2
+
+/* Make DUP (DFD, fstat DS) share the extents of M (MFD, MS) on a
+ * filesystem F that can or may: compare the metadata (the kernel compares
+ * the bytes), then FIDEDUPERANGE over the whole file. No lease: each file
+ * keeps its inode, so a writer of either keeps writing to its own file, and
+ * the kernel shares only what is identical under its locks. The first
+ * attempt on a filesystem decides for all of it (event CL_DEDUPE_FS): a
+ * filesystem that cannot says so there (SHARE_CANNOT: make a cowlink).
+ * 0, SHARE_DONE_ALREADY (shares all it can with M already), SHARE_CANNOT,
+ * or -errno; *FREED gets the bytes sharing frees. */
+static int share(struct dedupe *d, struct fsmode *f, const struct ent *m, int mfd,
+		 struct stat *ms, int dfd, struct stat *ds, uint64_t *freed)
+{
+	int r = compare(d, mfd, ms, dfd, ds, false);
+
+	if (r)
+		return r;
+	r = cl_extents_shared_with(mfd, dfd);
+	if (r == 1)
+		return SHARE_DONE_ALREADY;
+	/* No extent map: the space freed is a guess, the sharing still works. */
+	if (cl_extents_unshared(dfd, freed))
+		*freed = ds->st_nlink == 1 ? (uint64_t)ds->st_blocks * 512 : 0;
+	if (d->dry_run) {
+		if (f->can == CL_UNKNOWN) {
+			/* Nothing may change: ask without sharing. */
+			r = cl_dedupe_range_probe(mfd, dfd);
+			f->can = r ? CL_NO : CL_YES;
+			report(d, CL_DEDUPE_FS, m->path, NULL, r, 0);
+		}
+		return f->can == CL_YES ? 0 : SHARE_CANNOT;
+	}
+	r = cl_dedupe_range(mfd, dfd, (uint64_t)ds->st_size);
+	if (f->can == CL_UNKNOWN && (!r || cl_dedupe_unsupported(r))) {
+		f->can = r ? CL_NO : CL_YES;
+		report(d, CL_DEDUPE_FS, m->path, NULL, r, 0);
+	}
+	if (r && f->can == CL_NO)
+		return SHARE_CANNOT;
+	/* EPERM here is about the caller's right to share into DUP (not
+	 * its owner, no write access), not an inode flag, which compare()
+	 * saw. */
+	return r == -EPERM ? -EACCES : r;
+}
+
 /* Count and report what dedupe_one() did with DUP (R: 0 or -errno; WHO the
  * name a skip is about, FREED the bytes freed). */
 static void tell_result(struct dedupe *d, const struct ent *m, const struct ent *dup,
-			int r, const char *who, uint64_t freed)
+			int r, const char *who, uint64_t freed, bool shared)
 {
 	if (!r) {
 		d->stats->files++;
 		d->stats->bytes += freed;
-		report(d, CL_DEDUPE_LINKED, dup->path, m->path, 0, freed);
+		if (shared)
+			d->stats->shared++;
+		report(d, shared ? CL_DEDUPE_SHARED : CL_DEDUPE_LINKED, dup->path, m->path,
+		       0, freed);
 	} else if (r == -ESTALE || r == -ETXTBSY || r == -EMLINK || r == -EPERM) {
 		report(d, CL_DEDUPE_SKIPPED, who, m->path, r, 0);
 	} else {
@@ -576,15 +662,16 @@ static void tell_result(struct dedupe *d, const struct ent *m, const struct ent 
 	}
 }
 
-/* Replace the name D by a cowlink of M (both names of one group), or in a
- * dry run only compare. Reports what happened. */
+/* Make the name D share M's extents, or replace it by a cowlink of M (both
+ * names of one group); in a dry run only compare. Reports what happened. */
 static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *dup)
 {
 	const char *mbase, *dbase;
 	struct stat ms, ds;
+	struct fsmode *f;
 	int mdir, ddir, mfd, dfd, r;
 	uint64_t freed = 0;
-	bool same = false;
+	bool same = false, shared = false;
 	const char *who = dup->path; /* the name a skip is about */
 
 	mdir = open_parent(m->path, &mbase);
@@ -624,6 +711,15 @@ static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *
 		r = -ESTALE;
 		goto out_close_dfd;
 	}
+	f = fs_mode(d, m, mfd);
+	if (f && f->can != CL_NO) {
+		r = share(d, f, m, mfd, &ms, dfd, &ds, &freed);
+		same = r == SHARE_DONE_ALREADY;
+		shared = !r;
+		if (r != SHARE_CANNOT)
+			goto out_close_dfd;
+		freed = 0;
+	}
 	r = lease_and_replace(d, m, dup, mfd, &ms, ddir, dbase, dfd, &ds, &who, &freed);
 out_close_dfd:
 	cl_close(dfd);
@@ -634,7 +730,7 @@ out_close_ddir:
 out_close_mdir:
 	cl_close(mdir);
 	if (!same)
-		tell_result(d, m, dup, r, who, freed);
+		tell_result(d, m, dup, r, who, freed, shared);
 }
 
 /* Hash the names of each run that stat cannot tell apart; a name that
@@ -719,6 +815,7 @@ out_free:
 	for (i = 0; i < d.n; i++)
 		free(d.v[i].path);
 	free(d.v);
+	free(d.fs);
 	free(d.buf1);
 	free(d.buf2);
 	errno = saved;

@@ -212,6 +212,40 @@ int cl_dedupe_range(int sfd, int dfd, uint64_t len)
 	return 0;
 }
 
+/* One FIDEDUPERANGE of LEN bytes from offset 0 of SFD to DFD: the error
+ * of the call or of its one destination. */
+static int dedupe_once(int sfd, int dfd, uint64_t len)
+{
+	union {
+		struct file_dedupe_range r;
+		char room[sizeof(struct file_dedupe_range) +
+			  sizeof(struct file_dedupe_range_info)];
+	} a;
+	int r;
+
+	memset(&a, 0, sizeof a);
+	a.r.src_length = len;
+	a.r.dest_count = 1;
+	a.r.info[0].dest_fd = dfd;
+	r = cl_ioctl(sfd, FIDEDUPERANGE, &a);
+	if (!r && a.r.info[0].status < 0)
+		r = a.r.info[0].status;
+	return r == -ENOTTY ? -EOPNOTSUPP : r;
+}
+
+int cl_dedupe_range_probe(int sfd, int dfd)
+{
+	int r = dedupe_once(sfd, dfd, 0);
+
+	if (r)
+		return r; /* no such operation here (EINVAL), or across filesystems */
+	/* A range deduplicated onto itself: refused as an overlap (EINVAL)
+	 * where the filesystem could share, but before that, with
+	 * EOPNOTSUPP, where it cannot (XFS without reflink). */
+	r = dedupe_once(sfd, sfd, 1);
+	return r == -EOPNOTSUPP ? r : 0;
+}
+
 bool cl_dedupe_unsupported(int e)
 {
 	return e == -EOPNOTSUPP || e == -EINVAL || e == -EXDEV || e == -ENOSYS;
