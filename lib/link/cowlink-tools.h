@@ -133,6 +133,42 @@ struct cl_holder {
  * ino, pid without duplicates; returns its length or -errno. */
 ssize_t cl_holders_scan(struct cl_holder **out);
 
+/* ---- extents.c: extent maps and extent sharing (dedupe, du) ------------- */
+
+/* One extent of a file (struct fiemap_extent, FIEMAP_EXTENT_* flags). */
+struct cl_extent {
+	uint64_t logical, physical, length;
+	uint32_t flags;
+};
+typedef int (*cl_extent_fn)(const struct cl_extent *x, void *arg);
+/* Call FN for each extent of FD in order (FS_IOC_FIEMAP, in batches); a
+ * nonzero return of FN ends the walk and is returned. 0, or -errno
+ * (-EOPNOTSUPP: no extent map here). */
+int cl_extents_each(int fd, cl_extent_fn fn, void *arg);
+/* Could the filesystem of FD share extents at all? false where it never
+ * can (ext2/3/4, tmpfs, ramfs: decided by the filesystem type), true
+ * otherwise (try and see). */
+bool cl_extents_may_share(int fd);
+/* 1 when every extent of DFD with a place on disk is shared and is SFD's
+ * at the same offset (inline data, which cannot be shared, counts as
+ * done): sharing would gain nothing. 0 when not, -errno. */
+int cl_extents_shared_with(int sfd, int dfd);
+/* *BYTES: the length of FD's extents not shared with any other file (what
+ * sharing them would free). 0 or -errno. */
+int cl_extents_unshared(int fd, uint64_t *bytes);
+/* Make the first LEN bytes of DFD share SFD's extents (FIDEDUPERANGE: the
+ * kernel compares the bytes under its locks), in steps. 0: all shared;
+ * -ESTALE: the bytes differ from some offset on (what was shared before it
+ * is identical); cl_dedupe_unsupported(): not on this filesystem; -errno. */
+int cl_dedupe_range(int sfd, int dfd, uint64_t len);
+/* Could SFD's extents be shared into DFD, asked without sharing anything
+ * (for a dry run): FIDEDUPERANGE of no bytes, then of a range onto itself,
+ * which a filesystem that can share refuses as an overlap and one that
+ * cannot (XFS without reflink) as unsupported. 0, or why not. */
+int cl_dedupe_range_probe(int sfd, int dfd);
+/* Is E (from cl_dedupe_range) "this filesystem cannot share extents"? */
+bool cl_dedupe_unsupported(int e);
+
 /* ---- dedupe.c: identical files into cowlinks (cowlink dedupe) ----------- */
 
 /* What cl_dedupe() tells about one name. */
@@ -141,9 +177,17 @@ enum cl_dedupe_what {
 	CL_DEDUPE_LINKED,     /* PATH is now (dry run: would be) a cowlink of MASTER */
 	CL_DEDUPE_SKIPPED,    /* a name left alone, RESULT says why: -EMLINK plain hard
 			       * links (or the link limit), -ETXTBSY open for writing,
-			       * -ESTALE changed since the scan. PATH is the name, or
-			       * MASTER itself when the cause was on its side */
+			       * -ESTALE changed since the scan, -EPERM immutable or
+			       * append-only. PATH is the name, or MASTER itself when
+			       * the cause was on its side */
 	CL_DEDUPE_ERROR,      /* PATH could not be read, compared or replaced: RESULT */
+	CL_DEDUPE_FLAGS,      /* PATH hashes as a copy of MASTER but its inode flags
+			       * differ: kept apart (told once per group) */
+	CL_DEDUPE_SHARED,     /* PATH now (dry run: would) share MASTER's extents,
+			       * keeping its own inode */
+	CL_DEDUPE_FS,         /* the first attempt on the filesystem of PATH decided:
+			       * RESULT 0 its copies share extents, else (why it
+			       * cannot) they become cowlinks */
 };
 
 struct cl_dedupe_event {
@@ -156,7 +200,8 @@ struct cl_dedupe_event {
 typedef void (*cl_dedupe_fn)(const struct cl_dedupe_event *e, void *arg);
 
 struct cl_dedupe_stats {
-	uint64_t files;       /* names replaced (dry run: that would be) */
+	uint64_t files;       /* names replaced or sharing extents (dry run: that would be) */
+	uint64_t shared;      /* of which sharing extents */
 	uint64_t groups;      /* groups in which at least one name was */
 	uint64_t bytes;       /* space freed */
 	uint64_t errors;      /* CL_DEDUPE_ERROR events */
@@ -164,14 +209,18 @@ struct cl_dedupe_stats {
 
 /* Find the regular files under the N directories ROOTS (symlinks not
  * followed) whose content and metadata (size, mode as presented, owner,
- * mtime, xattrs but the mark, ACL) are identical on one filesystem, and
- * replace every name but the first by path of each group with a cowlink of
- * that first one (FLAGS: COWLINK_NO_PROTECT), after comparing once more
- * under read leases on both; with DRY_RUN only compare. Empty files, plain
- * hard links and files open for writing are left alone. FN (may be NULL)
- * hears about every name replaced, skipped or failed; *STATS sums up.
- * Returns 0, -errno when the work itself could not be done (ENOMEM), or
- * -EIO when some names failed (each reported). */
+ * mtime, xattrs but the mark, ACL, inode flags) are identical on one
+ * filesystem. Every name but the first by path of each group then shares
+ * the first one's extents where the filesystem can (FIDEDUPERANGE; decided
+ * once per filesystem), else is replaced by a cowlink of it after comparing
+ * once more under read leases on both. FLAGS: COWLINK_NO_PROTECT (for the
+ * cowlinks), COWLINK_REFLINK_NEVER (cowlinks only, never share extents).
+ * With DRY_RUN only compare. Empty files, plain hard links, immutable and
+ * append-only files, and files open for writing where cowlinks are made,
+ * are left alone. FN (may be NULL) hears about every name replaced,
+ * skipped or failed; *STATS sums up. Returns 0, -errno when the work
+ * itself could not be done (ENOMEM), or -EIO when some names failed (each
+ * reported). */
 int cl_dedupe(char *const *roots, size_t n, unsigned flags, bool dry_run,
 	      cl_dedupe_fn fn, void *arg, struct cl_dedupe_stats *stats);
 

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* cowlink dedupe (docs/DESIGN.md §6): turn identical files into cowlinks. Names
+/* cowlink dedupe (docs/DESIGN.md §6): turn identical files into files that
+ * share extents, or into cowlinks where the filesystem cannot share. Names
  * are grouped by what stat says (filesystem, size, owner, mtime), then by a
  * hash of content and of the rest of the metadata (presented mode, xattrs but
- * the mark, ACL), and each name but the first of a group is replaced by a
- * cowlink of the first after a byte-for-byte comparison made under read
- * leases on both, just before the link. */
+ * the mark, ACL, inode flags). Each name but the first of a group then
+ * shares the first one's extents (FIDEDUPERANGE: the kernel compares the
+ * bytes under its locks, each file keeps its inode, no mark, no shim
+ * needed), or, on a filesystem that cannot, is replaced by a cowlink of the
+ * first after a byte-for-byte comparison made under read leases on both,
+ * just before the link. Which of the two is decided once per filesystem. */
 #include "link-internal.h"
 
 #include <errno.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +22,19 @@
 
 #define BUF_SIZE (128 * 1024)
 #define ACL_XATTR "system.posix_acl_access"
+
+/* The inode flags (FS_IOC_GETFLAGS, lsattr) that are the file's own
+ * settings, as chattr sets them: two files that differ in one are not
+ * copies, since one name of a merged set would lose its setting. Flags the
+ * filesystem keeps for itself (extents, inline data, encryption) are left
+ * out: a copy may differ there. */
+#define KEPT_FLAGS (FS_SECRM_FL | FS_UNRM_FL | FS_COMPR_FL | FS_SYNC_FL | \
+		    FS_IMMUTABLE_FL | FS_APPEND_FL | FS_NODUMP_FL | FS_NOATIME_FL | \
+		    FS_JOURNAL_DATA_FL | FS_NOTAIL_FL | FS_NOCOW_FL | FS_NOCOMP_FL | \
+		    FS_PROJINHERIT_FL | FS_VERITY_FL | FS_DAX_FL)
+/* No name of these may be replaced nor their inode linked (EPERM): such a
+ * file is never a candidate. */
+#define FROZEN_FLAGS (FS_IMMUTABLE_FL | FS_APPEND_FL)
 
 /* One regular file met by the walk. */
 struct ent {
@@ -28,15 +46,26 @@ struct ent {
 	gid_t gid;
 	mode_t mode;          /* presented: st_mode & 07777 | recorded bits */
 	nlink_t nlink;
+	unsigned iflags;      /* inode flags & KEPT_FLAGS */
 	struct timespec mtime;
 	uint64_t hash;        /* of the content */
 	uint64_t mhash;       /* of the metadata blob */
 	bool skip;            /* not a candidate (reported already when it says so) */
 };
 
+/* Can a filesystem share extents (FIDEDUPERANGE)? CL_UNKNOWN until the
+ * first attempt there says; CL_NO from the start where its type says it
+ * never can, or when asked for cowlinks only. */
+struct fsmode {
+	dev_t dev;
+	enum cl_maybe can;
+};
+
 struct dedupe {
 	struct ent *v;
 	size_t n, cap;
+	struct fsmode *fs;
+	size_t nfs;
 	unsigned flags;
 	bool dry_run;
 	cl_dedupe_fn fn;
@@ -194,6 +223,21 @@ out_free:
 	return e;
 }
 
+/* The inode flags of FD that a copy would keep (KEPT_FLAGS); none where the
+ * filesystem has no flags. 0 or -errno. */
+static int inode_flags(int fd, unsigned *out)
+{
+	int f = 0, r = cl_ioctl(fd, FS_IOC_GETFLAGS, &f);
+
+	*out = 0;
+	if (r == -ENOTTY || r == -EOPNOTSUPP || r == -EINVAL || r == -ENOSYS)
+		return 0;
+	if (r < 0)
+		return r;
+	*out = (unsigned)f & KEPT_FLAGS;
+	return 0;
+}
+
 /* Open PATH (in DIRFD) for reading, never following a final symlink and
  * never waiting for a write lease (EWOULDBLOCK: about to be written). */
 static int open_ro(int dirfd, const char *path)
@@ -242,7 +286,13 @@ static int hash_ent(struct dedupe *d, struct ent *e)
 		r = -EMLINK; /* plain hard links share writes on purpose */
 		goto out_close;
 	}
-	r = 0;
+	r = inode_flags(fd, &e->iflags);
+	if (r)
+		goto out_close;
+	if (e->iflags & FROZEN_FLAGS) {
+		r = -EPERM;
+		goto out_close;
+	}
 	r = meta_blob(fd, wbits, &blob, &bl);
 	if (r)
 		goto out_close;
@@ -316,8 +366,10 @@ static int qsort_stat(const void *a, const void *b)
 	return stat_cmp(a, b);
 }
 
-/* The final grouping: candidates first, then stat, presented mode and the
- * hashes; by path within a group, so its first name is the master. */
+/* The final grouping: candidates first, then stat, presented mode, the
+ * hashes and, last, the inode flags (so that copies kept apart only by
+ * their flags are neighbours, to be told); by path within a group, so its
+ * first name is the master. */
 static int full_cmp(const struct ent *a, const struct ent *b)
 {
 	int r;
@@ -329,7 +381,15 @@ static int full_cmp(const struct ent *a, const struct ent *b)
 	CMP(a->mode, b->mode);
 	CMP(a->hash, b->hash);
 	CMP(a->mhash, b->mhash);
+	CMP(a->iflags, b->iflags);
 	return 0;
+}
+
+/* Would A and B be one group but for their inode flags? */
+static bool flags_apart(const struct ent *a, const struct ent *b)
+{
+	return !a->skip && !b->skip && !stat_cmp(a, b) && a->mode == b->mode &&
+	       a->hash == b->hash && a->mhash == b->mhash && a->iflags != b->iflags;
 }
 
 static int qsort_full(const void *a, const void *b)
@@ -350,14 +410,16 @@ static int open_parent(const char *path, const char **base)
 	return cl_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 }
 
-/* Byte for byte, and the metadata, of two open files: 0 identical,
- * -ESTALE different, -errno. */
+/* The metadata and, when BYTES, byte for byte the content of two open
+ * files: 0 identical, -ESTALE different, -EPERM immutable or append-only,
+ * -errno. */
 static int compare(struct dedupe *d, int mfd, const struct stat *ms, int dfd,
-		   const struct stat *ds)
+		   const struct stat *ds, bool bytes)
 {
 	unsigned char *mb = NULL, *db = NULL;
 	size_t ml, dl;
 	mode_t mmode, dmode, mw, dw;
+	unsigned mf, df;
 	off_t off = 0;
 	ssize_t a, b;
 	int r;
@@ -373,6 +435,15 @@ static int compare(struct dedupe *d, int mfd, const struct stat *ms, int dfd,
 		return r;
 	if (mmode != dmode)
 		return -ESTALE;
+	r = inode_flags(mfd, &mf);
+	if (!r)
+		r = inode_flags(dfd, &df);
+	if (r)
+		return r;
+	if (mf != df)
+		return -ESTALE;
+	if (mf & FROZEN_FLAGS) /* made so since the scan */
+		return -EPERM;
 	r = meta_blob(mfd, mw, &mb, &ml);
 	if (!r)
 		r = meta_blob(dfd, dw, &db, &dl);
@@ -380,7 +451,7 @@ static int compare(struct dedupe *d, int mfd, const struct stat *ms, int dfd,
 		r = -ESTALE;
 	free(mb);
 	free(db);
-	if (r)
+	if (r || !bytes)
 		return r;
 	for (;;) {
 		a = cl_pread(mfd, d->buf1, BUF_SIZE, off);
@@ -481,7 +552,7 @@ static int lease_and_replace(struct dedupe *d, const struct ent *m, const struct
 		cl_notef("no lease on '%s' (%s): a writer that has it open now would not be seen"
 			 " (said once)", lm ? dup->path : m->path, strerror(lm ? whyd : whym));
 	}
-	r = compare(d, mfd, ms, dfd, ds);
+	r = compare(d, mfd, ms, dfd, ds, true);
 	if (r)
 		goto out_drop;
 	if (ds->st_nlink == 1)
@@ -504,31 +575,103 @@ out_drop:
 	return r;
 }
 
+/* The filesystem of the master M (open as MFD): can it share extents? */
+static struct fsmode *fs_mode(struct dedupe *d, const struct ent *m, int mfd)
+{
+	struct fsmode *f;
+	size_t i;
+
+	for (i = 0; i < d->nfs; i++)
+		if (d->fs[i].dev == m->dev)
+			return &d->fs[i];
+	f = realloc(d->fs, (d->nfs + 1) * sizeof *f);
+	if (!f)
+		return NULL; /* then cowlinks, as before */
+	d->fs = f;
+	f = &d->fs[d->nfs++];
+	f->dev = m->dev;
+	f->can = (d->flags & COWLINK_REFLINK_NEVER) || !cl_extents_may_share(mfd) ?
+		 CL_NO : CL_UNKNOWN;
+	return f;
+}
+
+/* share() found nothing to do, or found that the filesystem cannot. */
+#define SHARE_DONE_ALREADY 1
+#define SHARE_CANNOT 2
+
+/* Make DUP (DFD, fstat DS) share the extents of M (MFD, MS) on a
+ * filesystem F that can or may: compare the metadata (the kernel compares
+ * the bytes), then FIDEDUPERANGE over the whole file. No lease: each file
+ * keeps its inode, so a writer of either keeps writing to its own file, and
+ * the kernel shares only what is identical under its locks. The first
+ * attempt on a filesystem decides for all of it (event CL_DEDUPE_FS): a
+ * filesystem that cannot says so there (SHARE_CANNOT: make a cowlink).
+ * 0, SHARE_DONE_ALREADY (shares all it can with M already), SHARE_CANNOT,
+ * or -errno; *FREED gets the bytes sharing frees. */
+static int share(struct dedupe *d, struct fsmode *f, const struct ent *m, int mfd,
+		 struct stat *ms, int dfd, struct stat *ds, uint64_t *freed)
+{
+	int r = compare(d, mfd, ms, dfd, ds, false);
+
+	if (r)
+		return r;
+	r = cl_extents_shared_with(mfd, dfd);
+	if (r == 1)
+		return SHARE_DONE_ALREADY;
+	/* No extent map: the space freed is a guess, the sharing still works. */
+	if (cl_extents_unshared(dfd, freed))
+		*freed = ds->st_nlink == 1 ? (uint64_t)ds->st_blocks * 512 : 0;
+	if (d->dry_run) {
+		if (f->can == CL_UNKNOWN) {
+			/* Nothing may change: ask without sharing. */
+			r = cl_dedupe_range_probe(mfd, dfd);
+			f->can = r ? CL_NO : CL_YES;
+			report(d, CL_DEDUPE_FS, m->path, NULL, r, 0);
+		}
+		return f->can == CL_YES ? 0 : SHARE_CANNOT;
+	}
+	r = cl_dedupe_range(mfd, dfd, (uint64_t)ds->st_size);
+	if (f->can == CL_UNKNOWN && (!r || cl_dedupe_unsupported(r))) {
+		f->can = r ? CL_NO : CL_YES;
+		report(d, CL_DEDUPE_FS, m->path, NULL, r, 0);
+	}
+	if (r && f->can == CL_NO)
+		return SHARE_CANNOT;
+	/* EPERM here is about the caller's right to share into DUP (not
+	 * its owner, no write access), not an inode flag, which compare()
+	 * saw. */
+	return r == -EPERM ? -EACCES : r;
+}
+
 /* Count and report what dedupe_one() did with DUP (R: 0 or -errno; WHO the
  * name a skip is about, FREED the bytes freed). */
 static void tell_result(struct dedupe *d, const struct ent *m, const struct ent *dup,
-			int r, const char *who, uint64_t freed)
+			int r, const char *who, uint64_t freed, bool shared)
 {
 	if (!r) {
 		d->stats->files++;
 		d->stats->bytes += freed;
-		report(d, CL_DEDUPE_LINKED, dup->path, m->path, 0, freed);
-	} else if (r == -ESTALE || r == -ETXTBSY || r == -EMLINK) {
+		if (shared)
+			d->stats->shared++;
+		report(d, shared ? CL_DEDUPE_SHARED : CL_DEDUPE_LINKED, dup->path, m->path,
+		       0, freed);
+	} else if (r == -ESTALE || r == -ETXTBSY || r == -EMLINK || r == -EPERM) {
 		report(d, CL_DEDUPE_SKIPPED, who, m->path, r, 0);
 	} else {
 		report(d, CL_DEDUPE_ERROR, dup->path, m->path, r, 0);
 	}
 }
 
-/* Replace the name D by a cowlink of M (both names of one group), or in a
- * dry run only compare. Reports what happened. */
+/* Make the name D share M's extents, or replace it by a cowlink of M (both
+ * names of one group); in a dry run only compare. Reports what happened. */
 static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *dup)
 {
 	const char *mbase, *dbase;
 	struct stat ms, ds;
+	struct fsmode *f;
 	int mdir, ddir, mfd, dfd, r;
 	uint64_t freed = 0;
-	bool same = false;
+	bool same = false, shared = false;
 	const char *who = dup->path; /* the name a skip is about */
 
 	mdir = open_parent(m->path, &mbase);
@@ -568,6 +711,15 @@ static void dedupe_one(struct dedupe *d, const struct ent *m, const struct ent *
 		r = -ESTALE;
 		goto out_close_dfd;
 	}
+	f = fs_mode(d, m, mfd);
+	if (f && f->can != CL_NO) {
+		r = share(d, f, m, mfd, &ms, dfd, &ds, &freed);
+		same = r == SHARE_DONE_ALREADY;
+		shared = !r;
+		if (r != SHARE_CANNOT)
+			goto out_close_dfd;
+		freed = 0;
+	}
 	r = lease_and_replace(d, m, dup, mfd, &ms, ddir, dbase, dfd, &ds, &who, &freed);
 out_close_dfd:
 	cl_close(dfd);
@@ -578,7 +730,7 @@ out_close_ddir:
 out_close_mdir:
 	cl_close(mdir);
 	if (!same)
-		tell_result(d, m, dup, r, who, freed);
+		tell_result(d, m, dup, r, who, freed, shared);
 }
 
 /* Hash the names of each run that stat cannot tell apart; a name that
@@ -602,7 +754,7 @@ static void hash_runs(struct dedupe *d)
 			if (!r)
 				continue;
 			e->skip = true;
-			report(d, r == -EMLINK || r == -ETXTBSY || r == -ESTALE ?
+			report(d, r == -EMLINK || r == -ETXTBSY || r == -ESTALE || r == -EPERM ?
 			       CL_DEDUPE_SKIPPED : CL_DEDUPE_ERROR, e->path, NULL, r, 0);
 		}
 	}
@@ -613,7 +765,7 @@ int cl_dedupe(char *const *roots, size_t n, unsigned flags, bool dry_run,
 {
 	struct dedupe d = { .flags = flags, .dry_run = dry_run, .fn = fn, .arg = arg,
 			    .stats = stats };
-	size_t i, j, k;
+	size_t i, j, k, prev = 0;
 	int saved = errno, r = 0;
 
 	memset(stats, 0, sizeof *stats);
@@ -640,6 +792,11 @@ int cl_dedupe(char *const *roots, size_t n, unsigned flags, bool dry_run,
 
 		for (j = i + 1; j < d.n && !full_cmp(&d.v[i], &d.v[j]); j++)
 			;
+		/* The previous group has this one's content but other flags. */
+		if (i > 0 && flags_apart(&d.v[prev], &d.v[i]))
+			report(&d, CL_DEDUPE_FLAGS, d.v[i].path, d.v[prev].path, 0, 0);
+		else
+			prev = i;
 		for (k = i + 1; k < j; k++) {
 			if (d.v[k].dev == d.v[i].dev && d.v[k].ino == d.v[i].ino)
 				continue; /* a name of the master's inode already */
@@ -658,6 +815,7 @@ out_free:
 	for (i = 0; i < d.n; i++)
 		free(d.v[i].path);
 	free(d.v);
+	free(d.fs);
 	free(d.buf1);
 	free(d.buf2);
 	errno = saved;

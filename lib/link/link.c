@@ -38,18 +38,7 @@ const char *cowlink_version(void)
 
 enum cl_maybe cl_link_clone_hint(int fd)
 {
-	struct statfs sf;
-
-	if (cl_fstatfs(fd, &sf))
-		return CL_UNKNOWN;
-	switch ((unsigned long)sf.f_type) {
-	case 0xEF53:     /* ext2, ext3, ext4 */
-	case 0x01021994: /* tmpfs */
-	case 0x858458f6: /* ramfs */
-		return CL_NO;
-	default:
-		return CL_UNKNOWN;
-	}
+	return cl_extents_may_share(fd) ? CL_UNKNOWN : CL_NO;
 }
 
 void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags)

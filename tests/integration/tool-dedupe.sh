@@ -2,8 +2,8 @@
 # cowlink dedupe: copies in a tree become cowlinks of the first by path; du
 # shows the space saved, contents stay, and under the shim a write to one
 # deduplicated name leaves the others alone. -n changes nothing; files that
-# are not copies (mtime, xattr), plain hard links and files open for writing
-# are left alone; bad input.
+# are not copies (mtime, xattr, inode flags), plain hard links, immutable
+# files and files open for writing are left alone; bad input.
 . "$(dirname "$0")/lib.sh"
 need setfattr getfattr
 [ -x "${COWLINK_TOOL:-}" ] || fail "COWLINK_TOOL is not set"
@@ -98,6 +98,26 @@ mkdir np && seed np/a np/b
 "$C" dedupe --no-protect np >/dev/null
 same_inode np/a np/b || fail "--no-protect did not link"
 [ "$(stat -c %a np/a)" = 640 ] || fail "--no-protect cleared the write bits: $(stat -c %a np/a)"
+
+# Inode flags are metadata: a copy with chattr +d keeps its inode and its
+# flag (merged, one of the names would lose it), and -v says why. An
+# immutable copy is left alone, said as a skip, not an error.
+if mkdir fl && seed fl/a fl/b fl/c fl/i && chattr +d fl/b 2>/dev/null; then
+	chattr +i fl/i || fail "chattr +i"
+	rc=0; out=$("$C" dedupe -v fl 2>err) || rc=$?
+	chattr -i fl/i
+	[ "$rc" = 0 ] || fail "dedupe with flags: exit $rc: $(cat err)"
+	same_inode fl/a fl/c || fail "the copies without flags were not linked: $out"
+	same_inode fl/a fl/b && fail "a copy with chattr +d was linked"
+	same_inode fl/a fl/i && fail "an immutable copy was linked"
+	lsattr fl/b | cut -d' ' -f1 | grep -q d || fail "fl/b lost its flag: $(lsattr fl/b)"
+	lsattr fl/a | cut -d' ' -f1 | grep -q d && fail "fl/a got a flag: $(lsattr fl/a)"
+	grep -q "'fl/b' has the content of 'fl/a' but other inode flags" err ||
+		fail "dedupe -v did not say why fl/b stays: $(cat err)"
+	grep -q "'fl/i' is immutable or append-only" err || fail "dedupe -v on fl/i: $(cat err)"
+else
+	note "chattr +d does not work here: inode flags are not checked"
+fi
 
 # Bad input
 rc=0; "$C" dedupe missing 2>err >/dev/null || rc=$?

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* cl_dedupe: which files are copies of each other (content, mode, owner,
- * mtime, xattrs), what is left alone (empty files, plain hard links, files
- * open for writing, files changed between the scan and the link), and what
- * a replaced name looks like afterwards. */
+ * mtime, xattrs, inode flags), what is left alone (empty files, plain hard
+ * links, immutable and append-only files, files open for writing, files
+ * changed between the scan and the link), and what a replaced name looks
+ * like afterwards. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -32,19 +36,23 @@ static const char *mk(const char *name, const char *text, time_t mtime)
 	return p;
 }
 
-/* What the events said, as "L:name S<errno>:name G:name E<errno>:name ". */
+/* What the events said, as "L:name S<errno>:name G:name E<errno>:name
+ * F:name R:name D<errno>:name " (F: kept apart by its inode flags, R: shares
+ * the master's extents, D: the filesystem's way decided). */
 struct log {
 	char s[2048];
 	size_t len;
-	/* On the first group, rewrite this file (same size and mtime). */
+	/* On the first group, rewrite a byte of this file at CHANGE_AT (same
+	 * size and mtime). */
 	const char *change;
+	off_t change_at;
 };
 
 static void logger(const struct cl_dedupe_event *e, void *arg)
 {
 	struct log *l = arg;
 	const char *base = strrchr(e->path, '/') + 1;
-	static const char kind[] = "GLSE";
+	static const char kind[] = "GLSEFRD";
 
 	l->len += (size_t)snprintf(l->s + l->len, sizeof l->s - l->len, "%c%d:%s ",
 				   kind[e->what], -e->result, base);
@@ -56,7 +64,7 @@ static void logger(const struct cl_dedupe_event *e, void *arg)
 		assert_int_equal(stat(l->change, &st), 0);
 		fd = open(l->change, O_WRONLY);
 		assert_true(fd >= 0);
-		assert_int_equal(pwrite(fd, "X", 1, 0), 1);
+		assert_int_equal(pwrite(fd, "X", 1, l->change_at), 1);
 		close(fd);
 		ts[0] = st.st_atim;
 		ts[1] = st.st_mtim;
@@ -449,6 +457,170 @@ static void link_failure_reported(void **state)
 	unmarked_0644(a);
 }
 
+/* PATH's inode flags (FS_IOC_GETFLAGS); set to FLAGS first unless ~0u.
+ * -errno when the filesystem or the caller cannot. */
+static int iflags(const char *path, unsigned flags, unsigned *out)
+{
+	int fd = open(path, O_RDONLY), f = (int)flags, r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (flags != ~0u && ioctl(fd, FS_IOC_SETFLAGS, &f))
+		r = -errno;
+	if (!r && ioctl(fd, FS_IOC_GETFLAGS, &f))
+		r = -errno;
+	close(fd);
+	if (out)
+		*out = (unsigned)f;
+	return r;
+}
+
+/* chattr +d on one of three copies: it stays apart with its flag (a merged
+ * set has one inode, so one name would lose it), the other two merge, and
+ * the event says why. */
+static void flags_kept_apart(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	const char *a, *b, *c;
+	unsigned f;
+	int r;
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	c = mk("c", "same data\n", 1000000);
+	r = iflags(b, FS_NODUMP_FL, NULL);
+	if (r == -ENOTTY || r == -EOPNOTSUPP)
+		skip();
+	assert_int_equal(r, 0);
+	assert_int_equal(run(false, 0, &l, &st), 0);
+	assert_string_equal(l.s, "G0:a L0:c F0:b ");
+	assert_true(fx_same_inode(a, c));
+	assert_false(fx_same_inode(a, b));
+	assert_int_equal(iflags(b, ~0u, &f), 0);
+	assert_true(f & FS_NODUMP_FL);
+	assert_int_equal(iflags(a, ~0u, &f), 0);
+	assert_false(f & FS_NODUMP_FL);
+	assert_int_equal(getxattr(b, CL_XATTR, NULL, 0), -1);
+}
+
+/* Immutable and append-only files cannot be replaced nor linked: they are
+ * left alone before any attempt, said as a skip, not an error. */
+static void frozen_left_alone(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	const char *a, *b, *c;
+	char expect[32];
+	int r;
+
+	(void)state;
+	a = mk("a", "same data\n", 1000000);
+	b = mk("b", "same data\n", 1000000);
+	c = mk("c", "same data\n", 1000000);
+	r = iflags(b, FS_IMMUTABLE_FL, NULL);
+	if (r == -ENOTTY || r == -EOPNOTSUPP || r == -EPERM)
+		skip(); /* no flags here, or no CAP_LINUX_IMMUTABLE */
+	assert_int_equal(r, 0);
+	assert_int_equal(iflags(c, FS_APPEND_FL, NULL), 0);
+	r = run(false, 0, &l, &st);
+	(void)iflags(b, 0, NULL);
+	(void)iflags(c, 0, NULL);
+	assert_int_equal(r, 0);
+	snprintf(expect, sizeof expect, "S%d:b ", EPERM);
+	assert_non_null(strstr(l.s, expect));
+	snprintf(expect, sizeof expect, "S%d:c ", EPERM);
+	assert_non_null(strstr(l.s, expect));
+	assert_int_equal(strlen(l.s), 2 * strlen(expect));
+	assert_int_equal(st.errors, 0);
+	assert_false(fx_same_inode(a, b));
+	assert_false(fx_same_inode(a, c));
+	unmarked_0644(a);
+}
+
+static int count_shared(const struct cl_extent *x, void *arg)
+{
+	if (x->flags & FIEMAP_EXTENT_SHARED)
+		*(uint64_t *)arg += x->length;
+	return 0;
+}
+
+/* Bytes of PATH's extents that are shared. */
+static uint64_t shared_bytes(const char *path)
+{
+	uint64_t n = 0;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(cl_extents_each(fd, count_shared, &n), 0);
+	close(fd);
+	return n;
+}
+
+#define MIB (1 << 20)
+
+/* On btrfs, which shares at most 16 MiB per FIDEDUPERANGE: copies of 17
+ * MiB keep their inodes (no mark, mode kept) and share all their extents;
+ * a copy changed after the scan in its last MiB shares its first 16 MiB
+ * (identical, so they stay) and is told as changed. A second run finds
+ * nothing to do; cowlinks only when asked. */
+static void shares_extents_on_btrfs(void **state)
+{
+	struct cl_dedupe_stats st;
+	struct log l = { 0 };
+	struct fx_mount m;
+	struct timespec ts[2] = { { 1000000, 0 }, { 1000000, 0 } };
+	const char *p[3];
+	char *roots[1], expect[64];
+	struct stat sa, sb;
+	int i;
+
+	(void)state;
+	if (fx_loop_mount(&m, "btrfs", 256) == FX_SKIP)
+		skip();
+	roots[0] = m.mnt;
+	for (i = 0; i < 3; i++) {
+		p[i] = fx_p(m.mnt, i == 0 ? "a" : i == 1 ? "b" : "c");
+		assert_int_equal(fx_fill(p[i], 17 * MIB, 7, 0644), 0);
+		assert_int_equal(utimensat(AT_FDCWD, p[i], ts, 0), 0);
+	}
+	l.change = p[2];
+	l.change_at = 17 * MIB - 1;
+	assert_int_equal(cl_dedupe(roots, 1, 0, false, logger, &l, &st), 0);
+	snprintf(expect, sizeof expect, "G0:a D0:a R0:b S%d:c ", ESTALE);
+	assert_string_equal(l.s, expect);
+	assert_int_equal(st.files, 1);
+	assert_int_equal(st.shared, 1);
+	assert_int_equal(stat(p[0], &sa), 0);
+	assert_int_equal(stat(p[1], &sb), 0);
+	assert_true(sa.st_ino != sb.st_ino);
+	assert_int_equal(sb.st_nlink, 1);
+	assert_int_equal(sb.st_mode & 0777, 0644);
+	assert_int_equal(sb.st_mtim.tv_sec, 1000000);
+	assert_int_equal(getxattr(p[0], CL_XATTR, NULL, 0), -1);
+	assert_int_equal(getxattr(p[1], CL_XATTR, NULL, 0), -1);
+	assert_int_equal(fx_same_content(p[0], p[1]), 1);
+	assert_int_equal(shared_bytes(p[1]), 17 * MIB);
+	assert_int_equal(fx_same_content(p[0], p[2]), 0);
+	assert_int_equal(shared_bytes(p[2]), 16 * MIB);
+
+	/* Once more: b shares all it can already; c still differs. */
+	memset(&l, 0, sizeof l);
+	assert_int_equal(cl_dedupe(roots, 1, 0, false, logger, &l, &st), 0);
+	assert_int_equal(st.files, 0);
+	assert_null(strstr(l.s, ":b "));
+
+	/* Asked for cowlinks only: a cowlink, as on any filesystem. */
+	assert_int_equal(fx_fill(p[2], 17 * MIB, 7, 0644), 0);
+	assert_int_equal(utimensat(AT_FDCWD, p[2], ts, 0), 0);
+	memset(&l, 0, sizeof l);
+	assert_int_equal(cl_dedupe(roots, 1, COWLINK_REFLINK_NEVER, false, logger, &l, &st), 0);
+	assert_string_equal(l.s, "G0:a L0:b L0:c ");
+	assert_true(fx_same_inode(p[0], p[2]));
+	fx_loop_umount(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +635,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(changed_after_scan_skipped, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(writer_during_link_skipped, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(link_failure_reported, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(flags_kept_apart, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(frozen_left_alone, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(shares_extents_on_btrfs, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

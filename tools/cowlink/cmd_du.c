@@ -5,8 +5,16 @@
  * with a name outside the trees walked — what real copies would take on top.
  * So `cowlink du -s copy` alone shows what the copy saves against the names
  * it shares with, and its USED is what removing it would free. A first walk
- * counts the names of each multi-link inode met, to tell the two apart. */
+ * counts the names of each multi-link inode met, to tell the two apart.
+ * Reflinked copies (cowln on btrfs and XFS, cowlink dedupe) are inodes of
+ * their own that share extents: an extent the extent map says is shared
+ * counts as used by the first file of the walk that holds it and as saved
+ * by every later one (by its physical address). The map does not say who
+ * else holds an extent, so one shared only with files outside the DIRs
+ * counts as used, not saved. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fiemap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +34,9 @@ struct du_ctx {
 	struct inoset names;    /* first walk: names met of each multi-link inode */
 	struct inoset dirs;     /* first walk: directories met */
 	struct inoset seen;
+	struct inoset extents;  /* (dev, physical address) of shared extents met */
+	struct { dev_t dev; bool may; } fs[16]; /* can the filesystem share extents? */
+	size_t nfs;
 	struct du_sum *stack;   /* one per directory depth of the walk */
 	size_t depth_cap;
 	struct du_sum total;
@@ -39,12 +50,71 @@ static void print_line(const struct du_ctx *c, const struct du_sum *s, const cha
 	       fmt_size(s->used, c->bytes, u), fmt_size(s->saved, c->bytes, v), path);
 }
 
+/* Could the filesystem of FD (device DEV) share extents? Asked once per
+ * filesystem, so that ext4 and tmpfs cost no extent map per file. */
+static bool may_share(struct du_ctx *c, dev_t dev, int fd)
+{
+	size_t i;
+	bool may;
+
+	for (i = 0; i < c->nfs; i++)
+		if (c->fs[i].dev == dev)
+			return c->fs[i].may;
+	may = cl_extents_may_share(fd);
+	if (c->nfs < sizeof c->fs / sizeof c->fs[0]) {
+		c->fs[c->nfs].dev = dev;
+		c->fs[c->nfs++].may = may;
+	}
+	return may;
+}
+
+struct shared_walk {
+	struct du_ctx *c;
+	dev_t dev;
+	uint64_t again;         /* bytes of shared extents met before */
+};
+
+static int shared_extent(const struct cl_extent *x, void *arg)
+{
+	struct shared_walk *w = arg;
+
+	if ((x->flags & FIEMAP_EXTENT_SHARED) &&
+	    !(x->flags & (FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
+			  FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_DATA_TAIL)) &&
+	    inoset_add(&w->c->extents, w->dev, x->physical) > 1)
+		w->again += x->length;
+	return 0;
+}
+
+/* The bytes of PATH's extents that are shared and were met already in the
+ * walk (at the same physical address): saved, not used. 0 where the file
+ * cannot be read or has no extent map. */
+static uint64_t shared_again(struct du_ctx *c, const char *path, const struct stat *st)
+{
+	struct shared_walk w = { c, st->st_dev, 0 };
+	struct stat now;
+	int fd;
+
+	if (!S_ISREG(st->st_mode) || st->st_blocks == 0)
+		return 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino &&
+	    may_share(c, st->st_dev, fd))
+		(void)cl_extents_each(fd, shared_extent, &w);
+	close(fd);
+	return w.again;
+}
+
 /* What one name adds: its size always, its blocks the first time its inode
  * is met, and those blocks as saved space each later time. A directory met
- * again (through another argument) adds nothing. */
-static void account(struct du_ctx *c, const struct stat *st, struct du_sum *s)
+ * again (through another argument) adds nothing. The first time, the bytes
+ * of extents it shares with a file met before are saved, not used. */
+static void account(struct du_ctx *c, const char *path, const struct stat *st,
+		    struct du_sum *s)
 {
-	uint64_t blocks = (uint64_t)st->st_blocks * 512;
+	uint64_t blocks = (uint64_t)st->st_blocks * 512, again;
 	bool dir = S_ISDIR(st->st_mode);
 
 	if (!dir && st->st_nlink > 1 &&
@@ -61,8 +131,12 @@ static void account(struct du_ctx *c, const struct stat *st, struct du_sum *s)
 		}
 		return;
 	}
+	again = dir ? 0 : shared_again(c, path, st);
+	if (again > blocks)
+		again = blocks;
 	s->apparent += (uint64_t)st->st_size;
-	s->used += blocks;
+	s->used += blocks - again;
+	s->saved += again;
 }
 
 /* The first walk: count each name of a multi-link inode once, whichever
@@ -115,20 +189,20 @@ static int tree_entry(const struct cl_walk_ent *e, void *arg)
 	}
 	if (S_ISDIR(e->st->st_mode)) {
 		memset(s, 0, sizeof *s);
-		account(c, e->st, s);
+		account(c, e->path, e->st, s);
 		return 0;
 	}
 	if (d == 0) { /* a file given as an argument */
 		struct du_sum one = { 0 };
 
-		account(c, e->st, &one);
+		account(c, e->path, e->st, &one);
 		print_line(c, &one, e->path);
 		c->total.apparent += one.apparent;
 		c->total.used += one.used;
 		c->total.saved += one.saved;
 		return 0;
 	}
-	account(c, e->st, &c->stack[d - 1]);
+	account(c, e->path, e->st, &c->stack[d - 1]);
 	return 0;
 }
 
@@ -140,7 +214,8 @@ static void help(void)
 	       "USED, the space really used (each inode once), which removing the DIRs\n"
 	       "would free; SAVED, the space of names sharing an inode with a name already\n"
 	       "counted or with a name outside the DIRs (so 'du -s copy' shows what a\n"
-	       "copy saves against its source); and the path.\n\n"
+	       "copy saves against its source), and the extents a file shares with one\n"
+	       "counted before it (reflinks); and the path.\n\n"
 	       "  -s, --summarize  one line per DIR\n"
 	       "  -b, --bytes      sizes in bytes (default: human-readable, as du -h)\n"
 	       "  -h, --human-readable  human-readable sizes (the default)\n"
@@ -187,6 +262,7 @@ int cmd_du(int argc, char **argv)
 	if (total)
 		print_line(&c, &c.total, "total");
 	inoset_free(&c.seen);
+	inoset_free(&c.extents);
 	inoset_free(&c.names);
 	inoset_free(&c.dirs);
 	free(c.stack);

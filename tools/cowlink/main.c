@@ -22,7 +22,8 @@ static const struct subcommand {
 	{ "audit",  cmd_audit,  "PROGRAM...", "tell whether the shim can cover a program" },
 	{ "fsck",   cmd_fsck,   "[-n] DIR...", "find and repair what a crash can leave" },
 	{ "du",     cmd_du,     "[-s] [-b] [-h] [-c] DIR...", "apparent size, space used and space saved" },
-	{ "dedupe", cmd_dedupe, "[-n] [-v] [--no-protect] DIR...", "turn identical files into cowlinks" },
+	{ "dedupe", cmd_dedupe, "[-n] [-v] [--no-protect] [--cowlink-only] DIR...",
+	  "make identical files share extents, or cowlinks" },
 };
 
 static void usage(FILE *f)
