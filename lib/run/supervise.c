@@ -29,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -386,6 +387,64 @@ static void at_name(struct call *c, uint64_t dirfd, uint64_t path)
 	c->path = path;
 }
 
+/* Can the kernel read the N bytes at ADDR of PID (N == 0: nothing to read)?
+ * Their first and last bytes tell for the sizes at stake here. */
+static bool readable(pid_t pid, uint64_t addr, size_t n)
+{
+	unsigned char b;
+
+	return n == 0 || (cl_target_read(pid, addr, &b, 1) == 0 &&
+			  cl_target_read(pid, addr + n - 1, &b, 1) == 0);
+}
+
+/* Does REQ pass a pointer the kernel will refuse with EFAULT -- the times,
+ * an xattr name or value, an inode ioctl's argument? Then the call changes
+ * nothing and nothing is to be broken for it: the kernel answers. (A bad
+ * path fails the look at the name the same way.) */
+static bool bad_pointer(const struct seccomp_notif *req)
+{
+	const __u64 *a = req->data.args;
+	pid_t pid = (pid_t)req->pid;
+
+	switch (req->data.nr) {
+#ifdef __NR_utime
+	case __NR_utime:
+		return a[1] && !readable(pid, a[1], 2 * sizeof(time_t));
+#endif
+#ifdef __NR_utimes
+	case __NR_utimes:
+		return a[1] && !readable(pid, a[1], 2 * sizeof(struct timeval));
+#endif
+#ifdef __NR_futimesat
+	case __NR_futimesat:
+		return a[2] && !readable(pid, a[2], 2 * sizeof(struct timeval));
+#endif
+	case __NR_utimensat:
+		return a[2] && !readable(pid, a[2], 2 * sizeof(struct timespec));
+	case __NR_setxattr:
+	case __NR_lsetxattr:
+	case __NR_fsetxattr:
+		return !readable(pid, a[1], 1) || !readable(pid, a[2], (size_t)a[3]);
+	case __NR_removexattr:
+	case __NR_lremovexattr:
+	case __NR_fremovexattr:
+		return !readable(pid, a[1], 1);
+	case __NR_setxattrat:
+	case __NR_removexattrat:
+		return !readable(pid, a[3], 1);
+	case __NR_ioctl:
+		if ((unsigned)a[1] == FS_IOC_SETFLAGS || (unsigned)a[1] == FS_IOC32_SETFLAGS)
+			return !readable(pid, a[2], sizeof(int));
+		if ((unsigned)a[1] == FS_IOC_FSSETXATTR)
+			return !readable(pid, a[2], sizeof(struct fsxattr));
+		if ((unsigned)a[1] == FICLONERANGE)
+			return !readable(pid, a[2], sizeof(struct file_clone_range));
+		return false;
+	default:
+		return false;
+	}
+}
+
 /* Classify REQ; *C says what to look at. */
 static void classify(const struct seccomp_notif *req, struct call *c)
 {
@@ -398,6 +457,8 @@ static void classify(const struct seccomp_notif *req, struct call *c)
 	c->dirfd = AT_FDCWD;
 	c->keep = -1;
 	c->need = CL_NEED_WRITE;
+	if (bad_pointer(req))
+		return; /* C_NONE */
 	switch (req->data.nr) {
 #ifdef __NR_open
 	case __NR_open:
