@@ -173,6 +173,38 @@ static long ioctl_by_name(pid_t pid, unsigned cmd, uint64_t addr, const char *na
 	return r;
 }
 
+/* setxattrat or removexattrat of J (an empty path: the fd) on NAME. */
+static long xattrat_by_name(const struct job *j, const char *name)
+{
+	const __u64 *a = j->req.data.args;
+	pid_t pid = (pid_t)j->req.pid;
+	char xname[XATTR_NAME_MAX_ + 1];
+	struct { uint64_t value; uint32_t size, flags; } xa;
+	void *val;
+	long r;
+
+	r = cl_target_read_str(pid, a[3], xname, sizeof xname);
+	if (r < 0)
+		return r == -ENAMETOOLONG ? -ERANGE : r;
+	if (j->req.data.nr == __NR_removexattrat)
+		return cl_lremovexattr(name, xname);
+	if (a[5] < sizeof xa)
+		return -EINVAL;
+	r = cl_target_read(pid, a[4], &xa, sizeof xa);
+	if (r)
+		return r;
+	if (xa.size > XATTR_VALUE_MAX_)
+		return -E2BIG;
+	val = malloc(xa.size ? xa.size : 1);
+	if (!val)
+		return -ENOMEM;
+	r = cl_target_read(pid, xa.value, val, xa.size);
+	if (!r)
+		r = cl_lsetxattr(name, xname, val, xa.size, (int)xa.flags);
+	free(val);
+	return r;
+}
+
 /* Do the call J describes (an fd form) on NAME instead, as the target. */
 static long apply_by_name(const struct job *j, const char *name)
 {
@@ -190,7 +222,12 @@ static long apply_by_name(const struct job *j, const char *name)
 		return cl_fchownat(AT_FDCWD, name, (uid_t)a[1], (gid_t)a[2], AT_SYMLINK_NOFOLLOW);
 	case __NR_fchownat: /* fd, "", uid, gid, AT_EMPTY_PATH */
 		return cl_fchownat(AT_FDCWD, name, (uid_t)a[2], (gid_t)a[3], AT_SYMLINK_NOFOLLOW);
-	case __NR_utimensat: /* fd, NULL, times, flags */
+	case __NR_fchmodat2: /* fd, "", mode, AT_EMPTY_PATH */
+		return cl_fchmodat(AT_FDCWD, name, (mode_t)a[2]);
+	case __NR_setxattrat: /* fd, "", AT_EMPTY_PATH, name, args, size */
+	case __NR_removexattrat: /* fd, "", AT_EMPTY_PATH, name */
+		return xattrat_by_name(j, name);
+	case __NR_utimensat: /* fd, NULL or "" with AT_EMPTY_PATH, times, flags */
 		if (a[2] && (r = cl_target_read(pid, a[2], ts, sizeof ts)))
 			return r;
 		return cl_utimensat(AT_FDCWD, name, a[2] ? ts : NULL, AT_SYMLINK_NOFOLLOW);
@@ -387,6 +424,21 @@ static void at_name(struct call *c, uint64_t dirfd, uint64_t path)
 	c->path = path;
 }
 
+/* An *at call's DIRFD, PATH with FLAGS: with AT_EMPTY_PATH and an empty
+ * PATH the call acts on the fd itself (an O_PATH one too), not on a name
+ * relative to it ("." would be the directory). */
+static void at_name_or_fd(struct call *c, pid_t pid, uint64_t dirfd, uint64_t path,
+			  uint64_t flags)
+{
+	char p[2];
+
+	at_name(c, dirfd, path);
+	if ((flags & AT_EMPTY_PATH) && cl_target_read_str(pid, path, p, sizeof p) == 0) {
+		c->what = C_FD_META;
+		c->fd = (int)dirfd;
+	}
+}
+
 /* Can the kernel read the N bytes at ADDR of PID (N == 0: nothing to read)?
  * Their first and last bytes tell for the sizes at stake here. */
 static bool readable(pid_t pid, uint64_t addr, size_t n)
@@ -430,6 +482,7 @@ static bool bad_pointer(const struct seccomp_notif *req)
 	case __NR_fremovexattr:
 		return !readable(pid, a[1], 1);
 	case __NR_setxattrat:
+		return !readable(pid, a[3], 1) || !readable(pid, a[4], (size_t)a[5]);
 	case __NR_removexattrat:
 		return !readable(pid, a[3], 1);
 	case __NR_ioctl:
@@ -510,7 +563,7 @@ static void classify(const struct seccomp_notif *req, struct call *c)
 		c->need = CL_NEED_OWNER;
 		break;
 	case __NR_fchmodat2:
-		at_name(c, a[0], a[1]);
+		at_name_or_fd(c, pid, a[0], a[1], a[3]);
 		c->need = CL_NEED_OWNER;
 		c->nofollow = a[3] & AT_SYMLINK_NOFOLLOW;
 		break;
@@ -523,17 +576,9 @@ static void classify(const struct seccomp_notif *req, struct call *c)
 		break;
 #endif
 	case __NR_fchownat:
-		at_name(c, a[0], a[1]);
+		at_name_or_fd(c, pid, a[0], a[1], a[4]);
 		c->need = CL_NEED_OWNER;
 		c->nofollow = a[4] & AT_SYMLINK_NOFOLLOW;
-		if (a[4] & AT_EMPTY_PATH) {
-			char p[2];
-
-			if (cl_target_read_str(pid, a[1], p, sizeof p) == 0) {
-				c->what = C_FD_META;
-				c->fd = (int)a[0];
-			}
-		}
 		break;
 #ifdef __NR_utime
 	case __NR_utime:
@@ -560,7 +605,7 @@ static void classify(const struct seccomp_notif *req, struct call *c)
 			c->what = C_FD_META;
 			c->fd = (int)a[0];
 		} else {
-			at_name(c, a[0], a[1]);
+			at_name_or_fd(c, pid, a[0], a[1], a[3]);
 			c->nofollow = a[3] & AT_SYMLINK_NOFOLLOW;
 		}
 		break;
@@ -575,7 +620,7 @@ static void classify(const struct seccomp_notif *req, struct call *c)
 		break;
 	case __NR_setxattrat:
 	case __NR_removexattrat:
-		at_name(c, a[0], a[1]);
+		at_name_or_fd(c, pid, a[0], a[1], a[2]);
 		c->nofollow = a[2] & AT_SYMLINK_NOFOLLOW;
 		break;
 	case __NR_fchmod:

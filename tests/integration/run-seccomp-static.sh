@@ -50,6 +50,11 @@ cases() {
 	check_case setxattr
 	check_case fsetxattr
 	check_case removexattr
+	# An empty path with AT_EMPTY_PATH is the fd itself, not "." (issue 20).
+	check_case utimensat-empty
+	check_case fchmodat2-empty
+	check_case setxattrat-empty
+	check_case removexattrat-empty
 	# File flags through a read-only fd (where the filesystem has them).
 	if command -v lsattr >/dev/null && lsattr -d . >/dev/null 2>&1; then
 		run_fresh
@@ -112,7 +117,9 @@ cases() {
 RUN_WHO=root
 if [ "$(id -u)" = 0 ]; then
 	RUN_ID="1 1"
-	for op in open openat creat trunc truncate ftruncate openat2 chmod fchmod utimensat futimens setxattr fsetxattr removexattr; do
+	for op in open openat creat trunc truncate ftruncate openat2 chmod fchmod utimensat futimens \
+		setxattr fsetxattr removexattr utimensat-empty fchmodat2-empty setxattrat-empty \
+		removexattrat-empty; do
 		run_bypass "$T/sv" "$op" @
 	done
 	run_bypass "$T/sv" chown @ 1 1

@@ -20,6 +20,10 @@
 #include <unistd.h>
 
 #define DATA "appended\n"
+/* Newer than some headers; one number on every architecture. */
+#define SYS_fchmodat2_ 452
+#define SYS_setxattrat_ 463
+#define SYS_removexattrat_ 466
 
 static long wr(long fd)
 {
@@ -78,6 +82,27 @@ static long call(const char *op, char **a)
 	}
 	if (!strcmp(op, "removexattr"))
 		return syscall(SYS_removexattr, p, "user.keep");
+	/* The *at calls with an empty path and AT_EMPTY_PATH: the fd itself. */
+	if (!strcmp(op, "utimensat-empty")) {
+		long fd = syscall(SYS_open, p, O_RDONLY);
+		return fd < 0 ? fd : syscall(SYS_utimensat, fd, "", ts, AT_EMPTY_PATH);
+	}
+	if (!strcmp(op, "fchmodat2-empty")) { /* through an O_PATH fd */
+		long fd = syscall(SYS_open, p, O_PATH);
+		return fd < 0 ? fd : syscall(SYS_fchmodat2_, fd, "", 0600, AT_EMPTY_PATH);
+	}
+	if (!strcmp(op, "setxattrat-empty")) {
+		struct { unsigned long long value; unsigned size, flags; } xa = {
+			(unsigned long long)(unsigned long)"v", 1, 0 };
+		long fd = syscall(SYS_open, p, O_RDONLY);
+		return fd < 0 ? fd : syscall(SYS_setxattrat_, fd, "", AT_EMPTY_PATH,
+					      "user.new", &xa, sizeof xa);
+	}
+	if (!strcmp(op, "removexattrat-empty")) {
+		long fd = syscall(SYS_open, p, O_RDONLY);
+		return fd < 0 ? fd : syscall(SYS_removexattrat_, fd, "", AT_EMPTY_PATH,
+					      "user.keep");
+	}
 	if (!strcmp(op, "nodump")) { /* chattr +d through a read-only fd */
 		long fd = syscall(SYS_open, p, O_RDONLY);
 		int fl = 0;
