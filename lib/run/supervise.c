@@ -283,6 +283,50 @@ static void job_fd(struct job *j)
 
 /* Remove J->path (unlink) or replace it (rename from J->from) as the
  * target, then unshare the inode it named if that left it one name. */
+/* Are FROM and TO (ST: TO's stat, FD open on it) two different names of
+ * one cowlink set? A rename between them is the POSIX no-op between two
+ * links of one inode, but the caller, who holds two copies, means "replace
+ * TO with FROM": FROM goes, as the shim does it (w_name.c). */
+static bool one_set(const char *from, const char *to, int fd, const struct stat *st)
+{
+	char fdir[PATH_MAX], tdir[PATH_MAX];
+	const char *fbase, *tbase;
+	struct cl_record rec;
+	struct stat fs, fd_, td;
+
+	if (!S_ISREG(st->st_mode) || st->st_nlink < 2 ||
+	    cl_fstatat(AT_FDCWD, from, &fs, AT_SYMLINK_NOFOLLOW) ||
+	    fs.st_dev != st->st_dev || fs.st_ino != st->st_ino)
+		return false;
+	fbase = cl_path_split(from, fdir, sizeof fdir);
+	tbase = cl_path_split(to, tdir, sizeof tdir);
+	if (!fbase || !tbase || cl_fstatat(AT_FDCWD, fdir, &fd_, 0) ||
+	    cl_fstatat(AT_FDCWD, tdir, &td, 0))
+		return false;
+	if (fd_.st_dev == td.st_dev && fd_.st_ino == td.st_ino && !strcmp(fbase, tbase))
+		return false; /* one directory entry named twice */
+	return cl_mark_read_fd(fd, &rec) > 0 || cl_scope_of_name(to);
+}
+
+/* May the target (whose credentials this thread has) replace TO, of ST,
+ * in its directory: what the kernel checks for the new side of a rename,
+ * write and search permission and the sticky bit. 0 or -errno. */
+static long may_replace(const char *to, const struct stat *st)
+{
+	char dir[PATH_MAX];
+	struct stat d;
+	uid_t fsuid = (uid_t)syscall(SYS_setfsuid, -1);
+
+	if (!cl_path_split(to, dir, sizeof dir))
+		return -ENAMETOOLONG;
+	if (syscall(SYS_faccessat2, AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS))
+		return -errno;
+	if (cl_fstatat(AT_FDCWD, dir, &d, 0) == 0 && (d.st_mode & S_ISVTX) && fsuid != 0 &&
+	    fsuid != st->st_uid && fsuid != d.st_uid)
+		return -EPERM;
+	return 0;
+}
+
 static void job_remove(struct job *j)
 {
 	const __u64 *a = j->req.data.args;
@@ -308,11 +352,17 @@ static void job_remove(struct job *j)
 	case __NR_unlinkat:
 		r = cl_unlinkat(AT_FDCWD, j->path, (int)a[2]);
 		break;
-	case __NR_renameat2:
-		r = cl_renameat2(AT_FDCWD, j->from, AT_FDCWD, j->path, (unsigned)a[4]);
-		break;
-	default: /* rename, renameat */
-		r = cl_renameat2(AT_FDCWD, j->from, AT_FDCWD, j->path, 0);
+	default: /* rename, renameat, renameat2 without EXCHANGE or NOREPLACE */
+		if (!cl_fstat(fd, &st) && one_set(j->from, j->path, fd, &st)) {
+			r = may_replace(j->path, &st);
+			if (!r)
+				r = cl_unlinkat(AT_FDCWD, j->from, 0);
+			cl_debug("run: pid %u renamed a name of a cowlink set over another: "
+				 "the source removed (%ld)", j->req.pid, -r);
+		} else {
+			r = cl_renameat2(AT_FDCWD, j->from, AT_FDCWD, j->path,
+					 j->req.data.nr == __NR_renameat2 ? (unsigned)a[4] : 0);
+		}
 		break;
 	}
 	if (!r && !cl_fstat(fd, &st) && st.st_nlink == 1 && cl_mark_read_fd(fd, &rec) > 0) {

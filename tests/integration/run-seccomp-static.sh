@@ -98,6 +98,14 @@ cases() {
 		getfattr -n user.cowlink a >/dev/null 2>&1 && fail "$RUN_WHO $op: survivor a keeps the mark"
 		true
 	done
+	# A rename between two names of one set: for two copies the source
+	# goes (POSIX's no-op between two links of one inode would keep it),
+	# as under the shim; the other name is an ordinary file again.
+	run_fresh
+	[ "$(run_as "$C" run -- "$T/sv" rename b a)" = ok ] || fail "$RUN_WHO rename within a set"
+	[ ! -e a ] || fail "$RUN_WHO rename a over b, names of one set: a is still there"
+	[ "$(run_plain_meta b)" = "$(run_plain_meta c)" ] || fail "$RUN_WHO rename within a set: b is not what a copy is"
+	[ "$(stat -c '%a %h' b)" = "640 1" ] || fail "$RUN_WHO rename within a set: b is $(stat -c '%a %h' b)"
 	# A fork/exec tree 30 deep stays under the filter.
 	run_fresh
 	[ "$(run_as "$C" run -- "$T/sv" tree b 30 | tail -n1)" = ok ] || fail "$RUN_WHO deep tree"
@@ -124,6 +132,9 @@ if [ "$(id -u)" = 0 ]; then
 	done
 	run_bypass "$T/sv" chown @ 1 1
 	run_bypass "$T/sv" handle @
+	run_fresh
+	"$T/sv" rename b a >/dev/null
+	[ -e a ] || fail "a rename within a set without the supervisor removed the source: the check proves nothing"
 	# A file handle has no name to break: ETXTBSY, as under the shim.
 	run_fresh
 	out=$("$C" run -- "$T/sv" handle b) || true
