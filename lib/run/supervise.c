@@ -831,6 +831,17 @@ static bool target_name(pid_t pid, int dirfd, uint64_t addr, bool in_root, char 
 	return cl_target_path(pid, dirfd, *p ? p : ".", out) == 0;
 }
 
+/* Is the source of C, a rename, the inode ST (its target's)? */
+static bool from_same(pid_t pid, const struct call *c, const struct stat *st)
+{
+	char p[CL_TPATH_MAX];
+	struct stat fs;
+
+	return target_name(pid, c->fromdir, c->from, false, p) &&
+	       cl_fstatat(AT_FDCWD, p, &fs, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       fs.st_dev == st->st_dev && fs.st_ino == st->st_ino;
+}
+
 /* COWLINK_EXCLUDE as the supervisor found it (the shim reads it in each
  * program): a program it names is left alone here too. */
 static const char *exclude;
@@ -898,9 +909,13 @@ static void handle(int nfd, const struct seccomp_notif *req)
 		j->o.need = c.need;
 		break;
 	case C_REMOVE:
+		/* A removal that may leave an orphan (two names), or a rename
+		 * from another name of the set (one_set, job_remove). */
 		if (!target_name(pid, c.dirfd, c.path, c.in_root, p) ||
 		    cl_fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode) || st.st_nlink != 2 || cl_mark_read_path(p, &rec) <= 0)
+		    !S_ISREG(st.st_mode) || st.st_nlink < 2 ||
+		    (st.st_nlink != 2 && !(c.from && from_same(pid, &c, &st))) ||
+		    cl_mark_read_path(p, &rec) <= 0)
 			break;
 		j = new_job(nfd, req, JOB_REMOVE);
 		if (!j)

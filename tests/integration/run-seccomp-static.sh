@@ -106,6 +106,14 @@ cases() {
 	[ ! -e a ] || fail "$RUN_WHO rename a over b, names of one set: a is still there"
 	[ "$(run_plain_meta b)" = "$(run_plain_meta c)" ] || fail "$RUN_WHO rename within a set: b is not what a copy is"
 	[ "$(stat -c '%a %h' b)" = "640 1" ] || fail "$RUN_WHO rename within a set: b is $(stat -c '%a %h' b)"
+	# The same in a set of three: the two names left are still a set.
+	run_fresh
+	run_as "$COWLN" a d
+	[ "$(run_as "$C" run -- "$T/sv" rename b a)" = ok ] || fail "$RUN_WHO rename within a set of three"
+	[ ! -e a ] || fail "$RUN_WHO rename a over b, in a set of three: a is still there"
+	[ "$(stat -c %h b)" = 2 ] && same_inode b d && getfattr -n user.cowlink b >/dev/null 2>&1 ||
+		fail "$RUN_WHO rename within a set of three: b and d are no longer a set"
+	rm -f d
 	# A fork/exec tree 30 deep stays under the filter.
 	run_fresh
 	[ "$(run_as "$C" run -- "$T/sv" tree b 30 | tail -n1)" = ok ] || fail "$RUN_WHO deep tree"
