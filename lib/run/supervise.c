@@ -57,7 +57,16 @@ struct job {
 	int fd;                         /* JOB_FD: the target's fd */
 	char path[CL_TPATH_MAX];        /* the name to break; JOB_REMOVE: the victim */
 	char from[CL_TPATH_MAX];        /* JOB_REMOVE by rename: the source */
+	int hold[2];                    /* fds of ours PATH, FROM name, or -1 */
 };
+
+static void job_free(struct job *j)
+{
+	for (int i = 0; i < 2; i++)
+		if (j->hold[i] >= 0)
+			cl_close(j->hold[i]);
+	free(j);
+}
 
 static void answer(int nfd, uint64_t id, long r, bool go_on)
 {
@@ -395,7 +404,7 @@ static void *worker(void *arg)
 			 j->req.data.nr, j->path, -e);
 		answer(j->nfd, j->req.id, e, e == 0);
 	}
-	free(j);
+	job_free(j);
 	return NULL;
 }
 
@@ -408,7 +417,7 @@ static void dispatch(struct job *j)
 	int e;
 
 	if (!still_valid(j->nfd, j->req.id)) {
-		free(j);
+		job_free(j);
 		return;
 	}
 	pthread_attr_init(&at);
@@ -417,7 +426,7 @@ static void dispatch(struct job *j)
 	pthread_attr_destroy(&at);
 	if (e) {
 		answer(j->nfd, j->req.id, -e, false);
-		free(j);
+		job_free(j);
 	}
 }
 
@@ -808,18 +817,52 @@ static struct job *new_job(int nfd, const struct seccomp_notif *req, enum job_ki
 	j->kind = kind;
 	j->req = *req;
 	j->o.keep = -1;
+	j->hold[0] = j->hold[1] = -1;
 	return j;
+}
+
+/* P, a name the target gave relative to DIRFD, whose form with the /proc
+ * prefix in front (OUT) is too long for a system call: open its directory
+ * part from the prefix and name it through that fd of ours instead,
+ * "/proc/self/fd/N/BASE" (*HOLD gets N, to close when the name is no
+ * longer used). False when that cannot be had. */
+static bool shorten(pid_t pid, int dirfd, const char *p, char *out, int *hold)
+{
+	char pre[CL_TPATH_MAX], dir[PATH_MAX];
+	const char *base;
+	int pfd, dfd;
+
+	if (cl_target_path(pid, dirfd, p[0] == '/' ? "/" : ".", pre))
+		return false;
+	while (*p == '/')
+		p++;
+	base = cl_path_split(p, dir, sizeof dir);
+	if (!base || !*base)
+		return false;
+	pfd = cl_openat(AT_FDCWD, pre, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (pfd < 0)
+		return false;
+	dfd = cl_openat(pfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	cl_close(pfd);
+	if (dfd < 0)
+		return false;
+	snprintf(out, CL_TPATH_MAX, "/proc/self/fd/%d/%s", dfd, base);
+	*hold = dfd;
+	return true;
 }
 
 /* A name argument into the supervisor's form of it; false: let the kernel
  * say what is wrong with it (EFAULT, ENOENT, ENAMETOOLONG). IN_ROOT: an
- * absolute name is relative to DIRFD (openat2's RESOLVE_IN_ROOT). */
-static bool target_name(pid_t pid, int dirfd, uint64_t addr, bool in_root, char *out)
+ * absolute name is relative to DIRFD (openat2's RESOLVE_IN_ROOT). *HOLD
+ * gets an fd the name goes through (a long one, shorten()), or -1. */
+static bool target_name(pid_t pid, int dirfd, uint64_t addr, bool in_root, char *out,
+			int *hold)
 {
 	char path[PATH_MAX];
 	const char *p = path;
 	ssize_t n = cl_target_read_str(pid, addr, path, sizeof path);
 
+	*hold = -1;
 	if (n < 0 && n != -EFAULT && n != -ENAMETOOLONG)
 		cl_debug("run: pid %d: cannot read its memory (%zd): call not looked at",
 			 (int)pid, -n);
@@ -828,7 +871,13 @@ static bool target_name(pid_t pid, int dirfd, uint64_t addr, bool in_root, char 
 	if (in_root && dirfd != AT_FDCWD)
 		while (*p == '/')
 			p++;
-	return cl_target_path(pid, dirfd, *p ? p : ".", out) == 0;
+	if (!*p)
+		p = ".";
+	if (cl_target_path(pid, dirfd, p, out) == 0 && strlen(out) < PATH_MAX)
+		return true;
+	/* Valid for the kernel, too long with the prefix: a look that fails
+	 * here must not let the call reach a shared inode unlooked at. */
+	return shorten(pid, dirfd, p, out, hold);
 }
 
 /* Is the source of C, a rename, the inode ST (its target's)? */
@@ -836,10 +885,15 @@ static bool from_same(pid_t pid, const struct call *c, const struct stat *st)
 {
 	char p[CL_TPATH_MAX];
 	struct stat fs;
+	int hold;
+	bool same;
 
-	return target_name(pid, c->fromdir, c->from, false, p) &&
+	same = target_name(pid, c->fromdir, c->from, false, p, &hold) &&
 	       cl_fstatat(AT_FDCWD, p, &fs, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       fs.st_dev == st->st_dev && fs.st_ino == st->st_ino;
+	if (hold >= 0)
+		cl_close(hold);
+	return same;
 }
 
 /* COWLINK_EXCLUDE as the supervisor found it (the shim reads it in each
@@ -865,6 +919,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 	struct call c;
 	struct stat st;
 	struct job *j = NULL;
+	int hold[2] = { -1, -1 };
 
 	classify(req, &c);
 	if (c.what != C_NONE && target_excluded(pid)) {
@@ -873,10 +928,13 @@ static void handle(int nfd, const struct seccomp_notif *req)
 	}
 	switch (c.what) {
 	case C_NAME:
-		if (!target_name(pid, c.dirfd, c.path, c.in_root, p) || !name_reaches(p, c.nofollow))
+		if (!target_name(pid, c.dirfd, c.path, c.in_root, p, &hold[0]) ||
+		    !name_reaches(p, c.nofollow))
 			break;
 		j = new_job(nfd, req, JOB_BREAK);
 		if (!j) {
+			if (hold[0] >= 0)
+				cl_close(hold[0]);
 			answer(nfd, req->id, -ENOMEM, false);
 			return;
 		}
@@ -911,7 +969,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 	case C_REMOVE:
 		/* A removal that may leave an orphan (two names), or a rename
 		 * from another name of the set (one_set, job_remove). */
-		if (!target_name(pid, c.dirfd, c.path, c.in_root, p) ||
+		if (!target_name(pid, c.dirfd, c.path, c.in_root, p, &hold[0]) ||
 		    cl_fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISREG(st.st_mode) || st.st_nlink < 2 ||
 		    (st.st_nlink != 2 && !(c.from && from_same(pid, &c, &st))) ||
@@ -921,7 +979,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 		if (!j)
 			break; /* an orphan is no harm: fsck and presentation cope */
 		memcpy(j->path, p, sizeof p);
-		if (c.from && !target_name(pid, c.fromdir, c.from, false, j->from)) {
+		if (c.from && !target_name(pid, c.fromdir, c.from, false, j->from, &hold[1])) {
 			free(j);
 			j = NULL;
 		}
@@ -936,10 +994,16 @@ static void handle(int nfd, const struct seccomp_notif *req)
 	case C_NONE:
 		break;
 	}
-	if (j)
+	if (j) {
+		j->hold[0] = hold[0];
+		j->hold[1] = hold[1];
 		dispatch(j);
-	else
-		answer(nfd, req->id, 0, true);
+		return;
+	}
+	for (int i = 0; i < 2; i++)
+		if (hold[i] >= 0)
+			cl_close(hold[i]);
+	answer(nfd, req->id, 0, true);
 }
 
 /* ---- the loop --------------------------------------------------------------- */
