@@ -851,18 +851,61 @@ static bool shorten(pid_t pid, int dirfd, const char *p, char *out, int *hold)
 	return true;
 }
 
+/* Absolute name P of the target's, through its own magic links:
+ * /proc/self and /proc/thread-self are whoever looks (here, the
+ * supervisor), /dev/fd/N and /dev/stdin, stdout, stderr lead to them. Such
+ * a name gets its form with the target's pid in OUT (CL_TPATH_MAX) and
+ * *OWN set. True when the name ends in one of the target's fds,
+ * /proc/PID/fd/N, whose magic link the kernel follows to the inode the fd
+ * has, whatever a break does to the fd's name. */
+static bool magic_name(pid_t pid, const char *p, char *out, bool *own_magic)
+{
+	static const struct { const char *from, *to; } own[] = {
+		{ "/proc/self/", "" }, { "/proc/thread-self/", "" }, { "/dev/fd/", "fd/" },
+		{ "/dev/stdin", "fd/0" }, { "/dev/stdout", "fd/1" }, { "/dev/stderr", "fd/2" },
+	};
+	const char *rest = NULL, *to = "";
+	size_t n;
+
+	for (size_t i = 0; i < sizeof own / sizeof own[0] && !rest; i++) {
+		n = strlen(own[i].from);
+		if (!strncmp(p, own[i].from, n) &&
+		    (own[i].from[n - 1] == '/' || p[n] == '\0' || p[n] == '/')) {
+			rest = p + n;
+			to = own[i].to;
+		}
+	}
+	*own_magic = rest != NULL;
+	if (rest) {
+		snprintf(out, CL_TPATH_MAX, "/proc/%d/%s%s", (int)pid, to, rest);
+		p = out;
+	}
+	/* /proc/N/fd/M or /proc/N/task/T/fd/M, as given or as made above. */
+	if (strncmp(p, "/proc/", 6))
+		return false;
+	p += 6 + strspn(p + 6, "0123456789");
+	if (!strncmp(p, "/task/", 6))
+		p += 6 + strspn(p + 6, "0123456789");
+	return !strncmp(p, "/fd/", 4);
+}
+
 /* A name argument into the supervisor's form of it; false: let the kernel
  * say what is wrong with it (EFAULT, ENOENT, ENAMETOOLONG). IN_ROOT: an
  * absolute name is relative to DIRFD (openat2's RESOLVE_IN_ROOT). *HOLD
- * gets an fd the name goes through (a long one, shorten()), or -1. */
+ * gets an fd the name goes through (a long one, shorten()), or -1; *MAGIC
+ * (unless NULL) whether it ends in a magic link to one of the target's fds
+ * (magic_name()). */
 static bool target_name(pid_t pid, int dirfd, uint64_t addr, bool in_root, char *out,
-			int *hold)
+			int *hold, bool *magic)
 {
 	char path[PATH_MAX];
 	const char *p = path;
 	ssize_t n = cl_target_read_str(pid, addr, path, sizeof path);
+	bool m, own;
 
 	*hold = -1;
+	if (magic)
+		*magic = false;
 	if (n < 0 && n != -EFAULT && n != -ENAMETOOLONG)
 		cl_debug("run: pid %d: cannot read its memory (%zd): call not looked at",
 			 (int)pid, -n);
@@ -873,6 +916,13 @@ static bool target_name(pid_t pid, int dirfd, uint64_t addr, bool in_root, char 
 			p++;
 	if (!*p)
 		p = ".";
+	if (p[0] == '/' && !in_root) {
+		m = magic_name(pid, p, out, &own);
+		if (magic)
+			*magic = m;
+		if (own) /* the target's own: looked at through our /proc */
+			return strlen(out) < PATH_MAX;
+	}
 	if (cl_target_path(pid, dirfd, p, out) == 0 && strlen(out) < PATH_MAX)
 		return true;
 	/* Valid for the kernel, too long with the prefix: a look that fails
@@ -888,7 +938,7 @@ static bool from_same(pid_t pid, const struct call *c, const struct stat *st)
 	int hold;
 	bool same;
 
-	same = target_name(pid, c->fromdir, c->from, false, p, &hold) &&
+	same = target_name(pid, c->fromdir, c->from, false, p, &hold, NULL) &&
 	       cl_fstatat(AT_FDCWD, p, &fs, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       fs.st_dev == st->st_dev && fs.st_ino == st->st_ino;
 	if (hold >= 0)
@@ -920,6 +970,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 	struct stat st;
 	struct job *j = NULL;
 	int hold[2] = { -1, -1 };
+	bool magic;
 
 	classify(req, &c);
 	if (c.what != C_NONE && target_excluded(pid)) {
@@ -928,9 +979,23 @@ static void handle(int nfd, const struct seccomp_notif *req)
 	}
 	switch (c.what) {
 	case C_NAME:
-		if (!target_name(pid, c.dirfd, c.path, c.in_root, p, &hold[0]) ||
+		if (!target_name(pid, c.dirfd, c.path, c.in_root, p, &hold[0], &magic) ||
 		    !name_reaches(p, c.nofollow))
 			break;
+		if (magic) {
+			/* The kernel would follow the fd's magic link to the
+			 * shared inode again after any break of its name, so
+			 * the call is refused, with what protection answers a
+			 * writer that is not root: the shim, whose first try
+			 * this may be, then breaks the name itself and opens
+			 * or changes the name it broke. */
+			cl_debug("run: pid %u: %s leads to a shared inode through an fd: refused",
+				 req->pid, p);
+			if (hold[0] >= 0)
+				cl_close(hold[0]);
+			answer(nfd, req->id, -EACCES, false);
+			return;
+		}
 		j = new_job(nfd, req, JOB_BREAK);
 		if (!j) {
 			if (hold[0] >= 0)
@@ -969,7 +1034,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 	case C_REMOVE:
 		/* A removal that may leave an orphan (two names), or a rename
 		 * from another name of the set (one_set, job_remove). */
-		if (!target_name(pid, c.dirfd, c.path, c.in_root, p, &hold[0]) ||
+		if (!target_name(pid, c.dirfd, c.path, c.in_root, p, &hold[0], NULL) ||
 		    cl_fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISREG(st.st_mode) || st.st_nlink < 2 ||
 		    (st.st_nlink != 2 && !(c.from && from_same(pid, &c, &st))) ||
@@ -979,7 +1044,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 		if (!j)
 			break; /* an orphan is no harm: fsck and presentation cope */
 		memcpy(j->path, p, sizeof p);
-		if (c.from && !target_name(pid, c.fromdir, c.from, false, j->from, &hold[1])) {
+		if (c.from && !target_name(pid, c.fromdir, c.from, false, j->from, &hold[1], NULL)) {
 			free(j);
 			j = NULL;
 		}

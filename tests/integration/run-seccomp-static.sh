@@ -106,6 +106,18 @@ cases() {
 	[ ! -e a ] || fail "$RUN_WHO rename a over b, names of one set: a is still there"
 	[ "$(run_plain_meta b)" = "$(run_plain_meta c)" ] || fail "$RUN_WHO rename within a set: b is not what a copy is"
 	[ "$(stat -c '%a %h' b)" = "640 1" ] || fail "$RUN_WHO rename within a set: b is $(stat -c '%a %h' b)"
+	# Through the magic link of a read-only fd (/proc/self/fd/N, /dev/fd/N):
+	# the kernel would follow it to the shared inode whatever a break did
+	# to the name, so it is refused as protection refuses a user.
+	local s
+	for op in fdlink devfd fdlink-chmod; do
+		run_fresh
+		s=$(cow_snapshot a)
+		out=$(run_as "$C" run -- "$T/sv" "$op" b) || true
+		[ "$out" = EACCES ] || fail "$RUN_WHO $op of a cowlink: $out, want EACCES"
+		expect_cow_unchanged a "$s"
+		same_inode a b || fail "$RUN_WHO $op: the refused call split the set"
+	done
 	# A relative name the kernel takes (4,094 bytes) but too long with the
 	# /proc prefix the supervisor puts in front: looked at all the same.
 	local seg long i
@@ -149,7 +161,7 @@ if [ "$(id -u)" = 0 ]; then
 	RUN_ID="1 1"
 	for op in open openat creat trunc truncate ftruncate openat2 chmod fchmod utimensat futimens \
 		setxattr fsetxattr removexattr utimensat-empty fchmodat2-empty setxattrat-empty \
-		removexattrat-empty; do
+		removexattrat-empty fdlink devfd fdlink-chmod; do
 		run_bypass "$T/sv" "$op" @
 	done
 	run_bypass "$T/sv" chown @ 1 1

@@ -82,6 +82,25 @@ static long call(const char *op, char **a)
 	}
 	if (!strcmp(op, "removexattr"))
 		return syscall(SYS_removexattr, p, "user.keep");
+	/* Through the magic link of a read-only fd: /proc/self/fd/N, /dev/fd/N. */
+	if (!strcmp(op, "fdlink") || !strcmp(op, "devfd")) {
+		char link[64];
+		long fd = syscall(SYS_open, p, O_RDONLY);
+
+		if (fd < 0)
+			return fd;
+		snprintf(link, sizeof link, "%s/%ld", op[0] == 'f' ? "/proc/self/fd" : "/dev/fd", fd);
+		return wr(syscall(SYS_open, link, O_WRONLY | O_APPEND));
+	}
+	if (!strcmp(op, "fdlink-chmod")) {
+		char link[64];
+		long fd = syscall(SYS_open, p, O_RDONLY);
+
+		if (fd < 0)
+			return fd;
+		snprintf(link, sizeof link, "/proc/self/fd/%ld", fd);
+		return syscall(SYS_chmod, link, 0600);
+	}
 	/* The *at calls with an empty path and AT_EMPTY_PATH: the fd itself. */
 	if (!strcmp(op, "utimensat-empty")) {
 		long fd = syscall(SYS_open, p, O_RDONLY);
