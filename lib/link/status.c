@@ -17,44 +17,20 @@
 #include "banned.h"
 
 /* Extents asked for per FS_IOC_FIEMAP call. */
-#define FIEMAP_BATCH 64
+/* cl_extents_each's callback: stop at the first shared extent. */
+static int is_shared(const struct cl_extent *x, void *arg)
+{
+	(void)arg;
+	return (x->flags & FIEMAP_EXTENT_SHARED) != 0;
+}
 
 /* CL_YES if any extent of FD is shared with another inode (a reflink),
- * CL_NO if none is, CL_UNKNOWN if the filesystem cannot say. Walks the
- * extent map in batches and stops at the first shared extent. */
+ * CL_NO if none is, CL_UNKNOWN if the filesystem cannot say. */
 static enum cl_maybe fiemap_shared(int fd)
 {
-	union { /* a fiemap and room for its extents */
-		struct fiemap fm;
-		char room[sizeof(struct fiemap) + FIEMAP_BATCH * sizeof(struct fiemap_extent)];
-	} m;
-	uint64_t start = 0;
-	unsigned i;
-	int r;
+	int r = cl_extents_each(fd, is_shared, NULL);
 
-	for (;;) {
-		memset(&m, 0, sizeof m);
-		m.fm.fm_start = start;
-		m.fm.fm_length = FIEMAP_MAX_OFFSET - start;
-		m.fm.fm_extent_count = FIEMAP_BATCH;
-		r = cl_ioctl(fd, FS_IOC_FIEMAP, &m);
-		if (r < 0)
-			return CL_UNKNOWN;
-		if (m.fm.fm_mapped_extents == 0)
-			return CL_NO;
-		for (i = 0; i < m.fm.fm_mapped_extents; i++) {
-			const struct fiemap_extent *e = &m.fm.fm_extents[i];
-
-			if (e->fe_flags & FIEMAP_EXTENT_SHARED)
-				return CL_YES;
-			if (e->fe_flags & FIEMAP_EXTENT_LAST)
-				return CL_NO;
-		}
-		i = m.fm.fm_mapped_extents - 1;
-		start = m.fm.fm_extents[i].fe_logical + m.fm.fm_extents[i].fe_length;
-		if (start <= m.fm.fm_start)
-			return CL_NO;
-	}
+	return r < 0 ? CL_UNKNOWN : r ? CL_YES : CL_NO;
 }
 
 /* Open PATH (following a final symlink) for reading its mark and extent

@@ -183,35 +183,50 @@ static long ioctl_by_name(pid_t pid, unsigned cmd, uint64_t addr, const char *na
 }
 
 /* setxattrat or removexattrat of J (an empty path: the fd) on NAME. */
+/* Set (REMOVE: remove) on NAME the xattr whose name is at XNAME in PID,
+ * with the SIZE bytes at VAL and FLAGS, as the target's call would. */
+static long xattr_by_name(pid_t pid, const char *name, uint64_t xname_addr, bool remove,
+			  uint64_t val_addr, uint64_t size, int flags)
+{
+	char xname[XATTR_NAME_MAX_ + 1];
+	void *val;
+	long r;
+
+	r = cl_target_read_str(pid, xname_addr, xname, sizeof xname);
+	if (r < 0)
+		return r == -ENAMETOOLONG ? -ERANGE : r;
+	if (remove)
+		return cl_lremovexattr(name, xname);
+	if (size > XATTR_VALUE_MAX_)
+		return -E2BIG;
+	val = malloc(size ? size : 1);
+	if (!val)
+		return -ENOMEM;
+	r = cl_target_read(pid, val_addr, val, size);
+	if (!r)
+		r = cl_lsetxattr(name, xname, val, size, flags);
+	free(val);
+	return r;
+}
+
+/* setxattrat or removexattrat of J (an empty path: the fd) on NAME: the
+ * value, its size and flags come in a struct xattr_args. */
 static long xattrat_by_name(const struct job *j, const char *name)
 {
 	const __u64 *a = j->req.data.args;
 	pid_t pid = (pid_t)j->req.pid;
-	char xname[XATTR_NAME_MAX_ + 1];
-	struct { uint64_t value; uint32_t size, flags; } xa;
-	void *val;
+	struct { uint64_t value; uint32_t size, flags; } xa = { 0, 0, 0 };
 	long r;
 
-	r = cl_target_read_str(pid, a[3], xname, sizeof xname);
-	if (r < 0)
-		return r == -ENAMETOOLONG ? -ERANGE : r;
-	if (j->req.data.nr == __NR_removexattrat)
-		return cl_lremovexattr(name, xname);
-	if (a[5] < sizeof xa)
-		return -EINVAL;
-	r = cl_target_read(pid, a[4], &xa, sizeof xa);
-	if (r)
-		return r;
-	if (xa.size > XATTR_VALUE_MAX_)
-		return -E2BIG;
-	val = malloc(xa.size ? xa.size : 1);
-	if (!val)
-		return -ENOMEM;
-	r = cl_target_read(pid, xa.value, val, xa.size);
-	if (!r)
-		r = cl_lsetxattr(name, xname, val, xa.size, (int)xa.flags);
-	free(val);
-	return r;
+	if (j->req.data.nr == __NR_setxattrat) {
+		if (a[5] < sizeof xa)
+			return -EINVAL;
+		r = cl_target_read(pid, a[4], &xa, sizeof xa);
+		if (r)
+			return r;
+	}
+	return xattr_by_name(pid, name, a[3], j->req.data.nr == __NR_removexattrat,
+			     xa.value, xa.size, (int)xa.flags);
 }
 
 /* Do the call J describes (an fd form) on NAME instead, as the target. */
@@ -219,9 +234,7 @@ static long apply_by_name(const struct job *j, const char *name)
 {
 	const __u64 *a = j->req.data.args;
 	pid_t pid = (pid_t)j->req.pid;
-	char xname[XATTR_NAME_MAX_ + 1];
 	struct timespec ts[2];
-	void *val;
 	long r;
 
 	switch (j->req.data.nr) {
@@ -242,21 +255,8 @@ static long apply_by_name(const struct job *j, const char *name)
 		return cl_utimensat(AT_FDCWD, name, a[2] ? ts : NULL, AT_SYMLINK_NOFOLLOW);
 	case __NR_fsetxattr:
 	case __NR_fremovexattr:
-		r = cl_target_read_str(pid, a[1], xname, sizeof xname);
-		if (r < 0)
-			return r == -ENAMETOOLONG ? -ERANGE : r;
-		if (j->req.data.nr == __NR_fremovexattr)
-			return cl_lremovexattr(name, xname);
-		if (a[3] > XATTR_VALUE_MAX_)
-			return -E2BIG;
-		val = malloc(a[3] ? a[3] : 1);
-		if (!val)
-			return -ENOMEM;
-		r = cl_target_read(pid, a[2], val, a[3]);
-		if (!r)
-			r = cl_lsetxattr(name, xname, val, a[3], (int)a[4]);
-		free(val);
-		return r;
+		return xattr_by_name(pid, name, a[1], j->req.data.nr == __NR_fremovexattr,
+				     a[2], a[3], (int)a[4]);
 	case __NR_ioctl: /* FS_IOC_SETFLAGS (an int) or FS_IOC_FSSETXATTR */
 		return ioctl_by_name(pid, (unsigned)a[1], a[2], name);
 	default:
