@@ -27,6 +27,7 @@ void cl_config_load(void)
 	s = secure_getenv("COWLINK_DEBUG");
 	cl_cfg.debug = s && *s && strcmp(s, "0");
 	cl_cfg.cache = secure_getenv("COWLINK_CACHE");
+	cl_cfg.under_run = secure_getenv("COWLINK_RUN") != NULL;
 }
 
 /* "cowlink: " FMT and a newline on stderr in one write; keeps errno. */

@@ -13,10 +13,12 @@ struct cl_config {
 	enum cl_fsync fsync;
 	bool debug;           /* COWLINK_DEBUG: one "cowlink:" line per decision */
 	const char *cache;    /* COWLINK_CACHE: NULL for the default shared mark cache */
+	bool under_run;       /* COWLINK_RUN: cowlink run's supervisor is above */
 };
 extern struct cl_config cl_cfg;
 
-/* Read COWLINK_FSYNC, COWLINK_DEBUG and COWLINK_CACHE with secure_getenv. */
+/* Read COWLINK_FSYNC, COWLINK_DEBUG, COWLINK_CACHE and COWLINK_RUN with
+ * secure_getenv. */
 void cl_config_load(void);
 /* Does the colon-separated COWLINK_EXCLUDE LIST name the program whose
  * executable EXE_LINK (a /proc/.../exe link) leads to, or whose argv[0] is

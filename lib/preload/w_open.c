@@ -16,6 +16,7 @@
 /* Our own table and pointers: reached without a GOT load. */
 #pragma GCC visibility push(hidden)
 #include "fdtab.h"
+#include "identity.h"
 #include "real.h"
 #pragma GCC visibility pop
 
@@ -174,7 +175,8 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	 * (cl_cow_opened, break_opened) leave errno changed: the caller gets
 	 * it as it was. */
 	int saved = errno, fd, e, c;
-	bool trunc = false;
+	bool trunc = false, seen = false;
+	struct stat pre;
 
 	w.dirfd = dirfd;
 	w.nofollow = flags & O_NOFOLLOW;
@@ -202,6 +204,12 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 		flags &= ~O_TRUNC;
 		w.keep = 0;
 	}
+	/* Under cowlink run the supervisor breaks the name before this open
+	 * reaches it: a shared inode seen here and a private one opened is
+	 * its break, which this process must see as its own (identity). */
+	if (cl_cfg.under_run)
+		seen = cl_fstatat(dirfd, path, &pre, w.nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0 &&
+		       S_ISREG(pre.st_mode) && pre.st_nlink > 1;
 	for (int tries = 0;; tries++) {
 		clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 		fd = REAL(openat64)(dirfd, w.cur, flags, mode);
@@ -224,6 +232,9 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 				  EXCL(flags), &r);
 		if (c == CL_OPENED_OURS) {
 			fresh_fd(fd);
+			if (seen && tries == 0 && st.st_dev == pre.st_dev &&
+			    st.st_ino != pre.st_ino && st.st_nlink == 1)
+				cl_identity_swap(pre.st_dev, pre.st_ino, st.st_ino);
 			if (trunc && truncate_ours(fd, &st, &t0, tries > 0) < 0)
 				return -1;
 			break;
