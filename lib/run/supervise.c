@@ -31,9 +31,11 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "banned.h"
+#include "tname.h"
 
 #ifndef AT_EMPTY_PATH
 #define AT_EMPTY_PATH 0x1000
@@ -44,8 +46,8 @@
 
 /* What a worker does. */
 enum job_kind {
-	JOB_BREAK,      /* break PATH, then let the call go on */
-	JOB_FD,         /* break the name of the target's fd, then do the call by name */
+	JOB_NAME,       /* break the name decided on; an open is then made here */
+	JOB_FD,         /* break the name of the target's fd, re-point it, go on */
 	JOB_REMOVE,     /* do the removal for the target, then unshare the survivor */
 };
 
@@ -55,16 +57,19 @@ struct job {
 	struct seccomp_notif req;
 	struct cl_break_opts o;
 	int fd;                         /* JOB_FD: the target's fd */
-	char path[CL_TPATH_MAX];        /* the name to break; JOB_REMOVE: the victim */
-	char from[CL_TPATH_MAX];        /* JOB_REMOVE by rename: the source */
-	int hold[2];                    /* fds of ours PATH, FROM name, or -1 */
+	int obj;                        /* JOB_NAME: O_PATH fd on the object decided on */
+	bool magic;                     /* JOB_NAME: the name is a magic link to OBJ */
+	bool has_from;                  /* JOB_REMOVE: a rename, from FROM */
+	struct tname name;              /* the name to break; JOB_REMOVE: the victim */
+	struct tname from;
 };
 
 static void job_free(struct job *j)
 {
-	for (int i = 0; i < 2; i++)
-		if (j->hold[i] >= 0)
-			cl_close(j->hold[i]);
+	cl_tname_free(&j->name);
+	cl_tname_free(&j->from);
+	if (j->obj >= 0)
+		cl_close(j->obj);
 	free(j);
 }
 
@@ -109,20 +114,52 @@ static bool reaches_cowlink(const char *path, const struct stat *st, bool follow
 	return m > 0 || (st->st_nlink > 1 && cl_scope_active());
 }
 
-/* Does the name PATH (a final symlink followed unless NOFOLLOW) reach a
- * cowlink? One lstat for anything else. */
-static bool name_reaches(const char *path, bool nofollow)
+/* The object the name T leads to (a final symlink followed unless
+ * NOFOLLOW), as an O_PATH fd, when it reaches a cowlink; else -1. *ST gets
+ * its stat; *MAGIC says whether the name was a magic link of /proc (the
+ * kernel follows it to an open file, whatever that file's name now is). */
+static int name_reaches(const struct tname *t, bool nofollow, struct stat *st, bool *magic)
 {
-	struct stat st;
+	char p[CL_PROC_FD_MAX];
+	int fd;
 
-	if (cl_fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW))
-		return false;
-	if (S_ISLNK(st.st_mode)) {
-		if (nofollow || cl_fstatat(AT_FDCWD, path, &st, 0))
-			return false;
-		return reaches_cowlink(path, &st, true);
+	*magic = false;
+	fd = cl_tname_open(t, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (cl_fstat(fd, st))
+		goto no;
+	if (S_ISLNK(st->st_mode)) {
+		if (nofollow)
+			goto no;
+		*magic = cl_is_magic_link(fd, st);
+		cl_close(fd);
+		fd = cl_tname_open(t, O_PATH | O_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		if (cl_fstat(fd, st))
+			goto no;
 	}
-	return reaches_cowlink(path, &st, false);
+	cl_proc_fd_path(fd, p);
+	if (reaches_cowlink(p, st, true))
+		return fd;
+no:
+	cl_close(fd);
+	return -1;
+}
+
+/* Is the directory of the name T under COWLINK_TREES? */
+static bool scope_of(const struct tname *t)
+{
+	char base[NAME_MAX + 1];
+	bool in;
+	int d;
+
+	if (!cl_scope_active() || cl_tname_parent(t, &d, base))
+		return false;
+	in = cl_scope_contains_dir(d, NULL);
+	cl_close(d);
+	return in;
 }
 
 bool cl_scope_of_name(const char *path)
@@ -139,6 +176,117 @@ bool cl_scope_of_name(const char *path)
 }
 
 /* ---- the workers ---------------------------------------------------------- */
+
+/* Status flags an fd keeps when it is re-pointed. */
+#define KEEP_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_LARGEFILE | \
+		    O_PATH | O_SYNC)
+
+/* The position and flags of the target's fd NAME (a number under DIR, its
+ * /proc/PID/fd), from its fdinfo. 0 or -errno. */
+static int fd_info(pid_t pid, const char *name, long long *pos, unsigned long *flags)
+{
+	char info[320], buf[512], *p;
+	ssize_t n;
+	int f;
+
+	snprintf(info, sizeof info, "/proc/%d/fdinfo/%s", (int)pid, name);
+	f = cl_openat(AT_FDCWD, info, O_RDONLY | O_CLOEXEC, 0);
+	if (f < 0)
+		return f;
+	n = cl_read(f, buf, sizeof buf - 1);
+	cl_close(f);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	if (!(p = strstr(buf, "pos:")))
+		return -EIO;
+	*pos = strtoll(p + 4, NULL, 10);
+	if (!(p = strstr(buf, "flags:")))
+		return -EIO;
+	*flags = strtoul(p + 6, NULL, 8);
+	return 0;
+}
+
+/* Make the target's fd NUM (NAME under its /proc/PID/fd, DIR) an fd on P,
+ * the broken name's private copy, with its access mode, status flags,
+ * offset and close-on-exec, in place (SECCOMP_ADDFD_FLAG_SETFD): what
+ * cl_fd_reopen does for the shim's inherited fds 0-2. 0 or -errno. */
+static int repoint_one(const struct job *j, const char *name, int num, const char *p,
+		       const struct stat *old)
+{
+	struct seccomp_notif_addfd add = { .id = j->req.id, .flags = SECCOMP_ADDFD_FLAG_SETFD };
+	unsigned long flags;
+	long long pos;
+	struct stat st;
+	int e, nf;
+
+	e = fd_info((pid_t)j->req.pid, name, &pos, &flags);
+	if (e)
+		return e;
+	nf = cl_openat(AT_FDCWD, p, (int)(flags & KEEP_FLAGS) | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0);
+	if (nf < 0)
+		return nf;
+	if (cl_fstat(nf, &st) || !S_ISREG(st.st_mode) ||
+	    (st.st_dev == old->st_dev && st.st_ino == old->st_ino)) {
+		cl_close(nf);
+		return -ESTALE;
+	}
+	if (!(flags & O_PATH) && pos > 0 && cl_lseek(nf, (off_t)pos, SEEK_SET) < 0) {
+		e = -errno;
+		cl_close(nf);
+		return e;
+	}
+	add.srcfd = (uint32_t)nf;
+	add.newfd = (uint32_t)num;
+	add.newfd_flags = (uint32_t)(flags & O_CLOEXEC);
+	e = cl_ioctl(j->nfd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	cl_close(nf);
+	return e < 0 ? e : 0;
+}
+
+/* After the break of the name P away from the inode OLD: the target's fds
+ * that had OLD through that name ("P (deleted)" since) are made fds on its
+ * private copy, so that what it does through them next (fchmod, fstat,
+ * a /proc/self/fd/N name) reaches the copy. Returns whether the target's
+ * fd WANT (or -1) was among them. */
+static bool repoint(const struct job *j, const struct stat *old, const char *p, int want)
+{
+	char dirp[40], link[PATH_MAX + 16], buf[4096];
+	size_t plen = strlen(p);
+	bool got = false;
+	int dir, n;
+
+	snprintf(dirp, sizeof dirp, "/proc/%d/fd", (int)j->req.pid);
+	dir = cl_openat(AT_FDCWD, dirp, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dir < 0)
+		return false;
+	while ((n = (int)cl_getdents64(dir, buf, sizeof buf)) > 0) {
+		for (int off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			struct stat st;
+			ssize_t k;
+			int e;
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9' ||
+			    cl_fstatat(dir, d->d_name, &st, 0) ||
+			    st.st_dev != old->st_dev || st.st_ino != old->st_ino)
+				continue;
+			k = cl_readlinkat(dir, d->d_name, link, sizeof link - 1);
+			if (k <= 0)
+				continue;
+			link[k] = '\0';
+			if (strncmp(link, p, plen) || (link[plen] && strcmp(link + plen, " (deleted)")))
+				continue; /* another name of the set: that name's fd */
+			e = repoint_one(j, d->d_name, atoi(d->d_name), p, old);
+			cl_debug("run: pid %u: fd %s re-pointed at %s (%d)", j->req.pid, d->d_name, p, -e);
+			if (!e && atoi(d->d_name) == want)
+				got = true;
+		}
+	}
+	cl_close(dir);
+	return got;
+}
 
 /* The name behind the target's fd FD, into NAME, trusted only when it still
  * names the fd's inode (*ST). 0 or -ETXTBSY (no such name any more). */
@@ -278,8 +426,11 @@ static void job_fd(struct job *j)
 		j->o.scope = cl_scope_of_name(name);
 		r = cl_break_at(AT_FDCWD, name, &j->o);
 	}
-	if (!r && st.st_nlink == 1) {
-		/* An orphan, unshared in place: the call may go on. */
+	if (!r && (st.st_nlink == 1 || repoint(j, &st, name, j->fd))) {
+		/* An orphan, unshared in place, or the fd is on the private
+		 * copy now: the call goes on, on it. */
+		cl_debug("run: pid %u, call %d on fd %d: name broken, fd re-pointed", j->req.pid,
+			 j->req.data.nr, j->fd);
 		answer(j->nfd, j->req.id, 0, true);
 		return;
 	}
@@ -290,86 +441,210 @@ static void job_fd(struct job *j)
 	answer(j->nfd, j->req.id, r, false);
 }
 
-/* Remove J->path (unlink) or replace it (rename from J->from) as the
- * target, then unshare the inode it named if that left it one name. */
-/* Are FROM and TO (ST: TO's stat, FD open on it) two different names of
- * one cowlink set? A rename between them is the POSIX no-op between two
- * links of one inode, but the caller, who holds two copies, means "replace
- * TO with FROM": FROM goes, as the shim does it (w_name.c). */
-static bool one_set(const char *from, const char *to, int fd, const struct stat *st)
+/* The open J's call asks for, into *HOW; false when it is not an open. */
+static bool open_args(const struct job *j, struct open_how *how)
 {
-	char fdir[PATH_MAX], tdir[PATH_MAX];
-	const char *fbase, *tbase;
+	const __u64 *a = j->req.data.args;
+
+	memset(how, 0, sizeof *how);
+	switch (j->req.data.nr) {
+#ifdef __NR_open
+	case __NR_open:
+		how->flags = a[1];
+		how->mode = a[2];
+		return true;
+#endif
+#ifdef __NR_creat
+	case __NR_creat:
+		how->flags = O_CREAT | O_WRONLY | O_TRUNC;
+		how->mode = a[1];
+		return true;
+#endif
+	case __NR_openat:
+		how->flags = a[2];
+		how->mode = a[3];
+		return true;
+	case __NR_openat2:
+		return a[3] >= sizeof *how &&
+		       cl_target_read((pid_t)j->req.pid, a[2], how, sizeof *how) == 0;
+	default:
+		return false;
+	}
+}
+
+/* Make the open J's call asks for (HOW), of the name it gave, or of P (a
+ * magic link's file) when not NULL, and hand the fd to the target as the
+ * call's result (SECCOMP_ADDFD_FLAG_SEND): the kernel does not resolve the
+ * name again after the break. 0 (answered) or -errno (not answered). */
+static long act_open(const struct job *j, const struct open_how *how, const char *p)
+{
+	struct seccomp_notif_addfd add = { .id = j->req.id, .flags = SECCOMP_ADDFD_FLAG_SEND };
+	struct tname t = j->name; /* the same dirfd, not ours to close */
+	char proc[CL_PROC_FD_MAX];
+	int flags = (int)how->flags;
+	struct stat st;
+	long r;
+	int fd;
+
+	t.resolve |= how->resolve & ~(uint64_t)RESOLVE_CACHED;
+	if (p)
+		fd = cl_openat(AT_FDCWD, p, flags | O_NOFOLLOW, (mode_t)how->mode);
+	else
+		fd = cl_tname_open(&t, flags, (mode_t)how->mode);
+	if (fd < 0)
+		return fd;
+	/* A name made a cowlink again in between (cowln -f) is not handed on
+	 * for writing. */
+	cl_proc_fd_path(fd, proc);
+	if (cl_fstat(fd, &st) || (S_ISREG(st.st_mode) && st.st_nlink > 1 &&
+				  reaches_cowlink(proc, &st, true))) {
+		cl_close(fd);
+		return -ETXTBSY;
+	}
+	add.srcfd = (uint32_t)fd;
+	add.newfd_flags = (uint32_t)(flags & O_CLOEXEC);
+	r = cl_ioctl(j->nfd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	cl_close(fd);
+	return r < 0 ? r : 0;
+}
+
+static void job_name(struct job *j)
+{
+	char p[PATH_MAX];
+	struct open_how how;
+	struct stat old, now;
+	bool have_p;
+	long r;
+	int fd;
+
+	if (cl_fstat(j->obj, &old)) {
+		answer(j->nfd, j->req.id, -ETXTBSY, false);
+		return;
+	}
+	have_p = cl_fd_name_of(j->obj, &old, p) == 0;
+	if (j->magic || j->name.resolve) {
+		/* A name the break cannot take as it is (a magic link, a
+		 * name in a chroot): the object's own name is broken. */
+		if (!have_p) {
+			cl_debug("run: pid %u: the file %s leads to has no name to break: refused",
+				 j->req.pid, j->name.path);
+			answer(j->nfd, j->req.id, j->magic ? -EACCES : -ETXTBSY, false);
+			return;
+		}
+		j->o.dev = old.st_dev;
+		j->o.ino = old.st_ino;
+		j->o.nofollow = true;
+		j->o.scope = cl_scope_of_name(p);
+		r = cl_break_at(AT_FDCWD, p, &j->o);
+	} else {
+		j->o.scope = scope_of(&j->name);
+		r = cl_break_at(j->name.dirfd, j->name.path, &j->o);
+	}
+	cl_debug("run: pid %u, call %d: %s broken first (%ld)", j->req.pid, j->req.data.nr,
+		 have_p ? p : j->name.path, -r);
+	if (r) {
+		answer(j->nfd, j->req.id, r, false);
+		return;
+	}
+	if (have_p && old.st_nlink > 1)
+		repoint(j, &old, p, -1);
+	if (open_args(j, &how)) {
+		r = act_open(j, &how, j->magic && have_p ? p : NULL);
+		if (r)
+			answer(j->nfd, j->req.id, r, false);
+		return;
+	}
+	if (j->magic) {
+		/* The kernel follows the link again: on only if it leads to
+		 * the copy now (the target's own fd, re-pointed). */
+		fd = cl_tname_open(&j->name, O_PATH | O_CLOEXEC, 0);
+		r = fd < 0 || cl_fstat(fd, &now) ||
+		    (now.st_dev == old.st_dev && now.st_ino == old.st_ino && now.st_nlink > 1);
+		if (fd >= 0)
+			cl_close(fd);
+		if (r) {
+			cl_debug("run: pid %u: %s still leads to the shared inode: refused",
+				 j->req.pid, j->name.path);
+			answer(j->nfd, j->req.id, -EACCES, false);
+			return;
+		}
+	}
+	answer(j->nfd, j->req.id, 0, true);
+}
+
+/* Are FBASE in FDIR and TBASE in TDIR (FD open on it, of ST) two different
+ * names of one cowlink set? A rename between them is the POSIX no-op
+ * between two links of one inode, but the caller, who holds two copies,
+ * means "replace TO with FROM": FROM goes, as the shim does it (w_name.c). */
+static bool one_set(int fdir, const char *fbase, int tdir, const char *tbase, int fd,
+		    const struct stat *st)
+{
 	struct cl_record rec;
 	struct stat fs, fd_, td;
 
 	if (!S_ISREG(st->st_mode) || st->st_nlink < 2 ||
-	    cl_fstatat(AT_FDCWD, from, &fs, AT_SYMLINK_NOFOLLOW) ||
-	    fs.st_dev != st->st_dev || fs.st_ino != st->st_ino)
-		return false;
-	fbase = cl_path_split(from, fdir, sizeof fdir);
-	tbase = cl_path_split(to, tdir, sizeof tdir);
-	if (!fbase || !tbase || cl_fstatat(AT_FDCWD, fdir, &fd_, 0) ||
-	    cl_fstatat(AT_FDCWD, tdir, &td, 0))
+	    cl_fstatat(fdir, fbase, &fs, AT_SYMLINK_NOFOLLOW) ||
+	    fs.st_dev != st->st_dev || fs.st_ino != st->st_ino ||
+	    cl_fstat(fdir, &fd_) || cl_fstat(tdir, &td))
 		return false;
 	if (fd_.st_dev == td.st_dev && fd_.st_ino == td.st_ino && !strcmp(fbase, tbase))
 		return false; /* one directory entry named twice */
-	return cl_mark_read_fd(fd, &rec) > 0 || cl_scope_of_name(to);
+	return cl_mark_read_fd(fd, &rec) > 0 ||
+	       (cl_scope_active() && cl_scope_contains_dir(tdir, NULL));
 }
 
-/* May the target (whose credentials this thread has) replace TO, of ST,
- * in its directory: what the kernel checks for the new side of a rename,
- * write and search permission and the sticky bit. 0 or -errno. */
-static long may_replace(const char *to, const struct stat *st)
+/* May the target (whose credentials this thread has) replace an entry of
+ * ST in the directory DIR: what the kernel checks for the new side of a
+ * rename, write and search permission and the sticky bit. 0 or -errno. */
+static long may_replace(int dir, const struct stat *st)
 {
-	char dir[PATH_MAX];
 	struct stat d;
 	uid_t fsuid = (uid_t)syscall(SYS_setfsuid, -1);
 
-	if (!cl_path_split(to, dir, sizeof dir))
-		return -ENAMETOOLONG;
-	if (syscall(SYS_faccessat2, AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS))
+	if (syscall(SYS_faccessat2, dir, "", W_OK | X_OK, AT_EACCESS | AT_EMPTY_PATH))
 		return -errno;
-	if (cl_fstatat(AT_FDCWD, dir, &d, 0) == 0 && (d.st_mode & S_ISVTX) && fsuid != 0 &&
+	if (cl_fstat(dir, &d) == 0 && (d.st_mode & S_ISVTX) && fsuid != 0 &&
 	    fsuid != st->st_uid && fsuid != d.st_uid)
 		return -EPERM;
 	return 0;
 }
 
+/* Remove J's name (unlink) or replace it (rename from J's FROM) as the
+ * target, in the directories decided on, then unshare the inode it named
+ * if that left it one name. */
 static void job_remove(struct job *j)
 {
 	const __u64 *a = j->req.data.args;
+	char base[NAME_MAX + 1], fbase[NAME_MAX + 1];
 	struct cl_record rec;
 	struct stat st;
+	int fd, dir = -1, fdir = -1;
 	long r;
-	int fd;
 
-	fd = cl_openat(AT_FDCWD, j->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-			       O_CLOEXEC, 0);
-	if (fd < 0 || !still_valid(j->nfd, j->req.id)) {
-		if (fd >= 0)
-			cl_close(fd);
+	fd = cl_tname_open(&j->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	if (fd < 0 || !still_valid(j->nfd, j->req.id) || cl_tname_parent(&j->name, &dir, base) ||
+	    (j->has_from && cl_tname_parent(&j->from, &fdir, fbase))) {
 		answer(j->nfd, j->req.id, 0, true); /* fsck and presentation cope */
-		return;
+		goto out;
 	}
 	switch (j->req.data.nr) {
 #ifdef __NR_unlink
 	case __NR_unlink:
-		r = cl_unlinkat(AT_FDCWD, j->path, 0);
+		r = cl_unlinkat(dir, base, 0);
 		break;
 #endif
 	case __NR_unlinkat:
-		r = cl_unlinkat(AT_FDCWD, j->path, (int)a[2]);
+		r = cl_unlinkat(dir, base, (int)a[2]);
 		break;
 	default: /* rename, renameat, renameat2 without EXCHANGE or NOREPLACE */
-		if (!cl_fstat(fd, &st) && one_set(j->from, j->path, fd, &st)) {
-			r = may_replace(j->path, &st);
+		if (!cl_fstat(fd, &st) && one_set(fdir, fbase, dir, base, fd, &st)) {
+			r = may_replace(dir, &st);
 			if (!r)
-				r = cl_unlinkat(AT_FDCWD, j->from, 0);
+				r = cl_unlinkat(fdir, fbase, 0);
 			cl_debug("run: pid %u renamed a name of a cowlink set over another: "
 				 "the source removed (%ld)", j->req.pid, -r);
 		} else {
-			r = cl_renameat2(AT_FDCWD, j->from, AT_FDCWD, j->path,
+			r = cl_renameat2(fdir, fbase, dir, base,
 					 j->req.data.nr == __NR_renameat2 ? (unsigned)a[4] : 0);
 		}
 		break;
@@ -380,8 +655,14 @@ static void job_remove(struct job *j)
 		cl_debug("run: pid %u removed a name: survivor unshared in place (%d)",
 			 j->req.pid, -u);
 	}
-	cl_close(fd);
 	answer(j->nfd, j->req.id, r, false);
+out:
+	if (fd >= 0)
+		cl_close(fd);
+	if (dir >= 0)
+		cl_close(dir);
+	if (fdir >= 0)
+		cl_close(fdir);
 }
 
 static void *worker(void *arg)
@@ -398,11 +679,7 @@ static void *worker(void *arg)
 	} else if (j->kind == JOB_REMOVE) {
 		job_remove(j);
 	} else {
-		j->o.scope = cl_scope_of_name(j->path);
-		e = cl_break_at(AT_FDCWD, j->path, &j->o);
-		cl_debug("run: pid %u, call %d: %s broken first (%ld)", j->req.pid,
-			 j->req.data.nr, j->path, -e);
-		answer(j->nfd, j->req.id, e, e == 0);
+		job_name(j);
 	}
 	job_free(j);
 	return NULL;
@@ -817,133 +1094,34 @@ static struct job *new_job(int nfd, const struct seccomp_notif *req, enum job_ki
 	j->kind = kind;
 	j->req = *req;
 	j->o.keep = -1;
-	j->hold[0] = j->hold[1] = -1;
+	j->obj = -1;
+	j->magic = j->has_from = false;
+	j->name.dirfd = j->from.dirfd = AT_FDCWD;
 	return j;
 }
 
-/* P, a name the target gave relative to DIRFD, whose form with the /proc
- * prefix in front (OUT) is too long for a system call: open its directory
- * part from the prefix and name it through that fd of ours instead,
- * "/proc/self/fd/N/BASE" (*HOLD gets N, to close when the name is no
- * longer used). False when that cannot be had. */
-static bool shorten(pid_t pid, int dirfd, const char *p, char *out, int *hold)
+/* Is the name T (a rename's source) the inode ST, the victim's? */
+static bool from_same(const struct tname *t, const struct stat *st)
 {
-	char pre[CL_TPATH_MAX], dir[PATH_MAX];
-	const char *base;
-	int pfd, dfd;
-
-	if (cl_target_path(pid, dirfd, p[0] == '/' ? "/" : ".", pre))
-		return false;
-	while (*p == '/')
-		p++;
-	base = cl_path_split(p, dir, sizeof dir);
-	if (!base || !*base)
-		return false;
-	pfd = cl_openat(AT_FDCWD, pre, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-	if (pfd < 0)
-		return false;
-	dfd = cl_openat(pfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-	cl_close(pfd);
-	if (dfd < 0)
-		return false;
-	snprintf(out, CL_TPATH_MAX, "/proc/self/fd/%d/%s", dfd, base);
-	*hold = dfd;
-	return true;
-}
-
-/* Absolute name P of the target's, through its own magic links:
- * /proc/self and /proc/thread-self are whoever looks (here, the
- * supervisor), /dev/fd/N and /dev/stdin, stdout, stderr lead to them. Such
- * a name gets its form with the target's pid in OUT (CL_TPATH_MAX) and
- * *OWN set. True when the name ends in one of the target's fds,
- * /proc/PID/fd/N, whose magic link the kernel follows to the inode the fd
- * has, whatever a break does to the fd's name. */
-static bool magic_name(pid_t pid, const char *p, char *out, bool *own_magic)
-{
-	static const struct { const char *from, *to; } own[] = {
-		{ "/proc/self/", "" }, { "/proc/thread-self/", "" }, { "/dev/fd/", "fd/" },
-		{ "/dev/stdin", "fd/0" }, { "/dev/stdout", "fd/1" }, { "/dev/stderr", "fd/2" },
-	};
-	const char *rest = NULL, *to = "";
-	size_t n;
-
-	for (size_t i = 0; i < sizeof own / sizeof own[0] && !rest; i++) {
-		n = strlen(own[i].from);
-		if (!strncmp(p, own[i].from, n) &&
-		    (own[i].from[n - 1] == '/' || p[n] == '\0' || p[n] == '/')) {
-			rest = p + n;
-			to = own[i].to;
-		}
-	}
-	*own_magic = rest != NULL;
-	if (rest) {
-		snprintf(out, CL_TPATH_MAX, "/proc/%d/%s%s", (int)pid, to, rest);
-		p = out;
-	}
-	/* /proc/N/fd/M or /proc/N/task/T/fd/M, as given or as made above. */
-	if (strncmp(p, "/proc/", 6))
-		return false;
-	p += 6 + strspn(p + 6, "0123456789");
-	if (!strncmp(p, "/task/", 6))
-		p += 6 + strspn(p + 6, "0123456789");
-	return !strncmp(p, "/fd/", 4);
-}
-
-/* A name argument into the supervisor's form of it; false: let the kernel
- * say what is wrong with it (EFAULT, ENOENT, ENAMETOOLONG). IN_ROOT: an
- * absolute name is relative to DIRFD (openat2's RESOLVE_IN_ROOT). *HOLD
- * gets an fd the name goes through (a long one, shorten()), or -1; *MAGIC
- * (unless NULL) whether it ends in a magic link to one of the target's fds
- * (magic_name()). */
-static bool target_name(pid_t pid, int dirfd, uint64_t addr, bool in_root, char *out,
-			int *hold, bool *magic)
-{
-	char path[PATH_MAX];
-	const char *p = path;
-	ssize_t n = cl_target_read_str(pid, addr, path, sizeof path);
-	bool m, own;
-
-	*hold = -1;
-	if (magic)
-		*magic = false;
-	if (n < 0 && n != -EFAULT && n != -ENAMETOOLONG)
-		cl_debug("run: pid %d: cannot read its memory (%zd): call not looked at",
-			 (int)pid, -n);
-	if (n <= 0)
-		return false;
-	if (in_root && dirfd != AT_FDCWD)
-		while (*p == '/')
-			p++;
-	if (!*p)
-		p = ".";
-	if (p[0] == '/' && !in_root) {
-		m = magic_name(pid, p, out, &own);
-		if (magic)
-			*magic = m;
-		if (own) /* the target's own: looked at through our /proc */
-			return strlen(out) < PATH_MAX;
-	}
-	if (cl_target_path(pid, dirfd, p, out) == 0 && strlen(out) < PATH_MAX)
-		return true;
-	/* Valid for the kernel, too long with the prefix: a look that fails
-	 * here must not let the call reach a shared inode unlooked at. */
-	return shorten(pid, dirfd, p, out, hold);
-}
-
-/* Is the source of C, a rename, the inode ST (its target's)? */
-static bool from_same(pid_t pid, const struct call *c, const struct stat *st)
-{
-	char p[CL_TPATH_MAX];
 	struct stat fs;
-	int hold;
+	int fd = cl_tname_open(t, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
 	bool same;
 
-	same = target_name(pid, c->fromdir, c->from, false, p, &hold, NULL) &&
-	       cl_fstatat(AT_FDCWD, p, &fs, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       fs.st_dev == st->st_dev && fs.st_ino == st->st_ino;
-	if (hold >= 0)
-		cl_close(hold);
+	if (fd < 0)
+		return false;
+	same = cl_fstat(fd, &fs) == 0 && fs.st_dev == st->st_dev && fs.st_ino == st->st_ino;
+	cl_close(fd);
 	return same;
+}
+
+/* Does the O_PATH fd FD, on a regular file, have the mark? */
+static bool marked(int fd)
+{
+	char p[CL_PROC_FD_MAX];
+	struct cl_record rec;
+
+	cl_proc_fd_path(fd, p);
+	return cl_mark_read_deref(p, &rec) > 0;
 }
 
 /* COWLINK_EXCLUDE as the supervisor found it (the shim reads it in each
@@ -965,12 +1143,12 @@ static void handle(int nfd, const struct seccomp_notif *req)
 {
 	char p[CL_TPATH_MAX];
 	pid_t pid = (pid_t)req->pid;
-	struct cl_record rec;
+	struct tname t = { .dirfd = AT_FDCWD }, from = { .dirfd = AT_FDCWD };
 	struct call c;
 	struct stat st;
 	struct job *j = NULL;
-	int hold[2] = { -1, -1 };
 	bool magic;
+	int obj = -1, r;
 
 	classify(req, &c);
 	if (c.what != C_NONE && target_excluded(pid)) {
@@ -979,31 +1157,25 @@ static void handle(int nfd, const struct seccomp_notif *req)
 	}
 	switch (c.what) {
 	case C_NAME:
-		if (!target_name(pid, c.dirfd, c.path, c.in_root, p, &hold[0], &magic) ||
-		    !name_reaches(p, c.nofollow))
+		r = cl_tname_get(pid, c.dirfd, c.path, c.in_root ? RESOLVE_IN_ROOT : 0, &t);
+		if (r < 0) {
+			/* What the kernel would say: the call is not let go on
+			 * unlooked at. */
+			answer(nfd, req->id, r, false);
+			return;
+		}
+		if (r > 0 || (obj = name_reaches(&t, c.nofollow, &st, &magic)) < 0)
 			break;
-		if (magic) {
-			/* The kernel would follow the fd's magic link to the
-			 * shared inode again after any break of its name, so
-			 * the call is refused, with what protection answers a
-			 * writer that is not root: the shim, whose first try
-			 * this may be, then breaks the name itself and opens
-			 * or changes the name it broke. */
-			cl_debug("run: pid %u: %s leads to a shared inode through an fd: refused",
-				 req->pid, p);
-			if (hold[0] >= 0)
-				cl_close(hold[0]);
-			answer(nfd, req->id, -EACCES, false);
-			return;
-		}
-		j = new_job(nfd, req, JOB_BREAK);
+		j = new_job(nfd, req, JOB_NAME);
 		if (!j) {
-			if (hold[0] >= 0)
-				cl_close(hold[0]);
-			answer(nfd, req->id, -ENOMEM, false);
-			return;
+			r = -ENOMEM;
+			goto refuse;
 		}
-		memcpy(j->path, p, sizeof p);
+		j->obj = obj;
+		obj = -1;
+		j->magic = magic;
+		j->name = t;
+		t.dirfd = AT_FDCWD;
 		j->o.keep = c.keep;
 		j->o.nofollow = c.nofollow;
 		j->o.need = c.need;
@@ -1016,8 +1188,8 @@ static void handle(int nfd, const struct seccomp_notif *req)
 		if (c.what == C_FD_DATA) {
 			if (fd_write_shared(pid, c.fd, p, &st)) {
 				cl_debug("run: pid %u: writable fd %d on a shared inode", req->pid, c.fd);
-				answer(nfd, req->id, -ETXTBSY, false); /* as the shim */
-				return;
+				r = -ETXTBSY; /* as the shim */
+				goto refuse;
 			}
 			break;
 		}
@@ -1025,8 +1197,8 @@ static void handle(int nfd, const struct seccomp_notif *req)
 			break;
 		j = new_job(nfd, req, JOB_FD);
 		if (!j) {
-			answer(nfd, req->id, -ENOMEM, false);
-			return;
+			r = -ENOMEM;
+			goto refuse;
 		}
 		j->fd = c.fd;
 		j->o.need = c.need;
@@ -1034,41 +1206,46 @@ static void handle(int nfd, const struct seccomp_notif *req)
 	case C_REMOVE:
 		/* A removal that may leave an orphan (two names), or a rename
 		 * from another name of the set (one_set, job_remove). */
-		if (!target_name(pid, c.dirfd, c.path, c.in_root, p, &hold[0], NULL) ||
-		    cl_fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode) || st.st_nlink < 2 ||
-		    (st.st_nlink != 2 && !(c.from && from_same(pid, &c, &st))) ||
-		    cl_mark_read_path(p, &rec) <= 0)
+		if (cl_tname_get(pid, c.dirfd, c.path, 0, &t) ||
+		    (obj = cl_tname_open(&t, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0)) < 0 ||
+		    cl_fstat(obj, &st) || !S_ISREG(st.st_mode) || st.st_nlink < 2 ||
+		    (c.from && cl_tname_get(pid, c.fromdir, c.from, 0, &from)) ||
+		    (st.st_nlink != 2 && !(c.from && from_same(&from, &st))) || !marked(obj))
 			break;
 		j = new_job(nfd, req, JOB_REMOVE);
 		if (!j)
 			break; /* an orphan is no harm: fsck and presentation cope */
-		memcpy(j->path, p, sizeof p);
-		if (c.from && !target_name(pid, c.fromdir, c.from, false, j->from, &hold[1], NULL)) {
-			free(j);
-			j = NULL;
-		}
+		j->name = t;
+		t.dirfd = AT_FDCWD;
+		j->has_from = c.from != 0;
+		j->from = from;
+		from.dirfd = AT_FDCWD;
 		break;
 	case C_HANDLE:
 		if (handle_shared(pid, c.fd, c.path)) {
 			cl_debug("run: pid %u: open_by_handle_at for writing of a shared inode", req->pid);
-			answer(nfd, req->id, -ETXTBSY, false); /* as the shim */
-			return;
+			r = -ETXTBSY; /* as the shim */
+			goto refuse;
 		}
 		break;
 	case C_NONE:
 		break;
 	}
-	if (j) {
-		j->hold[0] = hold[0];
-		j->hold[1] = hold[1];
+	if (obj >= 0)
+		cl_close(obj);
+	cl_tname_free(&t);
+	cl_tname_free(&from);
+	if (j)
 		dispatch(j);
-		return;
-	}
-	for (int i = 0; i < 2; i++)
-		if (hold[i] >= 0)
-			cl_close(hold[i]);
-	answer(nfd, req->id, 0, true);
+	else
+		answer(nfd, req->id, 0, true);
+	return;
+refuse:
+	if (obj >= 0)
+		cl_close(obj);
+	cl_tname_free(&t);
+	cl_tname_free(&from);
+	answer(nfd, req->id, r, false);
 }
 
 /* ---- the loop --------------------------------------------------------------- */

@@ -106,18 +106,20 @@ cases() {
 	[ ! -e a ] || fail "$RUN_WHO rename a over b, names of one set: a is still there"
 	[ "$(run_plain_meta b)" = "$(run_plain_meta c)" ] || fail "$RUN_WHO rename within a set: b is not what a copy is"
 	[ "$(stat -c '%a %h' b)" = "640 1" ] || fail "$RUN_WHO rename within a set: b is $(stat -c '%a %h' b)"
-	# Through the magic link of a read-only fd (/proc/self/fd/N, /dev/fd/N):
-	# the kernel would follow it to the shared inode whatever a break did
-	# to the name, so it is refused as protection refuses a user.
-	local s
-	for op in fdlink devfd fdlink-chmod; do
-		run_fresh
-		s=$(cow_snapshot a)
-		out=$(run_as "$C" run -- "$T/sv" "$op" b) || true
-		[ "$out" = EACCES ] || fail "$RUN_WHO $op of a cowlink: $out, want EACCES"
-		expect_cow_unchanged a "$s"
-		same_inode a b || fail "$RUN_WHO $op: the refused call split the set"
+	# Through the magic link of a read-only or O_PATH fd (/proc/self/fd/N,
+	# /dev/fd/N, /dev/stdout, another process's /proc/PID/fd/N): the
+	# supervisor breaks the fd's name and opens the copy itself, or
+	# re-points the fd at the copy before the kernel follows the link again.
+	for op in fdlink devfd fdlink-chmod fdlink-utime stdout-open opath-fdlink otherfd; do
+		run_check "$T/sv" "$op" @
 	done
+	RUN_NOW=1 run_check "$T/sv" fdlink-truncate @
+	# An fd on the name, changed twice (Go's f.Chown then f.Chmod): the
+	# second change and fstat reach the name's copy, not a.
+	run_check "$T/sv" fchown-fchmod @
+	run_fresh
+	run_as "$C" run --trees "$PWD" -- "$T/sv" fchown-fchmod b >/dev/null
+	expect_unchanged a "$RUN_SA"
 	# A relative name the kernel takes (4,094 bytes) but too long with the
 	# /proc prefix the supervisor puts in front: looked at all the same.
 	local seg long i
@@ -161,7 +163,8 @@ if [ "$(id -u)" = 0 ]; then
 	RUN_ID="1 1"
 	for op in open openat creat trunc truncate ftruncate openat2 chmod fchmod utimensat futimens \
 		setxattr fsetxattr removexattr utimensat-empty fchmodat2-empty setxattrat-empty \
-		removexattrat-empty fdlink devfd fdlink-chmod; do
+		removexattrat-empty fdlink devfd fdlink-chmod fdlink-truncate fdlink-utime stdout-open \
+		opath-fdlink otherfd fchown-fchmod; do
 		run_bypass "$T/sv" "$op" @
 	done
 	run_bypass "$T/sv" chown @ 1 1

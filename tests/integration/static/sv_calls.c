@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -100,6 +101,71 @@ static long call(const char *op, char **a)
 			return fd;
 		snprintf(link, sizeof link, "/proc/self/fd/%ld", fd);
 		return syscall(SYS_chmod, link, 0600);
+	}
+	/* The same through other magic links, and what the fd is afterwards. */
+	if (!strcmp(op, "fdlink-truncate") || !strcmp(op, "fdlink-utime") ||
+	    !strcmp(op, "stdout-open") || !strcmp(op, "opath-fdlink")) {
+		char link[64];
+		long fd = syscall(SYS_open, p, op[0] == 'o' ? O_PATH : O_RDONLY);
+
+		if (fd < 0)
+			return fd;
+		snprintf(link, sizeof link, "/proc/self/fd/%ld", fd);
+		if (op[7] == 't')
+			return syscall(SYS_truncate, link, 2);
+		if (op[7] == 'u')
+			return syscall(SYS_utimensat, AT_FDCWD, link, ts, 0);
+		if (op[0] == 'o')
+			return wr(syscall(SYS_open, link, O_WRONLY | O_APPEND));
+		long out = syscall(SYS_dup, 1);
+
+		if (out < 0 || syscall(SYS_dup2, fd, 1) < 0) /* /dev/stdout is fd 1 now */
+			return -1;
+		fd = syscall(SYS_open, "/dev/stdout", O_WRONLY | O_APPEND);
+		if (fd < 0 || wr(fd) < 0 || syscall(SYS_dup2, out, 1) < 0)
+			return -1;
+		return 0;
+	}
+	/* Another process's fd: /proc/CHILD/fd/N of a child that holds the
+	 * name open for reading. */
+	if (!strcmp(op, "otherfd")) {
+		int go[2], done[2];
+		char link[64], c;
+		long fd, r;
+		pid_t kid;
+
+		if (pipe(go) || pipe(done))
+			return -1;
+		kid = fork();
+		if (kid == 0) {
+			fd = syscall(SYS_open, p, O_RDONLY);
+			(void)!write(go[1], &fd, sizeof fd);
+			(void)!read(done[0], &c, 1);
+			_exit(0);
+		}
+		if (kid < 0 || read(go[0], &fd, sizeof fd) != sizeof fd || fd < 0)
+			return -1;
+		snprintf(link, sizeof link, "/proc/%d/fd/%ld", (int)kid, fd);
+		r = wr(syscall(SYS_open, link, O_WRONLY | O_APPEND));
+		(void)!write(done[1], "x", 1);
+		waitpid(kid, NULL, 0);
+		return r;
+	}
+	/* fd changes after a break (Go's f.Chown, then f.Chmod): each lands
+	 * on the name's own copy, and fstat shows it. */
+	if (!strcmp(op, "fchown-fchmod")) {
+		struct stat st, byname;
+		long fd = syscall(SYS_open, p, O_RDONLY);
+
+		if (fd < 0 || syscall(SYS_fchown, fd, getuid(), getgid()) ||
+		    syscall(SYS_fchmod, fd, 0600) || syscall(SYS_fstat, fd, &st) ||
+		    syscall(SYS_stat, p, &byname))
+			return -1;
+		if ((st.st_mode & 07777) != 0600 || st.st_ino != byname.st_ino) {
+			errno = ESTALE;
+			return -1;
+		}
+		return 0;
 	}
 	/* The *at calls with an empty path and AT_EMPTY_PATH: the fd itself. */
 	if (!strcmp(op, "utimensat-empty")) {
