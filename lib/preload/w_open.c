@@ -228,13 +228,20 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 			}
 			break;
 		}
-		c = cl_cow_opened(fd, dirfd, w.cur, w.nofollow, &st, &t0, false,
-				  EXCL(flags), &r);
+		if (seen && tries == 0 && st.st_dev == pre.st_dev && st.st_ino != pre.st_ino &&
+		    st.st_nlink == 1 && cl_mark_read_fd(fd, &r) == 0) {
+			/* The supervisor's break and its open of the copy: the
+			 * name may be a magic link that still leads to the old
+			 * inode (another process's fd), so it is not looked at
+			 * again. */
+			cl_identity_swap(pre.st_dev, pre.st_ino, st.st_ino);
+			c = CL_OPENED_OURS;
+		} else {
+			c = cl_cow_opened(fd, dirfd, w.cur, w.nofollow, &st, &t0, false,
+					  EXCL(flags), &r);
+		}
 		if (c == CL_OPENED_OURS) {
 			fresh_fd(fd);
-			if (seen && tries == 0 && st.st_dev == pre.st_dev &&
-			    st.st_ino != pre.st_ino && st.st_nlink == 1)
-				cl_identity_swap(pre.st_dev, pre.st_ino, st.st_ino);
 			if (trunc && truncate_ours(fd, &st, &t0, tries > 0) < 0)
 				return -1;
 			break;

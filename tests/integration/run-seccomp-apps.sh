@@ -5,7 +5,7 @@
 # and gives b what a plain copy gets, as root and as a non-root user; as
 # root, the same without the supervisor changes a. Each program is a case of
 # its own, skipped (saying why) where it cannot be had here.
-# cases: busybox go uring node
+# cases: busybox go uring node dynamic
 . "$(dirname "$0")/lib.sh"
 need setfattr getfattr
 [ -x "${COWLINK_TOOL:-}" ] || fail "COWLINK_TOOL is not set"
@@ -17,7 +17,7 @@ mkdir bin
 ran=0
 
 # The program of this case, or a skip saying why it cannot be had.
-BB= GO= UR= NODE=
+BB= GO= UR= NODE= DYN=
 case $CASE in
 busybox)
 	for b in /bin/busybox /usr/bin/busybox; do
@@ -38,8 +38,11 @@ uring)
 node)
 	NODE=$(command -v node || command -v nodejs || true)
 	[ -n "$NODE" ] || skip "no node (Debian nodejs)";;
+dynamic)
+	need bash python3
+	DYN=1;;
 *)
-	fail "give a case: busybox, go, uring or node";;
+	fail "give a case: busybox, go, uring, node or dynamic";;
 esac
 
 cases() {
@@ -61,6 +64,8 @@ cases() {
 		for op in append writefile truncate; do RUN_NOW=1 run_check "$GO" $op @; done
 		run_check "$GO" chmod @
 		run_check "$GO" chtimes @
+		run_check "$GO" fchown-fchmod @
+		run_check "$GO" fdlink @
 		ran=1
 	fi
 	if [ -n "$UR" ]; then
@@ -69,6 +74,24 @@ cases() {
 		[ "$out" = fallback ] || fail "$RUN_WHO io_uring writer under cowlink run: $out, want fallback"
 		expect_unchanged a "$RUN_SA"
 		[ "$(tail -n1 b)" = appended ] || fail "$RUN_WHO io_uring writer: b lacks the append"
+		ran=1
+	fi
+	if [ -n "$DYN" ]; then
+		# Dynamic programs (the shim loaded too) through magic links of
+		# their fds, another process's fd, and fd changes after a break.
+		RUN_NOW=1 run_check bash -c 'exec 3<"$0"; echo appended >>/dev/fd/3' @
+		run_check bash -c 'exec 3<"$0"; chmod 600 /dev/fd/3' @
+		run_check bash -c 'exec 3<"$0"; touch -d @1000000000 /proc/self/fd/3' @
+		RUN_NOW=1 run_check bash -c 'coproc { exec 3<"$0"; read -r _; }
+			for i in $(seq 200); do [ -e /proc/$COPROC_PID/fd/3 ] && break; sleep .05; done
+			echo appended >>/proc/$COPROC_PID/fd/3; echo >&"${COPROC[1]}"; wait' @
+		# (The shim breaks first here and leaves the fd on the old, same
+		# data: fstat of it is not compared, docs/DESIGN.md §4.)
+		run_check /usr/bin/python3 -c 'import os, sys
+f = os.open(sys.argv[1], os.O_RDONLY)
+os.fchown(f, os.getuid(), os.getgid())
+os.fchmod(f, 0o600)
+print(oct(os.stat(sys.argv[1]).st_mode & 0o7777))' @
 		ran=1
 	fi
 	if [ -n "$NODE" ]; then
@@ -85,10 +108,30 @@ if [ "$(id -u)" = 0 ]; then
 	[ -z "$BB" ] || run_bypass "$BB" sh -c 'echo x >> "$0"' @
 	[ -z "$GO" ] || run_bypass "$GO" append @
 	[ -z "$GO" ] || run_bypass "$GO" chmod @
+	[ -z "$GO" ] || run_bypass "$GO" fchown-fchmod @
+	[ -z "$GO" ] || run_bypass "$GO" fdlink @
 	if [ -n "$UR" ]; then
 		run_fresh
 		[ "$(LD_PRELOAD="$PRELOAD" "$UR" b)" = uring ] || fail "io_uring writer did not use the ring"
 		[ "$(snapshot a)" != "$RUN_SA" ] || fail "io_uring under the shim alone left a alone: the check proves nothing"
+	fi
+	if [ -n "$DYN" ]; then
+		# Dynamic programs (the shim loaded too) through magic links of
+		# their fds, another process's fd, and fd changes after a break.
+		RUN_NOW=1 run_check bash -c 'exec 3<"$0"; echo appended >>/dev/fd/3' @
+		run_check bash -c 'exec 3<"$0"; chmod 600 /dev/fd/3' @
+		run_check bash -c 'exec 3<"$0"; touch -d @1000000000 /proc/self/fd/3' @
+		RUN_NOW=1 run_check bash -c 'coproc { exec 3<"$0"; read -r _; }
+			for i in $(seq 200); do [ -e /proc/$COPROC_PID/fd/3 ] && break; sleep .05; done
+			echo appended >>/proc/$COPROC_PID/fd/3; echo >&"${COPROC[1]}"; wait' @
+		# (The shim breaks first here and leaves the fd on the old, same
+		# data: fstat of it is not compared, docs/DESIGN.md §4.)
+		run_check /usr/bin/python3 -c 'import os, sys
+f = os.open(sys.argv[1], os.O_RDONLY)
+os.fchown(f, os.getuid(), os.getgid())
+os.fchmod(f, 0o600)
+print(oct(os.stat(sys.argv[1]).st_mode & 0o7777))' @
+		ran=1
 	fi
 	if [ -n "$NODE" ]; then
 		run_fresh
@@ -96,6 +139,10 @@ if [ "$(id -u)" = 0 ]; then
 			'require("fs").appendFile("b", "appended\n", e => { if (e) throw e; })'
 		[ "$(snapshot a)" != "$RUN_SA" ] || note "node's io_uring did not reach a under the shim alone (libuv without io_uring here?)"
 	fi
+fi
+if [ "$(id -u)" = 0 ] && [ -n "$DYN" ]; then
+	RUN_NOW=1 run_bypass bash -c 'exec 3<"$0"; echo appended >>/dev/fd/3' @
+	run_bypass bash -c 'exec 3<"$0"; chmod 600 /dev/fd/3' @
 fi
 mkdir work && cd work
 cases

@@ -29,6 +29,40 @@ func main() {
 	case "chtimes":
 		t := time.Unix(1000000000, 0)
 		err = os.Chtimes(p, t, t)
+	case "fchown-fchmod":
+		// Two changes through one fd (issue 20): the second, and Stat,
+		// reach the name's own copy.
+		var f *os.File
+		var st, byName os.FileInfo
+		f, err = os.Open(p)
+		if err == nil {
+			defer f.Close()
+			err = f.Chown(os.Getuid(), os.Getgid())
+		}
+		if err == nil {
+			err = f.Chmod(0600)
+		}
+		if err == nil {
+			st, err = f.Stat()
+		}
+		if err == nil {
+			byName, err = os.Stat(p)
+		}
+		if err == nil && (st.Mode().Perm() != 0600 || !os.SameFile(st, byName)) {
+			err = fmt.Errorf("the fd is not the name's file: %v", st.Mode())
+		}
+	case "fdlink":
+		// Through the magic link of a read-only fd.
+		var f, w *os.File
+		f, err = os.Open(p)
+		if err == nil {
+			defer f.Close()
+			w, err = os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", f.Fd()), os.O_APPEND|os.O_WRONLY, 0)
+		}
+		if err == nil {
+			_, err = w.WriteString("appended\n")
+			w.Close()
+		}
 	default:
 		err = fmt.Errorf("unknown op %s", op)
 	}
