@@ -59,6 +59,7 @@ struct job {
 	int fd;                         /* JOB_FD: the target's fd */
 	int obj;                        /* JOB_NAME: O_PATH fd on the object decided on */
 	bool magic;                     /* JOB_NAME: the name is a magic link to OBJ */
+	bool nofollow;                  /* JOB_NAME: the call does not follow a final symlink */
 	bool has_from;                  /* JOB_REMOVE: a rename, from FROM */
 	struct tname name;              /* the name to break; JOB_REMOVE: the victim */
 	struct tname from;
@@ -124,6 +125,15 @@ static int name_reaches(const struct tname *t, bool nofollow, struct stat *st, b
 	int fd;
 
 	*magic = false;
+	/* Most names lead to no cowlink: one stat says so. */
+	if (!t->resolve) {
+		if (cl_fstatat(t->dirfd, t->path, st, AT_SYMLINK_NOFOLLOW) ||
+		    (S_ISLNK(st->st_mode) &&
+		     (nofollow || cl_fstatat(t->dirfd, t->path, st, 0))) ||
+		    !S_ISREG(st->st_mode) || st->st_nlink == 0 ||
+		    (st->st_nlink == 1 && (st->st_mode & S_IWUSR)))
+			return -1;
+	}
 	fd = cl_tname_open(t, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -412,6 +422,101 @@ static long apply_by_name(const struct job *j, const char *name)
 	}
 }
 
+/* Times at ADDR of PID as the call gives them (a struct utimbuf for utime,
+ * two struct timeval for utimes and futimesat) into TS; NULL (*NOW) means
+ * now. 0 or -errno. */
+static int times_of(pid_t pid, int nr, uint64_t addr, struct timespec ts[2], bool *now)
+{
+	struct timeval tv[2];
+	time_t ut[2];
+	int e;
+
+	*now = !addr;
+	if (!addr)
+		return 0;
+#ifdef __NR_utime
+	if (nr == __NR_utime) {
+		if ((e = cl_target_read(pid, addr, ut, sizeof ut)))
+			return e;
+		ts[0] = (struct timespec){ ut[0], 0 };
+		ts[1] = (struct timespec){ ut[1], 0 };
+		return 0;
+	}
+#endif
+	if (nr == __NR_utimensat)
+		return cl_target_read(pid, addr, ts, 2 * sizeof *ts);
+	if ((e = cl_target_read(pid, addr, tv, sizeof tv)))
+		return e;
+	for (int i = 0; i < 2; i++) {
+		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+			return -EINVAL;
+		ts[i] = (struct timespec){ tv[i].tv_sec, tv[i].tv_usec * 1000 };
+	}
+	return 0;
+}
+
+/* Make J's call, a change by name that reached a cowlink now broken, on
+ * the file FD (O_PATH, the name's private copy) instead of letting the
+ * kernel resolve the name again: its result, or 1 when it is not one this
+ * does (the call then goes on). */
+static long apply_named(const struct job *j, int fd)
+{
+	const __u64 *a = j->req.data.args;
+	pid_t pid = (pid_t)j->req.pid;
+	char p[CL_PROC_FD_MAX];
+	struct timespec ts[2];
+	bool now;
+	long r;
+	int w;
+
+	cl_proc_fd_path(fd, p);
+	switch (j->req.data.nr) {
+#ifdef __NR_chmod
+	case __NR_chmod:
+		return cl_fchmodat(AT_FDCWD, p, (mode_t)a[1]);
+#endif
+	case __NR_fchmodat:
+	case __NR_fchmodat2:
+		return cl_fchmodat(AT_FDCWD, p, (mode_t)a[2]);
+#ifdef __NR_chown
+	case __NR_chown:
+	case __NR_lchown:
+		return cl_fchownat(AT_FDCWD, p, (uid_t)a[1], (gid_t)a[2], 0);
+#endif
+	case __NR_fchownat:
+		return cl_fchownat(AT_FDCWD, p, (uid_t)a[2], (gid_t)a[3], 0);
+#ifdef __NR_utime
+	case __NR_utime:
+#endif
+#ifdef __NR_utimes
+	case __NR_utimes:
+#endif
+#if defined(__NR_utime) || defined(__NR_utimes)
+		r = times_of(pid, j->req.data.nr, a[1], ts, &now);
+		return r ? r : cl_utimensat(AT_FDCWD, p, now ? NULL : ts, 0);
+#endif
+#ifdef __NR_futimesat
+	case __NR_futimesat:
+#endif
+	case __NR_utimensat:
+		r = times_of(pid, j->req.data.nr, a[2], ts, &now);
+		return r ? r : cl_utimensat(AT_FDCWD, p, now ? NULL : ts, 0);
+#ifdef __NR_truncate
+	case __NR_truncate:
+		if ((off_t)a[1] < 0)
+			return -EINVAL;
+		w = cl_openat(AT_FDCWD, p, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+		if (w < 0)
+			return w;
+		r = cl_ftruncate(w, (off_t)a[1]);
+		cl_close(w);
+		return r;
+#endif
+	default:
+		return 1; /* the xattr calls: the kernel makes them, on the name */
+	}
+}
+
 static void job_fd(struct job *j)
 {
 	char name[PATH_MAX];
@@ -554,22 +659,38 @@ static void job_name(struct job *j)
 			answer(j->nfd, j->req.id, r, false);
 		return;
 	}
-	if (j->magic) {
+	/* A change by name: made here on the copy, the name not resolved
+	 * again (a magic link's file by its own name). */
+	if (j->magic && have_p)
+		fd = cl_openat(AT_FDCWD, p, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+	else
+		fd = cl_tname_open(&j->name, O_PATH | (j->nofollow ? O_NOFOLLOW : 0) | O_CLOEXEC, 0);
+	r = fd < 0 ? fd : cl_fstat(fd, &now);
+	if (!r) {
+		char proc[CL_PROC_FD_MAX];
+
+		cl_proc_fd_path(fd, proc);
+		if ((now.st_dev == old.st_dev && now.st_ino == old.st_ino && now.st_nlink > 1) ||
+		    (S_ISREG(now.st_mode) && now.st_nlink > 1 && reaches_cowlink(proc, &now, true)))
+			r = -ETXTBSY; /* shared again: a relink in between */
+		else
+			r = apply_named(j, fd);
+	}
+	if (fd >= 0)
+		cl_close(fd);
+	if (r == 1 && j->magic) {
 		/* The kernel follows the link again: on only if it leads to
 		 * the copy now (the target's own fd, re-pointed). */
 		fd = cl_tname_open(&j->name, O_PATH | O_CLOEXEC, 0);
 		r = fd < 0 || cl_fstat(fd, &now) ||
-		    (now.st_dev == old.st_dev && now.st_ino == old.st_ino && now.st_nlink > 1);
+		    (now.st_dev == old.st_dev && now.st_ino == old.st_ino && now.st_nlink > 1)
+			? -EACCES : 1;
 		if (fd >= 0)
 			cl_close(fd);
-		if (r) {
-			cl_debug("run: pid %u: %s still leads to the shared inode: refused",
-				 j->req.pid, j->name.path);
-			answer(j->nfd, j->req.id, -EACCES, false);
-			return;
-		}
 	}
-	answer(j->nfd, j->req.id, 0, true);
+	cl_debug("run: pid %u, call %d: %s (%ld)", j->req.pid, j->req.data.nr,
+		 r == 1 ? "goes on" : "made on the copy", r == 1 ? 0 : -r);
+	answer(j->nfd, j->req.id, r == 1 ? 0 : r, r == 1);
 }
 
 /* Are FBASE in FDIR and TBASE in TDIR (FD open on it, of ST) two different
@@ -1095,7 +1216,7 @@ static struct job *new_job(int nfd, const struct seccomp_notif *req, enum job_ki
 	j->req = *req;
 	j->o.keep = -1;
 	j->obj = -1;
-	j->magic = j->has_from = false;
+	j->magic = j->has_from = j->nofollow = false;
 	j->name.dirfd = j->from.dirfd = AT_FDCWD;
 	return j;
 }
@@ -1177,7 +1298,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 		j->name = t;
 		t.dirfd = AT_FDCWD;
 		j->o.keep = c.keep;
-		j->o.nofollow = c.nofollow;
+		j->o.nofollow = j->nofollow = c.nofollow;
 		j->o.need = c.need;
 		break;
 	case C_FD_DATA:
