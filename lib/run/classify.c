@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* What each call the filter sends up is to the supervisor (docs/DESIGN.md
- * §4b): the name (dirfd and path) or the target's fd it reaches, or the
- * name it removes, and what it needs of the caller. The target's memory is
- * read only where the answer depends on it: an empty path, the times,
- * openat2's struct, a pointer the kernel will refuse. */
+ * §4b), from its row of syscalls.def: the name (dirfd and path) or the
+ * target's fd it reaches, or the name it removes, and what it needs of the
+ * caller; a few calls add what a row cannot say (its special column). The
+ * target's memory is read only where the answer depends on it: an empty
+ * path, the times, openat2's struct, a pointer the kernel will refuse. */
 #include "supervise.h"
 #include "classify.h"
 
@@ -23,6 +24,9 @@
 #define AT_EMPTY_PATH 0x1000
 #endif
 
+/* What a change of the times at ADDR needs of the caller: NULL sets both
+ * to now; TIMESPECS, a struct timespec pair, may say now (UTIME_NOW) or
+ * leave one as it is (UTIME_OMIT), and *NOOP when it leaves both. */
 static enum cl_need times_need(pid_t pid, uint64_t addr, bool timespecs, bool *noop)
 {
 	struct timespec ts[2];
@@ -40,6 +44,8 @@ static enum cl_need times_need(pid_t pid, uint64_t addr, bool timespecs, bool *n
 	return CL_NEED_OWNER;
 }
 
+/* An open with FLAGS: C_NONE when they ask for no break, else whether a
+ * final symlink is followed and what a break keeps (nothing, for O_TRUNC). */
 static void open_flags(struct call *c, uint64_t flags)
 {
 	c->flags = (int)flags;
@@ -52,25 +58,31 @@ static void open_flags(struct call *c, uint64_t flags)
 	c->keep = flags & O_TRUNC ? 0 : -1;
 }
 
-static void at_name(struct call *c, uint64_t dirfd, uint64_t path)
+/* openat2's flags and RESOLVE_IN_ROOT, in the struct open_how at ADDR of
+ * SIZE bytes (the kernel says EFAULT or EINVAL to one too small or
+ * unreadable: nothing to break). */
+static void open_how(struct call *c, pid_t pid, uint64_t addr, uint64_t size)
 {
-	c->what = C_NAME;
-	c->dirfd = (int)dirfd;
-	c->path = path;
+	struct { uint64_t flags, mode, resolve; } how = { 0, 0, 0 };
+
+	if (size < sizeof how || cl_target_read(pid, addr, &how, sizeof how))
+		c->what = C_NONE;
+	else
+		open_flags(c, how.flags);
+	c->in_root = how.resolve & RESOLVE_IN_ROOT;
 }
 
-/* An *at call's DIRFD, PATH with FLAGS: with AT_EMPTY_PATH and an empty
- * PATH the call acts on the fd itself (an O_PATH one too), not on a name
- * relative to it ("." would be the directory). */
-static void at_name_or_fd(struct call *c, pid_t pid, uint64_t dirfd, uint64_t path,
-			  uint64_t flags)
+/* An *at call's FLAGS: AT_SYMLINK_NOFOLLOW, and with AT_EMPTY_PATH and an
+ * empty path the call acts on the fd itself (an O_PATH one too), not on a
+ * name relative to it ("." would be the directory). */
+static void at_flags(struct call *c, pid_t pid, uint64_t flags)
 {
 	char p[2];
 
-	at_name(c, dirfd, path);
-	if ((flags & AT_EMPTY_PATH) && cl_target_read_str(pid, path, p, sizeof p) == 0) {
+	c->nofollow = flags & AT_SYMLINK_NOFOLLOW;
+	if ((flags & AT_EMPTY_PATH) && cl_target_read_str(pid, c->path, p, sizeof p) == 0) {
 		c->what = C_FD_META;
-		c->fd = (int)dirfd;
+		c->fd = c->dirfd;
 	}
 }
 
@@ -133,190 +145,146 @@ static bool bad_pointer(const struct seccomp_notif *req)
 	}
 }
 
-/* Classify REQ; *C says what to look at. */
+/* ---- what the rows cannot say: the special column of syscalls.def ----- */
+
+#ifdef __NR_creat
+/* creat: an open for writing that truncates, whatever it is given. */
+static void creat_flags(const struct seccomp_notif *req, struct call *c)
+{
+	(void)req;
+	open_flags(c, O_CREAT | O_WRONLY | O_TRUNC);
+}
+#endif
+
+#ifdef __NR_truncate
+/* truncate: the break keeps no more than the length (argument 1). */
+static void truncate_keep(const struct seccomp_notif *req, struct call *c)
+{
+	off_t len = (off_t)req->data.args[1];
+
+	c->keep = len < 0 ? -1 : len;
+}
+#endif
+
+/* utimensat with a NULL path changes the fd in argument 0 itself
+ * (futimens): no name, so no dirfd and no symlink to follow. */
+static void utimensat_fd(const struct seccomp_notif *req, struct call *c)
+{
+	if (!req->data.args[1]) {
+		c->what = C_FD_META;
+		c->fd = c->dirfd;
+		c->dirfd = AT_FDCWD;
+		c->nofollow = false;
+	}
+}
+
+/* A clone into the fd changes its content, not its flags. */
+static void ioctl_clone(const struct seccomp_notif *req, struct call *c)
+{
+	unsigned cmd = (unsigned)req->data.args[1];
+
+	if (cmd == FICLONE || cmd == FICLONERANGE)
+		c->what = C_FD_DATA;
+}
+
+/* unlinkat with AT_REMOVEDIR removes a directory: never a cowlink. */
+static void unlinkat_file(const struct seccomp_notif *req, struct call *c)
+{
+	if (req->data.args[2] & AT_REMOVEDIR)
+		c->what = C_NONE;
+}
+
+#ifdef __NR_rename
+/* rename: the source is argument 0. */
+static void rename_from(const struct seccomp_notif *req, struct call *c)
+{
+	c->fromdir = AT_FDCWD;
+	c->from = req->data.args[0];
+}
+#endif
+
+/* renameat, renameat2: the source is arguments 0 and 1. */
+static void renameat_from(const struct seccomp_notif *req, struct call *c)
+{
+	c->fromdir = (int)req->data.args[0];
+	c->from = req->data.args[1];
+}
+
+/* renameat2 with RENAME_EXCHANGE or RENAME_NOREPLACE removes nothing. */
+static void renameat2_flags(const struct seccomp_notif *req, struct call *c)
+{
+	if (req->data.args[4] & (RENAME_EXCHANGE | RENAME_NOREPLACE))
+		c->what = C_NONE;
+	else
+		renameat_from(req, c);
+}
+
+/* ---- the table --------------------------------------------------------- */
+
+/* One row of syscalls.def (its columns, CL_SC_NO where none). */
+struct row {
+	int up, what, dirfd, path, fd, at, need;
+	void (*special)(const struct seccomp_notif *req, struct call *c);
+};
+
+/* The row of call NR, or NULL: not trapped. */
+static const struct row *row_of(int nr)
+{
+	switch (nr) {
+#define SYSCALL(name, up, what, dirfd, path, fd, at, need, special)                      \
+	case __NR_##name: {                                                               \
+		static const struct row r = { up, what, dirfd, path, fd, at, need, special }; \
+		return &r;                                                                \
+	}
+#include "syscalls.def"
+#undef SYSCALL
+	default:
+		return NULL;
+	}
+}
+
+/* Classify REQ by its row; *C says what to look at. */
 void cl_classify(const struct seccomp_notif *req, struct call *c)
 {
 	const __u64 *a = req->data.args;
 	pid_t pid = (pid_t)req->pid;
-	struct { uint64_t flags, mode, resolve; } how;
+	const struct row *r = row_of(req->data.nr);
 	bool noop;
 
 	memset(c, 0, sizeof *c);
 	c->dirfd = AT_FDCWD;
 	c->keep = -1;
 	c->need = CL_NEED_WRITE;
-	if (bad_pointer(req))
+	if (!r || bad_pointer(req))
 		return; /* C_NONE */
-	switch (req->data.nr) {
-#ifdef __NR_open
-	case __NR_open:
-		at_name(c, (uint64_t)AT_FDCWD, a[0]);
-		open_flags(c, a[1]);
-		break;
-#endif
-#ifdef __NR_creat
-	case __NR_creat:
-		at_name(c, (uint64_t)AT_FDCWD, a[0]);
-		open_flags(c, O_CREAT | O_WRONLY | O_TRUNC);
-		break;
-#endif
-	case __NR_openat:
-		at_name(c, a[0], a[1]);
-		open_flags(c, a[2]);
-		break;
-	case __NR_open_by_handle_at:
-		c->what = C_HANDLE;
-		c->fd = (int)a[0];
-		c->path = a[1]; /* the struct file_handle */
-		open_flags(c, a[2]);
-		if (c->what == C_NONE)
-			break;
-		c->what = C_HANDLE;
-		break;
-	case __NR_openat2:
-		at_name(c, a[0], a[1]);
-		if (a[3] < sizeof how || cl_target_read(pid, a[2], &how, sizeof how))
-			c->what = C_NONE; /* the kernel says EFAULT or EINVAL */
-		else
-			open_flags(c, how.flags);
-		c->in_root = how.resolve & RESOLVE_IN_ROOT;
-		break;
-#ifdef __NR_truncate
-	case __NR_truncate:
-		at_name(c, (uint64_t)AT_FDCWD, a[0]);
-		c->keep = (off_t)a[1] < 0 ? -1 : (off_t)a[1];
-		break;
-#endif
-#ifdef __NR_chmod
-	case __NR_chmod:
-		at_name(c, (uint64_t)AT_FDCWD, a[0]);
-		c->need = CL_NEED_OWNER;
-		break;
-#endif
-	case __NR_fchmodat:
-		at_name(c, a[0], a[1]);
-		c->need = CL_NEED_OWNER;
-		break;
-	case __NR_fchmodat2:
-		at_name_or_fd(c, pid, a[0], a[1], a[3]);
-		c->need = CL_NEED_OWNER;
-		c->nofollow = a[3] & AT_SYMLINK_NOFOLLOW;
-		break;
-#ifdef __NR_chown
-	case __NR_chown:
-	case __NR_lchown:
-		at_name(c, (uint64_t)AT_FDCWD, a[0]);
-		c->need = CL_NEED_OWNER;
-		c->nofollow = req->data.nr == __NR_lchown;
-		break;
-#endif
-	case __NR_fchownat:
-		at_name_or_fd(c, pid, a[0], a[1], a[4]);
-		c->need = CL_NEED_OWNER;
-		c->nofollow = a[4] & AT_SYMLINK_NOFOLLOW;
-		break;
-#ifdef __NR_utime
-	case __NR_utime:
-#endif
-#ifdef __NR_utimes
-	case __NR_utimes:
-#endif
-#if defined(__NR_utime) || defined(__NR_utimes)
-		at_name(c, (uint64_t)AT_FDCWD, a[0]);
-		c->need = times_need(pid, a[1], false, &noop);
-		break;
-#endif
-#ifdef __NR_futimesat
-	case __NR_futimesat:
-		at_name(c, a[0], a[1]);
-		c->need = times_need(pid, a[2], false, &noop);
-		break;
-#endif
-	case __NR_utimensat:
-		c->need = times_need(pid, a[2], true, &noop);
-		if (noop) {
-			c->what = C_NONE;
-		} else if (!a[1]) {
-			c->what = C_FD_META;
-			c->fd = (int)a[0];
-		} else {
-			at_name_or_fd(c, pid, a[0], a[1], a[3]);
-			c->nofollow = a[3] & AT_SYMLINK_NOFOLLOW;
-		}
-		break;
-	case __NR_setxattr:
-	case __NR_removexattr:
-		at_name(c, (uint64_t)AT_FDCWD, a[0]);
-		break;
-	case __NR_lsetxattr:
-	case __NR_lremovexattr:
-		at_name(c, (uint64_t)AT_FDCWD, a[0]);
+	c->what = r->what;
+	if (r->dirfd != CL_SC_NO)
+		c->dirfd = (int)a[r->dirfd];
+	if (r->path != CL_SC_NO)
+		c->path = a[r->path];
+	if (r->fd != CL_SC_NO)
+		c->fd = (int)a[r->fd];
+	if (r->at == CL_SC_NOFOLLOW)
 		c->nofollow = true;
+	else if (CL_SC_KIND(r->at) == CL_SC_AT)
+		at_flags(c, pid, a[CL_SC_ARG(r->at)]);
+	if (CL_SC_KIND(r->up) == CL_SC_OPEN)
+		open_flags(c, a[CL_SC_ARG(r->up)]);
+	else if (CL_SC_KIND(r->up) == CL_SC_HOW)
+		open_how(c, pid, a[CL_SC_ARG(r->up)], a[CL_SC_ARG(r->up) + 1]);
+	switch (CL_SC_KIND(r->need)) {
+	case CL_SC_TIMES:
+		c->need = times_need(pid, a[CL_SC_ARG(r->need)], false, &noop);
 		break;
-	case __NR_setxattrat:
-	case __NR_removexattrat:
-		at_name_or_fd(c, pid, a[0], a[1], a[2]);
-		c->nofollow = a[2] & AT_SYMLINK_NOFOLLOW;
-		break;
-	case __NR_fchmod:
-	case __NR_fchown:
-	case __NR_fsetxattr:
-	case __NR_fremovexattr:
-		c->what = C_FD_META;
-		c->fd = (int)a[0];
-		c->need = req->data.nr == __NR_fchmod || req->data.nr == __NR_fchown
-			? CL_NEED_OWNER : CL_NEED_WRITE;
-		break;
-	case __NR_ioctl:
-		c->fd = (int)a[0];
-		c->what = (unsigned)a[1] == FICLONE || (unsigned)a[1] == FICLONERANGE
-			? C_FD_DATA : C_FD_META;
-		c->need = CL_NEED_OWNER;
-		break;
-	case __NR_ftruncate:
-	case __NR_fallocate:
-		c->what = C_FD_DATA;
-		c->fd = (int)a[0];
-		break;
-	case __NR_copy_file_range:
-		c->what = C_FD_DATA;
-		c->fd = (int)a[2];
-		break;
-#ifdef __NR_unlink
-	case __NR_unlink:
-		c->what = C_REMOVE;
-		c->path = a[0];
-		break;
-#endif
-	case __NR_unlinkat:
-		if (!(a[2] & AT_REMOVEDIR)) {
-			c->what = C_REMOVE;
-			c->dirfd = (int)a[0];
-			c->path = a[1];
-		}
-		break;
-#ifdef __NR_rename
-	case __NR_rename:
-		c->what = C_REMOVE;
-		c->fromdir = AT_FDCWD;
-		c->from = a[0];
-		c->path = a[1];
-		break;
-#endif
-#ifdef __NR_renameat
-	case __NR_renameat:
-#endif
-	case __NR_renameat2:
-		if (req->data.nr == __NR_renameat2 && (a[4] & (RENAME_EXCHANGE | RENAME_NOREPLACE)))
-			break; /* nothing is removed */
-		c->what = C_REMOVE;
-		c->fromdir = (int)a[0];
-		c->from = a[1];
-		c->dirfd = (int)a[2];
-		c->path = a[3];
+	case CL_SC_TIMESPECS:
+		c->need = times_need(pid, a[CL_SC_ARG(r->need)], true, &noop);
+		if (noop)
+			c->what = C_NONE;
 		break;
 	default:
+		c->need = (enum cl_need)r->need;
 		break;
 	}
+	if (r->special && c->what != C_NONE)
+		r->special(req, c);
 }
-

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* What one notification of the supervisor is (classify.c): which name or fd
- * the trapped call reaches, and what it needs of the caller. cl_* names,
- * hidden. */
+/* What one notification of the supervisor is (classify.c, from the rows of
+ * syscalls.def): which name or fd the trapped call reaches, and what it
+ * needs of the caller. cl_* names, hidden. */
 #ifndef CL_CLASSIFY_H
 #define CL_CLASSIFY_H
 
