@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The seccomp filter of the supervisor (docs/DESIGN.md §4b), in raw classic
  * BPF. Only the calls that can write a file or change its metadata, or remove a
- * name, go up to the supervisor (SECCOMP_RET_USER_NOTIF); open and openat
- * go up only for a write access mode or O_TRUNC, decided here from the
- * flags argument, and ioctl only for the file-flag and clone requests.
- * Everything else stays in the kernel. */
+ * name, go up to the supervisor (SECCOMP_RET_USER_NOTIF): the rows of
+ * syscalls.def. The opens go up only for a write access mode or O_TRUNC,
+ * decided here from the flags argument the row names, and ioctl only for
+ * the file-flag and clone requests. Everything else stays in the kernel. */
 #include "supervise.h"
 
 #include <errno.h>
@@ -38,47 +38,12 @@
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + 8 * (n) + 4)
 #endif
 
-/* The calls sent up whatever their arguments. */
-static const int always[] = {
-#ifdef __NR_creat
-	__NR_creat,
-#endif
-	__NR_openat2,
-#ifdef __NR_truncate
-	__NR_truncate,
-#endif
-	__NR_ftruncate, __NR_fallocate, __NR_copy_file_range,
-#ifdef __NR_chmod
-	__NR_chmod,
-#endif
-	__NR_fchmod, __NR_fchmodat, __NR_fchmodat2,
-#ifdef __NR_chown
-	__NR_chown, __NR_lchown,
-#endif
-	__NR_fchown, __NR_fchownat,
-#ifdef __NR_utime
-	__NR_utime,
-#endif
-#ifdef __NR_utimes
-	__NR_utimes,
-#endif
-#ifdef __NR_futimesat
-	__NR_futimesat,
-#endif
-	__NR_utimensat,
-	__NR_setxattr, __NR_lsetxattr, __NR_fsetxattr, __NR_setxattrat,
-	__NR_removexattr, __NR_lremovexattr, __NR_fremovexattr, __NR_removexattrat,
-#ifdef __NR_unlink
-	__NR_unlink,
-#endif
-	__NR_unlinkat,
-#ifdef __NR_rename
-	__NR_rename,
-#endif
-#ifdef __NR_renameat
-	__NR_renameat,
-#endif
-	__NR_renameat2,
+/* Every trapped call and how it is sent up (syscalls.def: CL_SC_ALWAYS,
+ * CL_SC_OPEN | n, CL_SC_HOW | n, CL_SC_IOCTL). */
+static const struct { int nr; int up; } trapped[] = {
+#define SYSCALL(name, up, ...) { __NR_##name, up },
+#include "syscalls.def"
+#undef SYSCALL
 };
 
 /* The ioctl requests sent up (the 32-bit FS_IOC32_SETFLAGS is served on
@@ -88,7 +53,7 @@ static const unsigned ioctls[] = {
 };
 
 /* Jump targets, resolved once the program is laid out. */
-enum { L_NOTIFY, L_ALLOW, L_ENOSYS, L_KILL, L_FLAGS1, L_FLAGS2, L_IOCTL, L_NR };
+enum { L_NOTIFY, L_ALLOW, L_ENOSYS, L_KILL, L_IOCTL, L_FLAGS, L_NR = L_FLAGS + 6 };
 
 struct bpf_asm {
 	struct sock_filter *p;
@@ -147,6 +112,7 @@ static void place(struct bpf_asm *a, int label)
 int cl_filter_build(struct sock_filter *out, size_t max, unsigned flags)
 {
 	struct bpf_asm a = { .p = out, .max = max };
+	unsigned opens = 0, arg;
 	size_t i;
 
 	memset(a.at, -1, sizeof a.at);
@@ -156,29 +122,32 @@ int cl_filter_build(struct sock_filter *out, size_t max, unsigned flags)
 #ifdef CL_X32_BIT
 	jump_if(&a, BPF_JGE, CL_X32_BIT, L_KILL);
 #endif
-	for (i = 0; i < sizeof always / sizeof always[0]; i++)
-		jump_if(&a, BPF_JEQ, (unsigned)always[i], L_NOTIFY);
-#ifdef __NR_open
-	jump_if(&a, BPF_JEQ, __NR_open, L_FLAGS1);
-#endif
-	jump_if(&a, BPF_JEQ, __NR_openat, L_FLAGS2);
-	jump_if(&a, BPF_JEQ, __NR_open_by_handle_at, L_FLAGS2); /* flags: argument 2 too */
-	jump_if(&a, BPF_JEQ, __NR_ioctl, L_IOCTL);
+	for (i = 0; i < sizeof trapped / sizeof trapped[0]; i++) {
+		int label = L_NOTIFY; /* CL_SC_ALWAYS, CL_SC_HOW */
+
+		if (CL_SC_KIND(trapped[i].up) == CL_SC_OPEN) {
+			label = L_FLAGS + CL_SC_ARG(trapped[i].up);
+			opens |= 1u << CL_SC_ARG(trapped[i].up);
+		} else if (trapped[i].up == CL_SC_IOCTL) {
+			label = L_IOCTL;
+		}
+		jump_if(&a, BPF_JEQ, (unsigned)trapped[i].nr, label);
+	}
 	if (!(flags & COWLINK_SPAWN_IO_URING))
 		jump_if(&a, BPF_JEQ, __NR_io_uring_setup, L_ENOSYS);
 	place(&a, L_ALLOW);
 	stmt(&a, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 
-	/* open(path, flags): a write access mode or O_TRUNC. */
-	place(&a, L_FLAGS1);
-	stmt(&a, BPF_LD | BPF_W | BPF_ABS, ARG_LO(1));
-	jump_if(&a, BPF_JSET, O_ACCMODE | O_TRUNC, L_NOTIFY);
-	stmt(&a, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	/* openat(dirfd, path, flags), open_by_handle_at(mountfd, handle, flags). */
-	place(&a, L_FLAGS2);
-	stmt(&a, BPF_LD | BPF_W | BPF_ABS, ARG_LO(2));
-	jump_if(&a, BPF_JSET, O_ACCMODE | O_TRUNC, L_NOTIFY);
-	stmt(&a, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	/* An open whose flags, in argument ARG, ask for a write access mode
+	 * or O_TRUNC. */
+	for (arg = 0; arg < 6; arg++) {
+		if (!(opens & 1u << arg))
+			continue;
+		place(&a, L_FLAGS + arg);
+		stmt(&a, BPF_LD | BPF_W | BPF_ABS, ARG_LO(arg));
+		jump_if(&a, BPF_JSET, O_ACCMODE | O_TRUNC, L_NOTIFY);
+		stmt(&a, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	}
 
 	place(&a, L_IOCTL);
 	stmt(&a, BPF_LD | BPF_W | BPF_ABS, ARG_LO(1));

@@ -2,8 +2,9 @@
 /* The supervisor's seccomp filter (filter.c), run by a small classic-BPF
  * interpreter on made-up system calls: write-opens and metadata calls go
  * up, read-only opens and everything else stay in the kernel, io_uring is
- * refused unless allowed, other architectures and x32 are killed. Also the
- * target helpers of target.c on this process itself. */
+ * refused unless allowed, other architectures and x32 are killed; every
+ * row of syscalls.def goes up as its row says. Also the target helpers of
+ * target.c on this process itself. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,14 +57,23 @@ static uint32_t run(const struct sock_filter *p, int n, const struct seccomp_dat
 	return 0;
 }
 
-static uint32_t verdict(unsigned flags, int nr, uint64_t a0, uint64_t a1, uint64_t a2)
+/* The filter's verdict on call NR with the six arguments ARGS. */
+static uint32_t verdict_args(unsigned flags, int nr, const uint64_t args[6])
 {
 	struct sock_filter p[BPF_MAXINSNS];
-	struct seccomp_data d = { .nr = nr, .arch = AUDIT_ARCH_X86_64, .args = { a0, a1, a2 } };
+	struct seccomp_data d = { .nr = nr, .arch = AUDIT_ARCH_X86_64 };
 	int n = cl_filter_build(p, BPF_MAXINSNS, flags);
 
 	assert_true(n > 0);
+	memcpy(d.args, args, sizeof d.args);
 	return run(p, n, &d);
+}
+
+static uint32_t verdict(unsigned flags, int nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	const uint64_t args[6] = { a0, a1, a2 };
+
+	return verdict_args(flags, nr, args);
 }
 
 #define NOTIFY SECCOMP_RET_USER_NOTIF
@@ -105,6 +115,68 @@ static void others(void **state)
 		assert_int_equal(verdict(0, up[i], 0, 0, 0), NOTIFY);
 	for (i = 0; i < sizeof down / sizeof down[0]; i++)
 		assert_int_equal(verdict(0, down[i], 0, O_WRONLY, O_WRONLY), ALLOW);
+}
+
+/* Every row of syscalls.def, the table the supervisor's dispatch is made
+ * from too, goes up: an open when the flags argument its row names asks
+ * for writing, and only then; an ioctl for a file-flag request. The calls
+ * of others' down[] are in no row. */
+static const struct row { const char *name; int nr; int up; } rows[] = {
+#define SYSCALL(name, up, ...) { #name, __NR_##name, up },
+#include "syscalls.def"
+#undef SYSCALL
+};
+
+/* The filter's verdict on row R's call with ARGS is WANT, or the test
+ * fails naming the call. */
+static void expect(const struct row *r, const uint64_t args[6], uint32_t want)
+{
+	uint32_t got = verdict_args(0, r->nr, args);
+
+	if (got != want)
+		fail_msg("%s (arguments %#llx %#llx %#llx...): %#x, not %#x", r->name,
+			 (unsigned long long)args[0], (unsigned long long)args[1],
+			 (unsigned long long)args[2], got, want);
+}
+
+static void table(void **state)
+{
+	static const int down[] = { __NR_read, __NR_write, __NR_close, __NR_newfstatat,
+		__NR_statx, __NR_getxattr, __NR_link, __NR_mkdir, __NR_io_uring_setup };
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		const struct row *r = &rows[i];
+		uint64_t args[6] = { 0 };
+		int kind = CL_SC_KIND(r->up), arg = CL_SC_ARG(r->up);
+
+		if (kind == CL_SC_OPEN) {
+			expect(r, args, ALLOW);
+			args[arg] = O_RDONLY | O_CREAT | O_NOFOLLOW;
+			expect(r, args, ALLOW);
+			args[arg] = O_WRONLY;
+			expect(r, args, NOTIFY);
+			args[arg] = O_RDONLY | O_TRUNC;
+			expect(r, args, NOTIFY);
+		} else if (kind == CL_SC_IOCTL) {
+			expect(r, args, ALLOW);
+			args[1] = FS_IOC_SETFLAGS;
+			expect(r, args, NOTIFY);
+		} else {
+			assert_true(kind == CL_SC_ALWAYS || kind == CL_SC_HOW);
+			expect(r, args, NOTIFY);
+			memset(args, 0xff, sizeof args);
+			expect(r, args, NOTIFY);
+		}
+		for (k = 0; k < sizeof down / sizeof down[0]; k++)
+			assert_int_not_equal(r->nr, down[k]);
+	}
+	for (k = 0; k < sizeof down / sizeof down[0]; k++) {
+		uint64_t args[6] = { O_WRONLY, O_WRONLY, O_WRONLY, O_WRONLY, O_WRONLY, O_WRONLY };
+
+		assert_int_not_equal(verdict_args(COWLINK_SPAWN_IO_URING, down[k], args), NOTIFY);
+	}
 }
 
 static void ioctls(void **state)
@@ -175,6 +247,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(opens),
 		cmocka_unit_test(others),
+		cmocka_unit_test(table),
 		cmocka_unit_test(ioctls),
 		cmocka_unit_test(uring_and_arch),
 		cmocka_unit_test(target),
