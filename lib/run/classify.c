@@ -219,6 +219,32 @@ static void renameat2_flags(const struct seccomp_notif *req, struct call *c)
 		renameat_from(req, c);
 }
 
+/* Who may set or remove an xattr: a user one needs write permission, an
+ * ACL (system.*) ownership, EPERM for others, as the kernel says; trusted.*
+ * needs root, who owns everything (the shim's xattr_how). The name is the
+ * 2nd argument, the 4th of the *xattrat calls. */
+static bool owner_xattr(pid_t pid, uint64_t addr)
+{
+	char n[9];
+	ssize_t r = cl_target_read_str(pid, addr, n, sizeof n);
+
+	/* -ENAMETOOLONG: longer than N, whose bytes were read. */
+	return (r >= 0 || r == -ENAMETOOLONG) &&
+	       (!strncmp(n, "system.", 7) || !strncmp(n, "trusted.", 8));
+}
+
+static void xattr_need(const struct seccomp_notif *req, struct call *c)
+{
+	if (owner_xattr((pid_t)req->pid, req->data.args[1]))
+		c->need = CL_NEED_OWNER;
+}
+
+static void xattrat_need(const struct seccomp_notif *req, struct call *c)
+{
+	if (owner_xattr((pid_t)req->pid, req->data.args[3]))
+		c->need = CL_NEED_OWNER;
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 /* One row of syscalls.def (its columns, CL_SC_NO where none). */

@@ -634,7 +634,7 @@ static void job_name(struct job *j)
 		if (!have_p) {
 			cl_debug("run: pid %u: the file %s leads to has no name to break: refused",
 				 j->req.pid, j->name.path);
-			answer(j->nfd, j->req.id, j->magic ? -EACCES : -ETXTBSY, false);
+			answer(j->nfd, j->req.id, -ETXTBSY, false); /* as the shim */
 			return;
 		}
 		j->o.dev = old.st_dev;
@@ -1003,7 +1003,11 @@ static void handle(int nfd, const struct seccomp_notif *req)
 			}
 			break;
 		}
-		if (!reaches_cowlink(p, &st, true))
+		/* An orphan (one name) shares nothing: its change goes on.
+		 * The shim unshares one with calls that come up here while it
+		 * holds the directory's break lock, which a break here would
+		 * wait for. */
+		if (st.st_nlink < 2 || !reaches_cowlink(p, &st, true))
 			break;
 		j = new_job(nfd, req, JOB_FD);
 		if (!j) {

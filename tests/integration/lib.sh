@@ -47,8 +47,58 @@ if [ -n "${COWLINK_ASAN_RUNTIME:-}" ]; then
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0:verify_asan_link_order=0"
 fi
 
-# under_shim CMD...: run CMD with the preload library.
-under_shim() { LD_PRELOAD="$PRELOAD" "$@"; }
+# MODE: how under_shim (and the writer checks: writer, reader, refused) run
+# the command under test. A "# modes: A B..." line makes integration.cmake
+# run the script once per mode (COWLINK_TEST_MODE; the first mode's test has
+# the script's name, the others /MODE after it):
+#   preload     LD_PRELOAD=$PRELOAD, the shim alone (the default);
+#   run         under `cowlink run --`: the supervisor, and the shim it
+#               preloads itself;
+#   run-noshim  under `cowlink run -- env -u LD_PRELOAD`: the supervisor
+#               alone (cowlink run has no option to leave the shim out, so
+#               the first program it starts takes it out of the environment
+#               of the command);
+#   plain       nothing (what the writer checks use for the plain copy).
+# Exported with under_shim, so that a command run by `bash -c` without the
+# shim (writer -n, refused -n) can use it for the program under test.
+export MODE=${COWLINK_TEST_MODE:-preload}
+case $MODE in
+preload | plain) ;;
+run | run-noshim) [ -x "${COWLINK_TOOL:-}" ] || skip "mode $MODE: the cowlink tool is not built" ;;
+*) fail "unknown COWLINK_TEST_MODE '$MODE'" ;;
+esac
+
+# shim_argv: SHIM_ARGV, the command prefix of MODE (for a prefix that must
+# come after another, as setpriv's).
+shim_argv() {
+	case $MODE in
+	preload) SHIM_ARGV=(env "LD_PRELOAD=$PRELOAD") ;;
+	run) SHIM_ARGV=(env LD_PRELOAD= "$COWLINK_TOOL" run --) ;;
+	run-noshim) SHIM_ARGV=(env LD_PRELOAD= "$COWLINK_TOOL" run -- env -u LD_PRELOAD) ;;
+	plain) SHIM_ARGV=(env LD_PRELOAD=) ;;
+	esac
+}
+
+# under_shim CMD...: run CMD under the shim, as MODE says.
+under_shim() {
+	if [ "$MODE" = preload ]; then
+		LD_PRELOAD="$PRELOAD" "$@"
+	else
+		local -a SHIM_ARGV
+		shim_argv
+		"${SHIM_ARGV[@]}" "$@"
+	fi
+}
+export -f shim_argv under_shim
+
+# shim_only WHAT: false (with a note) in the run-noshim mode, for a check of
+# what only the shim does (presentation: the mark hidden, stat; its fd
+# table's refusals): the supervisor alone is not meant to do it.
+shim_only() {
+	[ "$MODE" = run-noshim ] || return 0
+	note "not in mode $MODE (the shim's alone): $*"
+	return 1
+}
 
 # same_file A B: both names still refer to one inode.
 same_inode() { [ "$(stat -c %d:%i "$1")" = "$(stat -c %d:%i "$2")" ]; }
@@ -222,8 +272,9 @@ shim_set() {
 # plain copy. Then: same exit status and stdout; a and c unchanged and still
 # one inode (raw and presented); b has its own inode, is no longer marked
 # and equals the plain copy (-t: mtime too); no temporary names left.
-# -n: the shell itself runs without the shim (CMD uses LD_PRELOAD="$PRELOAD"
-# where it wants it; $PRELOAD is empty for the plain copy).
+# -n: the shell itself runs without the shim (CMD uses under_shim where it
+# wants it; that runs the program alone for the plain copy).
+# Under the shim is as MODE says (under_shim).
 writer() {
 	local mtime= seedfn=seed_file pre=$PRELOAD OPTIND=1 o
 	while getopts ts:n o; do
@@ -238,10 +289,10 @@ writer() {
 	local name=$1 cmd=$2 w="$T/$1/w" r="$T/$1/r" before after rs rr os or
 	shim_set "$w" "$seedfn"
 	before=$(snap_fields "$w/a")
-	rs=0; os=$(cd "$w" && LD_PRELOAD="$pre" bash -c "$cmd" 2>"$T/$name/err") || rs=$?
-	rr=0; or=$(cd "$r" && PRELOAD= bash -c "$cmd" 2>/dev/null) || rr=$?
-	[ "$rs" = "$rr" ] || fail "$name: exit status $rs under the shim, $rr on a plain copy ($(head -c 300 "$T/$name/err"))"
-	[ "$os" = "$or" ] || fail "$name: output under the shim [$os], on a plain copy [$or]"
+	rs=0; os=$(cd "$w" && shell_under "$pre" bash -c "$cmd" 2>"$T/$name/err") || rs=$?
+	rr=0; or=$(cd "$r" && MODE=plain PRELOAD= bash -c "$cmd" 2>/dev/null) || rr=$?
+	[ "$rs" = "$rr" ] || fail "$name: exit status $rs under $MODE, $rr on a plain copy ($(head -c 300 "$T/$name/err"))"
+	[ "$os" = "$or" ] || fail "$name: output under $MODE [$os], on a plain copy [$or]"
 	after=$(snap_fields "$w/a" "$w/c" "$w/b")
 	local a c b x y ia ic ib rec
 	{ read -r a; read -r c; read -r b; } <<<"$after"
@@ -256,7 +307,7 @@ writer() {
 	same_as_copy "$w/b" "$r/b" $mtime
 	no_litter "$w"
 	# c replaced by a rename: a, its last name, is an ordinary file again.
-	(cd "$w" && LD_PRELOAD="$PRELOAD" bash -c 'echo new >n && mv -f n c') ||
+	(cd "$w" && under_shim bash -c 'echo new >n && mv -f n c') ||
 		fail "$name: replacing c failed"
 	survivor "$name (c replaced)" "$w/a" "$before"
 	# The same on a set of two names, and as a non-root user (nobody,
@@ -283,6 +334,14 @@ survivor() {
 		fail "$1: the survivor is not an ordinary file again: [$l]"
 }
 
+# shell_under PRE CMD...: CMD under the shim (as MODE says), or without it
+# when PRE is empty (writer -n, refused -n).
+shell_under() {
+	local pre=$1
+	shift
+	if [ -n "$pre" ]; then under_shim "$@"; else "$@"; fi
+}
+
 # writer_two NAME CMD PRE SEEDFN MTIME WHO: writer's check on a set of two
 # names, a and b, as root (WHO self) or as uid 65534 (WHO nobody): the same
 # status and output as on a plain copy; b equals the copy; a is unchanged,
@@ -301,10 +360,12 @@ writer_two() {
 		as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 	fi
 	before=$(snap_fields "$d/w/a")
-	rs=0; os=$(cd "$d/w" && "${as[@]}" env LD_PRELOAD="$pre" bash -c "$cmd" 2>"$d/err") || rs=$?
-	rr=0; or=$(cd "$d/r" && "${as[@]}" env PRELOAD= bash -c "$cmd" 2>/dev/null) || rr=$?
-	[ "$rs" = "$rr" ] || fail "$name ($who, two names): exit status $rs under the shim, $rr on a plain copy ($(head -c 300 "$d/err"))"
-	[ "$os" = "$or" ] || fail "$name ($who, two names): output under the shim [$os], on a plain copy [$or]"
+	local -a SHIM_ARGV=()
+	[ -z "$pre" ] || shim_argv
+	rs=0; os=$(cd "$d/w" && "${as[@]}" "${SHIM_ARGV[@]}" bash -c "$cmd" 2>"$d/err") || rs=$?
+	rr=0; or=$(cd "$d/r" && "${as[@]}" env MODE=plain PRELOAD= bash -c "$cmd" 2>/dev/null) || rr=$?
+	[ "$rs" = "$rr" ] || fail "$name ($who, two names): exit status $rs under $MODE, $rr on a plain copy ($(head -c 300 "$d/err"))"
+	[ "$os" = "$or" ] || fail "$name ($who, two names): output under $MODE [$os], on a plain copy [$or]"
 	l=$(snap_fields "$d/w/a" "$d/w/b")
 	{ read -r a; read -r b; } <<<"$l"
 	pick ia "$a" ino; pick ib "$b" ino
@@ -330,9 +391,9 @@ reader() {
 	local name=$1 cmd=$2 w="$T/$1/w" r="$T/$1/r" before os or
 	shim_set "$w" "$seedfn"
 	pick before "$(snap_fields "$w/a")" raw
-	os=$(cd "$w" && LD_PRELOAD="$PRELOAD" bash -c "$cmd") || fail "$name: failed under the shim"
-	or=$(cd "$r" && bash -c "$cmd") || fail "$name: failed on a plain copy"
-	[ "$os" = "$or" ] || fail "$name: output under the shim [$os], on a plain copy [$or]"
+	os=$(cd "$w" && under_shim bash -c "$cmd") || fail "$name: failed under $MODE"
+	or=$(cd "$r" && MODE=plain PRELOAD= bash -c "$cmd") || fail "$name: failed on a plain copy"
+	[ "$os" = "$or" ] || fail "$name: output under $MODE [$os], on a plain copy [$or]"
 	expect_one_inode "$name" "$w" "$before"
 	note "ok: $name"
 }
@@ -356,7 +417,7 @@ refused() {
 	local name=$1 want=$2 cmd=$3 w="$T/$1/w" before out
 	shim_set "$w" seed_file
 	pick before "$(snap_fields "$w/a")" raw
-	out=$(cd "$w" && LD_PRELOAD="$pre" bash -c "$cmd" 2>"$T/$name/err") || true
+	out=$(cd "$w" && shell_under "$pre" bash -c "$cmd" 2>"$T/$name/err") || true
 	[ "$out" = "$want" ] || fail "$name: printed [$out], want [$want] ($(head -c 300 "$T/$name/err"))"
 	expect_one_inode "$name" "$w" "$before"
 	no_litter "$w"

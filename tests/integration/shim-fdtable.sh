@@ -7,6 +7,7 @@
 # made) fail with ETXTBSY and change nothing; on a private file they work
 # as on a plain copy; the fd table forgets an fd whose number changed
 # meaning (dup2, dup3, dup, fcntl F_DUPFD, fclose + recvmsg).
+# modes: preload run
 # ctest: LABELS quick
 . "$(dirname "$0")/lib.sh"
 need_shim
@@ -35,14 +36,14 @@ calls=(
 for c in "${calls[@]}"; do
 	IFS=: read -r name prog args <<<"$c"
 	# Inherited from a shell without the shim: refused, nothing changes.
-	refused -n "$name-inherited" ETXTBSY "exec 3<>b; LD_PRELOAD=\"\$PRELOAD\" \"\$P/$prog\" $args"
+	refused -n "$name-inherited" ETXTBSY "exec 3<>b; under_shim \"\$P/$prog\" $args"
 	# Opened through the shim: a private file, the call works as on a copy.
 	writer "$name-private" "exec 3<>b; \"\$P/$prog\" $args"
 done
 
 # O_APPEND inherited fds too, and an fd opened before the name was linked
 # (by hand: cowln would refuse a source open for writing).
-refused -n write-inherited-append ETXTBSY 'exec 3>>b; LD_PRELOAD="$PRELOAD" "$P/api_write" 3'
+refused -n write-inherited-append ETXTBSY 'exec 3>>b; under_shim "$P/api_write" 3'
 mkdir -p "$T/before-link" && cd "$T/before-link"
 seed_file a
 exec 3<>a
@@ -59,7 +60,7 @@ note "ok: before-link"
 
 # A private mapping and a read-only shared mapping of the shared inode are
 # not writes: allowed, nothing changes.
-refused -n mmap-private ok 'exec 3<>b; LD_PRELOAD="$PRELOAD" "$P/api_mmap" 3 private'
+refused -n mmap-private ok 'exec 3<>b; under_shim "$P/api_mmap" 3 private'
 
 # The fd table keeps no stale "safe" when a number changes meaning.
 mkdir -p "$T/reuse" && cd "$T/reuse"

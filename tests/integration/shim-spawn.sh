@@ -5,6 +5,7 @@
 # internal call). The child runs WITHOUT the shim, so a missed break would
 # write straight into the shared inode. addchdir_np changes how a relative
 # addopen path resolves.
+# modes: preload run run-noshim
 # ctest: LABELS quick
 . "$(dirname "$0")/lib.sh"
 need_shim

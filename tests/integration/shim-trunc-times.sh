@@ -16,8 +16,10 @@
 # its times alone and one that changes the size does not. Every set is
 # made first and every command run after one wait, so that the test costs
 # a few processes a case.
+# modes: preload run run-noshim
 . "$(dirname "$0")/lib.sh"
 need_shim
+shim_argv
 need setpriv dd cp setfattr getfattr
 export N="$COWLINK_PROGS/trunc_nowrite"
 [ -x "$N" ] || fail "trunc_nowrite was not built"
@@ -123,7 +125,7 @@ for who in root owner self; do
 	[ "$who" != owner ] || as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 	s=$(script w $who)
 	[ -n "$s" ] || continue
-	"${as[@]}" env LD_PRELOAD="$PRELOAD" bash -c "$s"
+	"${as[@]}" "${SHIM_ARGV[@]}" bash -c "$s"
 	"${as[@]}" bash -c "$(script r $who)"
 done
 
