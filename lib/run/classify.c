@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/fsverity.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -135,6 +136,10 @@ static bool bad_pointer(const struct seccomp_notif *req)
 	case __NR_ioctl:
 		if ((unsigned)a[1] == FS_IOC_SETFLAGS || (unsigned)a[1] == FS_IOC32_SETFLAGS)
 			return !readable(pid, a[2], sizeof(int));
+		if ((unsigned)a[1] == FS_IOC_SETVERSION)
+			return !readable(pid, a[2], sizeof(int));
+		if ((unsigned)a[1] == FS_IOC_ENABLE_VERITY)
+			return !readable(pid, a[2], sizeof(struct fsverity_enable_arg));
 		if ((unsigned)a[1] == FS_IOC_FSSETXATTR)
 			return !readable(pid, a[2], sizeof(struct fsxattr));
 		if ((unsigned)a[1] == FICLONERANGE)

@@ -12,6 +12,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/fs.h>
+#include <linux/fsverity.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <string.h>
@@ -49,7 +50,8 @@ static const struct { int nr; int up; } trapped[] = {
 /* The ioctl requests sent up (the 32-bit FS_IOC32_SETFLAGS is served on
  * 64-bit kernels too). FIDEDUPERANGE changes no content: it stays down. */
 static const unsigned ioctls[] = {
-	FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR, FICLONE, FICLONERANGE,
+	FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR, FS_IOC_SETVERSION,
+	FS_IOC_ENABLE_VERITY, FICLONE, FICLONERANGE,
 };
 
 /* Jump targets, resolved once the program is laid out. */

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <linux/fsverity.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
@@ -327,6 +328,8 @@ static long ioctl_by_name(pid_t pid, unsigned cmd, uint64_t addr, const char *na
 	int fd;
 	long r;
 
+	if (cmd == FS_IOC_ENABLE_VERITY)
+		return -ETXTBSY; /* its argument points into the target: by the fd only */
 	if (cmd == FS_IOC_FSSETXATTR)
 		r = cl_target_read(pid, addr, &fsx, sizeof fsx);
 	else

@@ -63,6 +63,16 @@ cases() {
 		lsattr a | cut -d' ' -f1 | grep -q d && fail "$RUN_WHO nodump reached a"
 		lsattr b | cut -d' ' -f1 | grep -q d || fail "$RUN_WHO nodump: b lacks the flag"
 	fi
+	# The inode's generation (FS_IOC_SETVERSION, ext4) through a read-only
+	# fd: a keeps its own.
+	if [ "$(lsattr -v -d . 2>/dev/null | cut -d' ' -f1)" != "" ] && "$T/sv" setversion c >/dev/null 2>&1; then
+		run_fresh
+		local v
+		v=$(lsattr -v a | cut -d' ' -f1)
+		[ "$(run_as "$C" run -- "$T/sv" setversion b)" = ok ] || fail "$RUN_WHO setversion"
+		[ "$(lsattr -v a | cut -d' ' -f1)" = "$v" ] || fail "$RUN_WHO setversion reached a"
+		[ "$(lsattr -v b | cut -d' ' -f1)" = 4242 ] || fail "$RUN_WHO setversion: b is $(lsattr -v b)"
+	fi
 	# --trees: unmarked hard links there count as cowlinks.
 	rm -rf tree && run_as mkdir tree && run_as sh -c 'echo x >tree/h1 && ln tree/h1 tree/h2'
 	[ "$(run_as "$C" run --trees "$PWD/tree" -- "$T/sv" open tree/h2)" = ok ] || fail "$RUN_WHO --trees"
@@ -170,6 +180,10 @@ if [ "$(id -u)" = 0 ]; then
 	done
 	run_bypass "$T/sv" chown @ 1 1
 	run_bypass "$T/sv" handle @
+	run_fresh
+	"$T/sv" setversion b >/dev/null
+	[ "$(lsattr -v a 2>/dev/null | cut -d' ' -f1)" = 4242 ] || [ -z "$(lsattr -v a 2>/dev/null)" ] ||
+		fail "setversion without the supervisor left a's generation: the check proves nothing"
 	run_fresh
 	"$T/sv" rename b a >/dev/null
 	[ -e a ] || fail "a rename within a set without the supervisor removed the source: the check proves nothing"

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/fs.h>
+#include <linux/fsverity.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -186,6 +187,8 @@ static void ioctls(void **state)
 	assert_int_equal(verdict(0, __NR_ioctl, 3, FS_IOC_FSSETXATTR, 0), NOTIFY);
 	assert_int_equal(verdict(0, __NR_ioctl, 3, FICLONE, 0), NOTIFY);
 	assert_int_equal(verdict(0, __NR_ioctl, 3, FICLONERANGE, 0), NOTIFY);
+	assert_int_equal(verdict(0, __NR_ioctl, 3, FS_IOC_SETVERSION, 0), NOTIFY);
+	assert_int_equal(verdict(0, __NR_ioctl, 3, FS_IOC_ENABLE_VERITY, 0), NOTIFY);
 	assert_int_equal(verdict(0, __NR_ioctl, 3, FS_IOC_GETFLAGS, 0), ALLOW);
 	assert_int_equal(verdict(0, __NR_ioctl, 3, 0x5401 /* TCGETS */, 0), ALLOW);
 }

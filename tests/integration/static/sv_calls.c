@@ -102,6 +102,12 @@ static long call(const char *op, char **a)
 		snprintf(link, sizeof link, "/proc/self/fd/%ld", fd);
 		return syscall(SYS_chmod, link, 0600);
 	}
+	if (!strcmp(op, "setversion")) { /* the inode's generation, through a read-only fd */
+		int v = 4242;
+		long fd = syscall(SYS_open, p, O_RDONLY);
+
+		return fd < 0 ? fd : syscall(SYS_ioctl, fd, FS_IOC_SETVERSION, &v);
+	}
 	/* The same through other magic links, and what the fd is afterwards. */
 	if (!strcmp(op, "fdlink-truncate") || !strcmp(op, "fdlink-utime") ||
 	    !strcmp(op, "stdout-open") || !strcmp(op, "opath-fdlink")) {
