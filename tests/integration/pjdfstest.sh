@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Transparency, measured by the POSIX filesystem suite (docs/DESIGN.md §4: on a
-# file that is not a cowlink, pjdfstest under the shim = pjdfstest without).
+# file that is not a cowlink, pjdfstest under the shim = pjdfstest without;
+# §4b: and under cowlink run).
 # pjdfstest is built from ../shared/third_party/pjdfstest next to the source
 # tree (or $PJDFSTEST_DIR) into the scratch directory and the whole suite is
 # run on the scratch directory's filesystem without the shim and with it:
 # in the plain build with the shim preloaded into every process of the run
 # (the shells, dd, openssl... and the pjdfstest binary, through which every
 # system call the suite checks goes), in the sanitizer build into the
-# pjdfstest binary only (a wrapper script in its place; see below). Each
-# test file's TAP results (ok / not ok / TODO per test number, and the
-# plan) must be the same with the shim as without; every difference is
-# printed with both lines.
+# pjdfstest binary only (a wrapper script in its place; see below). The
+# plain build runs it a third time under `cowlink run` (the seccomp
+# supervisor, and the shim that cowlink run loads into every process).
+# Each test file's TAP results (ok / not ok / TODO per test number, and
+# the plan) must be the same in every run as without the shim; every
+# difference is printed with both lines (and a file's timeout with it).
 #
 # The suite forks some 40,000 processes a run: 420 CPU-seconds on a
 # 2-core machine where a fork and exec costs 3.7 ms, as much as all the
@@ -29,8 +32,7 @@
 # results for that key (suite, kernel release, filesystem type and mount
 # options) are there is not run without the shim again. Each run goes
 # PJDFSTEST_JOBS (default 4) test files at a time, each file from an empty
-# directory of its own, one run after the other: runs at once (twelve
-# shells of forks) starved every other test on two cores. It holds the
+# directory of its own, the runs at once (below). It holds the
 # "heavy" lock (tests/integration.cmake), so the package build and the
 # races do not run beside it either. Users: the suite runs calls as
 # uids/gids 65533 and 65534, which other tests use only as owners of files
@@ -41,9 +43,16 @@
 # the plain build, its plain and every runs at once, 131 s (part 0) to 199 s
 # (part 2, whose chown/00.t sleeps 147 s), where one after the other they
 # took 184 to 326 s in the test command; about 60 s in the sanitizer build;
-# the whole suite alone, 199 s a run. The timeout leaves room for the whole suite on a busy
+# the whole suite alone, 199 s a run. The run under cowlink run costs what
+# the shim's run costs, 95 to 135 CPU-s a part (the supervisor itself 1
+# or 2 of them: the suite's calls are on files that are not cowlinks),
+# measured on a machine loaded by others (load 4 to 18), where a part took
+# 300 to 610 s; on a quiet one, estimated from that CPU, some 50 to 70 s
+# more a part (three runs' CPU on two cores, where two ran in about their
+# longest file's time).
+# The timeout leaves room for the whole suite, three runs, on a busy
 # machine.
-# ctest: RESOURCE_LOCK heavy LABELS heavy COST 10000 TIMEOUT 2400
+# ctest: RESOURCE_LOCK heavy LABELS heavy COST 10000 TIMEOUT 3600
 . "$(dirname "$0")/lib.sh"
 need_shim
 need_root
@@ -65,12 +74,20 @@ jobs=${PJDFSTEST_JOBS:-4}
 # file in PJDFSTEST_SAMPLE (default 2) of the part, leaving out its
 # permutation tables (rename/09.t, rename/10.t, chown/00.t: thousands of
 # the same calls with other owners and modes).
-scopes=(every)
+# The plain build also runs the part under `cowlink run` (the seccomp
+# supervisor, the shim in every process as cowlink run loads it, one
+# supervisor for the whole run as a user's `cowlink run -- make -j` has).
+# The sanitizer build does not: its cowlink loads the ASan runtime into
+# every process it starts, the quarter of an hour above, and the
+# supervisor's memory is checked under ASan by the run-seccomp-* tests.
+scopes=(every run)
 sample=1
 if [ -n "${COWLINK_ASAN_RUNTIME:-}" ]; then
 	scopes=(binary)
 	sample=${PJDFSTEST_SAMPLE:-2}
 fi
+[[ " ${scopes[*]} " != *" run "* ]] || [ -x "${COWLINK_TOOL:-}" ] ||
+	fail "COWLINK_TOOL is not set (the cowlink tool, for the run under cowlink run)"
 parts=${PJDFSTEST_PARTS:-4}
 part=${PJDFSTEST_PART:-}
 if [ -z "$part" ]; then
@@ -136,12 +153,20 @@ cache=${PJDFSTEST_PLAIN_CACHE:+$PJDFSTEST_PLAIN_CACHE/$key}
 # directory of its own, its TAP output in RUN/tap/<dir>_<file>.
 cat >"$T/one.sh" <<'EOF'
 r=$1 t=$2 f=${2//\//_}
-mkdir "$r/work/$f" && cd "$r/work/$f" &&
-	timeout 600 /bin/sh "$r/tests/$t" >"$r/tap/$f" 2>"$r/err/$f"
+mkdir "$r/work/$f" && cd "$r/work/$f" || exit 0
+timeout 600 /bin/sh "$r/tests/$t" >"$r/tap/$f" 2>"$r/err/$f"
+[ $? != 124 ] || echo "$t" >>"$r/timedout"
 exit 0
 EOF
 run_suite() {
 	[ ! -s "$2" ] || xargs -P "$jobs" -n 1 bash "$T/one.sh" "$T/$1" <"$2"
+}
+# timed RUN CMD...: CMD, its wall and CPU seconds (its own and its
+# children's) in $T/RUN/time.
+timed() {
+	local TIMEFORMAT="%R s (%U + %S CPU-s)" r=$1
+	shift
+	{ time "$@" 2>&3; } 3>&2 2>"$T/$r/time"
 }
 
 # Without the shim: the files the cache does not have.
@@ -158,21 +183,39 @@ done <"$T/files"
 # its sleeps (chown/00.t: some 147 s of them, a whole part's worth) or one
 # process's CPU (rename/09.t), and two such runs side by side take it once.
 start=$SECONDS
-run_suite plain "$T/plain-run" &
+timed plain run_suite plain "$T/plain-run" &
 pids=($!)
 for run in "${scopes[@]}"; do
 	if [ "$run" = every ]; then
-		LD_PRELOAD="$PRELOAD" run_suite every "$T/files" &
+		LD_PRELOAD="$PRELOAD" timed every run_suite every "$T/files" &
+	elif [ "$run" = run ]; then
+		# cowlink run's own stderr (its warnings) apart: a run that
+		# fell back to the shim alone is a failure, not a pass. And
+		# proof that the filter is there: one more than outside.
+		timed run "$COWLINK_TOOL" run -- bash -c '
+			grep "^Seccomp_filters:" /proc/self/status >"$1/filters"
+			xargs -P "$2" -n 1 bash "$3" "$1" <"$4"' \
+			- "$T/run" "$jobs" "$T/one.sh" "$T/files" 2>"$T/run/cowlink.err" &
 	else
-		run_suite "$run" "$T/files" &
+		timed "$run" run_suite "$run" "$T/files" &
 	fi
 	pids+=($!)
 done
 for p in "${pids[@]}"; do
 	wait "$p" || fail "a run of the suite failed"
 done
+if [ -d "$T/run" ]; then
+	[ ! -s "$T/run/cowlink.err" ] || fail "cowlink run said: $(head -c 600 "$T/run/cowlink.err")"
+	outside=$(awk '/^Seccomp_filters:/ { print $2 }' /proc/self/status)
+	inside=$(awk '/^Seccomp_filters:/ { print $2 }' "$T/run/filters")
+	[ -n "$inside" ] && [ "$inside" -gt "${outside:-0}" ] ||
+		fail "the run under cowlink run had no filter of its own (${inside:-no} seccomp filters inside, ${outside:-none} outside)"
+fi
 note "$(wc -l <"$T/files") test files on $(df -PT "$T" | awk 'NR == 2 { print $2 }'): the plain run" \
-	"($(wc -l <"$T/plain-run") files, the others from the cache) and ${scopes[*]} at once, $((SECONDS - start)) s"
+	"($(wc -l <"$T/plain-run") files, the others from the cache) and the ${scopes[*]} at once, $((SECONDS - start)) s"
+for run in plain "${scopes[@]}"; do
+	note "  $run: $(cat "$T/$run/time")"
+done
 
 # The results of a TAP file, one line per test: "<n> ok|not ok[ # TODO]",
 # and the plan as "plan 1..N".
@@ -219,9 +262,10 @@ for run in "${scopes[@]}"; do
 		f=${t//\//_}
 		while read -r n; do
 			diffs=$((diffs + 1))
-			echo "DIFF ($run) $t $n:" >&2
-			echo "   without the shim: $(line "$T/plain/tap/$f" "$n")" >&2
-			echo "   with the shim:    $(line "$T/$run/tap/$f" "$n")" >&2
+			echo "DIFF ($run) $t $n:$(grep -qxF "$t" "$T/$run/timedout" 2>/dev/null &&
+				echo " (the file timed out after 600 s)")" >&2
+			echo "   plain:    $(line "$T/plain/tap/$f" "$n")" >&2
+			printf '   %-9s %s\n' "$run:" "$(line "$T/$run/tap/$f" "$n")" >&2
 		done < <(diff <(results "$T/plain/tap/$f") <(results "$T/$run/tap/$f") |
 			 awk '/^[<>] / { print $2 }' | sort -u)
 	done <"$T/files"
@@ -229,5 +273,6 @@ done
 note "without the shim:               $(tally plain)"
 [ ! -d "$T/binary" ] || note "shim in the pjdfstest binary:   $(tally binary)"
 [ ! -d "$T/every" ] || note "shim in every process:          $(tally every)"
-[ "$diffs" = 0 ] || fail "$diffs test results differ under the shim (listed above)"
-note "ok: pjdfstest gives the same results with the shim (${scopes[*]})"
+[ ! -d "$T/run" ] || note "under cowlink run:              $(tally run)"
+[ "$diffs" = 0 ] || fail "$diffs test results differ from the plain run (listed above)"
+note "ok: pjdfstest gives the same results as the plain run (${scopes[*]})"
