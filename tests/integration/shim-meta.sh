@@ -15,14 +15,10 @@ writer -t chmod '"$P/api_chmod" b 600'
 writer -t chmod-setuid '"$P/api_chmod" b 4750'
 writer -t fchmod '"$P/api_fchmod" b 600'
 writer -t fchmodat '"$P/api_fchmodat" . b 600'
-if [ "$MODE" != run-noshim ]; then
-	writer -t lchmod '"$P/api_lchmod" b 600'
-else
-	# glibc's lchmod (before fchmodat2) opens the name O_PATH and changes
-	# /proc/self/fd/N: a magic link, which the supervisor alone refuses
-	# with EACCES for now (issue 20, DESIGN §4b).
-	refused lchmod EACCES '"$P/api_lchmod" b 600'
-fi
+# glibc's lchmod (before fchmodat2) opens the name O_PATH and changes
+# /proc/self/fd/N: under the supervisor alone, that magic link is the fd's
+# file, whose name is broken.
+writer -t lchmod '"$P/api_lchmod" b 600'
 writer -t chown '"$P/api_chown" b 1 2'
 writer -t fchown '"$P/api_fchown" b 1 2'
 writer -t fchownat '"$P/api_fchownat" . b 1 2'

@@ -161,7 +161,7 @@ static void help(void)
 	       "                        must be a directory (made absolute)\n"
 	       "      --exclude PROGS   set COWLINK_EXCLUDE: programs the shim stays out of\n"
 	       "      --debug           set COWLINK_DEBUG=1: one line per decision on stderr\n"
-	       "      --preload-only    no supervisor: only programs the shim covers are\n"
+	       "      --preload-only    no supervisor: only the calls the shim sees are covered\n"
 	       "      --allow-io-uring  let io_uring_setup through (its I/O bypasses the\n"
 	       "                        supervisor; by default it fails with ENOSYS)\n"
 	       "  -h, --help            this text\n\n"
