@@ -10,8 +10,9 @@
 # (the shells, dd, openssl... and the pjdfstest binary, through which every
 # system call the suite checks goes), in the sanitizer build into the
 # pjdfstest binary only (a wrapper script in its place; see below). The
-# plain build runs it a third time under `cowlink run` (the seccomp
-# supervisor, and the shim that cowlink run loads into every process).
+# plain build runs it, in place of the shim's run, under `cowlink run` (the
+# seccomp supervisor, and the shim that cowlink run loads into every
+# process) for every other commit's choice (below).
 # Each test file's TAP results (ok / not ok / TODO per test number, and
 # the plan) must be the same in every run as without the shim; every
 # difference is printed with both lines (and a file's timeout with it).
@@ -80,21 +81,31 @@ jobs=${PJDFSTEST_JOBS:-4}
 # The sanitizer build does not: its cowlink loads the ASan runtime into
 # every process it starts, the quarter of an hour above, and the
 # supervisor's memory is checked under ASan by the run-seccomp-* tests.
-scopes=(every run)
+# Three runs of a part at once on two cores took a part to 330 s in the
+# test command, so the plain build compares one of the two with the plain
+# run, chosen by the commit as the part is: successive commits run every
+# part in both scopes. PJDFSTEST_SCOPES ("every", "run" or "every run")
+# picks.
+parts=${PJDFSTEST_PARTS:-4}
+part=${PJDFSTEST_PART:-}
+commit=$(git -C "${COWLINK_SRC:-.}" rev-parse --short=7 HEAD 2>/dev/null || true)
+if [ -z "$part" ]; then
+	part=0
+	[ -z "$commit" ] || part=$((16#$commit % parts))
+fi
+scopes=(every)
+[ -z "$commit" ] || [ $((16#$commit / parts % 2)) = 0 ] || scopes=(run)
+[ -z "${PJDFSTEST_SCOPES:-}" ] || read -ra scopes <<<"$PJDFSTEST_SCOPES"
 sample=1
 if [ -n "${COWLINK_ASAN_RUNTIME:-}" ]; then
 	scopes=(binary)
 	sample=${PJDFSTEST_SAMPLE:-2}
 fi
+for run in "${scopes[@]}"; do
+	case $run in every|run|binary) ;; *) fail "PJDFSTEST_SCOPES: '$run' is not every or run" ;; esac
+done
 [[ " ${scopes[*]} " != *" run "* ]] || [ -x "${COWLINK_TOOL:-}" ] ||
 	fail "COWLINK_TOOL is not set (the cowlink tool, for the run under cowlink run)"
-parts=${PJDFSTEST_PARTS:-4}
-part=${PJDFSTEST_PART:-}
-if [ -z "$part" ]; then
-	commit=$(git -C "${COWLINK_SRC:-.}" rev-parse --short=7 HEAD 2>/dev/null || true)
-	part=0
-	[ -z "$commit" ] || part=$((16#$commit % parts))
-fi
 [ "$part" = all ] || [[ "$part" =~ ^[0-9]+$ && "$part" -lt "$parts" ]] ||
 	fail "PJDFSTEST_PART=$part: a number below PJDFSTEST_PARTS ($parts), or all"
 
@@ -136,7 +147,7 @@ awk -v n="$sample" '(n == 1 || $1 < 30) && (n == 1 || k++ % n == 0) { print $2 }
 what="part $part of $parts ($(wc -l <"$T/files") of $(wc -l <"$T/all") test files)"
 [ "$part" != all ] || what="all $(wc -l <"$T/files") test files"
 [ "$sample" = 1 ] || what="$what, one in $sample of the part but its permutation tables"
-note "$what; PJDFSTEST_PART=all runs the whole suite"
+note "$what, compared with the run: ${scopes[*]}; PJDFSTEST_PART=all runs the whole suite, PJDFSTEST_SCOPES=\"every run\" both runs"
 [ "$sample" = 1 ] || note "sanitizer build: the shim in the pjdfstest binary only (the plain build: in every process)"
 
 # The plain run's results, kept per test file for the other build of this
