@@ -344,11 +344,11 @@ static long ioctl_by_name(pid_t pid, unsigned cmd, uint64_t addr, const char *na
 	return r;
 }
 
-/* setxattrat or removexattrat of J (an empty path: the fd) on NAME. */
-/* Set (REMOVE: remove) on NAME the xattr whose name is at XNAME in PID,
- * with the SIZE bytes at VAL and FLAGS, as the target's call would. */
-static long xattr_by_name(pid_t pid, const char *name, uint64_t xname_addr, bool remove,
-			  uint64_t val_addr, uint64_t size, int flags)
+/* Set (REMOVE: remove) on NAME (a final symlink followed when FOLLOW: a
+ * /proc/self/fd/N name) the xattr whose name is at XNAME in PID, with the
+ * SIZE bytes at VAL and FLAGS, as the target's call would. */
+static long xattr_by_name(pid_t pid, const char *name, bool follow, uint64_t xname_addr,
+			  bool remove, uint64_t val_addr, uint64_t size, int flags)
 {
 	char xname[XATTR_NAME_MAX_ + 1];
 	void *val;
@@ -357,6 +357,8 @@ static long xattr_by_name(pid_t pid, const char *name, uint64_t xname_addr, bool
 	r = cl_target_read_str(pid, xname_addr, xname, sizeof xname);
 	if (r < 0)
 		return r == -ENAMETOOLONG ? -ERANGE : r;
+	if (remove && follow)
+		return syscall(SYS_removexattr, name, xname) ? -errno : 0;
 	if (remove)
 		return cl_lremovexattr(name, xname);
 	if (size > XATTR_VALUE_MAX_)
@@ -365,7 +367,9 @@ static long xattr_by_name(pid_t pid, const char *name, uint64_t xname_addr, bool
 	if (!val)
 		return -ENOMEM;
 	r = cl_target_read(pid, val_addr, val, size);
-	if (!r)
+	if (!r && follow)
+		r = syscall(SYS_setxattr, name, xname, val, size, flags) ? -errno : 0;
+	else if (!r)
 		r = cl_lsetxattr(name, xname, val, size, flags);
 	free(val);
 	return r;
@@ -373,7 +377,7 @@ static long xattr_by_name(pid_t pid, const char *name, uint64_t xname_addr, bool
 
 /* setxattrat or removexattrat of J (an empty path: the fd) on NAME: the
  * value, its size and flags come in a struct xattr_args. */
-static long xattrat_by_name(const struct job *j, const char *name)
+static long xattrat_by_name(const struct job *j, const char *name, bool follow)
 {
 	const __u64 *a = j->req.data.args;
 	pid_t pid = (pid_t)j->req.pid;
@@ -387,7 +391,7 @@ static long xattrat_by_name(const struct job *j, const char *name)
 		if (r)
 			return r;
 	}
-	return xattr_by_name(pid, name, a[3], j->req.data.nr == __NR_removexattrat,
+	return xattr_by_name(pid, name, follow, a[3], j->req.data.nr == __NR_removexattrat,
 			     xa.value, xa.size, (int)xa.flags);
 }
 
@@ -410,14 +414,14 @@ static long apply_by_name(const struct job *j, const char *name)
 		return cl_fchmodat(AT_FDCWD, name, (mode_t)a[2]);
 	case __NR_setxattrat: /* fd, "", AT_EMPTY_PATH, name, args, size */
 	case __NR_removexattrat: /* fd, "", AT_EMPTY_PATH, name */
-		return xattrat_by_name(j, name);
+		return xattrat_by_name(j, name, false);
 	case __NR_utimensat: /* fd, NULL or "" with AT_EMPTY_PATH, times, flags */
 		if (a[2] && (r = cl_target_read(pid, a[2], ts, sizeof ts)))
 			return r;
 		return cl_utimensat(AT_FDCWD, name, a[2] ? ts : NULL, AT_SYMLINK_NOFOLLOW);
 	case __NR_fsetxattr:
 	case __NR_fremovexattr:
-		return xattr_by_name(pid, name, a[1], j->req.data.nr == __NR_fremovexattr,
+		return xattr_by_name(pid, name, false, a[1], j->req.data.nr == __NR_fremovexattr,
 				     a[2], a[3], (int)a[4]);
 	case __NR_ioctl: /* FS_IOC_SETFLAGS (an int) or FS_IOC_FSSETXATTR */
 		return ioctl_by_name(pid, (unsigned)a[1], a[2], name);
@@ -510,8 +514,17 @@ static long apply_named(const struct job *j, int fd)
 		 * has leaves its times alone, ftruncate does not. */
 		return syscall(SYS_truncate, p, (off_t)a[1]) ? -errno : 0;
 #endif
+	case __NR_setxattr:
+	case __NR_lsetxattr:
+	case __NR_removexattr:
+	case __NR_lremovexattr:
+		return xattr_by_name(pid, p, true, a[1], j->req.data.nr == __NR_removexattr ||
+				     j->req.data.nr == __NR_lremovexattr, a[2], a[3], (int)a[4]);
+	case __NR_setxattrat:
+	case __NR_removexattrat:
+		return xattrat_by_name(j, p, true);
 	default:
-		return 1; /* the xattr calls: the kernel makes them, on the name */
+		return 1;
 	}
 }
 

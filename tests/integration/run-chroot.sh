@@ -5,8 +5,8 @@
 # root, as the kernel resolves it for the program, never in the
 # supervisor's. The other name of the set in the jail does not change, and
 # the name gets what a plain copy gets. As root and as a non-root owner
-# (chroot --userspec), with a static program making raw calls, and with
-# static busybox's shell where there is one. As root, the same calls
+# (chroot --userspec), with a static program making raw calls, a Go program
+# (golang-go) and static busybox's shell where there are. As root, the same calls
 # without the supervisor change the other name (so the test can fail).
 . "$(dirname "$0")/lib.sh"
 need gcc setfattr getfattr chroot
@@ -19,6 +19,15 @@ out=$("$C" run -- "$T/sv" open /dev/null 2>&1 || true)
 case "$out" in
 *"no seccomp user notification"*) skip "this kernel has no seccomp user notification" ;;
 esac
+GO=
+if command -v go >/dev/null; then
+	GOCACHE=$T/gocache GOPATH=$T/gopath GO111MODULE=off CGO_ENABLED=0 \
+		go build -o "$T/gowriter" "$COWLINK_SRC/tests/integration/static/gowriter.go" 2>go.err ||
+		fail "go build failed: $(head -c 300 go.err)"
+	GO=$T/gowriter
+else
+	note "no go (Debian golang-go): the Go cases are left out"
+fi
 BB=
 for b in /bin/busybox /usr/bin/busybox; do
 	[ -x "$b" ] && ! LC_ALL=C readelf -l "$b" 2>/dev/null | grep -q INTERP && BB=$b && break
@@ -36,6 +45,7 @@ fresh() {
 	mkdir -p "$J/d" "$J/bin"
 	cp "$T/sv" "$J/bin/sv"
 	[ -z "$BB" ] || cp "$BB" "$J/bin/busybox"
+	[ -z "$GO" ] || cp "$GO" "$J/bin/gowriter"
 	printf 'one\ntwo\nthree\n' >"$J/d/a"
 	chmod 0640 "$J/d/a"
 	setfattr -n user.keep -v k "$J/d/a"
@@ -96,6 +106,11 @@ cases() {
 	cmp -s "$J/d/a" "$J/d/c" && same_inode "$J/d/a" "$J/d/b" ||
 		fail "$WHO /proc/self/fd/N in a jail without /proc changed the set"
 	check /bin/sv fchown-fchmod /d/@
+	if [ -n "$GO" ]; then
+		check /bin/gowriter append /d/@
+		check /bin/gowriter chmod /d/@
+		check /bin/gowriter fchown-fchmod /d/@
+	fi
 	if [ -n "$BB" ]; then
 		check /bin/busybox sh -c 'echo x >> "$0"' /d/@
 		check /bin/busybox chmod 600 /d/@

@@ -65,7 +65,23 @@ cases() {
 		run_check "$GO" chmod @
 		run_check "$GO" chtimes @
 		run_check "$GO" fchown-fchmod @
-		run_check "$GO" fdlink @
+		RUN_NOW=1 run_check "$GO" fdlink @
+		# A rename between two names of one set removes the source.
+		run_fresh
+		[ "$(run_as "$C" run -- "$GO" renamefrom b a)" = ok ] || fail "$RUN_WHO go rename within a set"
+		[ ! -e a ] && [ "$(stat -c '%a %h' b)" = "640 1" ] ||
+			fail "$RUN_WHO go rename a over b, names of one set: a is still there or b is $(stat -c '%a %h' b)"
+		# A relative name near PATH_MAX, as the kernel takes it.
+		local seg long i
+		seg=$(printf 'd%.0s' $(seq 99))
+		long=.
+		for i in $(seq 40); do long=$long/$seg$i; done
+		run_as mkdir -p "$long"
+		run_as sh -c 'printf "one\n" >"$1/a"' sh "$long"
+		run_as "$COWLN" "$long/a" "$long/b"
+		[ "$(run_as "$C" run -- "$GO" append "$long/b")" = ok ] || fail "$RUN_WHO go append to a long name"
+		[ "$(cat "$long/a")" = one ] || fail "$RUN_WHO go append to a long name reached the other name"
+		rm -rf "./${seg}1"
 		ran=1
 	fi
 	if [ -n "$UR" ]; then

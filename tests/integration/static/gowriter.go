@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // A Go writer for run-seccomp-apps.sh: Go makes raw system calls, which no
-// preload sees. Usage: gowriter OP PATH; prints "ok" or the error.
+// preload sees. Usage: gowriter OP PATH [FROM]; prints "ok" or the error.
 package main
 
 import (
@@ -51,6 +51,10 @@ func main() {
 		if err == nil && (st.Mode().Perm() != 0600 || !os.SameFile(st, byName)) {
 			err = fmt.Errorf("the fd is not the name's file: %v", st.Mode())
 		}
+	case "renamefrom":
+		// rename(2) of another name over this one: between two names of
+		// one set, the source goes, as for two copies.
+		err = os.Rename(os.Args[3], p)
 	case "fdlink":
 		// Through the magic link of a read-only fd.
 		var f, w *os.File
