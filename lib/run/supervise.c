@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* The supervisor's loop (docs/DESIGN.md §4b): take each notification the filter
- * sends up, decide from one stat of the name (or of the fd) whether it
- * reaches a cowlink, and if it does, act in a worker thread that has taken
- * on the target's credentials: break the name with cl_break_at and let the
- * call go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE), or fail it with the errno
- * the break gave. Calls that change an inode through an fd on a shared
- * inode, and removals that would leave an orphan, are done for the target
- * (the answer is their result), because nothing can be done after a call
- * that was let go on.
+ * sends up (classify.c says what it is), look at the object its name or fd
+ * leads to (tname.c: through fds of the target, in its root), and where that
+ * reaches a cowlink, act in a worker thread that has taken on the target's
+ * credentials: break the name with cl_break_at, re-point the target's fds
+ * that had the old inode through it (SECCOMP_ADDFD_FLAG_SETFD), then make
+ * the call itself -- an open handed over with SECCOMP_ADDFD_FLAG_SEND, a
+ * change by name made on the copy, a removal in the directory decided on --
+ * or let a change through a re-pointed fd go on. A call that reaches no
+ * cowlink goes on (SECCOMP_USER_NOTIF_FLAG_CONTINUE) and the kernel
+ * resolves its name again.
  *
  * The loop itself never waits for a lock or a copy: a target that holds a
  * break lock (the shim's own break, under cowlink run) and makes a call
  * that comes up here is answered at once, while a worker waits for that
- * lock. It is a correctness aid, not a sandbox: a thread of the target can
- * change the memory of a path after it was read here. */
+ * lock. It is a correctness aid, not a sandbox. */
 #include "supervise.h"
 #include "classify.h"
 
