@@ -194,15 +194,15 @@ bool cl_scope_of_name(const char *path)
 #define KEEP_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_LARGEFILE | \
 		    O_PATH | O_SYNC)
 
-/* The position and flags of the target's fd NAME (a number under DIR, its
- * /proc/PID/fd), from its fdinfo. 0 or -errno. */
-static int fd_info(pid_t pid, const char *name, long long *pos, unsigned long *flags)
+/* The position and flags of the target's fd FD, from its fdinfo. 0 or
+ * -errno. */
+static int fd_info(pid_t pid, int fd, long long *pos, unsigned long *flags)
 {
-	char info[320], buf[512], *p;
+	char info[64], buf[512], *p;
 	ssize_t n;
 	int f;
 
-	snprintf(info, sizeof info, "/proc/%d/fdinfo/%s", (int)pid, name);
+	snprintf(info, sizeof info, "/proc/%d/fdinfo/%d", (int)pid, fd);
 	f = cl_openat(AT_FDCWD, info, O_RDONLY | O_CLOEXEC, 0);
 	if (f < 0)
 		return f;
@@ -220,12 +220,11 @@ static int fd_info(pid_t pid, const char *name, long long *pos, unsigned long *f
 	return 0;
 }
 
-/* Make the target's fd NUM (NAME under its /proc/PID/fd, DIR) an fd on P,
+/* Make the target's fd NUM an fd on P,
  * the broken name's private copy, with its access mode, status flags,
  * offset and close-on-exec, in place (SECCOMP_ADDFD_FLAG_SETFD): what
  * cl_fd_reopen does for the shim's inherited fds 0-2. 0 or -errno. */
-static int repoint_one(const struct job *j, const char *name, int num, const char *p,
-		       const struct stat *old)
+static int repoint_one(const struct job *j, int num, const char *p, const struct stat *old)
 {
 	struct seccomp_notif_addfd add = { .id = j->req.id, .flags = SECCOMP_ADDFD_FLAG_SETFD };
 	unsigned long flags;
@@ -233,7 +232,7 @@ static int repoint_one(const struct job *j, const char *name, int num, const cha
 	struct stat st;
 	int e, nf;
 
-	e = fd_info((pid_t)j->req.pid, name, &pos, &flags);
+	e = fd_info((pid_t)j->req.pid, num, &pos, &flags);
 	if (e)
 		return e;
 	nf = cl_openat(AT_FDCWD, p, (int)(flags & KEEP_FLAGS) | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0);
@@ -291,7 +290,7 @@ static bool repoint(const struct job *j, const struct stat *old, const char *p, 
 			link[k] = '\0';
 			if (strncmp(link, p, plen) || (link[plen] && strcmp(link + plen, " (deleted)")))
 				continue; /* another name of the set: that name's fd */
-			e = repoint_one(j, d->d_name, atoi(d->d_name), p, old);
+			e = repoint_one(j, atoi(d->d_name), p, old);
 			cl_debug("run: pid %u: fd %s re-pointed at %s (%d)", j->req.pid, d->d_name, p, -e);
 			if (!e && atoi(d->d_name) == want)
 				got = true;
@@ -845,27 +844,12 @@ static void dispatch(struct job *j)
 /* Is the target's fd FD a writable fd on a shared inode? */
 static bool fd_write_shared(pid_t pid, int fd, const char *proc, const struct stat *st)
 {
-	char info[CL_TPATH_MAX], buf[256], *p;
-	unsigned long flags = 0;
-	ssize_t n;
-	int f;
+	unsigned long flags;
+	long long pos;
 
 	if (!S_ISREG(st->st_mode) || st->st_nlink < 2 || !reaches_cowlink(proc, st, true))
 		return false;
-	snprintf(info, sizeof info, "/proc/%d/fdinfo/%d", (int)pid, fd);
-	f = cl_openat(AT_FDCWD, info, O_RDONLY | O_CLOEXEC, 0);
-	if (f < 0)
-		return true;
-	n = cl_read(f, buf, sizeof buf - 1);
-	cl_close(f);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	p = strstr(buf, "flags:");
-	if (!p)
-		return true;
-	flags = strtoul(p + 6, NULL, 8);
-	return (flags & O_ACCMODE) != O_RDONLY;
+	return fd_info(pid, fd, &pos, &flags) || (flags & O_ACCMODE) != O_RDONLY;
 }
 
 /* open_by_handle_at for writing: a handle has no name to break, so the

@@ -131,24 +131,6 @@ if [ "$(id -u)" = 0 ]; then
 		[ "$(LD_PRELOAD="$PRELOAD" "$UR" b)" = uring ] || fail "io_uring writer did not use the ring"
 		[ "$(snapshot a)" != "$RUN_SA" ] || fail "io_uring under the shim alone left a alone: the check proves nothing"
 	fi
-	if [ -n "$DYN" ]; then
-		# Dynamic programs (the shim loaded too) through magic links of
-		# their fds, another process's fd, and fd changes after a break.
-		RUN_NOW=1 run_check bash -c 'exec 3<"$0"; echo appended >>/dev/fd/3' @
-		run_check bash -c 'exec 3<"$0"; chmod 600 /dev/fd/3' @
-		run_check bash -c 'exec 3<"$0"; touch -d @1000000000 /proc/self/fd/3' @
-		RUN_NOW=1 run_check bash -c 'coproc { exec 3<"$0"; read -r _; }
-			for i in $(seq 200); do [ -e /proc/$COPROC_PID/fd/3 ] && break; sleep .05; done
-			echo appended >>/proc/$COPROC_PID/fd/3; echo >&"${COPROC[1]}"; wait' @
-		# (The shim breaks first here and leaves the fd on the old, same
-		# data: fstat of it is not compared, docs/DESIGN.md §4.)
-		run_check /usr/bin/python3 -c 'import os, sys
-f = os.open(sys.argv[1], os.O_RDONLY)
-os.fchown(f, os.getuid(), os.getgid())
-os.fchmod(f, 0o600)
-print(oct(os.stat(sys.argv[1]).st_mode & 0o7777))' @
-		ran=1
-	fi
 	if [ -n "$NODE" ]; then
 		run_fresh
 		UV_USE_IO_URING=1 LD_PRELOAD="$PRELOAD" "$NODE" -e \
