@@ -366,8 +366,30 @@ static int mark_replace(int fd, const struct cl_record *r, mode_t *cur)
  * only then are the bits restored and the mark removed. A linker reads the
  * record after its link (which it makes under a hidden name) and takes the
  * link back unless it still reads as its own, so one of the two sees the
- * other: the unshare sees the new link, or the linker the word. */
-int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r)
+ * other: the unshare sees the new link, or the linker the word.
+ *
+ * The word guards against a linker, not against a second unshare of the
+ * same inode (a break's and a metadata change's, in two processes) acting
+ * on what it knew before the first finished: it writes its word over the
+ * record of a linker that began after the first, puts the bits back before
+ * the linker clears them and takes the mark off; the linker's check fails
+ * and it leaves the bits cleared and no mark (seen: the other name's 0644
+ * became 0444, race-meta-relink). So unshares take turns under the inode
+ * lock, and a linker that lost to one waits for that lock, then gives back
+ * the bits it cleared where the source was left plain (link.c). Without
+ * the lock the unshare goes on, reading the word again just before it
+ * removes it. */
+
+/* Is FD's record still the word WORD wrote (another unshare may have taken
+ * it off and a linker made a new set since)? */
+static bool still_the_word(int fd, const struct cl_record *word)
+{
+	struct cl_record now;
+
+	return cl_mark_read_fd(fd, &now) > 0 && now.dying && now.wbits == word->wbits;
+}
+
+static int unshare(int fd, const struct stat *st, const struct cl_record *r, bool locked)
 {
 	struct cl_record word = { CL_RECORD_VERSION, r->wbits & 0222, true };
 	mode_t orig = st->st_mode & 07777, cur = orig, mode = orig | (r->wbits & 0222);
@@ -384,9 +406,9 @@ int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r)
 	}
 	e = mark_replace(fd, &word, &cur);
 	if (e == -ENODATA) {
-		/* Unshared by someone else first: only undo a lent bit. */
-		e = cur != orig ? cl_fchmod(fd, mode) : 0;
-		return e;
+		/* Unshared by someone else first: only undo a lent bit. Never
+		 * put back ORIG: that would take back the bits it restored. */
+		return cur != orig ? cl_fchmod(fd, mode) : 0;
 	}
 	if (e)
 		goto out_mode;
@@ -403,7 +425,13 @@ int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r)
 			goto out_record;
 		cur = mode | (cur & S_IWUSR);
 	}
-	e = cl_mark_remove_fd(fd);
+	if (!locked && !still_the_word(fd, &word)) {
+		/* Finished by another unshare, and maybe linked again since:
+		 * the record, if any, is not ours to touch, nor the mode. */
+		cl_debug("unshare: the word is gone, another unshare finished first");
+		return -EAGAIN;
+	}
+	e = cl_mark_remove_fd(fd); /* gone already (another unshare): 0 */
 	if (e)
 		goto out_record;
 	if (cur != mode)
@@ -416,5 +444,15 @@ out_record:
 out_mode:
 	if (cur != orig)
 		(void)cl_fchmod(fd, orig);
+	return e;
+}
+
+int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r)
+{
+	bool locked = cl_lock_inode(fd);
+	int e = unshare(fd, st, r, locked);
+
+	if (locked)
+		cl_unlock_inode(fd);
 	return e;
 }

@@ -236,7 +236,7 @@ int cl_may_change(int fd, const struct stat *st, mode_t mode, enum cl_need need)
 /* Is capability CAP in the calling thread's effective set? */
 bool cl_capable(unsigned cap);
 
-/* ---- lock.c: the break lock --------------------------------------------- */
+/* ---- lock.c: the break lock, the inode lock ----------------------------- */
 
 /* flock(LOCK_EX|LOCK_NB) on DIRFD with a bounded retry; -EWOULDBLOCK after
  * cl_lock_wait_ms (default CL_LOCK_WAIT_MS; tests lower it), other flock
@@ -245,6 +245,16 @@ bool cl_capable(unsigned cap);
 extern unsigned cl_lock_wait_ms;
 int cl_lock_dir(int dirfd);
 void cl_unlock_dir(int dirfd);
+
+/* The inode lock: flock(LOCK_EX|LOCK_NB) on a file's own fd (any open mode),
+ * tried for at most CL_INODE_WAIT_MS. Held by an orphan's unshare for its
+ * few calls, and by a linker that lost to one before it gives back the
+ * write bits it cleared (docs/DESIGN.md §4, Names). False without it (held
+ * that long -- a user's own flock of the file looks the same --, or no
+ * flock here): the caller goes on, unlocked. cl_unlock_inode releases it. */
+#define CL_INODE_WAIT_MS 200u
+bool cl_lock_inode(int fd);
+void cl_unlock_inode(int fd);
 
 /* A bounded retry: cl_backoff_start, then after each failed try
  * cl_backoff_wait naps (50 us, doubling up to 20 ms) and says whether to

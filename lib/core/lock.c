@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The break lock (docs/DESIGN.md §4, "Concurrent writers"): flock(LOCK_EX) on
- * the directory fd a break opens anyway, taken with LOCK_NB and a bounded retry
- * so that a stuck holder cannot hang a writer forever, and released
+ * the directory fd a break opens anyway, and the inode lock, the same on a
+ * file's own fd (§4, Names): both taken with LOCK_NB and a bounded retry so
+ * that a stuck holder cannot hang a writer forever, and released
  * explicitly. */
 #include "internal.h"
 
@@ -35,25 +36,47 @@ bool cl_backoff_wait(struct cl_backoff *b, unsigned limit_ms)
 	return true;
 }
 
-/* Try the lock, backing off until it is ours or cl_lock_wait_ms have
+/* Try the lock on FD, backing off until it is ours or LIMIT_MS have
  * passed. Errors other than "held by someone else" (EBADF on an O_PATH fd,
  * ENOLCK) are returned at once so the caller can decide to go on without
  * the lock. */
-int cl_lock_dir(int dirfd)
+static int lock_within(int fd, unsigned limit_ms)
 {
 	struct cl_backoff b;
 	int e;
 
 	cl_backoff_start(&b);
 	for (;;) {
-		e = cl_flock(dirfd, LOCK_EX | LOCK_NB);
+		e = cl_flock(fd, LOCK_EX | LOCK_NB);
 		if (e != -EWOULDBLOCK && e != -EINTR)
 			return e;
-		if (!cl_backoff_wait(&b, cl_lock_wait_ms)) {
-			cl_debug("lock: still busy after %u ms, giving up", cl_lock_wait_ms);
+		if (!cl_backoff_wait(&b, limit_ms)) {
+			cl_debug("lock: still busy after %u ms, giving up", limit_ms);
 			return -EWOULDBLOCK;
 		}
 	}
+}
+
+int cl_lock_dir(int dirfd)
+{
+	return lock_within(dirfd, cl_lock_wait_ms);
+}
+
+/* 200 ms: the holder is another unshare (or a linker giving bits back),
+ * a handful of system calls, stalled at worst by a loaded machine's
+ * scheduler; a user's flock of the file costs each unshare this once. */
+bool cl_lock_inode(int fd)
+{
+	int e = lock_within(fd, CL_INODE_WAIT_MS);
+
+	if (e)
+		cl_debug("inode lock: not had (%d), going on without", -e);
+	return !e;
+}
+
+void cl_unlock_inode(int fd)
+{
+	(void)cl_flock(fd, LOCK_UN);
 }
 
 /* Release explicitly rather than relying on close: the caller may keep the

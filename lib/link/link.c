@@ -275,6 +275,30 @@ static void undo_src(int fd, const struct undo *u)
 		(void)mark_op(fd, u->old, u->oldlen, XATTR_REPLACE, u->mode);
 }
 
+/* Our link lost to an orphan's unshare (still_ours: the record changed
+ * under us), which owns the source now and leaves it plain with its bits
+ * back -- but our clearing of the write bits may have come after it put
+ * them back, and nobody else would restore them: the next try would take
+ * the cleared mode for the file's own (seen: a name's 0644 became 0444,
+ * race-meta-relink). So wait for the unshare (the inode lock it holds) and,
+ * where it left the source plain (one link, no mark), give back the bits we
+ * took. A source marked again is a set or an orphan others look after. */
+static void give_back_bits(int sfd, const struct undo *u)
+{
+	char buf[CL_RECORD_MAX];
+	bool locked = cl_lock_inode(sfd);
+	mode_t bits = u->mode & 0222;
+	struct stat st;
+
+	if (!cl_fstat(sfd, &st) && st.st_nlink == 1 && (st.st_mode & bits) != bits &&
+	    mark_raw(sfd, buf) == 0) {
+		cl_debug("link: an unshare finished under us, write bits given back");
+		(void)cl_fchmod(sfd, (st.st_mode & 07777) | bits);
+	}
+	if (locked)
+		cl_unlock_inode(sfd);
+}
+
 /* Note once per context that the source cannot be leased. */
 static void note_no_lease(struct cl_link_ctx *c, const char *src, int why)
 {
@@ -408,8 +432,13 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 
 out_unlink:
 	(void)cl_unlinkat(pfd, tmp, 0);
-	if (e == -EAGAIN)
-		goto out; /* an unshare owns the source now: leave it to it */
+	if (e == -EAGAIN) {
+		/* An unshare owns the source now: leave it to it, but for the
+		 * bits we cleared. */
+		if (u.chmoded)
+			give_back_bits(sfd, &u);
+		goto out;
+	}
 out_undo:
 	undo_src(sfd, &u);
 out:

@@ -1106,6 +1106,167 @@ static void lock_busy(void **state)
 	assert_int_equal(fx_litter(fx_dir), 0);
 }
 
+/* Two unshares of one orphan (a break's and a metadata change's, in two
+ * processes) take turns under the inode lock: one acting on what it knew
+ * before the other finished could undo the other's work, or a linker's
+ * (race-meta-relink; the linker's half is in test_link.c). */
+struct orphan {
+	int fd;
+	struct stat st;
+	struct cl_record rec;
+};
+
+/* A (0644) left the one name of a protected set: an orphan, open on O->fd. */
+static void make_orphan(struct orphan *o)
+{
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
+
+	assert_int_equal(fx_fill(a, 100, 1, 0644), 0);
+	assert_int_equal(fx_make_set(a, b, true), 0);
+	assert_int_equal(unlink(b), 0);
+	o->fd = open(a, O_RDONLY);
+	assert_true(o->fd >= 0);
+	assert_int_equal(fstat(o->fd, &o->st), 0);
+	assert_int_equal(o->st.st_mode & 07777, 0444);
+	assert_int_equal(cl_mark_read_fd(o->fd, &o->rec), 1);
+}
+
+static void assert_unshared(const char *path, mode_t mode)
+{
+	struct stat st;
+	char v[64];
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, mode);
+	assert_int_equal(lgetxattr(path, CL_XATTR, v, sizeof v), -1);
+	assert_int_equal(errno, ENODATA);
+}
+
+/* The other unshare finishes (bits back, mark off) just before this one's
+ * removal of the mark: the mode stays the one both restore. */
+static int other_unshare_hook(enum cl_op op)
+{
+	if (op == CL_OP_FREMOVEXATTR && !linked) {
+		linked = true;
+		if (chmod(fx_p(fx_dir, "a"), 0644) || removexattr(fx_p(fx_dir, "a"), CL_XATTR))
+			return EIO;
+	}
+	return 0;
+}
+
+static void unshare_finished_by_another(void **state)
+{
+	struct orphan o;
+
+	(void)state;
+	make_orphan(&o);
+	linked = false;
+	cl_fault_hook = other_unshare_hook;
+	assert_int_equal(cl_unshare_orphan(o.fd, &o.st, &o.rec), 0);
+	cl_fault_hook = NULL;
+	close(o.fd);
+	assert_true(linked);
+	assert_unshared(fx_p(fx_dir, "a"), 0644);
+}
+
+/* While one unshare runs, the inode's flock is held: a second one (another
+ * open file description) cannot have it. */
+static int lock_probe_result;
+static int lock_probe_hook(enum cl_op op)
+{
+	int fd;
+
+	if (op == CL_OP_FSTAT && lock_probe_result == -2) {
+		fd = open(fx_p(fx_dir, "a"), O_RDONLY);
+		lock_probe_result = fd < 0 ? -3 : flock(fd, LOCK_EX | LOCK_NB) ? errno : 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+
+static void unshares_take_turns(void **state)
+{
+	struct orphan o;
+	int fd;
+
+	(void)state;
+	make_orphan(&o);
+	lock_probe_result = -2;
+	cl_fault_hook = lock_probe_hook;
+	assert_int_equal(cl_unshare_orphan(o.fd, &o.st, &o.rec), 0);
+	cl_fault_hook = NULL;
+	assert_int_equal(lock_probe_result, EWOULDBLOCK);
+	/* ... and it is let go afterwards. */
+	fd = open(fx_p(fx_dir, "a"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	close(fd);
+	close(o.fd);
+	assert_unshared(fx_p(fx_dir, "a"), 0644);
+}
+
+/* A user's own flock of the file: the unshare does not wait for it (long),
+ * it goes on without the lock. */
+static void unshare_past_a_user_flock(void **state)
+{
+	struct orphan o;
+	int fd;
+
+	(void)state;
+	make_orphan(&o);
+	fd = open(fx_p(fx_dir, "a"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(cl_unshare_orphan(o.fd, &o.st, &o.rec), 0);
+	close(fd);
+	close(o.fd);
+	assert_unshared(fx_p(fx_dir, "a"), 0644);
+}
+
+/* Without the lock, another unshare may finish and a cowln -f make a set of
+ * the inode again before this one removes the mark: it reads the word
+ * again first, and leaves the new set's mark and mode alone. */
+static int relinked_hook(enum cl_op op)
+{
+	static const char mark[] = "cowlink v1 w=0200";
+	const char *a = fx_p(fx_dir, "a");
+
+	if (op == CL_OP_FLOCK)
+		return EBADF; /* no flock here */
+	if (op == CL_OP_FGETXATTR && !linked) {
+		linked = true;
+		if (removexattr(a, CL_XATTR) || setxattr(a, CL_XATTR, mark, sizeof mark - 1, 0) ||
+		    chmod(a, 0444) || link(a, fx_p(fx_dir, "b")))
+			return EIO;
+	}
+	return 0;
+}
+
+static void unshare_unlocked_sees_a_new_set(void **state)
+{
+	const char *a = fx_p(fx_dir, "a");
+	struct orphan o;
+	struct stat st;
+	char v[64];
+	ssize_t n;
+
+	(void)state;
+	make_orphan(&o);
+	linked = false;
+	cl_fault_hook = relinked_hook;
+	assert_int_equal(cl_unshare_orphan(o.fd, &o.st, &o.rec), -EAGAIN);
+	cl_fault_hook = NULL;
+	close(o.fd);
+	assert_true(linked);
+	assert_int_equal(lstat(a, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0444);
+	assert_int_equal(st.st_nlink, 2);
+	n = lgetxattr(a, CL_XATTR, v, sizeof v);
+	assert_int_equal(n, 17);
+	assert_memory_equal(v, "cowlink v1 w=0200", 17);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -1121,6 +1282,8 @@ int main(void)
 		T(replaced_meanwhile),
 		T(orphan_readonly_as_owner), T(immutable_source), T(lock_busy),
 		T(flush_ahead), T(small_break_calls),
+		T(unshare_finished_by_another), T(unshares_take_turns),
+		T(unshare_past_a_user_flock), T(unshare_unlocked_sees_a_new_set),
 	};
 #undef T
 	/* The TSan build runs only the concurrency case (tests/tsan.cmake). */

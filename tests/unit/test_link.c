@@ -314,6 +314,48 @@ static void test_unsharing_record(void **state)
 	assert_int_equal(st.st_mode & 07777, 0444);
 }
 
+/* A second, late unshare of the source (it knew it as an orphan before a
+ * first unshare made it plain) runs into our link: it writes its word over
+ * our new record and restores the bits just before our chmod clears them,
+ * then takes the mark off before our check. We lose, and must give back
+ * the bits we cleared: without that the next try took 0444 for the file's
+ * own mode and made a set presenting 0444 (race-meta-relink, seen in CI). */
+static int late_unshare_step;
+static int late_unshare(enum cl_op op)
+{
+	static const char word[] = "cowlink v1 w=0200 unsharing";
+	const char *a = fx_p(fx_dir, "a");
+
+	if (op == CL_OP_FCHMOD && late_unshare_step == 0) {
+		late_unshare_step = 1;
+		if (setxattr(a, CL_XATTR, word, sizeof word - 1, XATTR_REPLACE) ||
+		    chmod(a, 0644))
+			return EIO;
+	} else if (op == CL_OP_LINKAT && late_unshare_step == 1) {
+		late_unshare_step = 2;
+		if (removexattr(a, CL_XATTR))
+			return EIO;
+	}
+	return 0;
+}
+
+static void test_late_unshare_gives_bits_back(void **state)
+{
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
+	enum cowlink_how how;
+	(void)state;
+
+	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
+	late_unshare_step = 0;
+	cl_fault_hook = late_unshare;
+	assert_int_equal(cowlink_link(a, b, COWLINK_REFLINK_NEVER, &how), 0);
+	cl_fault_hook = NULL;
+	assert_int_equal(late_unshare_step, 2);
+	assert_true(fx_same_inode(a, b));
+	assert_int_equal(xstat(a).st_mode & 07777, 0444);
+	assert_string_equal(mark_of(a), "cowlink v1 w=0200");
+}
+
 /* A lease refused once -- the shim's write-open holds a name open for a
  * moment before it knows it is a cowlink -- is tried again: the link
  * is made, from a source left as it was by the refused try. */
@@ -669,6 +711,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_xattrs_changes_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_open_writer_refused, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_unsharing_record, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_late_unshare_gives_bits_back, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_during_link_undone, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lease_refused_once_retried, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_brief_writer_during_link_waited_for, fx_setup, fx_teardown),
