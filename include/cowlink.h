@@ -104,6 +104,12 @@ int cowlink_status(const char *path, struct cowlink_status *st);
 /* Flags for cowlink_spawn(). */
 enum {
 	COWLINK_SPAWN_IO_URING = 1u << 0, /* let io_uring_setup through: its I/O bypasses the supervisor */
+	/* Supervise from the calling process, not a child of it: one process
+	 * and its copy-on-write faults less (cowlink run). The caller must be
+	 * single-threaded and have no other children; while the command runs
+	 * it is their subreaper, ignores SIGINT, SIGQUIT and SIGPIPE, and
+	 * passes SIGTERM and SIGHUP sent to it on to the command. */
+	COWLINK_SPAWN_HERE = 1u << 1,
 };
 
 /* Run FILE (searched in PATH as execvp does) with ARGV and ENVP (NULL: the
@@ -112,8 +118,8 @@ enum {
  * everything it starts is looked at first, and a cowlink it would reach is
  * broken for it, with its own credentials, as libcowlink.so would -- static
  * programs, raw system calls and root included. TREES is COWLINK_TREES
- * (NULL: none). The supervisor is a child process of the caller; the call
- * returns when FILE and every process it started have exited, with FILE's
+ * (NULL: none). The supervisor is a child process of the caller (the caller
+ * itself with COWLINK_SPAWN_HERE); the call returns when FILE and every process it started have exited, with FILE's
  * wait status in *STATUS. Without CAP_SYS_ADMIN the command runs with
  * no_new_privs (set-ID bits are ignored). Errors: -ENOSYS (no seccomp user
  * notification: Linux < 5.9), exec errors (-ENOENT, -EACCES, ...), fork and

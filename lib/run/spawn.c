@@ -5,13 +5,17 @@
  * subreaper of everything below it (so that every target stays its
  * descendant, which reading a target's memory may require, and every
  * target is reaped: a filter counts a task until then); and the command T.
- * T installs the filter (with no_new_privs when it lacks CAP_SYS_ADMIN),
- * hands the listener to S over a socket and execs. S serves until no target
- * is left and reports T's wait status to the caller. */
+ * T, started as posix_spawn starts a child (in S's memory until it execs),
+ * installs the filter (with no_new_privs when it lacks CAP_SYS_ADMIN),
+ * leaves the listener in the fd table it shares with S, and execs. S
+ * serves until no target is left and reports T's wait status to the
+ * caller over a socket. */
 #include "supervise.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,22 @@
 
 #include "banned.h"
 
+/* T's frames poison AddressSanitizer's shadow of the stack it borrows (see
+ * start_target); S clears it once T has gone. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CL_ASAN 1
+#endif
+#endif
+#ifdef CL_ASAN
+#include <sanitizer/asan_interface.h>
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 extern char **environ;
 
 #define FILTER_MAX 128
@@ -34,59 +54,28 @@ struct msg {
 	int status;
 };
 
-static int send_msg(int sock, int err, int status, int fd)
+static int send_msg(int sock, int err, int status)
 {
 	struct msg m = { err, status };
-	struct iovec iov = { &m, sizeof m };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
 
-	if (fd >= 0) {
-		memset(&u, 0, sizeof u);
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof u.buf;
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	}
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+	while (send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0)
 		if (errno != EINTR)
 			return -errno;
 	return 0;
 }
 
-/* Receive one message (and an fd into *FD when one comes). 1: got it,
- * 0: the other end closed, -errno. */
-static int recv_msg(int sock, struct msg *m, int *fd)
+/* Receive one message. 1: got it, 0: the other end closed, -errno. */
+static int recv_msg(int sock, struct msg *m)
 {
-	struct iovec iov = { m, sizeof *m };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-	struct cmsghdr *cm;
 	ssize_t n;
 
-	while ((n = cl_recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) == -EINTR)
+	while ((n = recv(sock, m, sizeof *m, 0)) < 0 && errno == EINTR)
 		;
 	if (n < 0)
-		return (int)n;
+		return -errno;
 	if (n == 0)
 		return 0;
-	if ((size_t)n != sizeof *m)
-		return -EPROTO;
-	for (cm = CMSG_FIRSTHDR(&mh); fd && cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			memcpy(fd, CMSG_DATA(cm), sizeof *fd);
-	return 1;
+	return (size_t)n == sizeof *m ? 1 : -EPROTO;
 }
 
 /* Install the filter in the calling process; the listener fd or -errno. */
@@ -130,24 +119,93 @@ static int install(unsigned flags)
 	}
 }
 
-/* T: never returns. */
-static void run_target(int sock, const char *file, char *const argv[],
-		       char *const envp[], unsigned flags, const sigset_t *mask)
-{
-	int nfd;
+/* What T, started with CLONE_VM, leaves for S in their shared memory. */
+struct start {
+	const char *file;
+	char *const *argv, *const *envp;
+	unsigned flags;
+	const sigset_t *mask;  /* T's signal mask */
+	const int *quiet;      /* signals S ignores, and how the caller had them */
+	const struct sigaction *was;
+	size_t nquiet;
+	int nfd;               /* the listener, in the fd table they share */
+	int err;               /* -errno: T did not get to exec */
+};
 
-	sigprocmask(SIG_SETMASK, mask, NULL);
-	nfd = install(flags);
+/* T: never returns. It runs in S's memory, on a stack of S's, with S
+ * stopped until it execs or exits (CLONE_VFORK), like posix_spawn's child:
+ * no page tables copied and no copy-on-write faults, most of what starting
+ * a command cost (bench 8c). So it writes only its own stack and *ST, and
+ * catches no signal: handlers of the caller's are reset first, while every
+ * signal is still blocked. The fd table is shared too (CLONE_FILES): the
+ * listener T makes is S's at once; close-on-exec leaves it out of the
+ * command's own table, which exec makes private. */
+static int run_target(void *arg)
+{
+	struct start *st = arg;
+	struct sigaction sa;
+	int sig, nfd;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
+		    sa.sa_handler != SIG_IGN) {
+			sa.sa_handler = SIG_DFL;
+			sa.sa_flags = 0;
+			(void)sigaction(sig, &sa, NULL);
+		}
+	/* What S ignores for itself, the command gets as the caller had it
+	 * (ignored stays ignored: a background job's SIGINT). */
+	for (size_t i = 0; i < st->nquiet; i++) {
+		sa = st->was[i];
+		if (sa.sa_handler != SIG_IGN)
+			sa.sa_handler = SIG_DFL;
+		sa.sa_flags = 0;
+		(void)sigaction(st->quiet[i], &sa, NULL);
+	}
+	sigprocmask(SIG_SETMASK, st->mask, NULL);
+	nfd = install(st->flags);
 	if (nfd < 0) {
-		(void)send_msg(sock, nfd, 0, -1);
+		st->err = nfd;
 		_exit(127);
 	}
-	if (send_msg(sock, 0, 0, nfd))
+	if (cl_fcntl(nfd, F_SETFD, FD_CLOEXEC) < 0) {
+		st->err = -EBADF;
 		_exit(127);
-	cl_close(nfd);
-	execvpe(file, argv, envp ? envp : environ);
-	(void)send_msg(sock, -errno, 0, -1);
+	}
+	st->nfd = nfd;
+	execvpe(st->file, st->argv, st->envp ? st->envp : environ);
+	st->err = -errno;
 	_exit(127);
+}
+
+/* Start T (its pid, or -errno); ST->nfd and ST->err say how it went. Not
+ * instrumented by AddressSanitizer, so that T's stack is a plain array on
+ * this thread's stack (ASan would move it to a heap of its own, and T's
+ * _exit would then be seen as a stack switch). */
+#if defined(__has_attribute)
+#if __has_attribute(no_sanitize_address)
+__attribute__((no_sanitize_address))
+#endif
+#endif
+static pid_t start_target(struct start *st)
+{
+	/* T's stack: a part of S's own that S does not use until T has
+	 * exec'd or exited (S waits in clone meanwhile). */
+	_Alignas(64) char stack[64 * 1024];
+	sigset_t all, old;
+	pid_t t;
+
+	st->nfd = -1;
+	st->err = 0;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	t = clone(run_target, stack + sizeof stack,
+		  CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, st);
+	if (t < 0)
+		t = -errno;
+	UNPOISON(stack, sizeof stack);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return t;
 }
 
 /* Inherited fds 0-2 that are writable fds on a shared inode (`cmd >> b`
@@ -190,64 +248,64 @@ static void repoint_std_fds(void)
 	}
 }
 
-/* S: serve, then report to UP. Never returns. */
-static void run_supervisor(int up, const char *file, char *const argv[],
-			   char *const envp[], unsigned flags, const char *trees)
+/* Serve FILE, started as T, from the calling process until no target is
+ * left: 0 with T's wait status in *STATUS, or -errno when T did not get to
+ * exec. HERE: the caller's own process (COWLINK_SPAWN_HERE), which gets
+ * its dispositions and mask back and stops being a subreaper; SIGTERM and
+ * SIGHUP sent to it are passed on to T. Else S, which ignores them. */
+static int serve(const char *file, char *const argv[], char *const envp[],
+		 unsigned flags, const char *trees, bool here, int *status)
 {
-	static const int quiet[] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGPIPE };
-	sigset_t chld, old;
-	struct msg m;
-	int tp[2], nfd = -1, r, status;
+	static const int quiet[] = { SIGINT, SIGQUIT, SIGPIPE, SIGHUP, SIGTERM };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, was[5];
+	size_t i, n = here ? 3 : 5;
+	struct start st = { file, argv, envp, flags, NULL, quiet, was, n, -1, 0 };
+	sigset_t block, old;
 	pid_t t;
-	size_t i;
 
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	if (trees)
 		(void)cl_scope_init(trees, NULL);
 	repoint_std_fds();
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, tp)) {
-		(void)send_msg(up, -errno, 0, -1);
-		_exit(127);
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	if (here) {
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
 	}
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &old);
-	t = fork();
-	if (t < 0) {
-		(void)send_msg(up, -errno, 0, -1);
-		_exit(127);
-	}
-	if (t == 0) {
-		cl_close(tp[0]);
-		cl_close(up);
-		run_target(tp[1], file, argv, envp, flags, &old);
-	}
-	cl_close(tp[1]);
-	/* The listener, then the end of the socket at exec (or an error). */
-	r = recv_msg(tp[0], &m, &nfd);
-	if (r == 1 && !m.err && nfd >= 0) {
-		r = recv_msg(tp[0], &m, NULL);
-		if (r == 0)
-			m.err = 0;
-	}
-	cl_close(tp[0]);
-	if (r < 0)
-		m.err = r;
-	else if (r == 0 && nfd < 0)
-		m.err = -ECHILD;
-	if (m.err || nfd < 0) {
-		(void)send_msg(up, m.err ? m.err : -ECHILD, 0, -1);
-		while (waitpid(t, &status, 0) < 0 && errno == EINTR)
-			;
-		_exit(127);
-	}
+	sigprocmask(SIG_BLOCK, &block, &old);
+	st.mask = &old;
 	/* Serve as long as any target lives: a signal to the terminal's
 	 * process group reaches the targets, which may still clean up. */
-	for (i = 0; i < sizeof quiet / sizeof quiet[0]; i++)
-		signal(quiet[i], SIG_IGN);
-	status = cl_supervise(nfd, t);
-	(void)send_msg(up, 0, status, -1);
-	_exit(0);
+	for (i = 0; i < n; i++)
+		sigaction(quiet[i], &ign, &was[i]);
+	t = start_target(&st);
+	if (t >= 0 && (st.err || st.nfd < 0)) {
+		if (st.nfd >= 0)
+			cl_close(st.nfd);
+		while (waitpid(t, status, 0) < 0 && errno == EINTR)
+			;
+		t = st.err ? st.err : -ECHILD;
+	}
+	if (t >= 0)
+		*status = cl_supervise(st.nfd, t, here);
+	if (here) {
+		for (i = 0; i < n; i++)
+			sigaction(quiet[i], &was[i], NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+	}
+	return t < 0 ? (int)t : 0;
+}
+
+/* S: serve, then report to UP. Never returns. */
+static void run_supervisor(int up, const char *file, char *const argv[],
+			   char *const envp[], unsigned flags, const char *trees)
+{
+	int status = 0, e = serve(file, argv, envp, flags, trees, false, &status);
+
+	(void)send_msg(up, e, status);
+	_exit(e ? 127 : 0);
 }
 
 int cowlink_spawn(const char *file, char *const argv[], char *const envp[],
@@ -259,6 +317,8 @@ int cowlink_spawn(const char *file, char *const argv[], char *const envp[],
 
 	if (!file || !argv || !status)
 		return -EINVAL;
+	if (flags & COWLINK_SPAWN_HERE)
+		return serve(file, argv, envp, flags, trees, true, status);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
 		return -errno;
 	s = fork();
@@ -273,7 +333,7 @@ int cowlink_spawn(const char *file, char *const argv[], char *const envp[],
 		run_supervisor(sp[1], file, argv, envp, flags, trees);
 	}
 	cl_close(sp[1]);
-	r = recv_msg(sp[0], &m, NULL);
+	r = recv_msg(sp[0], &m);
 	cl_close(sp[0]);
 	while (waitpid(s, &st, 0) < 0 && errno == EINTR)
 		;

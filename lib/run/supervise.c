@@ -1072,7 +1072,7 @@ static void reap(pid_t child, int *status, bool *done)
 	}
 }
 
-int cl_supervise(int nfd, pid_t child)
+int cl_supervise(int nfd, pid_t child, bool forward)
 {
 	struct seccomp_notif_sizes sizes = { 0 };
 	struct seccomp_notif *req;
@@ -1094,6 +1094,10 @@ int cl_supervise(int nfd, pid_t child)
 		exclude = NULL;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
+	if (forward) {
+		sigaddset(&chld, SIGTERM);
+		sigaddset(&chld, SIGHUP);
+	}
 	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	pfd[0] = (struct pollfd){ .fd = nfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -1108,7 +1112,10 @@ int cl_supervise(int nfd, pid_t child)
 		}
 		if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
 			while (cl_read(sfd, &si, sizeof si) == sizeof si)
-				;
+				/* A hangup of the terminal (the kernel's) reaches
+				 * the command itself. */
+				if (si.ssi_signo != SIGCHLD && si.ssi_code != SI_KERNEL)
+					(void)kill(child, (int)si.ssi_signo);
 			reap(child, &status, &done);
 		}
 		if (pfd[0].revents & POLLIN) {

@@ -59,7 +59,9 @@ bool cl_scope_of_name(const char *path);
 
 /* supervise.c: wait for and handle the notifications of listener NFD
  * until no target is left; reaps children (the supervisor is their
- * subreaper) and returns the wait status of CHILD. */
-int cl_supervise(int nfd, pid_t child);
+ * subreaper) and returns the wait status of CHILD. With FORWARD, SIGTERM
+ * and SIGHUP (blocked by the caller) sent to the supervisor are passed on
+ * to CHILD. */
+int cl_supervise(int nfd, pid_t child, bool forward);
 
 #endif

@@ -2,7 +2,10 @@
 # cowlink run: the shim is preloaded (prepended to LD_PRELOAD), COWLINK_TREES
 # (every entry a directory, made absolute, else refused), COWLINK_EXCLUDE and
 # COWLINK_DEBUG are set from the options, a program the shim cannot
-# cover gets a warning, and the command's exit status comes back.
+# cover gets a warning, and the command's exit status comes back. Signals:
+# the command gets SIGINT and SIGQUIT as the caller had them (it ignored
+# them, so ^C did nothing), and a SIGTERM or SIGHUP sent to cowlink run
+# reaches the command.
 . "$(dirname "$0")/lib.sh"
 need setfattr
 [ -x "${COWLINK_TOOL:-}" ] || fail "COWLINK_TOOL is not set"
@@ -72,6 +75,28 @@ rc=0; "$C" run -- sh -c 'exit 7' || rc=$?
 [ "$rc" = 7 ] || fail "exit status $rc, want 7"
 rc=0; "$C" run -- sh -c 'kill -TERM $$' || rc=$?
 [ "$rc" = 143 ] || fail "killed by SIGTERM: exit status $rc, want 143"
+
+# Signals: the dispositions a command starts with (SigIgn bit 1: SIGINT,
+# bit 2: SIGQUIT) are the caller's, under the supervisor as without.
+ign() { "$@" sh -c 'sed -n "s/^SigIgn:[[:space:]]*//p" /proc/self/status'; }
+[ "$(ign "$C" run --)" = "$(ign env)" ] ||
+	fail "the command's ignored signals under cowlink run: $(ign "$C" run --), without: $(ign env)"
+[ "$(ign "$C" run --preload-only --)" = "$(ign env)" ] || fail "ignored signals under --preload-only"
+inh=$( (trap '' INT; ign "$C" run --) )
+[ $((0x$inh & 2)) = 2 ] || fail "an ignored SIGINT (a background job's) is not kept: $inh"
+# A SIGTERM or SIGHUP sent to cowlink run is passed on to the command,
+# whose status comes back.
+for sig in TERM HUP; do
+	rm -f cmd.pid
+	"$C" run -- sh -c 'echo $$ >cmd.pid; exec sleep 60' &
+	p=$!
+	for i in $(seq 200); do [ -s cmd.pid ] && break; sleep .05; done
+	kill -"$sig" "$p"
+	rc=0; wait "$p" || rc=$?
+	want=$((128 + $(kill -l "$sig")))
+	[ "$rc" = "$want" ] || fail "SIG$sig to cowlink run: exit status $rc, want $want"
+	! kill -0 "$(cat cmd.pid)" 2>/dev/null || { kill "$(cat cmd.pid)"; fail "SIG$sig to cowlink run: the command is still running"; }
+done
 rc=0; "$C" run -- no-such-command-xyz 2>err || rc=$?
 [ "$rc" = 127 ] && grep -q "No such file" err || fail "missing command: exit $rc"
 rc=0; "$C" run 2>/dev/null || rc=$?

@@ -189,15 +189,11 @@ static int exit_like(int status)
  * per process: a cowlink run inside another, or a container's). */
 static int supervised(char **argv, unsigned flags, const char *trees, int *rc)
 {
-	struct sigaction ign = { .sa_handler = SIG_IGN }, oint, oquit;
 	int status, e;
 
-	/* As system() does: the terminal's ^C is the command's to handle. */
-	sigaction(SIGINT, &ign, &oint);
-	sigaction(SIGQUIT, &ign, &oquit);
-	e = cowlink_spawn(argv[0], argv, NULL, flags, trees, &status);
-	sigaction(SIGINT, &oint, NULL);
-	sigaction(SIGQUIT, &oquit, NULL);
+	/* This process supervises: the terminal's ^C is the command's to
+	 * handle, and a SIGTERM or SIGHUP sent here is passed on to it. */
+	e = cowlink_spawn(argv[0], argv, NULL, flags | COWLINK_SPAWN_HERE, trees, &status);
 	if (e == -ENOSYS || e == -EBUSY)
 		return e;
 	if (e) {
