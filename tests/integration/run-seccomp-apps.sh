@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # cowlink run covers real writers the preload cannot see: static busybox,
-# a Go program, an io_uring writer (io_uring_setup is refused, it falls back)
-# and node with UV_USE_IO_URING=1. Each leaves the other name a unchanged
+# a Go program (its raw calls, the *at calls with an empty path and
+# AT_EMPTY_PATH among them), an io_uring writer (io_uring_setup is refused,
+# it falls back) and node with UV_USE_IO_URING=1. Each leaves the other name a unchanged
 # and gives b what a plain copy gets, as root and as a non-root user; as
 # root, the same without the supervisor changes a. Each program is a case of
 # its own, skipped (saying why) where it cannot be had here.
@@ -15,6 +16,9 @@ S=$COWLINK_SRC/tests/integration/static
 chmod 0755 "$T"
 mkdir bin
 ran=0
+# The *at calls with an empty path and AT_EMPTY_PATH, as the Go program and
+# the dynamic raw-call program name them.
+EMPTY_OPS="utimensat-empty fchmodat2-empty setxattrat-empty removexattrat-empty"
 
 # The program of this case, or a skip saying why it cannot be had.
 BB= GO= UR= NODE= DYN=
@@ -66,6 +70,10 @@ cases() {
 		run_check "$GO" chtimes @
 		run_check "$GO" fchown-fchmod @
 		RUN_NOW=1 run_check "$GO" fdlink @
+		# An empty path with AT_EMPTY_PATH is the fd itself, not "."
+		# (issue 20): raw utimensat, fchmodat2 (O_PATH fd), setxattrat,
+		# removexattrat.
+		for op in $EMPTY_OPS; do run_check "$GO" $op @; done
 		# A rename between two names of one set removes the source.
 		run_fresh
 		[ "$(run_as "$C" run -- "$GO" renamefrom b a)" = ok ] || fail "$RUN_WHO go rename within a set"
@@ -126,6 +134,7 @@ if [ "$(id -u)" = 0 ]; then
 	[ -z "$GO" ] || run_bypass "$GO" chmod @
 	[ -z "$GO" ] || run_bypass "$GO" fchown-fchmod @
 	[ -z "$GO" ] || run_bypass "$GO" fdlink @
+	if [ -n "$GO" ]; then for op in $EMPTY_OPS; do run_bypass "$GO" $op @; done; fi
 	if [ -n "$UR" ]; then
 		run_fresh
 		[ "$(LD_PRELOAD="$PRELOAD" "$UR" b)" = uring ] || fail "io_uring writer did not use the ring"
