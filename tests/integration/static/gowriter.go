@@ -12,9 +12,9 @@ import (
 )
 
 // For the *at calls with an empty path and AT_EMPTY_PATH, which act on
-// the fd itself (issue 20). Go's syscall package has neither the flag nor
-// the newer calls: the numbers are the kernel's, one on every architecture
-// (O_PATH: most of them, amd64 and arm64 among them).
+// the fd itself (issue 20). Go's syscall package (1.19, Debian's) has
+// neither the flags nor the newer calls: the numbers are the kernel's, the
+// same on every architecture Go runs Linux on.
 const (
 	atEmptyPath      = 0x1000
 	oPath            = 0x200000
