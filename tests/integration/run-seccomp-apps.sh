@@ -1,10 +1,16 @@
 # SPDX-License-Identifier: MIT
 # cowlink run covers real writers the preload cannot see: static busybox,
-# a Go program, an io_uring writer (io_uring_setup is refused, it falls back)
-# and node with UV_USE_IO_URING=1. Each leaves the other name a unchanged
-# and gives b what a plain copy gets, as root and as a non-root user; as
-# root, the same without the supervisor changes a. Each program is a case of
-# its own, skipped (saying why) where it cannot be had here.
+# a Go program (its raw calls, the *at calls with an empty path and
+# AT_EMPTY_PATH among them), an io_uring writer (io_uring_setup is refused,
+# it falls back), node with UV_USE_IO_URING=1, and dynamic programs: bash
+# and python changing a file through its fds and their magic links, and
+# sv_calls.c (the static test's raw calls) linked dynamically, making the
+# *at calls with an empty path through libc's syscall(), which the shim
+# does not wrap. Each leaves the other name a unchanged and gives b what a
+# plain copy gets, as root and as a non-root user; as root, the same
+# without the supervisor (for syscall(): with the shim alone) changes a.
+# Each program is a case of its own, skipped (saying why) where it cannot
+# be had here.
 # cases: busybox go uring node dynamic
 . "$(dirname "$0")/lib.sh"
 need setfattr getfattr
@@ -15,6 +21,9 @@ S=$COWLINK_SRC/tests/integration/static
 chmod 0755 "$T"
 mkdir bin
 ran=0
+# The *at calls with an empty path and AT_EMPTY_PATH, as the Go program and
+# the dynamic raw-call program name them.
+EMPTY_OPS="utimensat-empty fchmodat2-empty setxattrat-empty removexattrat-empty"
 
 # The program of this case, or a skip saying why it cannot be had.
 BB= GO= UR= NODE= DYN=
@@ -39,8 +48,11 @@ node)
 	NODE=$(command -v node || command -v nodejs || true)
 	[ -n "$NODE" ] || skip "no node (Debian nodejs)";;
 dynamic)
-	need bash python3
-	DYN=1;;
+	need bash python3 gcc
+	# sv_calls.c, the static test's raw-call program, linked dynamically:
+	# its calls go through libc's syscall(), which the shim does not wrap.
+	gcc -O1 -o bin/sv "$S/sv_calls.c" 2>sv.err || fail "gcc sv_calls.c: $(head -c 300 sv.err)"
+	DYN=$T/bin/sv;;
 *)
 	fail "give a case: busybox, go, uring, node or dynamic";;
 esac
@@ -66,6 +78,10 @@ cases() {
 		run_check "$GO" chtimes @
 		run_check "$GO" fchown-fchmod @
 		RUN_NOW=1 run_check "$GO" fdlink @
+		# An empty path with AT_EMPTY_PATH is the fd itself, not "."
+		# (issue 20): raw utimensat, fchmodat2 (O_PATH fd), setxattrat,
+		# removexattrat.
+		for op in $EMPTY_OPS; do run_check "$GO" $op @; done
 		# A rename between two names of one set removes the source.
 		run_fresh
 		[ "$(run_as "$C" run -- "$GO" renamefrom b a)" = ok ] || fail "$RUN_WHO go rename within a set"
@@ -108,6 +124,9 @@ f = os.open(sys.argv[1], os.O_RDONLY)
 os.fchown(f, os.getuid(), os.getgid())
 os.fchmod(f, 0o600)
 print(oct(os.stat(sys.argv[1]).st_mode & 0o7777))' @
+		# The *at calls with an empty path and AT_EMPTY_PATH, raw through
+		# libc's syscall(): the supervisor's alone (issue 20).
+		for op in $EMPTY_OPS; do run_check "$DYN" $op @; done
 		ran=1
 	fi
 	if [ -n "$NODE" ]; then
@@ -126,6 +145,7 @@ if [ "$(id -u)" = 0 ]; then
 	[ -z "$GO" ] || run_bypass "$GO" chmod @
 	[ -z "$GO" ] || run_bypass "$GO" fchown-fchmod @
 	[ -z "$GO" ] || run_bypass "$GO" fdlink @
+	if [ -n "$GO" ]; then for op in $EMPTY_OPS; do run_bypass "$GO" $op @; done; fi
 	if [ -n "$UR" ]; then
 		run_fresh
 		[ "$(LD_PRELOAD="$PRELOAD" "$UR" b)" = uring ] || fail "io_uring writer did not use the ring"
@@ -141,6 +161,9 @@ fi
 if [ "$(id -u)" = 0 ] && [ -n "$DYN" ]; then
 	RUN_NOW=1 run_bypass bash -c 'exec 3<"$0"; echo appended >>/dev/fd/3' @
 	run_bypass bash -c 'exec 3<"$0"; chmod 600 /dev/fd/3' @
+	# With the shim preloaded, but not the supervisor, too: syscall() is
+	# not the shim's, and each call reaches a.
+	for op in $EMPTY_OPS; do run_bypass env LD_PRELOAD="$PRELOAD" "$DYN" $op @; done
 fi
 mkdir work && cd work
 cases

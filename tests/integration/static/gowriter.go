@@ -6,8 +6,41 @@ package main
 import (
 	"fmt"
 	"os"
+	"syscall"
 	"time"
+	"unsafe"
 )
+
+// For the *at calls with an empty path and AT_EMPTY_PATH, which act on
+// the fd itself (issue 20). Go's syscall package (1.19, Debian's) has
+// neither the flags nor the newer calls: the numbers are the kernel's, the
+// same on every architecture Go runs Linux on.
+const (
+	atEmptyPath      = 0x1000
+	oPath            = 0x200000
+	sysFchmodat2     = 452
+	sysSetxattrat    = 463
+	sysRemovexattrat = 466
+)
+
+// The value of setxattrat's struct xattr_args, which holds its address as
+// a number: out of any stack, where it could move.
+var xattrValue = [1]byte{'v'}
+
+// emptyAt opens P with FLAGS and gives the fd and the C string "" to CALL,
+// which makes the raw call (each pointer converted in the call expression
+// itself, so that it stays put while the kernel reads it).
+func emptyAt(p string, flags int, call func(fd uintptr, empty *byte) syscall.Errno) error {
+	fd, err := syscall.Open(p, flags, 0)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	if e := call(uintptr(fd), &[]byte{0}[0]); e != 0 {
+		return e
+	}
+	return nil
+}
 
 func main() {
 	op, p := os.Args[1], os.Args[2]
@@ -67,6 +100,36 @@ func main() {
 			_, err = w.WriteString("appended\n")
 			w.Close()
 		}
+	case "utimensat-empty":
+		ts := [2]syscall.Timespec{{Sec: 1000000000}, {Sec: 1000000000}}
+		err = emptyAt(p, syscall.O_RDONLY, func(fd uintptr, empty *byte) syscall.Errno {
+			_, _, e := syscall.Syscall6(syscall.SYS_UTIMENSAT, fd, uintptr(unsafe.Pointer(empty)),
+				uintptr(unsafe.Pointer(&ts[0])), atEmptyPath, 0, 0)
+			return e
+		})
+	case "fchmodat2-empty": // through an O_PATH fd
+		err = emptyAt(p, oPath, func(fd uintptr, empty *byte) syscall.Errno {
+			_, _, e := syscall.Syscall6(sysFchmodat2, fd, uintptr(unsafe.Pointer(empty)), 0600, atEmptyPath, 0, 0)
+			return e
+		})
+	case "setxattrat-empty":
+		name := []byte("user.new\x00")
+		xa := struct {
+			value       uint64
+			size, flags uint32
+		}{uint64(uintptr(unsafe.Pointer(&xattrValue[0]))), 1, 0}
+		err = emptyAt(p, syscall.O_RDONLY, func(fd uintptr, empty *byte) syscall.Errno {
+			_, _, e := syscall.Syscall6(sysSetxattrat, fd, uintptr(unsafe.Pointer(empty)), atEmptyPath,
+				uintptr(unsafe.Pointer(&name[0])), uintptr(unsafe.Pointer(&xa)), unsafe.Sizeof(xa))
+			return e
+		})
+	case "removexattrat-empty":
+		name := []byte("user.keep\x00")
+		err = emptyAt(p, syscall.O_RDONLY, func(fd uintptr, empty *byte) syscall.Errno {
+			_, _, e := syscall.Syscall6(sysRemovexattrat, fd, uintptr(unsafe.Pointer(empty)), atEmptyPath,
+				uintptr(unsafe.Pointer(&name[0])), 0, 0)
+			return e
+		})
 	default:
 		err = fmt.Errorf("unknown op %s", op)
 	}

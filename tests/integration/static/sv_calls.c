@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* One file call per run, made by raw system call: built -static by the
  * run-seccomp-*.sh tests, so that neither the dynamic loader nor the shim
- * sees it -- only cowlink run's supervisor can. Prints "ok" or the errno
+ * sees it -- only cowlink run's supervisor can. run-seccomp-apps.sh's
+ * dynamic case links it dynamically too: the calls go through libc's
+ * syscall(), which the shim does not wrap either. Prints "ok" or the errno
  * name. Usage: sv_calls OP PATH [ARG...]. */
 #define _GNU_SOURCE
 #include <errno.h>
