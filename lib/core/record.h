@@ -42,6 +42,20 @@ int cl_mark_read_at(int dirfd, const char *name, struct cl_record *r);
 /* The same, following a final symlink (cl_mark_read_deref for a path from
  * AT_FDCWD; getxattrat, else /proc/self/fd/DIRFD/NAME, for the others). */
 int cl_mark_read_follow(int dirfd, const char *path, struct cl_record *r);
+/* The mark of the inode FD pins: an open fd of any mode, O_PATH included
+ * (through its magic link, which leads to the inode itself -- never by a
+ * name, which a break may have moved to another inode meanwhile). */
+int cl_mark_read_pinned(int fd, struct cl_record *r);
+/* Is the file ST a cowlink by its mark? The one answer the shim and the
+ * supervisor share (docs/DESIGN.md §1, §4b). No call for what cannot be
+ * one: not a regular file, no name (nlink 0: O_TMPFILE, removed), or one
+ * name with its owner write bit (an orphan always lacks it). Else the
+ * mark, of the inode FD pins, or (FD < 0) of DIRFD/PATH following a final
+ * symlink or magic link (PATH NULL: none). 1: marked, *R filled; 0: not;
+ * -errno (-EACCES, -EPERM: the caller may not read it, for which each
+ * caller has its own rule). */
+int cl_cow_mark_of(int fd, int dirfd, const char *path, const struct stat *st,
+		   struct cl_record *r);
 /* Write (XFLAGS: 0, XATTR_CREATE or XATTR_REPLACE) or remove the mark on an fd. */
 int cl_mark_write_fd(int fd, const struct cl_record *r, int xflags);
 int cl_mark_remove_fd(int fd);

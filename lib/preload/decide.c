@@ -157,20 +157,6 @@ static void decision_remember(const struct stat *st, int marked,
 	__atomic_clear(&decision_cache_busy, __ATOMIC_RELEASE);
 }
 
-/* The mark of FD's inode, through its magic link for an O_PATH fd (which
- * getxattrat's empty path refuses too). */
-static int mark_of_fd(int fd, struct cl_record *r)
-{
-	char proc[CL_PROC_FD_MAX];
-	int m = cl_mark_read_fd(fd, r);
-
-	if (m == -EBADF) {
-		cl_proc_fd_path(fd, proc);
-		m = cl_mark_read_follow(AT_FDCWD, proc, r);
-	}
-	return m;
-}
-
 /* The mark part of cl_cow_classify: the decision cache, else a read from FD or
  * DIRFD/PATH (at a final symlink's target too, whose name NAME then gets:
  * *HAVE_NAME), remembered. 1 / 0 / -errno; a mark the caller may not read
@@ -189,7 +175,7 @@ static int classify_mark(int fd, int dirfd, const char *path, const struct stat 
 		 * private copy over that name between the look and the read,
 		 * and the copy's "no mark" would be taken (and cached) for
 		 * this inode. */
-		m = mark_of_fd(fd, r);
+		m = cl_mark_read_pinned(fd, r);
 	} else {
 		m = cl_mark_read_at(dirfd, path, r);
 		if (m == 0) {
@@ -275,13 +261,9 @@ int cl_cow_orphan(int fd, int dirfd, const char *path, const struct stat *st,
 {
 	int saved = errno, m;
 
-	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || (st->st_mode & S_IWUSR) ||
-	    cl_cow_off)
+	if (st->st_nlink != 1 || cl_cow_off)
 		return 0;
-	if (fd >= 0)
-		m = mark_of_fd(fd, r);
-	else
-		m = path ? cl_mark_read_follow(dirfd, path, r) : 0;
+	m = cl_cow_mark_of(fd, dirfd, path, st, r);
 	errno = saved;
 	return m > 0;
 }
@@ -307,7 +289,7 @@ int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
 		if (cl_fstat(fd, st) < 0)
 			return CL_OPENED_OURS;
 		if (st->st_nlink > 1)
-			return mark_of_fd(fd, r) > 0 ? CL_OPENED_SHARED : CL_OPENED_OURS;
+			return cl_mark_read_pinned(fd, r) > 0 ? CL_OPENED_SHARED : CL_OPENED_OURS;
 	}
 	if (new)
 		return CL_OPENED_OURS;
@@ -317,7 +299,7 @@ int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
 	/* A marked orphan lacks its owner write bit, and root opens it all
 	 * the same: one an unshare had to leave (its remover could not
 	 * change it) is unshared now, by someone who may. */
-	if (mark_of_fd(fd, r) > 0)
+	if (cl_mark_read_pinned(fd, r) > 0)
 		return CL_OPENED_ORPHAN;
 	if (!changed)
 		return CL_OPENED_OURS;

@@ -96,26 +96,20 @@ static bool still_valid(int nfd, uint64_t id)
 	return cl_ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
-/* Is the inode ST (of the name or fd PATH, a final link followed when
- * FOLLOW) something to act on: a marked (or, in scope, any) regular file
- * with several names, or an orphaned mark (one name, no owner write bit,
- * which is how every orphan looks)? */
-static bool reaches_cowlink(const char *path, const struct stat *st, bool follow)
+/* Is the inode ST (of the name or fd PATH, a final link followed) something
+ * to act on: a marked (or, in scope, any) regular file with several names,
+ * or an orphaned mark? The mark question is the shim's (cl_cow_mark_of). */
+static bool reaches_cowlink(const char *path, const struct stat *st)
 {
 	struct cl_record r;
-	int m;
+	int m = cl_cow_mark_of(-1, AT_FDCWD, path, st, &r);
 
-	if (!S_ISREG(st->st_mode) || st->st_nlink == 0)
-		return false; /* nlink 0: an O_TMPFILE, a removed file: nobody's name */
-	if (st->st_nlink == 1 && (st->st_mode & S_IWUSR))
-		return false;
-	m = follow ? cl_mark_read_deref(path, &r) : cl_mark_read_path(path, &r);
 	if (m < 0)
 		/* Unreadable: the break decides for a shared inode; a one-link
 		 * file is no reason to fail a call (docs/DESIGN.md §4,
 		 * transparency). */
 		return st->st_nlink > 1;
-	return m > 0 || (st->st_nlink > 1 && cl_scope_active());
+	return m > 0 || (S_ISREG(st->st_mode) && st->st_nlink > 1 && cl_scope_active());
 }
 
 /* The object the name T leads to (a final symlink followed unless
@@ -154,7 +148,7 @@ static int name_reaches(const struct tname *t, bool nofollow, struct stat *st, b
 			goto no;
 	}
 	cl_proc_fd_path(fd, p);
-	if (reaches_cowlink(p, st, true))
+	if (reaches_cowlink(p, st))
 		return fd;
 no:
 	cl_close(fd);
@@ -613,7 +607,7 @@ static long act_open(const struct job *j, const struct open_how *how, const char
 	 * for writing. */
 	cl_proc_fd_path(fd, proc);
 	if (cl_fstat(fd, &st) || (S_ISREG(st.st_mode) && st.st_nlink > 1 &&
-				  reaches_cowlink(proc, &st, true))) {
+				  reaches_cowlink(proc, &st))) {
 		cl_close(fd);
 		return -ETXTBSY;
 	}
@@ -682,7 +676,7 @@ static void job_name(struct job *j)
 
 		cl_proc_fd_path(fd, proc);
 		if ((now.st_dev == old.st_dev && now.st_ino == old.st_ino && now.st_nlink > 1) ||
-		    (S_ISREG(now.st_mode) && now.st_nlink > 1 && reaches_cowlink(proc, &now, true)))
+		    (S_ISREG(now.st_mode) && now.st_nlink > 1 && reaches_cowlink(proc, &now)))
 			r = -ETXTBSY; /* shared again: a relink in between */
 		else
 			r = apply_named(j, fd);
@@ -847,7 +841,7 @@ static bool fd_write_shared(pid_t pid, int fd, const char *proc, const struct st
 	unsigned long flags;
 	long long pos;
 
-	if (!S_ISREG(st->st_mode) || st->st_nlink < 2 || !reaches_cowlink(proc, st, true))
+	if (!S_ISREG(st->st_mode) || st->st_nlink < 2 || !reaches_cowlink(proc, st))
 		return false;
 	return fd_info(pid, fd, &pos, &flags) || (flags & O_ACCMODE) != O_RDONLY;
 }
@@ -883,7 +877,7 @@ static bool handle_shared(pid_t pid, int mountfd, uint64_t addr)
 		return false;
 	cl_proc_fd_path(f, p);
 	if (!cl_fstat(f, &st) && S_ISREG(st.st_mode) && st.st_nlink > 1)
-		shared = reaches_cowlink(p, &st, true);
+		shared = reaches_cowlink(p, &st);
 	cl_close(f);
 	return shared;
 }
@@ -922,11 +916,9 @@ static bool from_same(const struct tname *t, const struct stat *st)
 /* Does the O_PATH fd FD, on a regular file, have the mark? */
 static bool marked(int fd)
 {
-	char p[CL_PROC_FD_MAX];
 	struct cl_record rec;
 
-	cl_proc_fd_path(fd, p);
-	return cl_mark_read_deref(p, &rec) > 0;
+	return cl_mark_read_pinned(fd, &rec) > 0;
 }
 
 /* COWLINK_EXCLUDE as the supervisor found it (the shim reads it in each
@@ -1002,7 +994,7 @@ static void handle(int nfd, const struct seccomp_notif *req)
 		 * The shim unshares one with calls that come up here while it
 		 * holds the directory's break lock, which a break here would
 		 * wait for. */
-		if (st.st_nlink < 2 || !reaches_cowlink(p, &st, true))
+		if (st.st_nlink < 2 || !reaches_cowlink(p, &st))
 			break;
 		j = new_job(nfd, req, JOB_FD);
 		if (!j) {
