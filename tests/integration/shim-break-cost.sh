@@ -47,6 +47,10 @@ fresh_set() {
 		cow_link "$T/a/$n" "$T/b/$n"
 	done
 	[ "$1" = root ] || chown -R "$uid:$uid" "$T/plain" "$T/a" "$T/b"
+	# A write-open looks twice at a file changed since it began (by the
+	# coarse clock): let the clock pass the files just made, so that the
+	# counts do not depend on how fast this machine made them.
+	sleep 0.1
 }
 
 # per_break WHO LIMIT: the extra calls per broken name, at most LIMIT.
@@ -64,7 +68,8 @@ per_break() {
 	done
 	extra=$(( (cow20 - cow10 - plain) / 10 ))
 	note "$who: a break costs $extra system calls beyond a plain write-open"
-	[ "$extra" -le "$limit" ] || fail "$who: a break costs $extra system calls, more than $limit"
+	[ "$extra" -le "$limit" ] ||
+		fail "$who: a break costs $extra system calls, more than $limit (plain 10: $plain, cowlinks 10: $cow10, 20: $cow20)"
 }
 
 per_break root 38
