@@ -95,29 +95,6 @@ int cl_mark_read_fd(int fd, struct cl_record *r)
 	return mark_result(cl_fgetxattr(fd, CL_XATTR, buf, sizeof buf), buf, r);
 }
 
-int cl_mark_read_pinned(int fd, struct cl_record *r)
-{
-	char proc[CL_PROC_FD_MAX];
-	int m = cl_mark_read_fd(fd, r);
-
-	if (m == -EBADF) { /* O_PATH: fgetxattr refuses it, as getxattrat's "" */
-		cl_proc_fd_path(fd, proc);
-		m = cl_mark_read_deref(proc, r);
-	}
-	return m;
-}
-
-int cl_cow_mark_of(int fd, int dirfd, const char *path, const struct stat *st,
-		   struct cl_record *r)
-{
-	if (!S_ISREG(st->st_mode) || st->st_nlink == 0 ||
-	    (st->st_nlink == 1 && (st->st_mode & S_IWUSR)))
-		return 0;
-	if (fd >= 0)
-		return cl_mark_read_pinned(fd, r);
-	return path ? cl_mark_read_follow(dirfd, path, r) : 0;
-}
-
 int cl_mark_read_path(const char *path, struct cl_record *r)
 {
 	char buf[CL_RECORD_MAX];
