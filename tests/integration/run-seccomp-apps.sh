@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: MIT
 # cowlink run covers real writers the preload cannot see: static busybox,
 # a Go program (its raw calls, the *at calls with an empty path and
-# AT_EMPTY_PATH among them), an io_uring writer (io_uring_setup is refused,
-# it falls back), node with UV_USE_IO_URING=1, and dynamic programs: bash
-# and python changing a file through its fds and their magic links, and
+# AT_EMPTY_PATH among them, another process's fd through /proc/PID/fd),
+# an io_uring writer (io_uring_setup is refused, it falls back), node with
+# UV_USE_IO_URING=1, and dynamic programs: bash and python changing a file
+# through its fds and their magic links, renaming within a set, writing
+# a name near PATH_MAX, and
 # sv_calls.c (the static test's raw calls) linked dynamically, making the
 # *at calls with an empty path through libc's syscall(), which the shim
 # does not wrap. Each leaves the other name a unchanged and gives b what a
@@ -78,6 +80,7 @@ cases() {
 		run_check "$GO" chtimes @
 		run_check "$GO" fchown-fchmod @
 		RUN_NOW=1 run_check "$GO" fdlink @
+		RUN_NOW=1 run_check "$GO" otherfd @
 		# An empty path with AT_EMPTY_PATH is the fd itself, not "."
 		# (issue 20): raw utimensat, fchmodat2 (O_PATH fd), setxattrat,
 		# removexattrat.
@@ -124,6 +127,25 @@ f = os.open(sys.argv[1], os.O_RDONLY)
 os.fchown(f, os.getuid(), os.getgid())
 os.fchmod(f, 0o600)
 print(oct(os.stat(sys.argv[1]).st_mode & 0o7777))' @
+		# A rename between two names of one set removes the source.
+		run_fresh
+		run_as "$C" run -- /usr/bin/python3 -c 'import os; os.rename("a", "b")' ||
+			fail "$RUN_WHO python rename within a set failed"
+		[ ! -e a ] && [ "$(stat -c '%a %h' b)" = "640 1" ] ||
+			fail "$RUN_WHO python rename a over b, names of one set: a is still there or b is $(stat -c '%a %h' b)"
+		# A relative name near PATH_MAX, as the kernel takes it.
+		local seg long i
+		seg=$(printf 'd%.0s' $(seq 99))
+		long=.
+		for i in $(seq 40); do long=$long/$seg$i; done
+		run_as mkdir -p "$long"
+		run_as sh -c 'printf "one\n" >"$1/a"' sh "$long"
+		run_as "$COWLN" "$long/a" "$long/b"
+		run_as "$C" run -- bash -c 'echo appended >>"$1/b"' bash "$long" ||
+			fail "$RUN_WHO bash append to a long name failed"
+		[ "$(cat "$long/a")" = one ] || fail "$RUN_WHO bash append to a long name reached the other name"
+		[ "$(tail -n1 "$long/b")" = appended ] || fail "$RUN_WHO bash append to a long name: b lacks it"
+		rm -rf "./${seg}1"
 		# The *at calls with an empty path and AT_EMPTY_PATH, raw through
 		# libc's syscall(): the supervisor's alone (issue 20).
 		for op in $EMPTY_OPS; do run_check "$DYN" $op @; done
@@ -145,6 +167,7 @@ if [ "$(id -u)" = 0 ]; then
 	[ -z "$GO" ] || run_bypass "$GO" chmod @
 	[ -z "$GO" ] || run_bypass "$GO" fchown-fchmod @
 	[ -z "$GO" ] || run_bypass "$GO" fdlink @
+	[ -z "$GO" ] || run_bypass "$GO" otherfd @
 	if [ -n "$GO" ]; then for op in $EMPTY_OPS; do run_bypass "$GO" $op @; done; fi
 	if [ -n "$UR" ]; then
 		run_fresh

@@ -5,7 +5,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"syscall"
 	"time"
 	"unsafe"
@@ -40,6 +42,35 @@ func emptyAt(p string, flags int, call func(fd uintptr, empty *byte) syscall.Err
 		return e
 	}
 	return nil
+}
+
+// otherFd starts "gowriter hold P" and appends through its fd's magic link.
+func otherFd(p string) error {
+	cmd := exec.Command(os.Args[0], "hold", p)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err = cmd.Start(); err != nil {
+		return err
+	}
+	defer cmd.Wait()
+	defer in.Close()
+	var pid, fd int
+	if _, err = fmt.Fscan(out, &pid, &fd); err != nil {
+		return err
+	}
+	w, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/%d", pid, fd), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = w.WriteString("appended\n")
+	w.Close()
+	return err
 }
 
 func main() {
@@ -100,6 +131,21 @@ func main() {
 			_, err = w.WriteString("appended\n")
 			w.Close()
 		}
+	case "hold":
+		// For otherfd: hold P open read-only, say where, and wait until
+		// stdin is closed.
+		var f *os.File
+		f, err = os.Open(p)
+		if err == nil {
+			fmt.Printf("%d %d\n", os.Getpid(), f.Fd())
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			f.Close()
+			os.Exit(0)
+		}
+	case "otherfd":
+		// Through the magic link of another process's read-only fd
+		// (/proc/PID/fd/N): after the break it must lead to the copy.
+		err = otherFd(p)
 	case "utimensat-empty":
 		ts := [2]syscall.Timespec{{Sec: 1000000000}, {Sec: 1000000000}}
 		err = emptyAt(p, syscall.O_RDONLY, func(fd uintptr, empty *byte) syscall.Errno {
