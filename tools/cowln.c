@@ -88,6 +88,38 @@ static const char *fs_name(const char *path, char *buf, size_t n)
 
 /* The words for a failure to link SRC: clearer than strerror where the
  * fix is an option or the cause is not obvious. */
+/* Is fs.protected_hardlinks on (links to others' files refused)? */
+static bool protected_hardlinks(void)
+{
+	char c = '0';
+	FILE *f = fopen("/proc/sys/fs/protected_hardlinks", "re");
+
+	if (f) {
+		c = (char)fgetc(f);
+		fclose(f);
+	}
+	return c == '1';
+}
+
+/* EACCES or EPERM for SRC: a bare "Permission denied" where SRC is another
+ * user's says nothing of why. A cowlink writes its mark on the file (a user
+ * xattr: write permission), clears its write bits (ownership) and links it,
+ * which fs.protected_hardlinks allows a non-owner only with read and write
+ * permission. */
+static const char *not_yours(int e, const char *src, char *buf, size_t n)
+{
+	struct stat st;
+	uid_t me = geteuid();
+
+	if (me == 0 || stat(src, &st) != 0 || st.st_uid == me || !S_ISREG(st.st_mode))
+		return strerror(e);
+	snprintf(buf, n, "%s: the source belongs to uid %u, and only its owner (or root) "
+		 "can make a cowlink of it, which writes a mark on the file, clears its write "
+		 "bits and links it%s; copy it with cp instead", strerror(e), (unsigned)st.st_uid,
+		 protected_hardlinks() ? " (and the kernel's fs.protected_hardlinks is on)" : "");
+	return buf;
+}
+
 static const char *reason(int e, const char *src, bool always, char *buf, size_t n)
 {
 	char fs[64];
@@ -113,6 +145,9 @@ static const char *reason(int e, const char *src, bool always, char *buf, size_t
 		break;
 	case EINVAL:
 		return "not a regular file";
+	case EACCES:
+	case EPERM:
+		return not_yours(e, src, buf, n);
 	}
 	return strerror(e);
 }

@@ -3,7 +3,7 @@
 # cowln refusals: each with its message and exit status 1, the source left
 # as it was and no destination made. The cases that need root, setpriv or a
 # mount are cases of their own, skipped where they cannot run.
-# cases: basic rodir xdev noxattr
+# cases: basic rodir others xdev noxattr
 . "$(dirname "$0")/lib.sh"
 [ -n "${COWLN:-}" ] || skip "COWLN is not set (cowln not built)"
 
@@ -91,6 +91,29 @@ case_rodir() {
 	[ "$(stat -c %a u/f)" = 644 ] || fail "u/f mode changed after a failure"
 }
 
+# Another user's file: not a bare "Permission denied", but why (only its
+# owner or root may make a cowlink of it) and what to do; nothing changes,
+# whether the user may write the file (0666: the chmod that clears its write
+# bits is refused) or not (0644: the mark).
+case_others() {
+	need_root
+	need setpriv
+	chmod 755 "$T"
+	mkdir shared
+	chmod 1777 shared
+	printf 'roots\n' > shared/f
+	for mode in 644 666; do
+		chmod "$mode" shared/f
+		before=$(snapshot shared/f)
+		expect_error "the source belongs to uid 0, and only its owner (or root) can make a cowlink of it" \
+			setpriv --reuid=65534 --regid=65534 --clear-groups "$COWLN" shared/f shared/g
+		grep -qF "copy it with cp instead" err || fail "no advice for another user's file: $(cat err)"
+		[ ! -e shared/g ] || fail "shared/g made for another user's $mode file"
+		[ "$(snapshot shared/f)" = "$before" ] || fail "another user's $mode file changed"
+		[ -z "$(getfattr -d -m user.cowlink shared/f 2>/dev/null)" ] || fail "shared/f marked"
+	done
+}
+
 case_xdev() {
 	need_root
 	# Across filesystems: said, or copied with --copy-across.
@@ -123,7 +146,7 @@ case_noxattr() {
 }
 
 case $CASE in
-basic | rodir | xdev | noxattr) "case_$CASE" ;;
-*) fail "give a case: basic, rodir, xdev or noxattr" ;;
+basic | rodir | others | xdev | noxattr) "case_$CASE" ;;
+*) fail "give a case: basic, rodir, others, xdev or noxattr" ;;
 esac
 exit 0
