@@ -22,9 +22,10 @@ static void help(void)
 	printf("Usage: cowlink audit PROGRAM...\n"
 	       "Tell from each PROGRAM's ELF file whether libcowlink.so will cover it: a\n"
 	       "dynamic 64-bit executable that imports the libc calls the shim wraps is\n"
-	       "covered; static, set-ID, capability, 32-bit and raw-syscall programs, and\n"
-	       "those that import syscall() or link liburing, are not: the reason says\n"
-	       "when cowlink run (the seccomp supervisor) covers them.\n"
+	       "covered (one that also imports syscall() is, but for the raw system calls\n"
+	       "it makes, if any); static, set-ID, capability, 32-bit and raw-syscall\n"
+	       "programs, and those that link liburing, are not: the reason says when\n"
+	       "cowlink run (the seccomp supervisor) covers them.\n"
 	       "Scripts are judged by their interpreter. A PROGRAM without a slash is\n"
 	       "looked up in PATH.\n\n"
 	       "Exit status: 0 all covered, 1 some not covered, 2 some could not be read.\n");
@@ -46,7 +47,12 @@ int cmd_audit(int argc, char **argv)
 	for (i = optind; i < argc; i++) {
 		switch (audit_program(argv[i], &r)) {
 		case AUDIT_COVERED:
-			printf("%s: covered (%s)\n", argv[i], r.reason);
+			if (r.raw_syscall)
+				printf("%s: covered, but imports syscall(): raw system calls it makes,"
+				       " if any, are not; cowlink run covers them (%s)\n",
+				       argv[i], r.reason);
+			else
+				printf("%s: covered (%s)\n", argv[i], r.reason);
 			break;
 		case AUDIT_NOT_COVERED:
 			printf("%s: NOT covered: %s\n", argv[i], r.reason);
