@@ -19,11 +19,16 @@ int cl_mark_read_pinned(int fd, struct cl_record *r)
 	return m;
 }
 
+bool cl_cow_candidate(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_nlink != 0 &&
+	       (st->st_nlink > 1 || !(st->st_mode & S_IWUSR));
+}
+
 int cl_cow_mark_of(int fd, int dirfd, const char *path, const struct stat *st,
 		   struct cl_record *r)
 {
-	if (!S_ISREG(st->st_mode) || st->st_nlink == 0 ||
-	    (st->st_nlink == 1 && (st->st_mode & S_IWUSR)))
+	if (!cl_cow_candidate(st))
 		return 0;
 	if (fd >= 0)
 		return cl_mark_read_pinned(fd, r);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define CL_XATTR "user.cowlink"
@@ -46,10 +47,13 @@ int cl_mark_read_follow(int dirfd, const char *path, struct cl_record *r);
  * (through its magic link, which leads to the inode itself -- never by a
  * name, which a break may have moved to another inode meanwhile). */
 int cl_mark_read_pinned(int fd, struct cl_record *r);
+/* Can the file ST be a cowlink at all, by its stat alone? Not when it is
+ * not a regular file, has no name (nlink 0: O_TMPFILE, removed), or has one
+ * name and its owner write bit (an orphan always lacks it). */
+bool cl_cow_candidate(const struct stat *st);
 /* Is the file ST a cowlink by its mark? The one answer the shim and the
  * supervisor share (docs/DESIGN.md §1, §4b). No call for what cannot be
- * one: not a regular file, no name (nlink 0: O_TMPFILE, removed), or one
- * name with its owner write bit (an orphan always lacks it). Else the
+ * one (cl_cow_candidate). Else the
  * mark, of the inode FD pins, or (FD < 0) of DIRFD/PATH following a final
  * symlink or magic link (PATH NULL: none). 1: marked, *R filled; 0: not;
  * -errno (-EACCES, -EPERM: the caller may not read it, for which each

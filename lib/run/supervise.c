@@ -127,8 +127,7 @@ static int name_reaches(const struct tname *t, bool nofollow, struct stat *st, b
 		if (cl_fstatat(t->dirfd, t->path, st, AT_SYMLINK_NOFOLLOW) ||
 		    (S_ISLNK(st->st_mode) &&
 		     (nofollow || cl_fstatat(t->dirfd, t->path, st, 0))) ||
-		    !S_ISREG(st->st_mode) || st->st_nlink == 0 ||
-		    (st->st_nlink == 1 && (st->st_mode & S_IWUSR)))
+		    !cl_cow_candidate(st))
 			return -1;
 	}
 	fd = cl_tname_open(t, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);

@@ -59,6 +59,32 @@ dynamic)
 	fail "give a case: busybox, go, uring, node or dynamic";;
 esac
 
+# rename_within_set WHO CMD...: CMD, under cowlink run, renames a over b,
+# two names of one set: the source goes, as for two copies, and b is a
+# file of its own (0640, one link).
+rename_within_set() {
+	local who=$1
+	shift
+	run_fresh
+	run_as "$C" run -- "$@" >/dev/null || fail "$RUN_WHO $who rename within a set failed"
+	[ ! -e a ] && [ "$(stat -c '%a %h' b)" = "640 1" ] ||
+		fail "$RUN_WHO $who rename a over b, names of one set: a is still there or b is $(stat -c '%a %h' b)"
+}
+
+# long_set: LONG, a relative directory name near PATH_MAX (about 4,000
+# bytes, as the kernel takes it), holding a ("one") and b = cowln a;
+# LONG_TOP is its first component, to remove.
+long_set() {
+	local seg i
+	seg=$(printf 'd%.0s' $(seq 99))
+	LONG=.
+	for i in $(seq 40); do LONG=$LONG/$seg$i; done
+	LONG_TOP=./${seg}1
+	run_as mkdir -p "$LONG"
+	run_as sh -c 'printf "one\n" >"$1/a"' sh "$LONG"
+	run_as "$COWLN" "$LONG/a" "$LONG/b"
+}
+
 cases() {
 	if [ -n "$BB" ]; then
 		RUN_NOW=1 run_check "$BB" sh -c 'echo x >> "$0"' @
@@ -85,22 +111,11 @@ cases() {
 		# (issue 20): raw utimensat, fchmodat2 (O_PATH fd), setxattrat,
 		# removexattrat.
 		for op in $EMPTY_OPS; do run_check "$GO" $op @; done
-		# A rename between two names of one set removes the source.
-		run_fresh
-		[ "$(run_as "$C" run -- "$GO" renamefrom b a)" = ok ] || fail "$RUN_WHO go rename within a set"
-		[ ! -e a ] && [ "$(stat -c '%a %h' b)" = "640 1" ] ||
-			fail "$RUN_WHO go rename a over b, names of one set: a is still there or b is $(stat -c '%a %h' b)"
-		# A relative name near PATH_MAX, as the kernel takes it.
-		local seg long i
-		seg=$(printf 'd%.0s' $(seq 99))
-		long=.
-		for i in $(seq 40); do long=$long/$seg$i; done
-		run_as mkdir -p "$long"
-		run_as sh -c 'printf "one\n" >"$1/a"' sh "$long"
-		run_as "$COWLN" "$long/a" "$long/b"
-		[ "$(run_as "$C" run -- "$GO" append "$long/b")" = ok ] || fail "$RUN_WHO go append to a long name"
-		[ "$(cat "$long/a")" = one ] || fail "$RUN_WHO go append to a long name reached the other name"
-		rm -rf "./${seg}1"
+		rename_within_set go "$GO" renamefrom b a
+		long_set
+		[ "$(run_as "$C" run -- "$GO" append "$LONG/b")" = ok ] || fail "$RUN_WHO go append to a long name"
+		[ "$(cat "$LONG/a")" = one ] || fail "$RUN_WHO go append to a long name reached the other name"
+		rm -rf "$LONG_TOP"
 		ran=1
 	fi
 	if [ -n "$UR" ]; then
@@ -127,25 +142,13 @@ f = os.open(sys.argv[1], os.O_RDONLY)
 os.fchown(f, os.getuid(), os.getgid())
 os.fchmod(f, 0o600)
 print(oct(os.stat(sys.argv[1]).st_mode & 0o7777))' @
-		# A rename between two names of one set removes the source.
-		run_fresh
-		run_as "$C" run -- /usr/bin/python3 -c 'import os; os.rename("a", "b")' ||
-			fail "$RUN_WHO python rename within a set failed"
-		[ ! -e a ] && [ "$(stat -c '%a %h' b)" = "640 1" ] ||
-			fail "$RUN_WHO python rename a over b, names of one set: a is still there or b is $(stat -c '%a %h' b)"
-		# A relative name near PATH_MAX, as the kernel takes it.
-		local seg long i
-		seg=$(printf 'd%.0s' $(seq 99))
-		long=.
-		for i in $(seq 40); do long=$long/$seg$i; done
-		run_as mkdir -p "$long"
-		run_as sh -c 'printf "one\n" >"$1/a"' sh "$long"
-		run_as "$COWLN" "$long/a" "$long/b"
-		run_as "$C" run -- bash -c 'echo appended >>"$1/b"' bash "$long" ||
+		rename_within_set python /usr/bin/python3 -c 'import os; os.rename("a", "b")'
+		long_set
+		run_as "$C" run -- bash -c 'echo appended >>"$1/b"' bash "$LONG" ||
 			fail "$RUN_WHO bash append to a long name failed"
-		[ "$(cat "$long/a")" = one ] || fail "$RUN_WHO bash append to a long name reached the other name"
-		[ "$(tail -n1 "$long/b")" = appended ] || fail "$RUN_WHO bash append to a long name: b lacks it"
-		rm -rf "./${seg}1"
+		[ "$(cat "$LONG/a")" = one ] || fail "$RUN_WHO bash append to a long name reached the other name"
+		[ "$(tail -n1 "$LONG/b")" = appended ] || fail "$RUN_WHO bash append to a long name: b lacks it"
+		rm -rf "$LONG_TOP"
 		# The *at calls with an empty path and AT_EMPTY_PATH, raw through
 		# libc's syscall(): the supervisor's alone (issue 20).
 		for op in $EMPTY_OPS; do run_check "$DYN" $op @; done
