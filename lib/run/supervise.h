@@ -53,7 +53,7 @@ void cl_target_fd_path(pid_t pid, int fd, char *out);
  * 0 or -errno. The thread must end afterwards, or never act for another. */
 int cl_target_become(pid_t pid);
 
-/* supervise.c: is the directory that holds the name PATH under
+/* act.c: is the directory that holds the name PATH under
  * COWLINK_TREES (cl_scope_init)? */
 bool cl_scope_of_name(const char *path);
 
