@@ -312,9 +312,10 @@ int cl_cow_opened(int fd, int dirfd, const char *path, bool nofollow,
 /* Break NAME (relative to DIRFD, last component not a symlink, lstat in
  * *ST) with the engine, telling it whether scope makes it a cowlink, which
  * inode we mean to break and (SAME) how to tell a change that is none; a
- * copy put in place joins this process's identity permutation. */
+ * copy put in place joins this process's identity permutation, and goes
+ * to *MADE_OUT (when not NULL). */
 static int break_name(int dirfd, const char *name, const struct stat *st,
-		      off_t keep, enum cl_need need, struct cl_same *same)
+		      off_t keep, enum cl_need need, struct cl_same *same, struct cl_made *made_out)
 {
 	ino_t made = 0;
 	struct cl_break_opts o = {
@@ -329,8 +330,11 @@ static int break_name(int dirfd, const char *name, const struct stat *st,
 	cl_debug("break %s (keep %lld)", name, (long long)keep);
 	e = cl_break_at(dirfd, name, &o);
 	/* This process keeps seeing the name as the number it had. */
-	if (e == 0 && made)
+	if (e == 0 && made) {
 		cl_identity_swap(st->st_dev, st->st_ino, made);
+		if (made_out)
+			*made_out = (struct cl_made){ st->st_dev, made };
+	}
 	return e;
 }
 
@@ -338,7 +342,7 @@ static int break_name(int dirfd, const char *name, const struct stat *st,
  * NEED (SAME: unless it is none); NAME gets the name that was broken. */
 static int break_path_need(int dirfd, const char *path, bool nofollow,
 			   off_t keep, char *name, enum cl_need need,
-			   struct cl_same *same)
+			   struct cl_same *same, struct cl_made *made)
 {
 	struct stat st;
 	int e;
@@ -353,7 +357,7 @@ static int break_path_need(int dirfd, const char *path, bool nofollow,
 		e = cl_resolve(dirfd, path, name, &st, CL_RESOLVE_PROVE);
 	}
 	if (e == 0)
-		e = break_name(dirfd, name, &st, keep, need, same);
+		e = break_name(dirfd, name, &st, keep, need, same, made);
 	return e;
 }
 
@@ -437,7 +441,8 @@ static int break_if_cow(const struct cl_break_req *q, char *name)
 
 		if (keep == 0 && spare < 0)
 			return spare;
-		e = break_path_need(dirfd, path, nofollow, keep, name, q->need, q->same);
+		e = break_path_need(dirfd, path, nofollow, keep, name, q->need, q->same,
+				    q->made);
 		if (spare >= 0)
 			(void)cl_close(spare);
 		if (e == 0)
@@ -455,14 +460,14 @@ int cl_cow_break(const struct cl_break_req *q)
 	if (q->fdst) {
 		e = cl_cow_fd_path(q->fd, q->fdst, name);
 		if (e == 0)
-			e = break_name(AT_FDCWD, name, q->fdst, -1, q->need, q->same);
+			e = break_name(AT_FDCWD, name, q->fdst, -1, q->need, q->same, q->made);
 	} else if (q->if_cow) {
 		e = break_if_cow(q, name);
 		if (e > 0 && !q->name && still_leads(q->dirfd, q->path, name) < 0)
 			e = -CL_ESHARED;
 	} else {
 		e = break_path_need(q->dirfd, q->path, q->nofollow, q->keep, name,
-				    q->need, q->same);
+				    q->need, q->same, q->made);
 		if (e == 0 && !q->name)
 			e = still_leads(q->dirfd, q->path, name);
 	}

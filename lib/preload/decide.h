@@ -125,6 +125,10 @@ int cl_open_write(int dirfd, const char *path, int flags, mode_t mode);
  * (/proc/self/fd/N, /dev/stdout) still leads to the fd's old inode after
  * the break. Without NAME, PATH must still lead to the broken name, else
  * -CL_ESHARED. Keeps errno. */
+struct cl_made {
+	dev_t dev;
+	ino_t ino;
+};
 struct cl_break_req {
 	int dirfd;
 	const char *path;
@@ -136,6 +140,8 @@ struct cl_break_req {
 	enum cl_need need;
 	struct cl_same *same;
 	char *name;
+	struct cl_made *made; /* NULL, or the copy's (dev, ino) when one was put
+			       * in place (else left as it was) */
 };
 int cl_cow_break(const struct cl_break_req *q);
 

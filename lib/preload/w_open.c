@@ -124,6 +124,7 @@ struct wopen {
 	bool nofollow;
 	off_t keep;
 	const char *cur;
+	struct cl_made made; /* the copy a break of this open put in place */
 	char name[PATH_MAX];
 };
 
@@ -134,7 +135,9 @@ static int break_refused(struct wopen *w)
 {
 	int e;
 
-	e = cl_cow_break_if_cow(w->dirfd, w->cur, w->nofollow, w->keep, true, w->name);
+	e = cl_cow_break(&(struct cl_break_req){ .dirfd = w->dirfd, .path = w->cur,
+		.nofollow = w->nofollow, .keep = w->keep, .if_cow = true, .orphans = true,
+		.name = w->name, .made = &w->made });
 	if (e <= 0) {
 		errno = e < 0 ? -e : EACCES;
 		return -1;
@@ -152,12 +155,14 @@ static int break_opened(struct wopen *w, int c)
 	if (c == CL_OPENED_SHARED) {
 		e = cl_cow_break(&(struct cl_break_req){ .dirfd = w->dirfd,
 			.path = w->cur, .nofollow = w->nofollow, .keep = w->keep,
-			.name = w->name });
+			.name = w->name, .made = &w->made });
 		if (e == 0)
 			w->cur = w->name;
 	} else if (c == CL_OPENED_ORPHAN) {
-		e = cl_cow_break_if_cow(w->dirfd, w->cur, w->nofollow, w->keep, true,
-					w->name);
+		e = cl_cow_break(&(struct cl_break_req){ .dirfd = w->dirfd,
+			.path = w->cur, .nofollow = w->nofollow, .keep = w->keep,
+			.if_cow = true, .orphans = true, .name = w->name,
+			.made = &w->made });
 		if (e > 0)
 			w->cur = w->name;
 	}
@@ -182,6 +187,7 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	w.nofollow = flags & O_NOFOLLOW;
 	w.keep = -1;
 	w.cur = path;
+	w.made.ino = 0;
 
 	if (cl_cow_off)
 		return REAL(openat64)(dirfd, path, flags, mode);
@@ -228,7 +234,15 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 			}
 			break;
 		}
-		if (seen && tries == 0 && st.st_dev == pre.st_dev && st.st_ino != pre.st_ino &&
+		if (w.made.ino && st.st_ino == w.made.ino && st.st_dev == w.made.dev &&
+		    st.st_nlink == 1) {
+			/* The copy this open's own break put in place: its
+			 * fresh ctime is the break's, and it is private (a
+			 * cowln linking it meanwhile meets this fd as any
+			 * writer): no second look (docs/DESIGN.md §4,
+			 * Write-opens). */
+			c = CL_OPENED_OURS;
+		} else if (seen && tries == 0 && st.st_dev == pre.st_dev && st.st_ino != pre.st_ino &&
 		    st.st_nlink == 1 && cl_mark_read_fd(fd, &r) == 0) {
 			/* The supervisor's break and its open of the copy: the
 			 * name may be a magic link that still leads to the old

@@ -72,6 +72,6 @@ per_break() {
 		fail "$who: a break costs $extra system calls, more than $limit (plain 10: $plain, cowlinks 10: $cow10, 20: $cow20)"
 }
 
-per_break root 38
-per_break user 41
+per_break root 36
+per_break user 39
 exit 0
