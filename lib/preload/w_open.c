@@ -169,8 +169,20 @@ static int break_opened(struct wopen *w, int c)
 	return e < 0 ? e : 0;
 }
 
-__attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
-					    int flags, mode_t mode)
+/* What the first round of a write-open found (cl_open_write): the open's
+ * start T0, its FD or, below 0, its errno ERR, and the fd's fstat in ST when
+ * STAT_ERR is 0. */
+struct first_round {
+	struct timespec t0;
+	int fd, err, stat_err;
+	struct stat st;
+};
+
+/* Every round of a write-open, from the second on when FIRST says what the
+ * first found (FIRST NULL: from the first). SAVED: the caller's errno. */
+static __attribute__((noinline)) int open_write_rounds(int dirfd, const char *path, int flags,
+							mode_t mode, int saved,
+							const struct first_round *first)
 {
 	struct cl_record r;
 	struct timespec t0;
@@ -179,7 +191,7 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	/* A round's failed real openat (EACCES) and the core's look and break
 	 * (cl_cow_opened, break_opened) leave errno changed: the caller gets
 	 * it as it was. */
-	int saved = errno, fd, e, c;
+	int fd, e, c;
 	bool trunc = false, seen = false;
 	struct stat pre;
 
@@ -189,8 +201,6 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	w.cur = path;
 	w.made.ino = 0;
 
-	if (cl_cow_off)
-		return REAL(openat64)(dirfd, path, flags, mode);
 	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE) {
 		fd = REAL(openat64)(dirfd, path, flags, mode);
 		if (fd >= 0)
@@ -217,8 +227,14 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 		seen = cl_fstatat(dirfd, path, &pre, w.nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0 &&
 		       S_ISREG(pre.st_mode) && pre.st_nlink > 1;
 	for (int tries = 0;; tries++) {
-		clock_gettime(CLOCK_REALTIME_COARSE, &t0);
-		fd = REAL(openat64)(dirfd, w.cur, flags, mode);
+		if (tries == 0 && first) {
+			t0 = first->t0;
+			fd = first->fd;
+			errno = first->err;
+		} else {
+			clock_gettime(CLOCK_REALTIME_COARSE, &t0);
+			fd = REAL(openat64)(dirfd, w.cur, flags, mode);
+		}
 		if (fd < 0) {
 			if (errno != EACCES || EXCL(flags) || tries == CL_LOOK_TRIES ||
 			    break_refused(&w) < 0)
@@ -226,7 +242,13 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 			errno = saved;
 			continue;
 		}
-		if (cl_fstat(fd, &st) < 0) {
+		if (tries == 0 && first) {
+			e = first->stat_err;
+			st = first->st;
+		} else {
+			e = cl_fstat(fd, &st);
+		}
+		if (e < 0) {
 			fresh_fd(fd);
 			if (trunc && (e = cl_ftruncate(fd, 0)) < 0) {
 				(void)cl_close(fd);
@@ -278,6 +300,38 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	}
 	errno = saved;
 	return fd;
+}
+
+/* The first round, without the rounds' frame (a name buffer of PATH_MAX):
+ * the common write-open, of a file with one link that the open did not
+ * find changed just now (what cl_cow_opened answers CL_OPENED_OURS without
+ * a look), ends here; every other goes on in open_write_rounds. */
+__attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
+					    int flags, mode_t mode)
+{
+	struct first_round f;
+	int saved = errno, oflags = flags;
+	bool trunc = (flags & O_TRUNC) && !EXCL(flags);
+
+	if (cl_cow_off)
+		return REAL(openat64)(dirfd, path, flags, mode);
+	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE || cl_cfg.under_run ||
+	    (trunc && ((flags & O_ACCMODE) == O_RDONLY || (flags & O_DIRECTORY))))
+		return open_write_rounds(dirfd, path, flags, mode, saved, NULL);
+	if (trunc)
+		oflags &= ~O_TRUNC; /* as open_write_rounds does */
+	clock_gettime(CLOCK_REALTIME_COARSE, &f.t0);
+	f.fd = REAL(openat64)(dirfd, path, oflags, mode);
+	f.err = errno;
+	f.stat_err = f.fd < 0 ? -EBADF : cl_fstat(f.fd, &f.st);
+	if (f.fd < 0 || f.stat_err < 0 || f.st.st_nlink > 1 ||
+	    (!EXCL(flags) && (!(f.st.st_mode & S_IWUSR) || cl_changed_since(&f.st, &f.t0))))
+		return open_write_rounds(dirfd, path, flags, mode, saved, &f);
+	fresh_fd(f.fd);
+	if (trunc && truncate_ours(f.fd, &f.st, &f.t0, false) < 0)
+		return -1;
+	errno = saved;
+	return f.fd;
 }
 
 /* The common case first: no write, no mode to read (O_CREAT or O_TMPFILE
