@@ -14,8 +14,9 @@ if(NOT COWLINK_SANITIZE AND NOT COWLINK_TSAN)
 endif()
 if(COWLINK_HAVE_TSAN OR COWLINK_TSAN)
   add_executable(tsan_fdtab ${CMAKE_CURRENT_SOURCE_DIR}/tsan/fdtab_stress.c
-    ${PROJECT_SOURCE_DIR}/lib/preload/fdtab.c)
-  target_include_directories(tsan_fdtab PRIVATE ${PROJECT_SOURCE_DIR}/lib/preload)
+    ${PROJECT_SOURCE_DIR}/lib/preload/fdtab.c ${PROJECT_SOURCE_DIR}/lib/core/sys.c)
+  target_include_directories(tsan_fdtab PRIVATE ${PROJECT_SOURCE_DIR}/lib/preload
+    ${PROJECT_SOURCE_DIR}/lib/core)
   target_compile_options(tsan_fdtab PRIVATE -fsanitize=thread -O1 -g)
   target_link_options(tsan_fdtab PRIVATE -fsanitize=thread)
   target_link_libraries(tsan_fdtab PRIVATE Threads::Threads)

@@ -8,8 +8,8 @@
 #include "fdtab.h"
 
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+
+#include "sys.h"
 
 uint8_t cl_fdtab[CL_FDTAB_SIZE];
 
@@ -38,14 +38,14 @@ void cl_fdtab_init(void)
 
 	if (__atomic_load_n(&owner, __ATOMIC_ACQUIRE))
 		return;
-	/* Raw calls: mmap and madvise by name may be our own wrappers. */
-	p = syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == -1)
+	/* Raw calls: mmap and madvise by name may be our own wrappers, and
+	 * libc's syscall() would cost every process a lazy binding. */
+	p = cl_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p < 0 && p >= -4095)
 		return;
 	/* Without MADV_WIPEONFORK (Linux < 4.14) a fork child looks like a
 	 * vfork child: it never marks, it only checks every time. */
-	(void)syscall(SYS_madvise, (void *)p, 4096, MADV_WIPEONFORK);
+	(void)cl_madvise((void *)p, 4096, MADV_WIPEONFORK);
 	__atomic_store_n(&owner, (int *)p, __ATOMIC_RELEASE);
 }
 
@@ -57,7 +57,7 @@ static bool may_mark(void)
 
 	if (!o)
 		return false;
-	me = (int)syscall(SYS_getpid);
+	me = (int)cl_getpid();
 	was = __atomic_load_n(o, __ATOMIC_RELAXED);
 	if (was == me)
 		return true;

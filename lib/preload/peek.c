@@ -22,7 +22,7 @@
  * cheapest system call there is, and a peek is never on a fast path. */
 static pid_t self_pid(void)
 {
-	return (pid_t)syscall(SYS_getpid);
+	return cl_getpid();
 }
 
 /* Up to N bytes at SRC into DST, split at page boundaries; the count read

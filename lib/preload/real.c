@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <sys/ioctl.h>
 #include <link.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,16 +23,47 @@
 #include "wrap.def"
 #undef WRAP
 
-static const struct row {
-	const char *name;
-	void **slot;
-	unsigned flags;
-} rows[CL_SYM_NR] = {
-#define WRAP(ret, sym, params, flags) \
-	[CL_SYM_##sym] = { #sym, (void **)&real_##sym, flags },
+/* The rows' names, flags and slots, laid out so that the library needs no
+ * relocation for them: a table of 118 pointers to names and 118 to slots
+ * cost the dynamic loader 236 relative relocations in every process. */
+static const struct names {
+#define WRAP(ret, sym, params, flags) char n_##sym[sizeof #sym];
+#include "wrap.def"
+#undef WRAP
+} names = {
+#define WRAP(ret, sym, params, flags) #sym,
 #include "wrap.def"
 #undef WRAP
 };
+
+_Static_assert(sizeof(struct names) <= 65535, "wrap.def: names past an unsigned short");
+
+static const unsigned short name_at[CL_SYM_NR] = {
+#define WRAP(ret, sym, params, flags) [CL_SYM_##sym] = offsetof(struct names, n_##sym),
+#include "wrap.def"
+#undef WRAP
+};
+
+static const unsigned char row_flags[CL_SYM_NR] = {
+#define WRAP(ret, sym, params, flags) [CL_SYM_##sym] = flags,
+#include "wrap.def"
+#undef WRAP
+};
+
+/* The slot of row S: code, not a table (an address taken in code needs no
+ * relocation). */
+static void **slot_of(enum cl_sym s)
+{
+	switch (s) {
+#define WRAP(ret, sym, params, flags) \
+	case CL_SYM_##sym:            \
+		return (void **)&real_##sym;
+#include "wrap.def"
+#undef WRAP
+	default:
+		return NULL;
+	}
+}
 
 /* Our own mapping [own_lo, own_hi), found once from the program headers of
  * the object that holds this function. dladdr() per symbol cost ~48k
@@ -79,22 +111,23 @@ static void say(const char *a, const char *b)
 
 void cl_real_resolve(enum cl_sym s)
 {
-	const struct row *r = &rows[s];
+	const char *name = (const char *)&names + name_at[s];
+	void **slot = slot_of(s);
 	void *p;
 
-	if (*r->slot)
+	if (*slot)
 		return;
-	p = dlsym(RTLD_NEXT, r->name);
+	p = dlsym(RTLD_NEXT, name);
 	if (p && is_ours(p))
 		p = NULL;
-	if (!p && !(r->flags & CL_W_OPTIONAL))
-		say("cowlink: libc lacks a required function: ", r->name);
-	__atomic_store_n(r->slot, p, __ATOMIC_RELEASE);
+	if (!p && !(row_flags[s] & CL_W_OPTIONAL))
+		say("cowlink: libc lacks a required function: ", name);
+	__atomic_store_n(slot, p, __ATOMIC_RELEASE);
 }
 
 void cl_real_resolve_flagged(unsigned flag)
 {
 	for (int s = 0; s < CL_SYM_NR; s++)
-		if (rows[s].flags & flag)
+		if (row_flags[s] & flag)
 			cl_real_resolve((enum cl_sym)s);
 }
