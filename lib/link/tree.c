@@ -734,6 +734,48 @@ static void walk_free(struct walk *w)
 	free(w);
 }
 
+/* Remove the directory NAME of DIRFD and the directories under it, all of
+ * them empty but for directories: rmdir only, so a file or anything else
+ * met (put there by another process meanwhile) stays, with the directories
+ * that hold it. Depth is bounded by the tree the walk made. */
+static void rmdirs(int dirfd, const char *name, unsigned depth)
+{
+	struct cl_dirent64 *d;
+	char buf[4096];
+	ssize_t n, off;
+	int fd;
+
+	fd = cl_openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	while (depth < PATH_MAX / 2 && (n = cl_getdents64(fd, buf, sizeof buf)) > 0) {
+		for (off = 0; off < n; off += d->d_reclen) {
+			d = (struct cl_dirent64 *)(buf + off);
+			if ((d->d_type == DT_DIR || d->d_type == DT_UNKNOWN) && strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+				rmdirs(fd, d->d_name, depth + 1);
+		}
+	}
+	cl_close(fd);
+	(void)cl_unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* After a failed walk that made nothing but directories (the first file
+ * failed, as on a filesystem without user xattrs): take DST away again, so
+ * that the failure leaves nothing behind. DST did not exist before the walk
+ * made it; a walk that made files leaves what it made, named by the error. */
+static void unmake(struct walk *w, const char *dst)
+{
+	struct stat st;
+
+	if (atomic_load(&w->files) || atomic_load(&w->symlinks) ||
+	    atomic_load(&w->specials) || atomic_load(&w->group_names))
+		return;
+	if (cl_fstatat(AT_FDCWD, dst, &st, AT_SYMLINK_NOFOLLOW) ||
+	    st.st_dev != w->root_dev || st.st_ino != w->root_ino)
+		return;
+	rmdirs(AT_FDCWD, dst, 0);
+}
+
 /* Copy the directory SRC (ST its stat) as DST, which must not exist, with
  * W's workers: make DST, then run the walk from the root job. 0 or -errno;
  * *RAN says whether the workers ran (the progress then gets a last call). */
@@ -791,7 +833,10 @@ static int link_dir(struct walk *w, const char *src, const char *dst,
 	atomic_store(&w->dirs, 1);
 	run(w, root, nthreads()); /* closes S and D */
 	*ran = true;
-	return atomic_load(&w->err);
+	e = atomic_load(&w->err);
+	if (e)
+		unmake(w, dst);
+	return e;
 
 out_close_src:
 	cl_close(s);
