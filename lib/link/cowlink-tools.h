@@ -35,6 +35,15 @@ extern void *cl_note_arg;
 /* Format a note and hand it to cl_note when one is set. */
 void cl_notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- scope.c: is a directory under COWLINK_TREES (cowlink run's warning) */
+
+/* Take TREES (colon-separated directories) as the scope; DROPPED (may be
+ * NULL) is told of entries that are not directories. 0 or the first -errno. */
+int cl_scope_init(const char *trees, void (*dropped)(const char *entry, int err));
+/* Is the directory DIRPATH of DIRFD at or under one of the trees, by the
+ * (dev, ino) of it and its ancestors? */
+bool cl_scope_contains_dir(int dirfd, const char *dirpath);
+
 /* ---- tree.c: the tree copy (cowln -r) and its report -------------------- */
 
 /* Why a file was copied in full instead of linked (cl_link_ctx.copied). */
