@@ -84,6 +84,9 @@ struct walk {
 	dev_t dst_dev;
 	bool sigio_ignored;
 	enum cl_maybe clone;  /* cl_link_clone_hint() of the destination */
+	char *upper;          /* under -v, SRC on overlayfs: its upper-layer path */
+	bool upper_unknown;   /* under -v, SRC on overlayfs: no upper to look at */
+	atomic_ullong copied_up, copied_up_bytes;
 };
 
 struct worker {
@@ -423,6 +426,7 @@ static int link_file(struct worker *wk, struct job *j, const char *name)
 	ssize_t marklen = -1;
 	struct stat st;
 	int sfd, e, first = 0;
+	bool lower;
 
 	sfd = cl_link_open(&wk->c, j->sfd, name, &st);
 	if (sfd < 0)
@@ -453,11 +457,17 @@ static int link_file(struct worker *wk, struct job *j, const char *name)
 		}
 		cl_debug("tree %s: the group's copy is at the link limit, copying", wk->path);
 	}
+	/* Looked at before the link, which copies it up. */
+	lower = w->upper && cl_overlay_lower(w->upper, wk->path) == 1;
 	e = cl_link_fd(&wk->c, sfd, &st, name, j->dfd, name, mark, marklen, &how);
 	if (first == 1)
 		group_done(w, &st, e);
 	if (!e)
 		counted(wk);
+	if (!e && lower && how == COWLINK_LINKED) {
+		atomic_fetch_add(&w->copied_up, 1);
+		atomic_fetch_add(&w->copied_up_bytes, (uint64_t)st.st_size);
+	}
 out_close:
 	cl_close(sfd);
 	return e;
@@ -698,6 +708,9 @@ static void report(struct walk *w, struct cl_tree_report *rep)
 	rep->specials_left = atomic_load(&w->specials_left);
 	snprintf(rep->special_left, sizeof rep->special_left, "%s", w->special_left);
 	rep->group_names = atomic_load(&w->group_names);
+	rep->copied_up = atomic_load(&w->copied_up);
+	rep->copied_up_bytes = atomic_load(&w->copied_up_bytes);
+	rep->copied_up_unknown = w->upper_unknown;
 	for (int i = 0; i < CL_COPY_NR; i++) {
 		rep->copied[i] = atomic_load(&w->copied[i]);
 		rep->copied_bytes[i] = atomic_load(&w->copied_bytes[i]);
@@ -727,6 +740,7 @@ static struct walk *walk_new(unsigned flags, cowlink_progress_fn fn, void *arg)
 /* Let go of W's locks and memory. */
 static void walk_free(struct walk *w)
 {
+	free(w->upper);
 	pthread_cond_destroy(&w->gcv);
 	pthread_mutex_destroy(&w->gmu);
 	pthread_cond_destroy(&w->cv);
@@ -830,6 +844,16 @@ static int link_dir(struct walk *w, const char *src, const char *dst,
 	w->root_dfd = d;
 	w->dst_dev = dst_st.st_dev;
 	w->clone = cl_link_clone_hint(d);
+	if (cl_note) {
+		/* Under -v: which files of SRC linking copies up (overlayfs). */
+		w->upper = malloc(PATH_MAX);
+		e = w->upper ? cl_overlay_upper_dir(s, w->upper, PATH_MAX) : 1;
+		if (e) {
+			w->upper_unknown = e < 0;
+			free(w->upper);
+			w->upper = NULL;
+		}
+	}
 	atomic_store(&w->dirs, 1);
 	run(w, root, nthreads()); /* closes S and D */
 	*ran = true;
