@@ -765,7 +765,8 @@ static void rmdirs(int dirfd, const char *name, unsigned depth)
 	while (depth < PATH_MAX / 2 && (n = cl_getdents64(fd, buf, sizeof buf)) > 0) {
 		for (off = 0; off < n; off += d->d_reclen) {
 			d = (struct cl_dirent64 *)(buf + off);
-			if ((d->d_type == DT_DIR || d->d_type == DT_UNKNOWN) && strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+			if ((d->d_type == DT_DIR || d->d_type == DT_UNKNOWN) &&
+			    strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
 				rmdirs(fd, d->d_name, depth + 1);
 		}
 	}

@@ -164,8 +164,8 @@ void warn_unprotected(const struct run_opts *o, const char *scope)
 	struct ccache_conf cc;
 	bool ccache;
 
-	/* An inherited exclusion inside a session that started with it was
-	 * told about when that one started. */
+	/* An inherited exclusion inside a session was told about when the
+	 * session started (or set later, by hand: not told again). */
 	if (!exclude) {
 		exclude = getenv("COWLINK_EXCLUDE");
 		if (getenv("COWLINK_RUN") || getenv("COWLINK_SHELL"))
