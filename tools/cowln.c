@@ -3,6 +3,7 @@
  * (docs/DESIGN.md §6). A thin layer on cowlink_link() and
  * cowlink_link_tree(). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -42,7 +43,8 @@ static void usage(FILE *f)
 		"      --adopt            link a source that already has other hard links\n"
 		"                         (they become cowlinks too) instead of copying it\n"
 		"      --copy-across      copy when SRC and DST are on different filesystems\n"
-		"  -v, --verbose          say what is done, and why when it is not a link\n"
+		"  -v, --verbose          say what is done, why when it is not a link, and\n"
+		"                         which files of a lower overlayfs layer it copied up\n"
 		"      --help             show this help and exit\n"
 		"      --version          show the version and exit\n",
 		prog, prog);
@@ -202,6 +204,44 @@ static const char *size_words(uint64_t bytes, char *buf, size_t n)
 	return buf;
 }
 
+/* Under -v, before the link (which copies it up): is SRC a file of a lower
+ * overlayfs layer? 1 yes, 0 no (or not overlayfs), -1 overlayfs whose upper
+ * layer is not visible from here (it cannot be told). */
+static int overlay_lower(const char *src)
+{
+	char dir[PATH_MAX], upper[PATH_MAX];
+	const char *base = cl_path_split(src, dir, sizeof dir);
+	int fd, r;
+
+	if (!base || !*base)
+		return 0;
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	r = cl_overlay_upper_dir(fd, upper, sizeof upper);
+	close(fd);
+	if (r)
+		return r < 0 ? -1 : 0;
+	return cl_overlay_lower(upper, base) == 1;
+}
+
+/* What -v says of a link on overlayfs: a file of a lower layer was copied
+ * up in full (LOWER 1, N files of S bytes with -r), or may have been (-1). */
+static void tell_copied_up(const char *src, const char *dst, int lower, uint64_t n,
+			   uint64_t bytes)
+{
+	char size[32];
+
+	if (lower < 0)
+		fprintf(stderr, "%s: '%s' => '%s': on overlayfs, whose upper layer is not visible "
+			"here: a file of a lower layer is copied up in full by the link, not "
+			"space-free\n", prog, src, dst);
+	else if (lower && n)
+		fprintf(stderr, "%s: '%s' => '%s': %" PRIu64 " file%s (%s) of a lower overlayfs "
+			"layer copied up in full by the link%s, not space-free\n", prog, src, dst,
+			n, n == 1 ? "" : "s", size_words(bytes, size, sizeof size), n == 1 ? "" : "s");
+}
+
 /* After -r: what had to be copied in full instead of linked, and why, on
  * stderr (space the user did not expect to spend); specials under -v. */
 static void tell_copies(const char *src, const char *dst, const struct cl_tree_report *r)
@@ -248,7 +288,8 @@ static int link_one(const char *src, const char *dst, unsigned flags, bool recur
 	static struct cl_tree_report rep;
 	char sbuf[PATH_MAX * 2], dbuf[PATH_MAX * 2];
 	bool always = flags & COWLINK_REFLINK_ALWAYS;
-	int e;
+	uint64_t lower_bytes = 0;
+	int e, lower = 0;
 
 	if (recursive) {
 		clock_gettime(CLOCK_MONOTONIC, &m.start);
@@ -265,6 +306,9 @@ static int link_one(const char *src, const char *dst, unsigned flags, bool recur
 			d = dbuf;
 		}
 	} else {
+		lower = verbose ? overlay_lower(src) : 0;
+		if (lower && stat(src, &a) == 0)
+			lower_bytes = (uint64_t)a.st_size;
 		e = cowlink_link(src, dst, flags, &how);
 	}
 	if (e == -EEXIST && stat(s, &a) == 0 && lstat(d, &b) == 0 &&
@@ -293,6 +337,11 @@ static int link_one(const char *src, const char *dst, unsigned flags, bool recur
 		printf("'%s' => '%s' (%" PRIu64 " skipped)\n", src, dst, rep.skipped);
 	else if (verbose)
 		printf("'%s' => '%s'%s\n", src, dst, recursive ? "" : how_word(how));
+	if (recursive)
+		tell_copied_up(src, dst, rep.copied_up_unknown ? -1 : 1, rep.copied_up,
+			       rep.copied_up_bytes);
+	else if (how == COWLINK_LINKED)
+		tell_copied_up(src, dst, lower, 1, lower_bytes);
 	return 0;
 }
 

@@ -35,6 +35,26 @@ extern void *cl_note_arg;
 /* Format a note and hand it to cl_note when one is set. */
 void cl_notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- scope.c: is a directory under COWLINK_TREES (cowlink run's warning) */
+
+/* Take TREES (colon-separated directories) as the scope; DROPPED (may be
+ * NULL) is told of entries that are not directories. 0 or the first -errno. */
+int cl_scope_init(const char *trees, void (*dropped)(const char *entry, int err));
+/* Is the directory DIRPATH of DIRFD at or under one of the trees, by the
+ * (dev, ino) of it and its ancestors? */
+bool cl_scope_contains_dir(int dirfd, const char *dirpath);
+
+/* ---- overlay.c: files of a lower overlayfs layer (copied up by a link) -- */
+
+/* The path, in the upper layer, of the directory DIRFD of an overlayfs
+ * mount into UPPER (N bytes): 0. 1 when DIRFD is not on overlayfs, or its
+ * mount has metacopy=on (a link copies up the metadata only). -errno when
+ * it cannot be told (the upper layer is not visible from here). */
+int cl_overlay_upper_dir(int dirfd, char *upper, size_t n);
+/* Is NAME (relative) of the directory whose upper path is UPPER_DIR still in
+ * a lower layer (not in the upper one)? 1 yes, 0 no, or -errno. */
+int cl_overlay_lower(const char *upper_dir, const char *name);
+
 /* ---- tree.c: the tree copy (cowln -r) and its report -------------------- */
 
 /* Why a file was copied in full instead of linked (cl_link_ctx.copied). */
@@ -57,6 +77,9 @@ struct cl_tree_report {
 	uint64_t specials;                /* FIFOs, sockets, devices made (or linked) */
 	uint64_t specials_left;           /* devices neither made nor linked (EPERM) */
 	char special_left[PATH_MAX];      /* the first of those */
+	uint64_t copied_up;               /* linked files of a lower overlayfs layer */
+	uint64_t copied_up_bytes;         /* (only counted with cl_note set) */
+	bool copied_up_unknown;           /* overlayfs, upper layer not visible */
 	bool into_itself;                 /* refused: DST would be inside SRC */
 	char failed[PATH_MAX];            /* the entry that stopped the walk ("" root) */
 };

@@ -84,6 +84,9 @@ struct walk {
 	dev_t dst_dev;
 	bool sigio_ignored;
 	enum cl_maybe clone;  /* cl_link_clone_hint() of the destination */
+	char *upper;          /* under -v, SRC on overlayfs: its upper-layer path */
+	bool upper_unknown;   /* under -v, SRC on overlayfs: no upper to look at */
+	atomic_ullong copied_up, copied_up_bytes;
 };
 
 struct worker {
@@ -423,6 +426,7 @@ static int link_file(struct worker *wk, struct job *j, const char *name)
 	ssize_t marklen = -1;
 	struct stat st;
 	int sfd, e, first = 0;
+	bool lower;
 
 	sfd = cl_link_open(&wk->c, j->sfd, name, &st);
 	if (sfd < 0)
@@ -453,11 +457,17 @@ static int link_file(struct worker *wk, struct job *j, const char *name)
 		}
 		cl_debug("tree %s: the group's copy is at the link limit, copying", wk->path);
 	}
+	/* Looked at before the link, which copies it up. */
+	lower = w->upper && cl_overlay_lower(w->upper, wk->path) == 1;
 	e = cl_link_fd(&wk->c, sfd, &st, name, j->dfd, name, mark, marklen, &how);
 	if (first == 1)
 		group_done(w, &st, e);
 	if (!e)
 		counted(wk);
+	if (!e && lower && how == COWLINK_LINKED) {
+		atomic_fetch_add(&w->copied_up, 1);
+		atomic_fetch_add(&w->copied_up_bytes, (uint64_t)st.st_size);
+	}
 out_close:
 	cl_close(sfd);
 	return e;
@@ -698,6 +708,9 @@ static void report(struct walk *w, struct cl_tree_report *rep)
 	rep->specials_left = atomic_load(&w->specials_left);
 	snprintf(rep->special_left, sizeof rep->special_left, "%s", w->special_left);
 	rep->group_names = atomic_load(&w->group_names);
+	rep->copied_up = atomic_load(&w->copied_up);
+	rep->copied_up_bytes = atomic_load(&w->copied_up_bytes);
+	rep->copied_up_unknown = w->upper_unknown;
 	for (int i = 0; i < CL_COPY_NR; i++) {
 		rep->copied[i] = atomic_load(&w->copied[i]);
 		rep->copied_bytes[i] = atomic_load(&w->copied_bytes[i]);
@@ -727,11 +740,55 @@ static struct walk *walk_new(unsigned flags, cowlink_progress_fn fn, void *arg)
 /* Let go of W's locks and memory. */
 static void walk_free(struct walk *w)
 {
+	free(w->upper);
 	pthread_cond_destroy(&w->gcv);
 	pthread_mutex_destroy(&w->gmu);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
+}
+
+/* Remove the directory NAME of DIRFD and the directories under it, all of
+ * them empty but for directories: rmdir only, so a file or anything else
+ * met (put there by another process meanwhile) stays, with the directories
+ * that hold it. Depth is bounded by the tree the walk made. */
+static void rmdirs(int dirfd, const char *name, unsigned depth)
+{
+	struct cl_dirent64 *d;
+	char buf[4096];
+	ssize_t n, off;
+	int fd;
+
+	fd = cl_openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	while (depth < PATH_MAX / 2 && (n = cl_getdents64(fd, buf, sizeof buf)) > 0) {
+		for (off = 0; off < n; off += d->d_reclen) {
+			d = (struct cl_dirent64 *)(buf + off);
+			if ((d->d_type == DT_DIR || d->d_type == DT_UNKNOWN) &&
+			    strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+				rmdirs(fd, d->d_name, depth + 1);
+		}
+	}
+	cl_close(fd);
+	(void)cl_unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* After a failed walk that made nothing but directories (the first file
+ * failed, as on a filesystem without user xattrs): take DST away again, so
+ * that the failure leaves nothing behind. DST did not exist before the walk
+ * made it; a walk that made files leaves what it made, named by the error. */
+static void unmake(struct walk *w, const char *dst)
+{
+	struct stat st;
+
+	if (atomic_load(&w->files) || atomic_load(&w->symlinks) ||
+	    atomic_load(&w->specials) || atomic_load(&w->group_names))
+		return;
+	if (cl_fstatat(AT_FDCWD, dst, &st, AT_SYMLINK_NOFOLLOW) ||
+	    st.st_dev != w->root_dev || st.st_ino != w->root_ino)
+		return;
+	rmdirs(AT_FDCWD, dst, 0);
 }
 
 /* Copy the directory SRC (ST its stat) as DST, which must not exist, with
@@ -788,10 +845,23 @@ static int link_dir(struct walk *w, const char *src, const char *dst,
 	w->root_dfd = d;
 	w->dst_dev = dst_st.st_dev;
 	w->clone = cl_link_clone_hint(d);
+	if (cl_note) {
+		/* Under -v: which files of SRC linking copies up (overlayfs). */
+		w->upper = malloc(PATH_MAX);
+		e = w->upper ? cl_overlay_upper_dir(s, w->upper, PATH_MAX) : 1;
+		if (e) {
+			w->upper_unknown = e < 0;
+			free(w->upper);
+			w->upper = NULL;
+		}
+	}
 	atomic_store(&w->dirs, 1);
 	run(w, root, nthreads()); /* closes S and D */
 	*ran = true;
-	return atomic_load(&w->err);
+	e = atomic_load(&w->err);
+	if (e)
+		unmake(w, dst);
+	return e;
 
 out_close_src:
 	cl_close(s);

@@ -142,6 +142,23 @@ case_noxattr() {
 		"$COWLN" ramfs/f ramfs/g
 	[ ! -e ramfs/g ] || fail "ramfs/g made without xattrs"
 	[ "$(stat -c '%a %h' ramfs/f)" = "644 1" ] || fail "ramfs/f changed: $(stat -c '%a %h' ramfs/f)"
+	# -r: the first file fails the same way, after the walk made the
+	# directories; it takes them away again, and never a directory that
+	# was there before (-r into an existing one makes DIR/NAME in it).
+	mkdir -p ramfs/s/sub/deeper ramfs/s/sib ramfs/into
+	printf 'tree\n' > ramfs/s/sub/deeper/x
+	printf 'kept\n' > ramfs/into/old
+	expect_error "cowln: cannot link 'ramfs/s/sub/deeper/x' to 'ramfs/d/sub/deeper/x': ramfs does not support user extended attributes" \
+		"$COWLN" -r ramfs/s ramfs/d
+	[ ! -e ramfs/d ] || fail "cowln -r left $(find ramfs/d | tr '\n' ' ')"
+	expect_error "cowln: cannot link 'ramfs/s/sub/deeper/x' to 'ramfs/into/s/sub/deeper/x': ramfs does not support user extended attributes" \
+		"$COWLN" -r ramfs/s ramfs/into
+	[ "$(find ramfs/into | sort | tr '\n' ' ')" = "ramfs/into ramfs/into/old " ] ||
+		fail "cowln -r into a directory left $(find ramfs/into | tr '\n' ' ')"
+	[ "$(cat ramfs/into/old)" = kept ] || fail "ramfs/into/old changed"
+	[ "$(find ramfs/s | sort | tr '\n' ' ')" = "ramfs/s ramfs/s/sib ramfs/s/sub ramfs/s/sub/deeper ramfs/s/sub/deeper/x " ] ||
+		fail "the source tree changed: $(find ramfs/s | tr '\n' ' ')"
+	[ "$(stat -c '%h' ramfs/s/sub/deeper/x)" = 1 ] || fail "ramfs/s/sub/deeper/x was linked"
 	umount "$T/ramfs"
 }
 

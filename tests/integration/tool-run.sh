@@ -39,6 +39,49 @@ rc=0; COWLINK_TREES="$T/nope" "$C" run -- true 2>err || rc=$?
 [ "$("$C" run --exclude ccache:make -- sh -c 'echo "$COWLINK_EXCLUDE"')" = ccache:make ] || fail "--exclude"
 [ "$("$C" run --debug -- sh -c 'echo "$COWLINK_DEBUG"')" = 1 ] || fail "--debug"
 
+# An exclusion that protects nothing: one warning as the session starts,
+# and the command runs. The excluded programs' hard links carry no mark, so
+# they are cowlinks only under the trees: without any, or with trees that
+# hold neither the current directory nor ccache's cache (hard_link on).
+mkdir -p home cc bld/sub
+quiet_env=(env -u COWLINK_RUN -u COWLINK_SHELL -u COWLINK_EXCLUDE -u COWLINK_TREES
+	-u CCACHE_DIR -u CCACHE_CONFIGPATH -u CCACHE_HARDLINK -u CCACHE_NOHARDLINK
+	-u XDG_CONFIG_HOME -u XDG_CACHE_HOME HOME="$T/home")
+warned() { # warned WORDS: one line of err says them, and only one line is there
+	grep -qF -- "$1" err && [ "$(wc -l <err)" = 1 ] || fail "wanted one warning [$1], got: $(cat err)"
+}
+out=$("${quiet_env[@]}" "$C" run --exclude ccache:make -- echo ran 2>err) || fail "--exclude without trees: exit $?"
+[ "$out" = ran ] || fail "--exclude without trees: the command said [$out]"
+warned "cowlink: warning: the hard links that excluded programs (ccache:make) make carry no mark: without --trees they are plain hard links"
+"${quiet_env[@]}" COWLINK_EXCLUDE=ccache SHELL=/bin/sh "$C" shell -- -c true 2>err || fail "cowlink shell with COWLINK_EXCLUDE"
+warned "excluded programs (ccache) make carry no mark"
+# ccache's cache, from its configuration file
+printf '# a comment\n hard_link = true\ncache_dir=%s\n' "$T/cc" >ccache.conf
+"${quiet_env[@]}" CCACHE_CONFIGPATH="$T/ccache.conf" "$C" run --exclude ccache -- true 2>err
+warned "(give --trees ccache's cache $T/cc and the build directory)"
+(cd bld && "${quiet_env[@]}" CCACHE_CONFIGPATH="$T/ccache.conf" "$C" run --trees "$T/bld" --exclude ccache -- true 2>"$T/err")
+warned "cowlink: warning: ccache's cache $T/cc is not under --trees: its hard links there are not cowlinks"
+# ... from CCACHE_DIR, with the tree inherited
+(cd bld && "${quiet_env[@]}" CCACHE_HARDLINK=1 CCACHE_DIR="$T/cc" COWLINK_TREES="$T/bld" "$C" run --exclude ccache -- true 2>"$T/err")
+warned "ccache's cache $T/cc is not under COWLINK_TREES"
+# the build tree (the current directory) outside the trees, and holding none
+mkdir elsewhere
+(cd elsewhere && "${quiet_env[@]}" CCACHE_HARDLINK=1 CCACHE_DIR="$T/cc" "$C" run --trees "$T/cc:$T/bld" --exclude ccache -- true 2>"$T/err")
+warned "cowlink: warning: the current directory is not under --trees: the hard links that excluded programs (ccache) make here are not cowlinks"
+# both under the trees, or the current directory above them (gcc -o
+# bld/f.o from here); hard_link off; no exclusion; a session that started
+# with the exclusion: nothing said
+"${quiet_env[@]}" CCACHE_HARDLINK=1 CCACHE_DIR="$T/cc" "$C" run --trees "$T/cc:$T/bld" --exclude ccache -- true 2>err
+[ ! -s err ] || fail "the current directory above the trees: $(cat err)"
+(cd bld/sub && "${quiet_env[@]}" CCACHE_HARDLINK=1 CCACHE_DIR="$T/cc" "$C" run --trees "$T/cc:$T/bld" --exclude ccache -- true 2>"$T/err")
+[ ! -s err ] || fail "trees holding the cache and the build tree: $(cat err)"
+(cd bld && "${quiet_env[@]}" CCACHE_DIR="$T/cc" "$C" run --trees "$T/bld" --exclude ccache -- true 2>"$T/err")
+[ ! -s err ] || fail "ccache without hard_link: $(cat err)"
+"${quiet_env[@]}" "$C" run -- true 2>err
+[ ! -s err ] || fail "no exclusion: $(cat err)"
+"${quiet_env[@]}" COWLINK_RUN=1 COWLINK_EXCLUDE=ccache "$C" run -- true 2>err
+[ ! -s err ] || fail "an inherited exclusion inside a session: $(cat err)"
+
 # A write through the shim breaks the link.
 echo one >a && chmod 0644 a && mkset a b
 "$C" run -- sh -c 'echo two >> b'

@@ -160,6 +160,8 @@ static void help(void)
 	       "                        count as cowlinks even without the mark; every DIR\n"
 	       "                        must be a directory (made absolute)\n"
 	       "      --exclude PROGS   set COWLINK_EXCLUDE: programs the shim stays out of\n"
+	       "                        (their own hard links are cowlinks only under --trees:\n"
+	       "                        a warning when the trees miss them)\n"
 	       "      --debug           set COWLINK_DEBUG=1: one line per decision on stderr\n"
 	       "      --preload-only    no supervisor: only the calls the shim sees are covered\n"
 	       "      --allow-io-uring  let io_uring_setup through (its I/O bypasses the\n"
@@ -273,6 +275,7 @@ int run_under_shim(char **argv, const struct run_opts *o, const char *marker)
 		if (!scope)
 			return 2;
 	}
+	warn_unprotected(o, scope);
 	if (!find_shim(shim, sizeof shim)) {
 		warnmsg("%s: cannot find %s (looked next to this program and in %s)",
 			o->sub, SHIM_NAME, COWLINK_INSTALL_LIBDIR);

@@ -23,6 +23,7 @@ static void help(void)
 	       "'cowlink status' with no PATH says whether a session is covered.\n\n"
 	       "      --trees DIRS     set COWLINK_TREES (every DIR must be a directory)\n"
 	       "      --exclude PROGS  set COWLINK_EXCLUDE: programs the shim stays out of\n"
+	       "                       (their own hard links are cowlinks only under --trees)\n"
 	       "      --debug          set COWLINK_DEBUG=1\n"
 	       "  -h, --help           this text\n\n"
 	       "ARGs go to the shell. Exit status: the shell's, 2 for a bad option or\n"

@@ -37,6 +37,11 @@ int run_options(int argc, char **argv, const char *sub, struct run_opts *o,
  * exec'd); MARKER (may be NULL) becomes COWLINK_SHELL. Returns the exit
  * status: the command's, or 2 a tree refused, 126, 127. */
 int run_under_shim(char **argv, const struct run_opts *o, const char *marker);
+/* Warn once, as a session starts, where the exclusion of O (or an inherited
+ * COWLINK_EXCLUDE) protects nothing: no trees, or SCOPE (the checked trees,
+ * or NULL) holding neither the current directory nor ccache's cache
+ * (unprotected.c). */
+void warn_unprotected(const struct run_opts *o, const char *scope);
 
 /* "cowlink: MSG" on stderr (err: plus ": strerror(-ERR)" when ERR != 0). */
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
