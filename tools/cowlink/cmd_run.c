@@ -39,8 +39,7 @@ static bool usable(const char *path)
 	return access(path, R_OK) == 0;
 }
 
-/* The shim's absolute path into OUT, or false. */
-static bool find_shim(char *out, size_t n)
+bool find_shim(char *out, size_t n)
 {
 	char exe[PATH_MAX], *slash;
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
