@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Settings read once (COWLINK_FSYNC, COWLINK_DEBUG, COWLINK_CACHE) and the
- * debug line. */
+/* Settings read once (COWLINK_FSYNC, COWLINK_DEBUG, COWLINK_CACHE), the
+ * debug line, COWLINK_EXCLUDE's match, and /etc/cowlink.conf's parser (the
+ * machine-wide mode's settings: docs/DESIGN.md §4, Settings). */
 #include "internal.h"
 
 #include <errno.h>
