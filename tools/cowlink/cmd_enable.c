@@ -67,8 +67,9 @@ static char *read_preload(size_t *len, struct stat *st, int *err)
 		*err = -errno;
 		return NULL;
 	}
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_size >= PRELOAD_MAX) {
-		*err = !S_ISREG(st->st_mode) ? -EINVAL : -EFBIG;
+	*err = fstat(fd, st) < 0 ? -errno : !S_ISREG(st->st_mode) ? -EINVAL :
+	       st->st_size >= PRELOAD_MAX ? -EFBIG : 0;
+	if (*err) {
 		close(fd);
 		return NULL;
 	}
