@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Settings read once (COWLINK_FSYNC, COWLINK_DEBUG, COWLINK_CACHE) and the
- * debug line. */
+/* Settings read once (COWLINK_FSYNC, COWLINK_DEBUG, COWLINK_CACHE), the
+ * debug line, COWLINK_EXCLUDE's match, and /etc/cowlink.conf's parser (the
+ * machine-wide mode's settings: docs/DESIGN.md §4, Settings). */
 #include "internal.h"
 
 #include <errno.h>
@@ -109,4 +110,113 @@ bool cl_excluded(const char *list, const char *exe_link, const char *argv0)
 		}
 	}
 	return false;
+}
+
+static bool blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/* One "key = value" line, [P, END) with no newline: 0 and the value into
+ * OUT (C->buf), -EINVAL for anything else. Keys: trees (absolute
+ * directories), exclude (programs); each at most once. */
+static int conf_line(const char *p, const char *end, struct cl_conf *c, char **out)
+{
+	const char *key, *val;
+	const char **slot;
+	size_t klen, vlen;
+
+	while (p < end && blank(*p))
+		p++;
+	while (end > p && (blank(end[-1]) || end[-1] == '\r'))
+		end--;
+	if (p == end || *p == '#')
+		return 0;
+	key = p;
+	while (p < end && *p >= 'a' && *p <= 'z')
+		p++;
+	klen = (size_t)(p - key);
+	while (p < end && blank(*p))
+		p++;
+	if (p == end || *p != '=')
+		return -EINVAL;
+	for (val = p + 1; val < end && blank(*val); val++)
+		;
+	vlen = (size_t)(end - val);
+	if (klen == 5 && !memcmp(key, "trees", 5))
+		slot = &c->trees;
+	else if (klen == 7 && !memcmp(key, "exclude", 7))
+		slot = &c->exclude;
+	else
+		return -EINVAL;
+	if (*slot || memchr(val, '\0', vlen))
+		return -EINVAL;
+	/* Relative trees would mean a different tree in each directory a
+	 * program starts in. */
+	for (const char *e = val; slot == &c->trees && e < val + vlen; e++)
+		if ((e == val || e[-1] == ':') && *e != ':' && *e != '/')
+			return -EINVAL;
+	memcpy(*out, val, vlen);
+	(*out)[vlen] = '\0';
+	*slot = *out;
+	*out += vlen + 1;
+	return 0;
+}
+
+int cl_conf_parse(const char *text, size_t len, struct cl_conf *c, unsigned *line)
+{
+	const char *p = text, *end = text + len, *nl;
+	char *out = c->buf;
+	unsigned n = 0;
+
+	c->trees = c->exclude = NULL;
+	*line = 0;
+	/* Every value with its NUL fits: a value is shorter than its line. */
+	if (len >= sizeof c->buf)
+		return -EFBIG;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		n++;
+		if (conf_line(p, nl, c, &out) < 0) {
+			c->trees = c->exclude = NULL;
+			*line = n;
+			return -EINVAL;
+		}
+		p = nl + 1;
+	}
+	return 0;
+}
+
+int cl_conf_read(const char *path, struct cl_conf *c, unsigned *line)
+{
+	char text[CL_CONF_MAX];
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+	int fd, e;
+
+	c->trees = c->exclude = NULL;
+	*line = 0;
+	/* O_NONBLOCK: a FIFO put there must not hang every program. */
+	fd = cl_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0);
+	if (fd < 0)
+		return fd == -ELOOP ? -EPERM : fd;
+	e = cl_fstat(fd, &st);
+	if (e == 0 && (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)))
+		e = -EPERM;
+	while (e == 0 && len < sizeof text) {
+		n = cl_read(fd, text + len, sizeof text - len);
+		if (n < 0 && n != -EINTR)
+			e = (int)n;
+		else if (n == 0)
+			break;
+		else if (n > 0)
+			len += (size_t)n;
+	}
+	(void)cl_close(fd);
+	if (e == 0)
+		e = cl_conf_parse(text, len, c, line);
+	return e;
 }

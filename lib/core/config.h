@@ -6,6 +6,7 @@
 #define CL_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum cl_fsync { CL_FSYNC_AUTO, CL_FSYNC_ALWAYS, CL_FSYNC_NEVER };
 
@@ -24,6 +25,25 @@ void cl_config_load(void);
  * executable EXE_LINK (a /proc/.../exe link) leads to, or whose argv[0] is
  * ARGV0 (may be NULL)? */
 bool cl_excluded(const char *list, const char *exe_link, const char *argv0);
+
+/* The machine's settings file (docs/DESIGN.md §4, Settings; libcowlink(7)):
+ * what the machine-wide mode has in place of an environment. */
+#define CL_CONF_PATH "/etc/cowlink.conf"
+#define CL_CONF_MAX 4096 /* a longer file is refused */
+struct cl_conf {
+	const char *trees;   /* "trees = ...": NULL when the file has no such line */
+	const char *exclude; /* "exclude = ..." */
+	char buf[CL_CONF_MAX];
+};
+/* Parse TEXT (LEN bytes, no NUL needed) into *C, whose strings then point
+ * into C->buf: 0, or -EINVAL for a malformed text, with *LINE the first bad
+ * line and C left empty. */
+int cl_conf_parse(const char *text, size_t len, struct cl_conf *c, unsigned *line);
+/* Read and parse PATH (CL_CONF_PATH): 0, -ENOENT when there is none, or
+ * the reason it was ignored (-EPERM: not a regular file owned by root and
+ * writable by root alone; -EINVAL malformed, with *LINE; -EFBIG longer than
+ * CL_CONF_MAX; another -errno). Never fails the caller: it says why. */
+int cl_conf_read(const char *path, struct cl_conf *c, unsigned *line);
 /* One "cowlink: ..." line on stderr when debugging; keeps errno. The test
  * is inline: a decision that is not printed costs no call. */
 void cl_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

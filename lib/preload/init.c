@@ -7,7 +7,9 @@
  * The real functions resolve on first use (REAL()), not here: resolving
  * every row costs more start-up than a program that never calls them should
  * pay. No pthread_atfork: the fd table is plain memory that fork copies.
- * COWLINK_EXCLUDE names programs the shim stays out of (decide.h cl_cow_off). */
+ * COWLINK_EXCLUDE names programs the shim stays out of (decide.h cl_cow_off).
+ * What the environment does not set comes from /etc/cowlink.conf: the
+ * machine-wide mode (/etc/ld.so.preload) has no environment to carry it. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -66,6 +68,50 @@ static void tree_dropped(const char *entry, int err)
 		     "not cowlinks", entry, strerror(-err));
 }
 
+/* The same for a trees line of /etc/cowlink.conf: a debug line only, since
+ * every program on the machine reads that file and a program's stderr is
+ * its own (docs/DESIGN.md §4, Settings). */
+static void conf_tree_dropped(const char *entry, int err)
+{
+	cl_debug("%s: trees: '%s' dropped (%s): hard links under it are not "
+		 "cowlinks", CL_CONF_PATH, entry, strerror(-err));
+}
+
+/* COWLINK_TREES and COWLINK_EXCLUDE into *TREES, *EXCLUDE; what the
+ * environment does not set comes from /etc/cowlink.conf (C). A variable
+ * set, even empty, wins; a set-ID program's secure_getenv gives NULL, so
+ * the file is all it gets. The file is opened only when a variable is
+ * unset: one failed open where, as usual, there is none. */
+static void settings(struct cl_conf *c, const char **trees, const char **exclude,
+		     bool *trees_from_conf)
+{
+	unsigned line;
+	int e;
+
+	*trees = secure_getenv("COWLINK_TREES");
+	*exclude = secure_getenv("COWLINK_EXCLUDE");
+	*trees_from_conf = false;
+	if (*trees && *exclude)
+		return;
+	e = cl_conf_read(CL_CONF_PATH, c, &line);
+	if (e == -EINVAL)
+		cl_debug("%s: line %u is not 'trees = DIR:DIR', 'exclude = PROG:PROG' "
+			 "or a comment: the file is ignored", CL_CONF_PATH, line);
+	else if (e == -EPERM)
+		cl_debug("%s: not a regular file owned by root and writable by root "
+			 "alone: ignored", CL_CONF_PATH);
+	else if (e < 0 && e != -ENOENT)
+		cl_debug("%s: ignored (%s)", CL_CONF_PATH, strerror(-e));
+	if (e < 0)
+		return;
+	if (!*trees && c->trees) {
+		*trees = c->trees;
+		*trees_from_conf = true;
+	}
+	if (!*exclude)
+		*exclude = c->exclude;
+}
+
 /* glibc calls a library's constructors with main's (argc, argv, envp). */
 __attribute__((constructor)) static void cl_shim_init(int argc, char **argv, char **envp)
 {
@@ -74,10 +120,12 @@ __attribute__((constructor)) static void cl_shim_init(int argc, char **argv, cha
 	 * secure_getenv do not promise to keep it. */
 	int saved = errno;
 	const char *trees, *exclude;
+	struct cl_conf conf;
+	bool conf_trees;
 
 	cl_config_load();
 	cl_fdtab_init();
-	exclude = secure_getenv("COWLINK_EXCLUDE");
+	settings(&conf, &trees, &exclude, &conf_trees);
 	(void)envp;
 	if (exclude && *exclude && cl_excluded(exclude, "/proc/self/exe", argc > 0 && argv ? argv[0] : NULL)) {
 		cl_cow_off = true;
@@ -86,9 +134,8 @@ __attribute__((constructor)) static void cl_shim_init(int argc, char **argv, cha
 		errno = saved;
 		return;
 	}
-	trees = secure_getenv("COWLINK_TREES");
 	if (trees && *trees)
-		(void)cl_scope_init(trees, tree_dropped);
+		(void)cl_scope_init(trees, conf_trees ? conf_tree_dropped : tree_dropped);
 	check_std_fds();
 	errno = saved;
 }

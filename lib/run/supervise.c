@@ -173,9 +173,11 @@ static bool marked(int fd)
 	return cl_mark_read_pinned(fd, &rec) > 0;
 }
 
-/* COWLINK_EXCLUDE as the supervisor found it (the shim reads it in each
- * program): a program it names is left alone here too. */
+/* COWLINK_EXCLUDE as the supervisor found it, else /etc/cowlink.conf's
+ * exclude (the shim reads them in each program): a program it names is left
+ * alone here too. */
 static const char *exclude;
+static struct cl_conf conf;
 
 /* Is the target PID a program COWLINK_EXCLUDE names? By its executable. */
 static bool target_excluded(pid_t pid)
@@ -367,6 +369,12 @@ int cl_supervise(int nfd, pid_t child, bool forward)
 	if (!req)
 		return -ENOMEM;
 	exclude = secure_getenv("COWLINK_EXCLUDE");
+	if (!exclude) {
+		unsigned line;
+
+		if (cl_conf_read(CL_CONF_PATH, &conf, &line) == 0)
+			exclude = conf.exclude;
+	}
 	if (exclude && !*exclude)
 		exclude = NULL;
 	sigemptyset(&chld);

@@ -2,7 +2,9 @@
 # The Debian packages (debian/), as a user gets them:
 #  1. dpkg-buildpackage -us -uc -b builds libcowlink0, cowlink and
 #     libcowlink-dev from a copy of the tree (no build/, no .git), and
-#     lintian finds no error and no warning in them;
+#     lintian finds no error and no warning in them, and libcowlink0 has
+#     the prerm that takes the machine-wide mode's entry out of
+#     /etc/ld.so.preload;
 #  2. they install with dpkg -i on this machine, and then, from the
 #     installed files alone (a clean environment: no LD_LIBRARY_PATH, the
 #     system PATH): LD_PRELOAD=libcowlink.so loads the installed shim, the
@@ -46,6 +48,10 @@ lint=$(lintian --fail-on error,warning "$T/pkg/cowlink_${ver}_$arch.changes" 2>l
 	fail "lintian: $lint $(grep -v 'running with root' lintian.err)"
 ! grep -q '^[EW]: ' <<<"$lint" || fail "lintian: $lint"
 note "built in $SECONDS s; lintian: ${lint:-clean}"
+# The machine-wide mode's entry leaves /etc/ld.so.preload before the library
+# file goes (the script itself is run by tool-system.sh, on a private /etc).
+dpkg-deb -I "$T/pkg/libcowlink0_${ver}_$arch.deb" prerm 2>/dev/null | grep -q 'ld\.so\.preload' ||
+	fail "libcowlink0 has no prerm that takes its entry out of /etc/ld.so.preload"
 
 # ---- 2. install on this machine, use the installed files -----------------------
 need_root

@@ -3,7 +3,7 @@
 # cowlink --help lists every option the code accepts: each option in a
 # subcommand's getopt table is in that command's line of 'cowlink --help'
 # (its short form where it has one) and in 'cowlink COMMAND --help'; the
-# top-level --version is listed too. cowlink shell refuses the options of
+# top-level --version is listed too. cmd_enable.c is enable's and disable's. cowlink shell refuses the options of
 # run that mean nothing to it, so they are not its to list.
 . "$(dirname "$0")/lib.sh"
 [ -x "${COWLINK_TOOL:-}" ] || fail "COWLINK_TOOL is not set"
@@ -39,6 +39,7 @@ for src in "$COWLINK_SRC"/tools/cowlink/cmd_*.c; do
 	sub=${src##*/cmd_}; sub=${sub%.c}
 	subs=$sub
 	[ "$sub" = run ] && subs="run shell"
+	[ "$sub" = enable ] && subs="enable disable"
 	for s in $subs; do
 		line=$(grep -- "^  cowlink $s " <<<"$top") || fail "cowlink --help has no line for $s"
 		own=$("$C" "$s" --help) || fail "cowlink $s --help failed"
@@ -54,7 +55,10 @@ for src in "$COWLINK_SRC"/tools/cowlink/cmd_*.c; do
 			if [ "$short" != - ]; then
 				grep -q -- "\[-$short\]" <<<"$line" || fail "cowlink --help: $s lacks -$short: $line"
 			else
-				grep -q -- "\[--${long}[] =]" <<<"$line" || fail "cowlink --help: $s lacks --$long: $line"
+				# [--long], or --long bare where it is required
+				# (enable --system).
+				grep -q -- "\(\[\| \)--${long}\($\|[] =]\)" <<<"$line" ||
+					fail "cowlink --help: $s lacks --$long: $line"
 			fi
 			grep -q -- "--$long\b" <<<"$own" || fail "cowlink $s --help lacks --$long"
 		done < <(options "$src")

@@ -24,6 +24,8 @@
 /* Every symbol the shim wraps, and whether it is passive (wrap.def's
  * CL_W_PASSIVE: it only keeps the shim's tables true, presents metadata or
  * renames, so importing only such calls does not make a program covered). */
+int audit_machine_wide;
+
 static const struct wrapped_sym {
 	const char *name;
 	bool passive;
@@ -569,18 +571,22 @@ static enum audit_verdict judge(const char *prog, struct audit_result *r, int de
 	}
 	if (st.st_mode & (S_ISUID | S_ISGID)) {
 		r->setid = 1;
-		v = verdict(r, AUDIT_NOT_COVERED,
-			    "set-%s-ID program: the loader runs it in secure mode and ignores LD_PRELOAD;"
-			    " cowlink run covers it only as root (otherwise no_new_privs drops its privileges)",
-			    st.st_mode & S_ISUID ? "user" : "group");
-		goto out_close;
+		if (!audit_machine_wide) {
+			v = verdict(r, AUDIT_NOT_COVERED,
+				    "set-%s-ID program: the loader runs it in secure mode and ignores LD_PRELOAD;"
+				    " cowlink run covers it only as root (otherwise no_new_privs drops its privileges)",
+				    st.st_mode & S_ISUID ? "user" : "group");
+			goto out_close;
+		}
 	}
-	if (fgetxattr(fd, "security.capability", NULL, 0) > 0) {
+	if (!r->setid && fgetxattr(fd, "security.capability", NULL, 0) > 0) {
 		r->setid = 1;
-		v = verdict(r, AUDIT_NOT_COVERED,
-			    "has file capabilities: the loader runs it in secure mode and ignores LD_PRELOAD;"
-			    " cowlink run covers it only as root (otherwise no_new_privs drops them)");
-		goto out_close;
+		if (!audit_machine_wide) {
+			v = verdict(r, AUDIT_NOT_COVERED,
+				    "has file capabilities: the loader runs it in secure mode and ignores LD_PRELOAD;"
+				    " cowlink run covers it only as root (otherwise no_new_privs drops them)");
+			goto out_close;
+		}
 	}
 	got = pread(fd, head, sizeof head - 1, 0);
 	if (got < 0) {
@@ -611,6 +617,13 @@ static enum audit_verdict judge(const char *prog, struct audit_result *r, int de
 	if (v == AUDIT_NOT_COVERED && r->imports_none) {
 		search_libraries(path, r);
 		v = r->verdict;
+	}
+	if (r->setid && depth == 0 && v == AUDIT_COVERED) {
+		char inner[sizeof r->reason];
+
+		snprintf(inner, sizeof inner, "%s", r->reason);
+		verdict(r, v, "set-ID or file capabilities, loaded through /etc/ld.so.preload in the "
+			"machine-wide mode, with /etc/cowlink.conf's settings, not COWLINK_*; %s", inner);
 	}
 out_close:
 	close(fd);

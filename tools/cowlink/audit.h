@@ -38,6 +38,11 @@ enum audit_verdict audit_elf_mem(void *buf, size_t len, struct audit_result *r);
 /* Judge the ELF file open at FD (mapped privately). */
 enum audit_verdict audit_elf_fd(int fd, struct audit_result *r);
 
+/* Set when /etc/ld.so.preload names the shim (the machine-wide mode): the
+ * loader loads it into set-ID programs too, so they are judged by their
+ * ELF file like the others. */
+extern int audit_machine_wide;
+
 /* Judge PROG as execvp would run it: look it up in PATH when it has no
  * slash, then check the file mode (set-ID), file capabilities, a "#!" line
  * (judging the interpreter instead, through /usr/bin/env too) and its ELF. */

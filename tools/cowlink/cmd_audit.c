@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cowlink audit: one line per program telling whether the shim will cover
  * it, and why not. Exit 0 all covered, 1 some not covered, 2 on error. */
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -25,7 +26,9 @@ static void help(void)
 	       "covered (one that also imports syscall() is, but for the raw system calls\n"
 	       "it makes, if any); static, set-ID, capability, 32-bit and raw-syscall\n"
 	       "programs, and those that link liburing, are not: the reason says when\n"
-	       "cowlink run (the seccomp supervisor) covers them.\n"
+	       "cowlink run (the seccomp supervisor) covers them. In the machine-wide mode\n"
+	       "(cowlink enable --system) set-ID and capability programs are judged as the\n"
+	       "others: the loader loads /etc/ld.so.preload into them too.\n"
 	       "Scripts are judged by their interpreter. A PROGRAM without a slash is\n"
 	       "looked up in PATH.\n\n"
 	       "Exit status: 0 all covered, 1 some not covered, 2 some could not be read.\n");
@@ -39,11 +42,13 @@ int cmd_audit(int argc, char **argv)
 	};
 	const struct cmd_flags cmd = { "audit", flags, help, "PROGRAM", 0 };
 	struct audit_result r;
+	char lib[PATH_MAX];
 	int i, rc = parse_flags(argc, argv, &cmd);
 
 	if (rc >= 0)
 		return rc;
 	rc = 0;
+	audit_machine_wide = system_mode_entry(lib, sizeof lib) > 0;
 	for (i = optind; i < argc; i++) {
 		switch (audit_program(argv[i], &r)) {
 		case AUDIT_COVERED:

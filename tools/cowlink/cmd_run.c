@@ -39,8 +39,7 @@ static bool usable(const char *path)
 	return access(path, R_OK) == 0;
 }
 
-/* The shim's absolute path into OUT, or false. */
-static bool find_shim(char *out, size_t n)
+bool find_shim(char *out, size_t n)
 {
 	char exe[PATH_MAX], *slash;
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -267,7 +266,9 @@ int run_under_shim(char **argv, const struct run_opts *o, const char *marker)
 	struct audit_result ar;
 #endif
 	char *pre, *scope = NULL;
-	const char *env = getenv("COWLINK_TREES");
+	const char *env = getenv("COWLINK_TREES"), *sv_trees;
+	struct cl_conf conf;
+	unsigned line;
 	int e, rc;
 
 	if (o->trees || (env && *env)) {
@@ -308,7 +309,14 @@ int run_under_shim(char **argv, const struct run_opts *o, const char *marker)
 
 		if (setenv("COWLINK_RUN", "1", 1) < 0)
 			die(errno, "run: setenv");
-		e = supervised(argv, o->spawn_flags, scope, &rc);
+		/* Neither --trees nor COWLINK_TREES: the supervisor takes
+		 * /etc/cowlink.conf's trees, as the shim does in each program
+		 * (an entry there that is not a directory is dropped, not
+		 * refused: the file is the machine's, not this command's). */
+		sv_trees = scope;
+		if (!o->trees && !env && cl_conf_read(CL_CONF_PATH, &conf, &line) == 0)
+			sv_trees = conf.trees;
+		e = supervised(argv, o->spawn_flags, sv_trees, &rc);
 		if (!e) {
 			free(scope);
 			return rc;

@@ -320,6 +320,37 @@ static int parent_of(int pid)
 	return ppid;
 }
 
+/* The machine-wide mode: our entry in /etc/ld.so.preload, and what
+ * /etc/cowlink.conf gives the programs that have no COWLINK_* of their own. */
+static void system_status(void)
+{
+	char lib[PATH_MAX];
+	struct cl_conf c;
+	unsigned line;
+	int e = system_mode_entry(lib, sizeof lib);
+
+	if (e > 0)
+		printf("machine-wide mode: on (%s in /etc/ld.so.preload): every dynamically "
+		       "linked program started now loads it\n", lib);
+	else if (e == 0)
+		printf("machine-wide mode: off (/etc/ld.so.preload names no libcowlink.so)\n");
+	else
+		printf("machine-wide mode: cannot tell (/etc/ld.so.preload: %s)\n", strerror(-e));
+	e = cl_conf_read(CL_CONF_PATH, &c, &line);
+	if (e == 0) {
+		printf("%s: trees = %s, exclude = %s (for programs whose environment does "
+		       "not set them)\n", CL_CONF_PATH, c.trees ? c.trees : "(none)",
+		       c.exclude ? c.exclude : "(none)");
+	} else if (e == -EINVAL) {
+		printf("%s: ignored: line %u is malformed\n", CL_CONF_PATH, line);
+	} else if (e == -EPERM) {
+		printf("%s: ignored: not a regular file owned by root and writable by root "
+		       "alone\n", CL_CONF_PATH);
+	} else if (e != -ENOENT) {
+		printf("%s: ignored: %s\n", CL_CONF_PATH, strerror(-e));
+	}
+}
+
 /* cowlink status with no PATH: is this session under the shim? This
  * process (it inherited the environment the shell gives its programs) and
  * each ancestor up to the first without the shim, by their memory maps;
@@ -360,6 +391,7 @@ static int status_session(void)
 			break;
 		covered_up++;
 	}
+	system_status();
 	if (trees && *trees)
 		printf("COWLINK_TREES=%s\n", trees);
 	if (excl && *excl)

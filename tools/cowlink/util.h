@@ -18,6 +18,16 @@ int cmd_fsck(int argc, char **argv);
 int cmd_du(int argc, char **argv);
 int cmd_dedupe(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
+int cmd_enable(int argc, char **argv);
+int cmd_disable(int argc, char **argv);
+
+/* cmd_run.c: the shim's absolute path into OUT (N bytes), or false: the
+ * libdir beside the installed tool, the build tree's, the configured one. */
+bool find_shim(char *out, size_t n);
+/* cmd_enable.c, for cowlink status: the first entry of /etc/ld.so.preload
+ * that is libcowlink.so (by its base name) into OUT; 1 found, 0 not, or
+ * -errno when the file cannot be read. */
+int system_mode_entry(char *out, size_t n);
 
 /* cmd_run.c, shared with cmd_shell.c: the options of run and shell. */
 struct run_opts {
