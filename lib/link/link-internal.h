@@ -58,6 +58,12 @@ int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
  * read, or MARKLEN -1. SFD stays open. */
 int cl_link_open(struct cl_link_ctx *c, int srcdir, const char *src, struct stat *st);
 ssize_t cl_link_mark(int sfd, char *buf);
+/* Make the unmarked hard links of SFD (ST its stat, SRC a name of it for
+ * messages) one cowlink set with the record WBITS, by cowlink()'s own first
+ * steps (lease, record, write bits cleared), without a new name: what
+ * cowlink fsck --adopt does for a set restored without its xattrs. 0, or
+ * -errno with SFD as it was (-ETXTBSY: someone has it open for writing). */
+int cl_link_adopt(int sfd, const struct stat *st, const char *src, mode_t wbits);
 int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *st, const char *src,
 	       int pfd, const char *base, const char *mark, ssize_t marklen,
 	       enum cowlink_how *how);
