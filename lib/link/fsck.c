@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The checks behind cowlink fsck: temp names left by an interrupted break
  * or link, orphaned marks, malformed records, shared inodes made writable
- * behind the shim's back. Raw calls only, so they see the raw metadata even
- * under the shim (the walk itself is walk.c). */
+ * behind the shim's back, sets restored without their marks (reported, and
+ * re-marked on request: cl_fsck_adopt). Raw calls only, so they see the raw
+ * metadata even under the shim (the walk itself is walk.c). */
 #include "link-internal.h"
 
 #include <errno.h>

@@ -20,7 +20,7 @@ static const struct subcommand {
 	{ "run",    cmd_run,    "[--trees DIR:DIR] [--exclude PROG:PROG] [--debug] [--preload-only] [--allow-io-uring] -- CMD [ARG]...",
 	  "run a command with libcowlink.so preloaded, under the seccomp supervisor" },
 	{ "audit",  cmd_audit,  "PROGRAM...", "tell whether the shim can cover a program" },
-	{ "fsck",   cmd_fsck,   "[-n] DIR...", "find and repair what a crash can leave" },
+	{ "fsck",   cmd_fsck,   "[-n] [--orphans] [--adopt] DIR|PATH...", "find and repair what a crash or a restore can leave" },
 	{ "du",     cmd_du,     "[-s] [-b] [-h] [-c] DIR...", "apparent size, space used and space saved" },
 	{ "dedupe", cmd_dedupe, "[-n] [-v] [--no-protect] [--cowlink-only] DIR...",
 	  "make identical files share extents, or cowlinks" },
