@@ -56,6 +56,9 @@ struct cl_tree_report {
 	uint64_t groups_outside;          /* of those groups, with names outside SRC */
 	uint64_t specials;                /* FIFOs, sockets, devices made (or linked) */
 	uint64_t specials_left;           /* devices neither made nor linked (EPERM) */
+	uint64_t orphans;                 /* protected orphans in SRC (one name, marked,
+					   * no write bit) that stay so: cloned or
+					   * copied; a linked one is a set again */
 	char special_left[PATH_MAX];      /* the first of those */
 	bool into_itself;                 /* refused: DST would be inside SRC */
 	char failed[PATH_MAX];            /* the entry that stopped the walk ("" root) */

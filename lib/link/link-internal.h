@@ -40,6 +40,9 @@ struct cl_link_ctx {
 	bool same;            /* set on -EEXIST when SRC and DST are one unmarked inode */
 	uint64_t bytes;       /* st_size of the last file handled */
 	enum cl_copy_why copied; /* the last file was copied in full: why */
+	bool orphan;          /* the last source is a protected orphan, and stays
+			       * one: cloned or copied, not linked (a link makes
+			       * it a set again) */
 };
 void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags);
 /* The starting value of cl_link_ctx.clone for links made in directory FD:

@@ -634,6 +634,7 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 
 	c->same = false;
 	c->copied = CL_COPY_NONE;
+	c->orphan = false;
 	c->bytes = (uint64_t)st.st_size;
 	if (marklen > 0)
 		memcpy(buf, mark, (size_t)marklen);
@@ -654,6 +655,10 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 	if (marked > 0)
 		wbits = mark_wbits(buf, (size_t)marked, st.st_mode);
 
+	/* The mark is known wherever the source is not linked: a protected
+	 * orphan then stays one, for the caller to tell (no extra call). */
+	if (marked > 0 && st.st_nlink == 1 && !(st.st_mode & 0222))
+		c->orphan = true;
 	if (try_clone) {
 		e = clone_first(c, sfd, &st, wbits, pfd, base, replace, how);
 		if (e <= 0)
@@ -673,6 +678,7 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 	}
 	e = cowlink_when_idle(c, sfd, &st, src, pfd, base, replace, buf, marked);
 	if (!e) {
+		c->orphan = false; /* one of a set now */
 		*how = COWLINK_LINKED;
 		return 0;
 	}

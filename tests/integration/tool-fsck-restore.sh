@@ -10,8 +10,10 @@
 #   rsync        the same with rsync -aH (reported) and -aHX (kept);
 #   orphans      cowln -r src copy && rm -rf copy: status -r says so and how
 #                to repair, fsck --orphans unshares each (and nothing else);
-#   adopt-refused  --adopt leaves alone what it must not make a set.
-# cases: tar tar-xattrs rsync orphans adopt-refused
+#   adopt-refused  --adopt leaves alone what it must not make a set;
+#   cowln-clone  on btrfs cowln -r clones an orphan, which stays one: cowln
+#                says so (where it links, the orphan is a set again: orphans).
+# cases: tar tar-xattrs rsync orphans adopt-refused cowln-clone
 . "$(dirname "$0")/lib.sh"
 need setfattr getfattr
 need_shim
@@ -164,6 +166,12 @@ orphans)
 	rc=0; out=$("$C" fsck src) || rc=$?
 	[ "$rc" = 5 ] || fail "fsck after --orphans: exit $rc, want 5: $out"
 	grep -qF "src/g: 2 hard links (also src/g2) without a mark" <<<"$out" || fail "fsck misses the read-only group: $out"
+	# Where cowln links (no clone here), an orphan it meets is one of the
+	# new set: nothing to say.
+	mkdir o && echo o >o/f && "$COWLN" --reflink=never -r o o2 && noshim rm -rf o2
+	"$COWLN" -r --reflink=never o o3 2>err || fail "cowln -r of an orphan: $(cat err)"
+	[ ! -s err ] && same_inode o/f o3/f && [ "$(mark o/f)" = "cowlink v1 w=0200" ] ||
+		fail "cowln -r of an orphan: [$(cat err)] $(stat -c '%h %a' o/f) [$(mark o/f)]"
 	;;
 adopt-refused)
 	mkdir d
@@ -188,6 +196,22 @@ adopt-refused)
 	# The symlink's target is a restored group: adopted by its own name.
 	rc=0; "$C" fsck --adopt r2 >/dev/null || rc=$?
 	[ "$rc" = 1 ] && [ "$(mark r1)" = "cowlink v1 w=0200" ] || fail "--adopt r2: exit $rc, mark [$(mark r1)]"
+	;;
+cowln-clone)
+	mnt=$(loopfs btrfs 256)
+	cd "$mnt"
+	mkdir src && echo a >src/a && echo b >src/b && chmod 0640 src/b && echo p >src/plain
+	"$COWLN" -r --reflink=never src copy && noshim rm -rf copy && noshim rm -f src/plain
+	echo p >src/plain
+	rc=0; "$COWLN" -r src clone 2>err || rc=$?
+	[ "$rc" = 0 ] || fail "cowln -r of a tree with orphans: exit $rc: $(cat err)"
+	grep -qxF "cowln: 'src' has 2 orphans (one name left, read-only, left so): 'cowlink fsck --orphans src' unshares them" err ||
+		fail "cowln -r does not tell of the orphans it leaves: $(cat err)"
+	[ "$(stat -c '%h %a' src/a)" = "1 444" ] && [ "$(stat -c '%h %a' clone/b)" = "1 640" ] && [ -z "$(mark clone/b)" ] ||
+		fail "cowln -r on btrfs: src/a $(stat -c '%h %a' src/a), clone/b $(stat -c '%h %a' clone/b) [$(mark clone/b)]"
+	"$C" fsck --orphans src >/dev/null || true
+	rc=0; "$COWLN" -r src clone2 2>err || rc=$?
+	[ "$rc" = 0 ] && [ ! -s err ] || fail "cowln -r of a tree without orphans: exit $rc: $(cat err)"
 	;;
 *) fail "unknown case '$CASE'" ;;
 esac
