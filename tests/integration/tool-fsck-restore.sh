@@ -94,6 +94,8 @@ tar)
 	mkdir r && noshim tar -xf set.tar -C r
 	[ -z "$(mark r/src/a)" ] || fail "setup: tar without --xattrs kept the mark"
 	check_restored r
+	"$C" status r/src/a | grep -qxF "r/src/a: 2 hard links, not marked (cowlinks only under COWLINK_TREES), no write bits: a set restored without its xattrs? 'cowlink fsck --adopt' makes it one" ||
+		fail "status of a restored set: $("$C" status r/src/a)"
 	adopt_and_write r
 	;;
 tar-xattrs)

@@ -116,6 +116,9 @@ static void print_text(struct status_ctx *c, const char *path, const struct cowl
 	case COWLINK_UNMARKED:
 		printf("%llu hard links, not marked (cowlinks only under COWLINK_TREES)",
 		       (unsigned long long)s->names);
+		if (!(s->mode & 0222))
+			printf(", no write bits: a set restored without its xattrs? "
+			       "'cowlink fsck --adopt' makes it one");
 		break;
 	default:
 		if (!S_ISREG(s->mode))
