@@ -326,6 +326,11 @@ static int link_one(const char *src, const char *dst, unsigned flags, bool recur
 	}
 	if (recursive)
 		tell_copies(src, dst, &rep);
+	if (recursive && rep.orphans)
+		fprintf(stderr, "%s: '%s' has %" PRIu64 " orphan%s (one name left, read-only, "
+			"left so): 'cowlink fsck --orphans %s' unshares %s\n", prog, src,
+			rep.orphans, rep.orphans == 1 ? "" : "s", src,
+			rep.orphans == 1 ? "it" : "them");
 	if (recursive && rep.specials_left) {
 		/* cp -a goes on too, and exits 1. */
 		fprintf(stderr, "%s: cannot copy '%s/%s': not allowed to make a device node or "

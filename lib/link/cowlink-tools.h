@@ -76,6 +76,9 @@ struct cl_tree_report {
 	uint64_t groups_outside;          /* of those groups, with names outside SRC */
 	uint64_t specials;                /* FIFOs, sockets, devices made (or linked) */
 	uint64_t specials_left;           /* devices neither made nor linked (EPERM) */
+	uint64_t orphans;                 /* protected orphans in SRC (one name, marked,
+					   * no write bit) that stay so: cloned or
+					   * copied; a linked one is a set again */
 	char special_left[PATH_MAX];      /* the first of those */
 	uint64_t copied_up;               /* linked files of a lower overlayfs layer */
 	uint64_t copied_up_bytes;         /* (only counted with cl_note set) */
@@ -119,6 +122,9 @@ enum cl_fsck_kind {
 	CL_FSCK_ORPHAN,       /* marked, one name left */
 	CL_FSCK_MALFORMED,    /* a mark that does not parse (or an unknown version) */
 	CL_FSCK_UNPROTECTED,  /* record says bits were cleared, the mode has write bits */
+	CL_FSCK_RESTORED,     /* unmarked hard links without write bits: a set restored
+			       * without its xattrs, or a read-only group (never
+			       * repaired; WBITS: what --adopt would record) */
 };
 
 struct cl_fsck_finding {
@@ -144,6 +150,30 @@ mode_t cl_fsck_guess_wbits(mode_t mode);
  * examined. */
 int cl_fsck_at(int dirfd, const char *name, const char *path,
 	       const struct stat *st, bool dry_run, cl_fsck_fn fn, void *arg);
+
+/* cl_fsck_at() for protected orphans only (one name, no write bit, marked):
+ * nothing but the mark of those is read, and nothing else is reported. */
+int cl_fsck_orphan_at(int dirfd, const char *name, const char *path,
+		      const struct stat *st, bool dry_run, cl_fsck_fn fn, void *arg);
+
+/* Why cl_fsck_adopt() left a file as it was. */
+enum cl_adopt_refusal {
+	CL_ADOPT_OK,          /* adopted (with dry_run: would be) */
+	CL_ADOPT_NOT_REGULAR, /* a directory, symlink, device... */
+	CL_ADOPT_ONE_LINK,    /* one name: nothing to share */
+	CL_ADOPT_MARKED,      /* marked already: a set, or an orphan (fsck's) */
+	CL_ADOPT_WRITABLE,    /* write bits set: an ordinary hard-link group that
+			       * shares writes on purpose (cowln --adopt's job) */
+};
+
+/* cowlink fsck --adopt: make the unmarked, write-protected hard links of
+ * PATH (a symlink is not followed) one cowlink set again, recording the
+ * write bits cl_fsck_guess_wbits() gives for its mode (*WBITS), unless
+ * DRY_RUN. *ST: its stat. 0 with *WHY CL_ADOPT_OK when done (or to be
+ * done), else with the reason it was refused and left as it was; -errno
+ * when it could not be examined or marked (nothing changed). */
+int cl_fsck_adopt(const char *path, bool dry_run, struct stat *st, mode_t *wbits,
+		  enum cl_adopt_refusal *why);
 
 /* A process that has an inode open or mapped. */
 struct cl_holder {

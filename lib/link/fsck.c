@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The checks behind cowlink fsck: temp names left by an interrupted break
  * or link, orphaned marks, malformed records, shared inodes made writable
- * behind the shim's back. Raw calls only, so they see the raw metadata even
- * under the shim (the walk itself is walk.c). */
+ * behind the shim's back, sets restored without their marks (reported, and
+ * re-marked on request: cl_fsck_adopt). Raw calls only, so they see the raw
+ * metadata even under the shim (the walk itself is walk.c). */
 #include "link-internal.h"
 
 #include <errno.h>
@@ -84,8 +85,9 @@ static int repair_protect(int fd, const struct stat *st, mode_t wbits)
 	return r < 0 ? r : 1;
 }
 
-int cl_fsck_at(int dirfd, const char *name, const char *path,
-	       const struct stat *st, bool dry_run, cl_fsck_fn fn, void *arg)
+/* cl_fsck_at(), or with ORPHANS_ONLY cl_fsck_orphan_at(). */
+static int fsck_name(int dirfd, const char *name, const char *path, const struct stat *st,
+		     bool dry_run, bool orphans_only, cl_fsck_fn fn, void *arg)
 {
 	struct cl_fsck_finding f = { .path = path, .st = st };
 	const char *base = cl_path_base(name);
@@ -94,15 +96,30 @@ int cl_fsck_at(int dirfd, const char *name, const char *path,
 
 	if (!S_ISREG(st->st_mode))
 		return 0;
-	if (!strncmp(base, CL_TMP_PREFIX, sizeof CL_TMP_PREFIX - 1)) {
+	/* A protected orphan: one name, no write bit. Nothing else is read
+	 * (an orphan of --no-protect is writable and harms nobody). */
+	if (orphans_only && (st->st_nlink != 1 || (st->st_mode & 0222)))
+		return 0;
+	if (!orphans_only && !strncmp(base, CL_TMP_PREFIX, sizeof CL_TMP_PREFIX - 1)) {
 		f.kind = CL_FSCK_TMP;
 		f.result = fsck_tmp(dirfd, name, &f, dry_run);
 		fn(&f, arg);
 		return 1;
 	}
 	marked = cl_mark_read_at(dirfd, name, &f.rec);
-	if (marked <= 0)
+	if (marked < 0)
 		return marked;
+	if (marked == 0) {
+		/* Hard links that look like a protected set without its mark
+		 * (a backup restored without xattrs), or a read-only group:
+		 * which, fsck cannot tell, so it only says so. */
+		if (orphans_only || st->st_nlink < 2 || (st->st_mode & 0222))
+			return 0;
+		f.kind = CL_FSCK_RESTORED;
+		f.wbits = cl_fsck_guess_wbits(st->st_mode);
+		fn(&f, arg);
+		return 1;
+	}
 
 	if (st->st_nlink == 1) {
 		f.kind = CL_FSCK_ORPHAN;
@@ -148,4 +165,65 @@ out_unlock:
 out_report:
 	fn(&f, arg);
 	return 1;
+}
+
+int cl_fsck_at(int dirfd, const char *name, const char *path,
+	       const struct stat *st, bool dry_run, cl_fsck_fn fn, void *arg)
+{
+	return fsck_name(dirfd, name, path, st, dry_run, false, fn, arg);
+}
+
+int cl_fsck_orphan_at(int dirfd, const char *name, const char *path,
+		      const struct stat *st, bool dry_run, cl_fsck_fn fn, void *arg)
+{
+	return fsck_name(dirfd, name, path, st, dry_run, true, fn, arg);
+}
+
+int cl_fsck_adopt(const char *path, bool dry_run, struct stat *st, mode_t *wbits,
+		  enum cl_adopt_refusal *why)
+{
+	struct cl_record rec;
+	int fd, marked, r;
+
+	*why = CL_ADOPT_OK;
+	*wbits = 0;
+	fd = cl_openat(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	if (fd == -ELOOP) { /* a symlink: say what it is, not ELOOP */
+		r = cl_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+		if (r == 0)
+			*why = CL_ADOPT_NOT_REGULAR;
+		return r;
+	}
+	if (fd < 0)
+		return fd;
+	r = cl_fstat(fd, st);
+	if (r)
+		goto out;
+	if (!S_ISREG(st->st_mode)) {
+		*why = CL_ADOPT_NOT_REGULAR;
+		goto out;
+	}
+	if (st->st_nlink < 2) {
+		*why = CL_ADOPT_ONE_LINK;
+		goto out;
+	}
+	marked = cl_mark_read_fd(fd, &rec);
+	if (marked < 0) {
+		r = marked;
+		goto out;
+	}
+	if (marked) {
+		*why = CL_ADOPT_MARKED;
+		goto out;
+	}
+	if (st->st_mode & 0222) {
+		*why = CL_ADOPT_WRITABLE;
+		goto out;
+	}
+	*wbits = cl_fsck_guess_wbits(st->st_mode);
+	if (!dry_run)
+		r = cl_link_adopt(fd, st, path, *wbits);
+out:
+	cl_close(fd);
+	return r;
 }

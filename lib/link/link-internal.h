@@ -40,6 +40,9 @@ struct cl_link_ctx {
 	bool same;            /* set on -EEXIST when SRC and DST are one unmarked inode */
 	uint64_t bytes;       /* st_size of the last file handled */
 	enum cl_copy_why copied; /* the last file was copied in full: why */
+	bool orphan;          /* the last source is a protected orphan, and stays
+			       * one: cloned or copied, not linked (a link makes
+			       * it a set again) */
 };
 void cl_link_ctx_init(struct cl_link_ctx *c, unsigned flags);
 /* The starting value of cl_link_ctx.clone for links made in directory FD:
@@ -58,6 +61,12 @@ int cl_link_one(struct cl_link_ctx *c, int srcdir, const char *src, int pfd,
  * read, or MARKLEN -1. SFD stays open. */
 int cl_link_open(struct cl_link_ctx *c, int srcdir, const char *src, struct stat *st);
 ssize_t cl_link_mark(int sfd, char *buf);
+/* Make the unmarked hard links of SFD (ST its stat, SRC a name of it for
+ * messages) one cowlink set with the record WBITS, by cowlink()'s own first
+ * steps (lease, record, write bits cleared), without a new name: what
+ * cowlink fsck --adopt does for a set restored without its xattrs. 0, or
+ * -errno with SFD as it was (-ETXTBSY: someone has it open for writing). */
+int cl_link_adopt(int sfd, const struct stat *st, const char *src, mode_t wbits);
 int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *st, const char *src,
 	       int pfd, const char *base, const char *mark, ssize_t marklen,
 	       enum cowlink_how *how);

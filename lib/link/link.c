@@ -327,18 +327,19 @@ static int unsharing(int sfd, bool leased)
 }
 
 /* Give the source SFD its record REC, formatted into VAL (*N bytes): the
- * source's write bits (none with NO_PROTECT) in a new mark, or merged into
- * the set's mark when it has one (MARK, MARKLEN > 0: read already). 0 or
- * -errno (-EBUSY: an orphan's unshare may be under way, see unsharing());
- * *U says what was changed, to undo (nothing after a failure). */
-static int put_mark(int sfd, bool protect, bool leased, struct undo *u,
+ * write bits WBITS (the source's, none with NO_PROTECT; fsck --adopt's own)
+ * in a new mark, or merged into the set's mark when it has one (MARK,
+ * MARKLEN > 0: read already). 0 or -errno (-EBUSY: an orphan's unshare may
+ * be under way, see unsharing()); *U says what was changed, to undo
+ * (nothing after a failure). */
+static int put_mark(int sfd, mode_t wbits, bool leased, struct undo *u,
 		    struct cl_record *rec, char *val, size_t *n, const char *mark,
 		    ssize_t marklen)
 {
 	ssize_t old;
 	int e;
 
-	rec->wbits = protect ? u->mode & 0222 : 0;
+	rec->wbits = wbits & 0222;
 	*n = cl_record_format(rec, val);
 	/* MARK: the mark already read (MARKLEN > 0), to spare two calls on a
 	 * source that is a set already. */
@@ -373,6 +374,36 @@ static int put_mark(int sfd, bool protect, bool leased, struct undo *u,
 	return e;
 }
 
+/* The source's part of a cowlink, shared by cowlink() and cl_link_adopt():
+ * take the lease (*HELD says whether it is held), give SFD its record of
+ * WBITS (put_mark), clear its write bits when PROTECT. 0 with the lease
+ * still held, or -errno with the source as it was and the lease dropped. */
+static int mark_src(struct cl_link_ctx *c, int sfd, const char *src, mode_t wbits,
+		    bool protect, int *held, struct undo *u, struct cl_record *rec,
+		    char *val, size_t *n, const char *mark, ssize_t marklen)
+{
+	int why, e;
+
+	*held = cl_lease_take(sfd, &why, c->sigio_ignored);
+	if (*held < 0)
+		return *held;
+	if (!*held)
+		note_no_lease(c, src, why);
+
+	/* The mark first: where user xattrs are missing nothing has changed. */
+	e = put_mark(sfd, wbits, *held > 0, u, rec, val, n, mark, marklen);
+	if (!e && protect && (u->mode & 0222)) {
+		e = cl_fchmod(sfd, u->mode & ~(mode_t)0222);
+		if (e)
+			undo_src(sfd, u);
+		else
+			u->chmoded = true;
+	}
+	if (e && *held)
+		cl_lease_drop(sfd);
+	return e;
+}
+
 /* The cowlink proper, in docs/DESIGN.md §6's order: lease, record, protection,
  * link, re-check under the lease. Any failure leaves the source as it was
  * and BASE absent (or, with REPLACE, the old BASE in place). */
@@ -385,23 +416,13 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 	char val[CL_RECORD_MAX], tmp[64];
 	struct stat now;
 	size_t n;
-	int held, why, e;
+	int held, e;
 
-	held = cl_lease_take(sfd, &why, c->sigio_ignored);
-	if (held < 0)
-		return held;
-	if (!held)
-		note_no_lease(c, src, why);
-
-	/* The mark first: where user xattrs are missing nothing has changed. */
-	e = put_mark(sfd, protect, held > 0, &u, &rec, val, &n, mark, marklen);
-	if (e)
-		goto out;
-	if (protect && (u.mode & 0222)) {
-		e = cl_fchmod(sfd, u.mode & ~(mode_t)0222);
-		if (e)
-			goto out_undo;
-		u.chmoded = true;
+	e = mark_src(c, sfd, src, protect ? u.mode & 0222 : 0, protect, &held, &u, &rec,
+		     val, &n, mark, marklen);
+	if (e) {
+		cl_debug("link %s: failed (%d), source left as it was", base, -e);
+		return e;
 	}
 	/* Under a hidden name first, whatever REPLACE says: the name must not
 	 * be seen before the record is known to hold (below). */
@@ -483,6 +504,36 @@ static int cowlink_when_idle(struct cl_link_ctx *c, int sfd, const struct stat *
 		}
 	}
 	return e == -EAGAIN ? -ETXTBSY : e;
+}
+
+int cl_link_adopt(int sfd, const struct stat *st, const char *src, mode_t wbits)
+{
+	struct undo u = { .mode = st->st_mode & 07777 };
+	struct cl_record rec = { CL_RECORD_VERSION, 0, false };
+	char val[CL_RECORD_MAX];
+	struct cl_link_ctx c;
+	struct stat now;
+	size_t n;
+	int held, e;
+
+	if (!S_ISREG(st->st_mode) || st->st_nlink < 2)
+		return -EINVAL;
+	cl_link_ctx_init(&c, 0);
+	e = mark_src(&c, sfd, src, wbits, true, &held, &u, &rec, val, &n, NULL, -1);
+	if (e)
+		return e;
+	/* A writer that opened it while we marked: take it all back. */
+	if (held) {
+		e = cl_lease_recheck(sfd);
+		if (e)
+			undo_src(sfd, &u);
+		cl_lease_drop(sfd);
+	}
+	if (!e && cl_fstat(sfd, &now) == 0)
+		cl_presentcache_put(&now, 1, &rec);
+	cl_debug("adopt %s: %s (record w=%04o)", src, e ? "failed" : "marked",
+		 (unsigned)rec.wbits);
+	return e;
 }
 
 int cl_link_open(struct cl_link_ctx *c, int srcdir, const char *src, struct stat *st)
@@ -583,6 +634,7 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 
 	c->same = false;
 	c->copied = CL_COPY_NONE;
+	c->orphan = false;
 	c->bytes = (uint64_t)st.st_size;
 	if (marklen > 0)
 		memcpy(buf, mark, (size_t)marklen);
@@ -603,6 +655,10 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 	if (marked > 0)
 		wbits = mark_wbits(buf, (size_t)marked, st.st_mode);
 
+	/* The mark is known wherever the source is not linked: a protected
+	 * orphan then stays one, for the caller to tell (no extra call). */
+	if (marked > 0 && st.st_nlink == 1 && !(st.st_mode & 0222))
+		c->orphan = true;
 	if (try_clone) {
 		e = clone_first(c, sfd, &st, wbits, pfd, base, replace, how);
 		if (e <= 0)
@@ -622,6 +678,7 @@ int cl_link_fd(struct cl_link_ctx *c, int sfd, const struct stat *stp, const cha
 	}
 	e = cowlink_when_idle(c, sfd, &st, src, pfd, base, replace, buf, marked);
 	if (!e) {
+		c->orphan = false; /* one of a set now */
 		*how = COWLINK_LINKED;
 		return 0;
 	}

@@ -73,6 +73,7 @@ struct walk {
 	atomic_ullong files, dirs, symlinks, bytes, skipped, specials, specials_left;
 	char special_left[PATH_MAX]; /* under mu: the first one left out */
 	atomic_ullong copied[CL_COPY_NR], copied_bytes[CL_COPY_NR];
+	atomic_ullong orphans;     /* protected orphans of SRC left so (c.orphan) */
 	atomic_ullong group_names;
 	pthread_mutex_t gmu;       /* the groups, and waiting for a group's copy */
 	pthread_cond_t gcv;
@@ -408,6 +409,8 @@ static void counted(struct worker *wk)
 
 	atomic_fetch_add(&w->files, 1);
 	atomic_fetch_add(&w->bytes, wk->c.bytes);
+	if (wk->c.orphan)
+		atomic_fetch_add(&w->orphans, 1);
 	if (wk->c.copied) {
 		atomic_fetch_add(&w->copied[wk->c.copied], 1);
 		atomic_fetch_add(&w->copied_bytes[wk->c.copied], wk->c.bytes);
@@ -711,6 +714,7 @@ static void report(struct walk *w, struct cl_tree_report *rep)
 	rep->copied_up = atomic_load(&w->copied_up);
 	rep->copied_up_bytes = atomic_load(&w->copied_up_bytes);
 	rep->copied_up_unknown = w->upper_unknown;
+	rep->orphans = atomic_load(&w->orphans);
 	for (int i = 0; i < CL_COPY_NR; i++) {
 		rep->copied[i] = atomic_load(&w->copied[i]);
 		rep->copied_bytes[i] = atomic_load(&w->copied_bytes[i]);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The tree walk and the fsck checks: temp names, orphaned marks, malformed
- * records, shared inodes made writable; repairs in the order a non-root
- * owner needs, and nothing changed by a dry run or a failed repair. */
+ * records, shared inodes made writable, restored sets (reported only);
+ * repairs in the order a non-root owner needs, and nothing changed by a dry
+ * run or a failed repair; the orphan check alone; --adopt. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -125,6 +126,9 @@ static void collect(const struct cl_fsck_finding *f, void *arg)
 	fd->n++;
 }
 
+/* cl_fsck_at, or cl_fsck_orphan_at (fsck --orphans) while set. */
+static bool orphans_only;
+
 /* Check NAME in DIR as the walk would: one call, lstat first. */
 static int check(const char *name, bool dry, struct found *out)
 {
@@ -139,7 +143,7 @@ static int check(const char *name, bool dry, struct found *out)
 		close(dfd);
 		return -errno;
 	}
-	r = cl_fsck_at(dfd, name, name, &st, dry, collect, out);
+	r = (orphans_only ? cl_fsck_orphan_at : cl_fsck_at)(dfd, name, name, &st, dry, collect, out);
 	close(dfd);
 	return r;
 }
@@ -462,6 +466,118 @@ static void non_root_owner(void **state)
 	assert_string_equal(mark_of(u, m), "cowlink v1 w=0200");
 }
 
+/* Unmarked hard links without write bits (a set restored without its
+ * xattrs, or a read-only group): reported, never changed, dry run or not. */
+static void restored(void **state)
+{
+	const char *r = fx_p(fx_dir, "r"), *w = fx_p(fx_dir, "w"), *one = fx_p(fx_dir, "one");
+	struct found f;
+	char m[64];
+
+	(void)state;
+	assert_int_equal(fx_write(r, "x", 1, 0440), 0);
+	assert_int_equal(link(r, fx_p(fx_dir, "r2")), 0);
+	assert_int_equal(fx_write(w, "x", 1, 0644), 0);
+	assert_int_equal(link(w, fx_p(fx_dir, "w2")), 0);
+	assert_int_equal(fx_write(one, "x", 1, 0444), 0);
+	for (int dry = 0; dry < 2; dry++) {
+		assert_int_equal(check("r", dry, &f), 1);
+		assert_int_equal(f.f[0].kind, CL_FSCK_RESTORED);
+		assert_int_equal(f.f[0].result, 0);
+		assert_int_equal(f.f[0].wbits, 0200);
+		assert_int_equal(mode_of(r), 0440);
+		assert_null(mark_of(r, m));
+	}
+	assert_int_equal(check("w", false, &f), 0);
+	assert_int_equal(check("one", false, &f), 0);
+	assert_int_equal(f.n, 0);
+}
+
+/* fsck --orphans: orphans alone, and no mark read of anything else. */
+static void orphans_alone(void **state)
+{
+	const char *a = fx_p(fx_dir, "a"), *np = fx_p(fx_dir, "np");
+	struct found f;
+	char m[64];
+
+	(void)state;
+	assert_int_equal(fx_write(a, "x", 1, 0640), 0);
+	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "b"), true), 0);
+	assert_int_equal(unlink(fx_p(fx_dir, "b")), 0);
+	assert_int_equal(fx_write(np, "x", 1, 0644), 0);
+	assert_int_equal(fx_make_set(np, fx_p(fx_dir, "np2"), false), 0);
+	assert_int_equal(unlink(fx_p(fx_dir, "np2")), 0);
+	assert_int_equal(fx_write(fx_p(fx_dir, "r"), "x", 1, 0444), 0);
+	assert_int_equal(link(fx_p(fx_dir, "r"), fx_p(fx_dir, "r2")), 0);
+	assert_int_equal(fx_write(fx_p(fx_dir, ".cowlink-tmp.999999999.1"), "x", 1, 0444), 0);
+	orphans_only = true;
+	/* no mark is read of these */
+	fx_fault_arm(CL_OP_NR, 0, 0);
+	assert_int_equal(check("np", false, &f), 0);
+	assert_int_equal(check("r", false, &f), 0);
+	assert_int_equal(fx_calls[CL_OP_LGETXATTR] + fx_calls[CL_OP_GETXATTRAT], 0);
+	fx_fault_off();
+	/* a temp name is the full fsck's (this one has no mark) */
+	assert_int_equal(check(".cowlink-tmp.999999999.1", false, &f), 0);
+	assert_int_equal(f.n, 0);
+	assert_int_equal(check("a", true, &f), 1);
+	assert_int_equal(f.f[0].kind, CL_FSCK_ORPHAN);
+	assert_int_equal(mode_of(a), 0440);
+	assert_int_equal(check("a", false, &f), 1);
+	assert_int_equal(f.f[0].result, 1);
+	orphans_only = false;
+	assert_int_equal(mode_of(a), 0640);
+	assert_null(mark_of(a, m));
+	assert_string_equal(mark_of(np, m), "cowlink v1 w=0000");
+}
+
+/* fsck --adopt: a restored group becomes a set, with the owner's write bit
+ * recorded; everything else is refused unchanged; a failure undoes. */
+static void adopt(void **state)
+{
+	const char *r = fx_p(fx_dir, "r");
+	enum cl_adopt_refusal why;
+	struct stat st;
+	mode_t wbits;
+	char m[64];
+
+	(void)state;
+	assert_int_equal(fx_write(r, "x", 1, 0440), 0);
+	assert_int_equal(link(r, fx_p(fx_dir, "r2")), 0);
+	assert_int_equal(cl_fsck_adopt(r, true, &st, &wbits, &why), 0);
+	assert_int_equal(why, CL_ADOPT_OK);
+	assert_int_equal(wbits, 0200);
+	assert_null(mark_of(r, m));
+
+	fx_fault_arm(CL_OP_FSETXATTR, 1, ENOSPC);
+	assert_int_equal(cl_fsck_adopt(r, false, &st, &wbits, &why), -ENOSPC);
+	fx_fault_off();
+	assert_null(mark_of(r, m));
+	assert_int_equal(mode_of(r), 0440);
+
+	assert_int_equal(cl_fsck_adopt(fx_p(fx_dir, "r2"), false, &st, &wbits, &why), 0);
+	assert_int_equal(why, CL_ADOPT_OK);
+	assert_string_equal(mark_of(r, m), "cowlink v1 w=0200");
+	assert_int_equal(mode_of(r), 0440);
+	assert_int_equal(cl_fsck_adopt(r, false, &st, &wbits, &why), 0);
+	assert_int_equal(why, CL_ADOPT_MARKED);
+
+	assert_int_equal(fx_write(fx_p(fx_dir, "one"), "x", 1, 0444), 0);
+	assert_int_equal(cl_fsck_adopt(fx_p(fx_dir, "one"), false, &st, &wbits, &why), 0);
+	assert_int_equal(why, CL_ADOPT_ONE_LINK);
+	assert_int_equal(fx_write(fx_p(fx_dir, "w"), "x", 1, 0644), 0);
+	assert_int_equal(link(fx_p(fx_dir, "w"), fx_p(fx_dir, "w2")), 0);
+	assert_int_equal(cl_fsck_adopt(fx_p(fx_dir, "w"), false, &st, &wbits, &why), 0);
+	assert_int_equal(why, CL_ADOPT_WRITABLE);
+	assert_null(mark_of(fx_p(fx_dir, "w"), m));
+	assert_int_equal(symlink("r", fx_p(fx_dir, "l")), 0);
+	assert_int_equal(cl_fsck_adopt(fx_p(fx_dir, "l"), false, &st, &wbits, &why), 0);
+	assert_int_equal(why, CL_ADOPT_NOT_REGULAR);
+	assert_int_equal(cl_fsck_adopt(fx_dir, false, &st, &wbits, &why), 0);
+	assert_int_equal(why, CL_ADOPT_NOT_REGULAR);
+	assert_int_equal(cl_fsck_adopt(fx_p(fx_dir, "missing"), false, &st, &wbits, &why), -ENOENT);
+}
+
 static void guess(void **state)
 {
 	(void)state;
@@ -489,6 +605,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(changed_since_walk, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(failed_repairs, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(non_root_owner, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(restored, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(orphans_alone, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(adopt, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(guess, fx_setup, fx_teardown),
 	};
 

@@ -25,6 +25,7 @@ struct status_ctx {
 	bool first_entry;
 	uint64_t files, plain, shared, orphan, unmarked, reflinked, malformed,
 		unprotected, dirs, errors;
+	uint64_t orphan_ro;   /* orphans without write bits (fsck --orphans's) */
 	struct inoset sets;
 };
 
@@ -115,6 +116,9 @@ static void print_text(struct status_ctx *c, const char *path, const struct cowl
 	case COWLINK_UNMARKED:
 		printf("%llu hard links, not marked (cowlinks only under COWLINK_TREES)",
 		       (unsigned long long)s->names);
+		if (!(s->mode & 0222))
+			printf(", no write bits: a set restored without its xattrs? "
+			       "'cowlink fsck --adopt' makes it one");
 		break;
 	default:
 		if (!S_ISREG(s->mode))
@@ -212,6 +216,8 @@ static int tree_entry(const struct cl_walk_ent *e, void *arg)
 		break;
 	case COWLINK_ORPHAN:
 		c->orphan++;
+		if (!(e->st->st_mode & 0222))
+			c->orphan_ro++;
 		break;
 	case COWLINK_UNMARKED:
 		c->unmarked++;
@@ -238,6 +244,7 @@ static void status_tree(struct status_ctx *c, const char *dir)
 {
 	c->files = c->plain = c->shared = c->orphan = c->unmarked = 0;
 	c->reflinked = c->malformed = c->unprotected = c->dirs = c->errors = 0;
+	c->orphan_ro = 0;
 	c->first_entry = true;
 	if (c->json) {
 		printf("{\"path\":");
@@ -267,6 +274,13 @@ static void status_tree(struct status_ctx *c, const char *dir)
 		       (unsigned long long)c->reflinked,
 		       (unsigned long long)c->malformed, plural(c->malformed, "record", "records"),
 		       (unsigned long long)c->unprotected);
+		/* Left by names removed without the shim: say how to get the
+		 * write bits back (an unprotected orphan harms nobody). */
+		if (c->orphan_ro)
+			printf("%s: %llu %s, read-only until unshared: 'cowlink fsck --orphans %s' "
+			       "unshares %s\n", dir, (unsigned long long)c->orphan_ro,
+			       plural(c->orphan_ro, "orphan", "orphans"), dir,
+			       plural(c->orphan_ro, "it", "them"));
 	}
 	if (c->errors)
 		c->rc = 1;

@@ -24,7 +24,7 @@ static const struct subcommand {
 	{ "disable", cmd_disable, "--system [--library PATH]",
 	  "take the shim out of /etc/ld.so.preload (root)" },
 	{ "audit",  cmd_audit,  "PROGRAM...", "tell whether the shim can cover a program" },
-	{ "fsck",   cmd_fsck,   "[-n] DIR...", "find and repair what a crash can leave" },
+	{ "fsck",   cmd_fsck,   "[-n] [--orphans] [--adopt] DIR|PATH...", "find and repair what a crash or a restore can leave" },
 	{ "du",     cmd_du,     "[-s] [-b] [-h] [-c] DIR...", "apparent size, space used and space saved" },
 	{ "dedupe", cmd_dedupe, "[-n] [-v] [--no-protect] [--cowlink-only] DIR...",
 	  "make identical files share extents, or cowlinks" },
