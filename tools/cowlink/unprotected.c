@@ -71,6 +71,15 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* A then B into BUF (PATH_MAX bytes); empty when the two do not fit. */
+static void join(char *buf, const char *a, const char *b)
+{
+	int n = snprintf(buf, PATH_MAX, "%s%s", a, b);
+
+	if (n < 0 || n >= PATH_MAX)
+		buf[0] = '\0';
+}
+
 /* ccache's hard_link setting and cache directory, read as ccache 4 does
  * without running it: the system file, then the user's file
  * (CCACHE_CONFIGPATH, else CCACHE_DIR's, else the XDG one, else the legacy
@@ -85,19 +94,19 @@ static void ccache_conf(struct ccache_conf *c)
 	memset(c, 0, sizeof *c);
 	ccache_file("/etc/ccache.conf", c);
 	if (home && *home)
-		snprintf(legacy, sizeof legacy, "%s/.ccache", home);
+		join(legacy, home, "/.ccache");
 	if (path && *path) {
-		snprintf(buf, sizeof buf, "%s", path);
+		join(buf, path, "");
 	} else if (dir && *dir) {
-		snprintf(buf, sizeof buf, "%s/ccache.conf", dir);
+		join(buf, dir, "/ccache.conf");
 	} else {
 		buf[0] = '\0';
 		if (xdg && *xdg)
-			snprintf(buf, sizeof buf, "%s/ccache/ccache.conf", xdg);
+			join(buf, xdg, "/ccache/ccache.conf");
 		else if (home && *home)
-			snprintf(buf, sizeof buf, "%s/.config/ccache/ccache.conf", home);
+			join(buf, home, "/.config/ccache/ccache.conf");
 		if ((!buf[0] || access(buf, F_OK)) && legacy[0] && is_dir(legacy))
-			snprintf(buf, sizeof buf, "%s/ccache.conf", legacy);
+			join(buf, legacy, "/ccache.conf");
 	}
 	if (buf[0])
 		ccache_file(buf, c);
