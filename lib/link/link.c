@@ -441,8 +441,11 @@ static int cowlink(struct cl_link_ctx *c, int sfd, const struct stat *st, const 
 	if (e)
 		goto out_unlink;
 	/* Renaming onto another name of the same inode (someone linked it
-	 * there meanwhile) is a POSIX no-op that leaves TMP. */
-	(void)cl_unlinkat(pfd, tmp, 0);
+	 * there meanwhile) is a POSIX no-op that leaves TMP. Only a rename
+	 * over BASE can meet that: one with RENAME_NOREPLACE fails on any
+	 * BASE, and move_in's fallback took TMP away itself. */
+	if (replace)
+		(void)cl_unlinkat(pfd, tmp, 0);
 	/* Tell the user's processes what they would read: presenting the new
 	 * set (ls -l, make, grep -r) then costs them no read of the mark. */
 	if (cl_fstat(sfd, &now) == 0)
