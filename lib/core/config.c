@@ -10,14 +10,57 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include "banned.h"
 
 struct cl_config cl_cfg = { .fsync = CL_FSYNC_AUTO, .debug = false };
 
-void cl_config_load(void)
+/* Does S start with the NUL-terminated P? (No libc call: see cl_env_read.) */
+static const char *after(const char *s, const char *p)
 {
-	const char *s = secure_getenv("COWLINK_FSYNC");
+	while (*p)
+		if (*s++ != *p++)
+			return NULL;
+	return s;
+}
+
+void cl_env_read(char **envp, struct cl_env *e)
+{
+	const char *s, *v;
+	bool any = false;
+
+	*e = (struct cl_env){ 0 };
+	for (char **p = envp; p && *p; p++) {
+		s = after(*p, "COWLINK_");
+		if (!s)
+			continue;
+		/* The first of two equal names wins, as getenv's. */
+		if ((v = after(s, "FSYNC=")) && !e->fsync)
+			e->fsync = v;
+		else if ((v = after(s, "DEBUG=")) && !e->debug)
+			e->debug = v;
+		else if ((v = after(s, "CACHE=")) && !e->cache)
+			e->cache = v;
+		else if ((v = after(s, "RUN=")) && !e->run)
+			e->run = v;
+		else if ((v = after(s, "TREES=")) && !e->trees)
+			e->trees = v;
+		else if ((v = after(s, "EXCLUDE=")) && !e->exclude)
+			e->exclude = v;
+		else
+			continue;
+		any = true;
+	}
+	/* A set-ID program (secure-execution mode) ignores them all, as
+	 * secure_getenv does. */
+	if (any && getauxval(AT_SECURE))
+		*e = (struct cl_env){ 0 };
+}
+
+void cl_config_set(const struct cl_env *e)
+{
+	const char *s = e->fsync;
 
 	if (s && !strcmp(s, "always"))
 		cl_cfg.fsync = CL_FSYNC_ALWAYS;
@@ -25,10 +68,10 @@ void cl_config_load(void)
 		cl_cfg.fsync = CL_FSYNC_NEVER;
 	else
 		cl_cfg.fsync = CL_FSYNC_AUTO;
-	s = secure_getenv("COWLINK_DEBUG");
+	s = e->debug;
 	cl_cfg.debug = s && *s && strcmp(s, "0");
-	cl_cfg.cache = secure_getenv("COWLINK_CACHE");
-	cl_cfg.under_run = secure_getenv("COWLINK_RUN") != NULL;
+	cl_cfg.cache = e->cache;
+	cl_cfg.under_run = e->run != NULL;
 }
 
 /* "cowlink: " FMT and a newline on stderr in one write; keeps errno. */

@@ -18,9 +18,31 @@ struct cl_config {
 };
 extern struct cl_config cl_cfg;
 
-/* Read COWLINK_FSYNC, COWLINK_DEBUG, COWLINK_CACHE and COWLINK_RUN with
- * secure_getenv. */
-void cl_config_load(void);
+/* The COWLINK_* variables the library reads, as secure_getenv would give
+ * them (NULL when unset, and every one NULL in a set-ID program). */
+struct cl_env {
+	const char *fsync, *debug, *cache, *run, *trees, *exclude;
+};
+/* Fill *E from ENVP (the constructor's, or environ) in one pass: six secure_getenv calls
+ * would scan the environment six times, and the first call of secure_getenv
+ * costs every process a lazy binding, which is now paid only where a
+ * COWLINK_* variable is set (getauxval(AT_SECURE): is this a set-ID
+ * program?). */
+void cl_env_read(char **envp, struct cl_env *e);
+/* Set cl_cfg from COWLINK_FSYNC, COWLINK_DEBUG, COWLINK_CACHE and
+ * COWLINK_RUN of E. */
+void cl_config_set(const struct cl_env *e);
+/* cl_env_read of environ, then cl_config_set: for the tools. Inline, so
+ * that the shim, which reads the envp its constructor is given, has no
+ * reference to environ for the loader to look up in every process. */
+static inline void cl_config_load(void)
+{
+	extern char **environ;
+	struct cl_env e;
+
+	cl_env_read(environ, &e);
+	cl_config_set(&e);
+}
 /* Does the colon-separated COWLINK_EXCLUDE LIST name the program whose
  * executable EXE_LINK (a /proc/.../exe link) leads to, or whose argv[0] is
  * ARGV0 (may be NULL)? */

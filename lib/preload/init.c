@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The constructor: settings (read once, secure_getenv), the fd table's vfork
+/* The constructor: settings (read once from its envp, cl_env_read), the fd table's vfork
  * guard, COWLINK_TREES, and the one exception to "fail, don't re-point":
  * inherited fds 0-2 that are writable fds on a shared inode (`cmd > b` from
  * a root shell without the shim) are re-pointed at the private copy of their
@@ -77,19 +77,19 @@ static void conf_tree_dropped(const char *entry, int err)
 		 "cowlinks", CL_CONF_PATH, entry, strerror(-err));
 }
 
-/* COWLINK_TREES and COWLINK_EXCLUDE into *TREES, *EXCLUDE; what the
+/* COWLINK_TREES and COWLINK_EXCLUDE of ENV into *TREES, *EXCLUDE; what the
  * environment does not set comes from /etc/cowlink.conf (C). A variable
- * set, even empty, wins; a set-ID program's secure_getenv gives NULL, so
- * the file is all it gets. The file is opened only when a variable is
+ * set, even empty, wins; a set-ID program's ENV has none (as secure_getenv),
+ * so the file is all it gets. The file is opened only when a variable is
  * unset: one failed open where, as usual, there is none. */
-static void settings(struct cl_conf *c, const char **trees, const char **exclude,
-		     bool *trees_from_conf)
+static void settings(const struct cl_env *env, struct cl_conf *c, const char **trees,
+		     const char **exclude, bool *trees_from_conf)
 {
 	unsigned line;
 	int e;
 
-	*trees = secure_getenv("COWLINK_TREES");
-	*exclude = secure_getenv("COWLINK_EXCLUDE");
+	*trees = env->trees;
+	*exclude = env->exclude;
 	*trees_from_conf = false;
 	if (*trees && *exclude)
 		return;
@@ -120,13 +120,14 @@ __attribute__((constructor)) static void cl_shim_init(int argc, char **argv, cha
 	 * secure_getenv do not promise to keep it. */
 	int saved = errno;
 	const char *trees, *exclude;
+	struct cl_env env;
 	struct cl_conf conf;
 	bool conf_trees;
 
-	cl_config_load();
+	cl_env_read(envp, &env);
+	cl_config_set(&env);
 	cl_fdtab_init();
-	settings(&conf, &trees, &exclude, &conf_trees);
-	(void)envp;
+	settings(&env, &conf, &trees, &exclude, &conf_trees);
 	if (exclude && *exclude && cl_excluded(exclude, "/proc/self/exe", argc > 0 && argv ? argv[0] : NULL)) {
 		cl_cow_off = true;
 		cl_debug("COWLINK_EXCLUDE names this program: every call passes straight "

@@ -2,7 +2,9 @@
 /* /etc/cowlink.conf's parser (lib/core/config.c, cl_conf_parse): the
  * settings of the machine-wide mode, read by every program on the machine,
  * so it is strict (anything odd: the whole file ignored) and must never
- * read or write past what it was given, whatever the bytes. */
+ * read or write past what it was given, whatever the bytes. And the one
+ * pass over the environment (cl_env_read) that gives the shim its
+ * COWLINK_* variables as getenv would. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -135,6 +137,34 @@ static void test_any_bytes(void **state)
 	}
 }
 
+static void test_env(void **state)
+{
+	char *envp[] = {
+		"PATH=/usr/bin", "COWLINK_DEBUG=1", "COWLINK_TREESX=/no", "COWLINK_TREES=/a:/b",
+		"COWLINK_FSYNC=never", "COWLINK_DEBUG=0", "COWLINK=", "COWLINK_RUN=",
+		"COWLINK_EXCLUDE=ccache", "COWLINK_CACHE=off", "XCOWLINK_CACHE=on", NULL,
+	};
+	char *none[] = { "HOME=/root", "COWLINK_SHELL=12", NULL };
+	struct cl_env e;
+
+	(void)state;
+	cl_env_read(envp, &e);
+	assert_string_equal(e.debug, "1"); /* the first of two, as getenv */
+	assert_string_equal(e.trees, "/a:/b");
+	assert_string_equal(e.fsync, "never");
+	assert_string_equal(e.run, ""); /* set and empty is not unset */
+	assert_string_equal(e.exclude, "ccache");
+	assert_string_equal(e.cache, "off");
+	cl_env_read(none, &e);
+	assert_null(e.debug);
+	assert_null(e.trees);
+	assert_null(e.run);
+	assert_null(e.exclude);
+	cl_env_read(NULL, &e);
+	assert_null(e.fsync);
+	assert_null(e.cache);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_any_bytes),
+		cmocka_unit_test(test_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
