@@ -26,7 +26,7 @@
 static void repoint(int fd, const struct stat *st, int fl)
 {
 	char name[PATH_MAX];
-	int e;
+	int saved = errno, e; /* the constructor's caller's (cl_shim_init) */
 
 	e = cl_cow_break(&(struct cl_break_req){ .fd = fd, .fdst = st, .name = name });
 	if (e < 0) {
@@ -39,6 +39,7 @@ static void repoint(int fd, const struct stat *st, int fl)
 		cl_debug("fd %d: cannot re-point it at %s (%d)", fd, name, -e);
 	else
 		cl_debug("fd %d re-pointed at the private copy of %s", fd, name);
+	errno = saved;
 }
 
 static void check_std_fds(void)
@@ -115,14 +116,16 @@ static void settings(const struct cl_env *env, struct cl_conf *c, const char **t
 /* glibc calls a library's constructors with main's (argc, argv, envp). */
 __attribute__((constructor)) static void cl_shim_init(int argc, char **argv, char **envp)
 {
-	/* The program finds errno as the loader left it: the set-up's core
-	 * calls (cl_scope_init, check_std_fds's cl_cow_classify) and libc's
-	 * secure_getenv do not promise to keep it. */
-	int saved = errno;
+	/* The program finds errno as the loader left it. What runs for every
+	 * program keeps it without saving it (saving costs each process the
+	 * lazy binding of __errno_location): raw calls, cl_env_read,
+	 * getauxval (AT_SECURE is always there), the file's parser,
+	 * cl_excluded's string functions, cl_debug. The rest saves it. */
 	const char *trees, *exclude;
 	struct cl_env env;
 	struct cl_conf conf;
 	bool conf_trees;
+	int saved;
 
 	cl_env_read(envp, &env);
 	cl_config_set(&env);
@@ -132,11 +135,12 @@ __attribute__((constructor)) static void cl_shim_init(int argc, char **argv, cha
 		cl_cow_off = true;
 		cl_debug("COWLINK_EXCLUDE names this program: every call passes straight "
 			 "through");
-		errno = saved;
 		return;
 	}
-	if (trees && *trees)
+	if (trees && *trees) {
+		saved = errno; /* the warning's strerror */
 		(void)cl_scope_init(trees, conf_trees ? conf_tree_dropped : tree_dropped);
+		errno = saved;
+	}
 	check_std_fds();
-	errno = saved;
 }

@@ -26,6 +26,22 @@ b=$(cd "$T/shim" && mkdir shell && cd shell && under_shim bash -c "$script" 2>&1
 [ "$a" = "$b" ] || fail "shell script differs under the shim: [$a] vs [$b]"
 note "ok: transparency ($(wc -l <"$T/plain.out") checks)"
 
+# errno as main finds it: the constructor saves it only where it calls what
+# may change it. Each of its paths: nothing set, debugging, a tree dropped
+# (its warning), an exclusion (by argv[0] and by the executable), and an
+# inherited stdout on a cowlink (re-pointed).
+want=$("$P/errno_main") || fail "errno_main failed"
+mkdir -p "$T/errno" && printf 'x\n' >"$T/errno/a" && cow_link "$T/errno/a" "$T/errno/b"
+for env in "X=1" "COWLINK_DEBUG=1" "COWLINK_TREES=$T/none" "COWLINK_TREES=$T/errno" \
+	"COWLINK_EXCLUDE=errno_main" "COWLINK_EXCLUDE=nothing:$P/errno_main"; do
+	got=$(env "$env" LD_PRELOAD="$PRELOAD" "$P/errno_main" 2>/dev/null) || fail "errno_main failed with $env"
+	[ "$got" = "$want" ] || fail "with $env the shim left errno changed: '$got', not '$want'"
+done
+env LD_PRELOAD="$PRELOAD" "$P/errno_main" >>"$T/errno/b" 2>/dev/null || fail "errno_main > cowlink failed"
+[ "$(cat "$T/errno/a")" = x ] || fail "the re-pointed stdout wrote into the other name"
+[ "$(tail -1 "$T/errno/b")" = "$want" ] || fail "stdout re-pointed: errno at main '$(tail -1 "$T/errno/b")', not '$want'"
+note "ok: errno at main kept on each of the constructor's paths ($want)"
+
 # One-link files their caller may not read (mode 0077, 0006...): the mark
 # cannot be read there (user xattrs need read permission), which is no
 # reason to fail a call -- pjdfstest's chmod/07.t, open/06.t, open/07.t.
