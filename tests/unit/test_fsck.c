@@ -256,6 +256,15 @@ static void tmp_waits_for_break_lock(void **state)
 	assert_int_equal(access(t, F_OK), -1);
 }
 
+/* PATH (one byte, MODE) left an orphan: linked to OTHER in the fixture's
+ * directory as a set (PROTECT: its write bits cleared), OTHER removed. */
+static void make_orphan(const char *path, mode_t mode, const char *other, bool protect)
+{
+	assert_int_equal(fx_write(path, "x", 1, mode), 0);
+	assert_int_equal(fx_make_set(path, fx_p(fx_dir, other), protect), 0);
+	assert_int_equal(unlink(fx_p(fx_dir, other)), 0);
+}
+
 static void orphan(void **state)
 {
 	const char *a = fx_p(fx_dir, "a");
@@ -263,9 +272,7 @@ static void orphan(void **state)
 	char m[64];
 
 	(void)state;
-	assert_int_equal(fx_write(a, "x", 1, 0664), 0);
-	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "b"), true), 0);
-	assert_int_equal(unlink(fx_p(fx_dir, "b")), 0);
+	make_orphan(a, 0664, "b", true);
 
 	assert_int_equal(check("a", true, &f), 1);
 	assert_int_equal(f.f[0].kind, CL_FSCK_ORPHAN);
@@ -348,9 +355,7 @@ static void repair_waits_for_break_lock(void **state)
 	int lfd;
 
 	(void)state;
-	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "b"), true), 0);
-	assert_int_equal(unlink(fx_p(fx_dir, "b")), 0);
+	make_orphan(a, 0644, "b", true);
 	lfd = open(fx_dir, O_RDONLY | O_DIRECTORY);
 	assert_true(lfd >= 0);
 	assert_int_equal(flock(lfd, LOCK_EX), 0);
@@ -376,9 +381,7 @@ static void changed_since_walk(void **state)
 	int dfd;
 
 	(void)state;
-	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "b"), true), 0);
-	assert_int_equal(unlink(fx_p(fx_dir, "b")), 0);
+	make_orphan(a, 0644, "b", true);
 	assert_int_equal(lstat(a, &st), 0);
 	assert_int_equal(link(a, fx_p(fx_dir, "c")), 0); /* no longer an orphan */
 	dfd = open(fx_dir, O_RDONLY | O_DIRECTORY);
@@ -400,9 +403,7 @@ static void failed_repairs(void **state)
 	char m[64];
 
 	(void)state;
-	assert_int_equal(fx_write(a, "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "b"), true), 0);
-	assert_int_equal(unlink(fx_p(fx_dir, "b")), 0);
+	make_orphan(a, 0644, "b", true);
 	fx_fault_arm(CL_OP_FCHMOD, 1, EPERM);
 	assert_int_equal(check("a", false, &f), 1);
 	fx_fault_off();
@@ -450,9 +451,7 @@ static void non_root_owner(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	assert_int_equal(fx_write(o, "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(o, fx_p(fx_dir, "o2"), true), 0);
-	assert_int_equal(unlink(fx_p(fx_dir, "o2")), 0);
+	make_orphan(o, 0644, "o2", true);
 	assert_int_equal(fx_write(u, "x", 1, 0644), 0);
 	assert_int_equal(fx_make_set(u, fx_p(fx_dir, "u2"), true), 0);
 	assert_int_equal(chmod(u, 0644), 0);
@@ -501,12 +500,8 @@ static void orphans_alone(void **state)
 	char m[64];
 
 	(void)state;
-	assert_int_equal(fx_write(a, "x", 1, 0640), 0);
-	assert_int_equal(fx_make_set(a, fx_p(fx_dir, "b"), true), 0);
-	assert_int_equal(unlink(fx_p(fx_dir, "b")), 0);
-	assert_int_equal(fx_write(np, "x", 1, 0644), 0);
-	assert_int_equal(fx_make_set(np, fx_p(fx_dir, "np2"), false), 0);
-	assert_int_equal(unlink(fx_p(fx_dir, "np2")), 0);
+	make_orphan(a, 0640, "b", true);
+	make_orphan(np, 0644, "np2", false);
 	assert_int_equal(fx_write(fx_p(fx_dir, "r"), "x", 1, 0444), 0);
 	assert_int_equal(link(fx_p(fx_dir, "r"), fx_p(fx_dir, "r2")), 0);
 	assert_int_equal(fx_write(fx_p(fx_dir, ".cowlink-tmp.999999999.1"), "x", 1, 0444), 0);
