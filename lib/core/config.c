@@ -263,3 +263,15 @@ int cl_conf_read(const char *path, struct cl_conf *c, unsigned *line)
 		e = cl_conf_parse(text, len, c, line);
 	return e;
 }
+
+const char *cl_conf_why(int e, unsigned line, char *buf, size_t n)
+{
+	if (e == -EINVAL) {
+		snprintf(buf, n, "line %u is not 'trees = DIR:DIR', 'exclude = PROG:PROG' "
+			 "or a comment", line);
+		return buf;
+	}
+	if (e == -EPERM)
+		return "not a regular file owned by root and writable by root alone";
+	return strerror(-e);
+}

@@ -66,6 +66,10 @@ int cl_conf_parse(const char *text, size_t len, struct cl_conf *c, unsigned *lin
  * writable by root alone; -EINVAL malformed, with *LINE; -EFBIG longer than
  * CL_CONF_MAX; another -errno). Never fails the caller: it says why. */
 int cl_conf_read(const char *path, struct cl_conf *c, unsigned *line);
+/* Why cl_conf_read's E (< 0, not -ENOENT) made the file ignored, in BUF
+ * (N bytes) or a constant; LINE as it gave. One wording for the shim's
+ * debug line, cowlink status and cowlink enable. */
+const char *cl_conf_why(int e, unsigned line, char *buf, size_t n);
 /* One "cowlink: ..." line on stderr when debugging; keeps errno. The test
  * is inline: a decision that is not printed costs no call. */
 void cl_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -95,16 +95,14 @@ static void settings(const struct cl_env *env, struct cl_conf *c, const char **t
 	if (*trees && *exclude)
 		return;
 	e = cl_conf_read(CL_CONF_PATH, c, &line);
-	if (e == -EINVAL)
-		cl_debug("%s: line %u is not 'trees = DIR:DIR', 'exclude = PROG:PROG' "
-			 "or a comment: the file is ignored", CL_CONF_PATH, line);
-	else if (e == -EPERM)
-		cl_debug("%s: not a regular file owned by root and writable by root "
-			 "alone: ignored", CL_CONF_PATH);
-	else if (e < 0 && e != -ENOENT)
-		cl_debug("%s: ignored (%s)", CL_CONF_PATH, strerror(-e));
-	if (e < 0)
+	if (e < 0) {
+		char why[128];
+
+		if (e != -ENOENT)
+			cl_debug("%s: ignored: %s", CL_CONF_PATH,
+				 cl_conf_why(e, line, why, sizeof why));
 		return;
+	}
 	if (!*trees && c->trees) {
 		*trees = c->trees;
 		*trees_from_conf = true;

@@ -434,17 +434,13 @@ static int plain_path(const char *lib)
 static void say_conf(void)
 {
 	struct cl_conf c;
+	char why[128];
 	unsigned line;
 	int e = cl_conf_read(CL_CONF_PATH, &c, &line);
 
-	if (e == -EINVAL)
-		warnmsg("%s: line %u is not 'trees = DIR:DIR', 'exclude = PROG:PROG' or a "
-			"comment: the shim ignores the whole file", CL_CONF_PATH, line);
-	else if (e == -EPERM)
-		warnmsg("%s: not a regular file owned by root and writable by root alone: "
-			"the shim ignores it", CL_CONF_PATH);
-	else if (e < 0 && e != -ENOENT)
-		errmsg(e, "%s: the shim ignores it", CL_CONF_PATH);
+	if (e < 0 && e != -ENOENT)
+		warnmsg("%s: %s: the shim ignores the whole file", CL_CONF_PATH,
+			cl_conf_why(e, line, why, sizeof why));
 }
 
 struct sys_opts {

@@ -340,6 +340,7 @@ static void system_status(void)
 {
 	char lib[PATH_MAX];
 	struct cl_conf c;
+	char why[128];
 	unsigned line;
 	int e = system_mode_entry(lib, sizeof lib);
 
@@ -355,13 +356,8 @@ static void system_status(void)
 		printf("%s: trees = %s, exclude = %s (for programs whose environment does "
 		       "not set them)\n", CL_CONF_PATH, c.trees ? c.trees : "(none)",
 		       c.exclude ? c.exclude : "(none)");
-	} else if (e == -EINVAL) {
-		printf("%s: ignored: line %u is malformed\n", CL_CONF_PATH, line);
-	} else if (e == -EPERM) {
-		printf("%s: ignored: not a regular file owned by root and writable by root "
-		       "alone\n", CL_CONF_PATH);
 	} else if (e != -ENOENT) {
-		printf("%s: ignored: %s\n", CL_CONF_PATH, strerror(-e));
+		printf("%s: ignored: %s\n", CL_CONF_PATH, cl_conf_why(e, line, why, sizeof why));
 	}
 }
 
