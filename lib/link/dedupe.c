@@ -321,15 +321,10 @@ static int walk_fn(const struct cl_walk_ent *w, void *arg)
 		return 0;
 	if (!strncmp(w->name, CL_TMP_PREFIX, sizeof CL_TMP_PREFIX - 1))
 		return 0;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 256;
-		struct ent *v = realloc(d->v, cap * sizeof *v);
-
-		if (!v)
-			return d->err = -ENOMEM;
-		d->v = v;
-		d->cap = cap;
-	}
+	e = cl_grow(d->v, &d->cap, d->n, sizeof *e, 256);
+	if (!e)
+		return d->err = -ENOMEM;
+	d->v = e;
 	e = &d->v[d->n];
 	memset(e, 0, sizeof *e);
 	e->path = strdup(w->path);

@@ -95,15 +95,11 @@ static int collect(const struct cl_extent *x, void *arg)
 {
 	struct xmap *m = arg;
 
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		struct cl_extent *v = realloc(m->v, cap * sizeof *v);
+	struct cl_extent *v = cl_grow(m->v, &m->cap, m->n, sizeof *v, 16);
 
-		if (!v)
-			return -ENOMEM;
-		m->v = v;
-		m->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	m->v = v;
 	m->v[m->n++] = *x;
 	return 0;
 }

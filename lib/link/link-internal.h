@@ -8,6 +8,28 @@
 #include "internal.h"
 #include "cowlink-tools.h"
 
+#include <stdint.h>
+#include <stdlib.h>
+
+/* A growable array V of *CAP elements of SIZE bytes, N of them used, with
+ * room for one more: V itself, or a larger copy (*CAP updated), or NULL when
+ * out of memory (V is then as it was). FIRST: the size of a first
+ * allocation. */
+static inline void *cl_grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t c = *cap ? *cap * 2 : first;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	if (c > SIZE_MAX / size)
+		return NULL;
+	nv = realloc(v, c * size);
+	if (nv)
+		*cap = c;
+	return nv;
+}
+
 /* ---- lease.c ------------------------------------------------------------ */
 
 /* lease.c: a read lease on FD (open O_RDONLY) while linking. 1: held;

@@ -101,15 +101,11 @@ struct holders {
 
 static int holders_add(struct holders *h, uint64_t dev, uint64_t ino, pid_t pid)
 {
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 256;
-		struct cl_holder *v = realloc(h->v, cap * sizeof *v);
+	struct cl_holder *v = cl_grow(h->v, &h->cap, h->n, sizeof *v, 256);
 
-		if (!v)
-			return -ENOMEM;
-		h->v = v;
-		h->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	h->v = v;
 	h->v[h->n++] = (struct cl_holder){ dev, ino, pid };
 	return 0;
 }

@@ -51,7 +51,7 @@ static int name_cmp(const void *a, const void *b)
 static int read_names(int dfd, char ***out, size_t *count)
 {
 	char buf[8192];
-	char **v = NULL;
+	char **v = NULL, **nv;
 	size_t n = 0, cap = 0;
 	ssize_t got, off;
 	int r = 0;
@@ -63,17 +63,12 @@ static int read_names(int dfd, char ***out, size_t *count)
 			off += d->d_reclen;
 			if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
 				continue;
-			if (n == cap) {
-				char **nv;
-
-				cap = cap ? cap * 2 : 64;
-				nv = realloc(v, cap * sizeof *v);
-				if (!nv) {
-					r = -ENOMEM;
-					goto out_free;
-				}
-				v = nv;
+			nv = cl_grow(v, &cap, n, sizeof *v, 64);
+			if (!nv) {
+				r = -ENOMEM;
+				goto out_free;
 			}
+			v = nv;
 			v[n] = strdup(d->d_name);
 			if (!v[n]) {
 				r = -ENOMEM;
