@@ -28,6 +28,12 @@ rc=0; SHELL=$T/no-such-shell "$C" shell -- -c 'echo ran' >out 2>err || rc=$?
 [ "$rc" = 127 ] && [ ! -s out ] || fail "cowlink shell with a bad \$SHELL: exit $rc: $(cat out err)"
 grep -qF "cowlink: shell: \$SHELL ($T/no-such-shell): No such file or directory" err ||
 	fail "cowlink shell with a bad \$SHELL: $(cat err)"
+# The supervisor's options are run's alone: refused, and nothing runs.
+for opt in --preload-only --allow-io-uring; do
+	rc=0; SHELL=/bin/sh "$C" shell "$opt" -- -c 'echo ran' >out 2>err || rc=$?
+	[ "$rc" = 2 ] && [ ! -s out ] && grep -qF "shell: $opt is an option of cowlink run" err ||
+		fail "cowlink shell $opt: exit $rc: $(cat out err)"
+done
 
 # status inside: covered, the shell named.
 rc=0; out=$(SHELL=/bin/bash "$C" shell -- -c "'$C' status; true") || rc=$?

@@ -37,8 +37,8 @@ static void help(void)
 int cmd_audit(int argc, char **argv)
 {
 	const struct flag flags[] = {
-		{ "help", 'h', NULL, false },
-		{ NULL, 0, NULL, false },
+		{ "help", 'h', NULL, false, NULL },
+		{ NULL, 0, NULL, false, NULL },
 	};
 	const struct cmd_flags cmd = { "audit", flags, help, "PROGRAM", 0 };
 	struct audit_result r;

@@ -68,10 +68,10 @@ int cmd_break(int argc, char **argv)
 	struct break_ctx c = { 0 };
 	bool recursive = false;
 	const struct flag flags[] = {
-		{ "recursive", 'r', &recursive, true },
-		{ "verbose", 'v', &c.verbose, true },
-		{ "help", 'h', NULL, false },
-		{ NULL, 0, NULL, false },
+		{ "recursive", 'r', &recursive, true, NULL },
+		{ "verbose", 'v', &c.verbose, true, NULL },
+		{ "help", 'h', NULL, false, NULL },
+		{ NULL, 0, NULL, false, NULL },
 	};
 	const struct cmd_flags cmd = { "break", flags, help, "PATH", 0 };
 	struct stat st;

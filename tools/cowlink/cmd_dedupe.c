@@ -112,12 +112,12 @@ int cmd_dedupe(int argc, char **argv)
 	struct dedupe_ctx c = { 0 };
 	bool no_protect = false, cowlink_only = false;
 	const struct flag options[] = {
-		{ "dry-run", 'n', &c.dry_run, true },
-		{ "verbose", 'v', &c.verbose, true },
-		{ "no-protect", 0, &no_protect, true },
-		{ "cowlink-only", 0, &cowlink_only, true },
-		{ "help", 0, NULL, false },
-		{ NULL, 0, NULL, false },
+		{ "dry-run", 'n', &c.dry_run, true, NULL },
+		{ "verbose", 'v', &c.verbose, true, NULL },
+		{ "no-protect", 0, &no_protect, true, NULL },
+		{ "cowlink-only", 0, &cowlink_only, true, NULL },
+		{ "help", 0, NULL, false, NULL },
+		{ NULL, 0, NULL, false, NULL },
 	};
 	const struct cmd_flags cmd = { "dedupe", options, help, "DIR", 0 };
 	struct cl_dedupe_stats st;

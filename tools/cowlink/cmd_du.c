@@ -229,12 +229,12 @@ int cmd_du(int argc, char **argv)
 	struct du_ctx c = { 0 };
 	bool total = false;
 	const struct flag flags[] = {
-		{ "summarize", 's', &c.summarize, true },
-		{ "bytes", 'b', &c.bytes, true },
-		{ "human-readable", 'h', &c.bytes, false },
-		{ "total", 'c', &total, true },
-		{ "help", 0, NULL, false },
-		{ NULL, 0, NULL, false },
+		{ "summarize", 's', &c.summarize, true, NULL },
+		{ "bytes", 'b', &c.bytes, true, NULL },
+		{ "human-readable", 'h', &c.bytes, false, NULL },
+		{ "total", 'c', &total, true, NULL },
+		{ "help", 0, NULL, false, NULL },
+		{ NULL, 0, NULL, false, NULL },
 	};
 	const struct cmd_flags cmd = { "du", flags, help, "DIR", 0 };
 	struct stat st;

@@ -451,30 +451,19 @@ struct sys_opts {
 static int sys_options(int argc, char **argv, const char *sub, struct sys_opts *o,
 		       void (*help_fn)(void))
 {
-	static const struct option opts[] = {
-		{ "system", no_argument, NULL, 's' },
-		{ "library", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	const struct flag flags[] = {
+		{ "system", 0, &o->system, true, NULL },
+		{ "library", 0, NULL, false, &o->library },
+		{ "help", 'h', NULL, false, NULL },
+		{ NULL, 0, NULL, false, NULL },
 	};
-	int c;
+	const struct cmd_flags cmd = { sub, flags, help_fn, NULL, 0 };
+	int rc;
 
 	memset(o, 0, sizeof *o);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			o->system = true;
-			break;
-		case 'l':
-			o->library = optarg;
-			break;
-		case 'h':
-			help_fn();
-			return 0;
-		default:
-			return usage_error(sub);
-		}
-	}
+	rc = parse_flags(argc, argv, &cmd);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc) {
 		warnmsg("%s: unexpected argument '%s'", sub, argv[optind]);
 		return usage_error(sub);

@@ -262,11 +262,11 @@ int cmd_fsck(int argc, char **argv)
 	struct fsck_ctx c = { 0 };
 	bool adopting = false;
 	const struct flag flags[] = {
-		{ "dry-run", 'n', &c.dry_run, true },
-		{ "orphans", 0, &c.orphans, true },
-		{ "adopt", 0, &adopting, true },
-		{ "help", 'h', NULL, false },
-		{ NULL, 0, NULL, false },
+		{ "dry-run", 'n', &c.dry_run, true, NULL },
+		{ "orphans", 0, &c.orphans, true, NULL },
+		{ "adopt", 0, &adopting, true, NULL },
+		{ "help", 'h', NULL, false, NULL },
+		{ NULL, 0, NULL, false, NULL },
 	};
 	const struct cmd_flags cmd = { "fsck", flags, help, "DIR", FSCK_USAGE };
 	int i, rc = parse_flags(argc, argv, &cmd);

@@ -338,50 +338,33 @@ int run_under_shim(char **argv, const struct run_opts *o, const char *marker)
 int run_options(int argc, char **argv, const char *sub, struct run_opts *o,
 		void (*help_fn)(void))
 {
-	static const struct option opts[] = {
-		{ "trees", required_argument, NULL, 't' },
-		{ "exclude", required_argument, NULL, 'x' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "preload-only", no_argument, NULL, 'p' },
-		{ "allow-io-uring", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	bool io_uring = false;
+	const struct flag flags[] = {
+		{ "trees", 0, NULL, false, &o->trees },
+		{ "exclude", 0, NULL, false, &o->exclude },
+		{ "debug", 0, &o->debug, true, NULL },
+		{ "preload-only", 0, &o->preload_only, true, NULL },
+		{ "allow-io-uring", 0, &io_uring, true, NULL },
+		{ "help", 'h', NULL, false, NULL },
+		{ NULL, 0, NULL, false, NULL },
 	};
-	int c;
+	const struct cmd_flags cmd = { sub, flags, help_fn, NULL, 0 };
+	int rc;
 
 	memset(o, 0, sizeof *o);
 	o->sub = sub;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			o->trees = optarg;
-			break;
-		case 'x':
-			o->exclude = optarg;
-			break;
-		case 'd':
-			o->debug = true;
-			break;
-		case 'p':
-		case 'u':
-			/* The shell runs under the shim alone: no supervisor
-			 * to leave out or to let io_uring through. */
-			if (strcmp(sub, "run")) {
-				warnmsg("%s: %s is an option of cowlink run", sub, argv[optind - 1]);
-				return usage_error(sub);
-			}
-			if (c == 'p')
-				o->preload_only = true;
-			else
-				o->spawn_flags |= COWLINK_SPAWN_IO_URING;
-			break;
-		case 'h':
-			help_fn();
-			return 0;
-		default:
-			return usage_error(sub);
-		}
+	rc = parse_flags(argc, argv, &cmd);
+	if (rc >= 0)
+		return rc;
+	/* The shell runs under the shim alone: no supervisor to leave out
+	 * or to let io_uring through. */
+	if (strcmp(sub, "run") && (o->preload_only || io_uring)) {
+		warnmsg("%s: %s is an option of cowlink run", sub,
+			o->preload_only ? "--preload-only" : "--allow-io-uring");
+		return usage_error(sub);
 	}
+	if (io_uring)
+		o->spawn_flags |= COWLINK_SPAWN_IO_URING;
 	return -1;
 }
 

@@ -440,10 +440,10 @@ int cmd_status(int argc, char **argv)
 	struct status_ctx c = { .rc = 0 };
 	bool recursive = false;
 	const struct flag flags[] = {
-		{ "recursive", 'r', &recursive, true },
-		{ "json", 0, &c.json, true },
-		{ "help", 'h', NULL, false },
-		{ NULL, 0, NULL, false },
+		{ "recursive", 'r', &recursive, true, NULL },
+		{ "json", 0, &c.json, true, NULL },
+		{ "help", 'h', NULL, false, NULL },
+		{ NULL, 0, NULL, false, NULL },
 	};
 	const struct cmd_flags cmd = { "status", flags, help, NULL, 0 };
 	int i, rc = parse_flags(argc, argv, &cmd);

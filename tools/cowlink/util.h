@@ -66,15 +66,17 @@ char *xstrdup(const char *s);
 /* Print "Try 'cowlink SUB --help'." on stderr and return 2. */
 int usage_error(const char *sub);
 
-/* An on/off option of a subcommand: --NAME, and -LETTER unless LETTER is
- * 0, sets *VAR to VALUE; the option whose VAR is NULL shows the help. */
+/* An option of a subcommand: --NAME, and -LETTER unless LETTER is 0. An
+ * on/off one sets *VAR to VALUE; one with an argument (ARG not NULL) sets
+ * *ARG to it; the option with neither shows the help. */
 struct flag {
 	const char *name;
 	char letter;
 	bool *var;
 	bool value;
+	const char **arg;
 };
-/* A subcommand's options (all flags) and what must follow them. */
+/* A subcommand's options and what must follow them. */
 struct cmd_flags {
 	const char *sub;          /* "break": the label of its messages */
 	const struct flag *flags; /* ended by a NULL name; at most 8 */
