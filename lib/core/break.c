@@ -67,24 +67,17 @@ static int make_tmp(int pfd, char *tmpname, size_t n, bool *named)
 	return fd;
 }
 
-/* Does a rename over an existing name start writeback of the new file?
- * ext4 does (auto_da_alloc: it allocates the delayed blocks, so data=ordered
- * writes them before the rename commits), btrfs does too. */
-static bool rename_flushes(long ftype)
-{
-	return ftype == EXT4_SUPER_MAGIC || ftype == BTRFS_SUPER_MAGIC;
-}
-
 /* Must a (non-empty, not cloned) copy reach the disk before it replaces the
- * name? Not where the replacing rename orders it (above) or on a filesystem
- * that forgets everything anyway (tmpfs). FTYPE 0: unknown, sync. */
-static bool need_sync(long ftype)
+ * name? Not where the replacing rename orders it (ORDERED:
+ * cl_rename_orders_data) or on a filesystem that forgets everything anyway
+ * (tmpfs). FTYPE 0: unknown, sync. */
+static bool need_sync(long ftype, bool ordered)
 {
 	if (cl_cfg.fsync == CL_FSYNC_ALWAYS)
 		return true;
 	if (cl_cfg.fsync == CL_FSYNC_NEVER)
 		return false;
-	return !rename_flushes(ftype) && ftype != TMPFS_MAGIC;
+	return !ordered && ftype != TMPFS_MAGIC;
 }
 
 /* Orphan found by a break: the caller must be one who may break it. */
@@ -111,7 +104,7 @@ static int copy_in(int pfd, const char *base, int src, const struct stat *st,
 	char tmpname[64];
 	struct stat now;
 	struct statfs sf;
-	bool named, cloned = false, empty = o->keep == 0 || st->st_size == 0;
+	bool named, cloned = false, empty = o->keep == 0 || st->st_size == 0, ordered;
 	unsigned flags = 0;
 	ino_t made;
 	long ftype;
@@ -134,7 +127,8 @@ again:
 	 * fallocate first, the other candidate measured, was as fast, but its
 	 * unwritten extents would read as zeros after a crash that kept the
 	 * rename. */
-	if (!empty && (need_sync(ftype) || rename_flushes(ftype)))
+	ordered = !empty && cl_rename_orders_data(ftype, st->st_dev);
+	if (!empty && (need_sync(ftype, ordered) || ordered))
 		flags |= CL_COPY_FLUSH;
 	e = cl_copy_data(src, tfd, st, o->keep, flags, &cloned);
 	if (e)
@@ -153,7 +147,7 @@ again:
 		if (e)
 			goto out_close_tmp;
 	}
-	if (!cloned && !empty && need_sync(ftype)) {
+	if (!cloned && !empty && need_sync(ftype, ordered)) {
 		e = cl_fdatasync(tfd);
 		if (e)
 			goto out_close_tmp;

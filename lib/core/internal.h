@@ -194,6 +194,15 @@ int cl_fd_reopen(int fd, const char *name, int fl);
  * else unshared it first. */
 int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r);
 
+/* ---- ordered.c: durability ---------------------------------------------- */
+
+/* Does a rename replacing a name on the filesystem DEV (of type FTYPE, the
+ * f_type of statfs) write the new file's data before it commits? btrfs, and
+ * ext4 unless mounted with noauto_da_alloc or data=writeback (read from
+ * /proc/self/mountinfo once per filesystem and process). When false, a
+ * break under COWLINK_FSYNC=auto syncs its copy (docs/DESIGN.md §5). */
+bool cl_rename_orders_data(long ftype, dev_t dev);
+
 /* ---- copy.c: data and metadata ------------------------------------------ */
 
 /* How cl_copy_data may go about it. */
