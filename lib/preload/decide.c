@@ -311,10 +311,9 @@ static int orphan_mark(int dirfd, const char *path, bool nofollow, char *name,
 	return e;
 }
 
-/* The IF_COW request Q: break DIRFD/PATH if it names a cowlink (or, with
- * ORPHANS, an orphaned mark), the name broken in NAME. 1 broken, 0 nothing
- * to do, -errno. */
-static int break_if_cow(const struct cl_break_req *q, char *name)
+/* break_if_cow by name, where nothing can be pinned (no /proc here: an
+ * O_PATH fd's mark cannot be read, docs/DESIGN.md §4, "Without /proc"). */
+static int break_if_cow_named(const struct cl_break_req *q, char *name)
 {
 	int dirfd = q->dirfd;
 	const char *path = q->path;
@@ -325,8 +324,6 @@ static int break_if_cow(const struct cl_break_req *q, char *name)
 	struct stat st;
 	int e;
 
-	if (cl_cow_off)
-		return 0;
 	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 	e = cl_fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0);
 	if (e < 0 || !S_ISREG(st.st_mode))
@@ -355,6 +352,106 @@ static int break_if_cow(const struct cl_break_req *q, char *name)
 		if (e == 0)
 			e = 1;
 	}
+	return e;
+}
+
+/* Pin what DIRFD/PATH leads to (a final symlink followed unless NOFOLLOW)
+ * by the name it has there, NAME (PATH_MAX bytes; its last component no
+ * symlink): an O_PATH fd into *FD, its fstat in *ST. 0; 1 when there is
+ * nothing there to pin (the real call says what); else -errno (the
+ * resolver's: a link changed under us, a magic link whose file has no
+ * name). */
+static int pin_name(int dirfd, const char *path, bool nofollow, char *name,
+		    int *fd, struct stat *st)
+{
+	struct stat lst;
+	int e;
+
+	if (strlen(path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (name != path)
+		strcpy(name, path);
+	*fd = cl_openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (*fd < 0)
+		return 1;
+	if (cl_fstat(*fd, st) < 0) {
+		st->st_mode = 0;
+	} else if (S_ISLNK(st->st_mode) && !nofollow) {
+		(void)cl_close(*fd);
+		e = cl_resolve(dirfd, path, name, &lst, CL_RESOLVE_PROVE);
+		if (e < 0)
+			return e;
+		*fd = cl_openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+		if (*fd < 0)
+			return 1;
+		if (cl_fstat(*fd, st) < 0)
+			st->st_mode = 0;
+	}
+	return 0;
+}
+
+/* The IF_COW request Q: break DIRFD/PATH if it names a cowlink (or, with
+ * ORPHANS, an orphaned mark), the name broken in NAME. 1 broken, 0 nothing
+ * to do, -errno. Pinned first (docs/DESIGN.md §4, "One decision"): the
+ * object is opened O_PATH by the name a final symlink resolves to, decided
+ * on by that fd, and that inode is broken -- the engine's re-check under
+ * its lock leaves a name that leads elsewhere by then. Without ORPHANS
+ * (truncate, O_RDONLY|O_TRUNC, fopen's ccs=), where most names are no
+ * cowlink, one stat first says when there is nothing to decide. */
+static int break_if_cow(const struct cl_break_req *q, char *name)
+{
+	int dirfd = q->dirfd;
+	const char *path = q->path;
+	bool nofollow = q->nofollow, orphans = q->orphans;
+	off_t keep = q->keep;
+	struct cl_record r;
+	struct timespec t0;
+	struct stat st;
+	int pin, e = 0;
+
+	if (cl_cow_off)
+		return 0;
+	if (cl_proc_gone())
+		return break_if_cow_named(q, name);
+	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
+	if (!orphans &&
+	    (cl_fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
+	     !S_ISREG(st.st_mode) ||
+	     (st.st_nlink <= 1 && !cl_changed_since(&st, &t0))))
+		return 0; /* nothing there (yet), or nothing to decide */
+	e = pin_name(dirfd, path, nofollow, name, &pin, &st);
+	if (e != 0)
+		return e < 0 ? e : 0;
+	/* One link but changed just now: a break may be renaming a private
+	 * copy over PATH, which the kernel shows leading to the old inode,
+	 * one link left and still marked, until the rename is done. Its mark
+	 * says so; breaking it as an orphan waits for that break's lock. */
+	if (!S_ISREG(st.st_mode)) {
+		e = 0;
+	} else if (st.st_nlink > 1) {
+		e = classify(&(struct cl_pin){ .fd = pin, .opath = true, .st = &st }, &r);
+	} else if (orphans || cl_changed_since(&st, &t0)) {
+		e = cl_verdict(&(struct cl_pin){ .fd = pin, .opath = true, .st = &st,
+						 .mark = -1 }, CL_VERDICT_ORPHANS, &r);
+		e = e == CL_VERDICT_ORPHAN ? 1 : e < 0 ? e : 0;
+	}
+	if (e == -ENOENT && cl_proc_missing()) {
+		(void)cl_close(pin);
+		return break_if_cow_named(q, name);
+	}
+	/* A break that empties the name holds the pin across it as the
+	 * spare fd cl_cow_break promises. */
+	if (e <= 0 || keep != 0) {
+		(void)cl_close(pin);
+		pin = -1;
+	}
+	if (e > 0) {
+		e = break_name(dirfd, name, &st, keep, q->need, q->same, q->made);
+		if (e == 0)
+			e = 1;
+	}
+	if (pin >= 0)
+		(void)cl_close(pin);
 	return e;
 }
 
