@@ -70,6 +70,63 @@ enum cl_resolve_how {
 int cl_resolve(int dirfd, const char *path, char *out, struct stat *st,
 	       enum cl_resolve_how how);
 
+/* ---- verdict.c: is it a cowlink? (docs/DESIGN.md §4, "One decision") ---- */
+
+/* The object a call will act on, pinned before it is decided on. */
+struct cl_pin {
+	int fd;                /* an fd on it, any mode, O_PATH too; -1: by name */
+	bool opath;            /* FD is O_PATH, known to be: its mark is read by
+				* its /proc/self/fd name at once (fgetxattr
+				* refuses it with EBADF) */
+	int dirfd;             /* FD < 0: DIRFD/PATH names it, a final symlink */
+	const char *path;      /* followed (NULL: no name known); ignored for FD >= 0 */
+	const struct stat *st; /* its (f)stat */
+	int mark;              /* in: 1 / 0, the mark is known (a cache of the
+				* caller's; *R filled for 1), -1 read it; out: the
+				* mark as read here (1 / 0), else -1 */
+};
+
+/* What cl_verdict answers. */
+enum { CL_VERDICT_PLAIN = 0, CL_VERDICT_COWLINK = 1, CL_VERDICT_ORPHAN = 2 };
+
+/* How cl_verdict answers: where its callers deliberately differ. */
+enum {
+	/* A regular file with one name and the mark is CL_VERDICT_ORPHAN
+	 * (without it, one name is CL_VERDICT_PLAIN with no call). */
+	CL_VERDICT_ORPHANS = 1,
+	/* The supervisor's over-approximation, for its loop, which must not
+	 * wait: with COWLINK_TREES set every regular file with several names
+	 * counts, whatever its directory, and so does one whose mark cannot
+	 * be read (any error). Its worker's break looks again under the
+	 * break lock, by the name it breaks (cl_break_opts.scope), and that
+	 * decides. Without it (the shim, which writes by the answer): scope
+	 * by the object's verified name, and a mark the caller may not read
+	 * (EACCES, EPERM) is none. */
+	CL_VERDICT_WIDE = 2,
+};
+
+/* The one decision of the shim and the supervisor: is P's object a
+ * cowlink -- a regular file with several names that carries the mark, or
+ * (unmarked) whose directory is under COWLINK_TREES? CL_VERDICT_COWLINK (*R
+ * filled: recorded bits, version 0 for a malformed record or an unmarked
+ * scope file), CL_VERDICT_ORPHAN (FLAGS: CL_VERDICT_ORPHANS), 0, or -errno.
+ * The mark is read from P->fd (cl_mark_read_pinned), else at P->path and,
+ * when that shows none, at its resolved target (cl_resolve, PROVE). Scope
+ * goes by the pinned fd's name (cl_fd_path: none when it is gone or leads
+ * elsewhere now) or the resolved PATH. No call for what is not a regular
+ * file, or has one name without CL_VERDICT_ORPHANS. errno may change. */
+int cl_verdict(struct cl_pin *p, unsigned flags, struct cl_record *r);
+
+/* The name FD was opened by: readlink of /proc/self/fd/FD, trusted only when
+ * a stat of that path shows FDST's (dev, ino). PATH gets PATH_MAX bytes. 0,
+ * or -errno: -CL_ESHARED when FD has no trustworthy name (unlinked,
+ * renamed since, not a file, no /proc here). */
+int cl_fd_path(int fd, const struct stat *fdst, char *path);
+
+/* Is the directory that holds DIRFD/NAME (NAME's last component not a
+ * symlink) under COWLINK_TREES? */
+bool cl_name_in_scope(int dirfd, const char *name);
+
 /* ---- fdname.c: the names the core gives to what it holds ---------------- */
 
 /* Hidden names tried before giving up with EEXIST. */

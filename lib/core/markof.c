@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Is it a cowlink by its mark? The one answer the shim and the supervisor
- * share (record.h), apart from record.c, whose parser is fuzzed alone. */
+/* The mark of a pinned inode, and is it a cowlink by its mark alone
+ * (record.h), apart from record.c, whose parser is fuzzed alone. The
+ * decision to act is cl_verdict's (verdict.c). */
 #include "internal.h"
 
 #include <errno.h>

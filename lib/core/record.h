@@ -51,9 +51,10 @@ int cl_mark_read_pinned(int fd, struct cl_record *r);
  * not a regular file, has no name (nlink 0: O_TMPFILE, removed), or has one
  * name and its owner write bit (an orphan always lacks it). */
 bool cl_cow_candidate(const struct stat *st);
-/* Is the file ST a cowlink by its mark? The one answer the shim and the
- * supervisor share (docs/DESIGN.md §1, §4b). No call for what cannot be
- * one (cl_cow_candidate). Else the
+/* Is the file ST a cowlink by its mark alone? What the shim presents an
+ * orphan by (cl_cow_orphan); whether to act on a file is cl_verdict's to
+ * say (internal.h, docs/DESIGN.md §4, "One decision"). No call for what
+ * cannot be one (cl_cow_candidate). Else the
  * mark, of the inode FD pins, or (FD < 0) of DIRFD/PATH following a final
  * symlink or magic link (PATH NULL: none). 1: marked, *R filled; 0: not;
  * -errno (-EACCES, -EPERM: the caller may not read it, for which each

@@ -14,50 +14,9 @@
 
 bool cl_cow_off;
 
-/* Is the directory that holds DIRFD/NAME (NAME's last component is not a
- * symlink) under COWLINK_TREES? */
-static bool name_in_scope(int dirfd, const char *name)
-{
-	char dir[PATH_MAX];
-	size_t n = strlen(name);
-
-	while (n && name[n - 1] != '/')
-		n--;
-	if (n == 0)
-		return cl_scope_contains_dir(dirfd, NULL);
-	memcpy(dir, name, n);
-	dir[n] = '\0';
-	return cl_scope_contains_dir(dirfd, dir);
-}
-
 int cl_cow_fd_path(int fd, const struct stat *fdst, char *path)
 {
-	char proc[CL_PROC_FD_MAX];
-	struct stat st;
-	ssize_t n;
-	int e;
-
-	cl_proc_fd_path(fd, proc);
-	n = cl_readlinkat(AT_FDCWD, proc, path, PATH_MAX - 1);
-	if (n == -ENOENT && cl_proc_missing()) {
-		/* Nothing else tells an fd's name: a change through it would
-		 * reach every name of the shared inode. */
-		cl_debug("fd %d: no /proc here, its name cannot be found: refused", fd);
-		return -CL_ESHARED;
-	}
-	if (n < 0)
-		return (int)n;
-	path[n] = '\0';
-	if (path[0] != '/')
-		return -CL_ESHARED; /* pipe:[...], anon_inode:... */
-	e = cl_fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW);
-	if (e == -ENOENT || e == -ENOTDIR)
-		return -CL_ESHARED; /* "... (deleted)", or renamed away */
-	if (e < 0)
-		return e;
-	if (st.st_dev != fdst->st_dev || st.st_ino != fdst->st_ino)
-		return -CL_ESHARED;
-	return 0;
+	return cl_fd_path(fd, fdst, path);
 }
 
 int cl_cow_fd_name_gone(int fd, const struct stat *fdst)
@@ -157,90 +116,38 @@ static void decision_remember(const struct stat *st, int marked,
 	__atomic_clear(&decision_cache_busy, __ATOMIC_RELEASE);
 }
 
-/* The mark part of cl_cow_classify: the decision cache, else a read from FD or
- * DIRFD/PATH (at a final symlink's target too, whose name NAME then gets:
- * *HAVE_NAME), remembered. 1 / 0 / -errno; a mark the caller may not read
- * is none. */
-static int classify_mark(int fd, int dirfd, const char *path, const struct stat *st,
-			 struct cl_record *r, char *name, bool *have_name)
+/* cl_cow_classify of P (P->mark -1, P->fd O_PATH when P->opath says so). */
+static int classify(struct cl_pin *p, struct cl_record *r)
 {
-	struct stat lst;
-	int m = decision_cached(st, r);
-
-	if (m >= 0)
-		return m;
-	if (fd >= 0) {
-		/* O_PATH: through its magic link, which leads to the inode
-		 * itself. Not by the name it shows: a break can rename a
-		 * private copy over that name between the look and the read,
-		 * and the copy's "no mark" would be taken (and cached) for
-		 * this inode. */
-		m = cl_mark_read_pinned(fd, r);
-	} else {
-		m = cl_mark_read_at(dirfd, path, r);
-		if (m == 0) {
-			/* Not marked, or PATH ends in a symlink (the mark was
-			 * read without following): read it at the target. */
-			m = cl_resolve(dirfd, path, name, &lst, CL_RESOLVE_PROVE);
-			if (m == 0) {
-				*have_name = true;
-				if (strcmp(name, path))
-					m = cl_mark_read_at(dirfd, name, r);
-			}
-		}
-	}
-	if (m == -EACCES || m == -EPERM) {
-		/* User xattrs need read permission: a caller who may not read
-		 * the inode cannot tell, nor copy it in a break. A plain
-		 * hard-linked file it may only write must stay writable. */
-		cl_debug("cannot read the mark (%d): taken as unmarked", -m);
-		return 0;
-	}
-	/* A path replaced between the caller's stat and this read would
-	 * file the new inode's answer under the old one's key: it then needs
-	 * that old inode to keep its ctime and nlink, and to come back. */
-	if (m >= 0) {
-		decision_remember(st, m, r);
-		cl_presentcache_put(st, m, r);
-	}
-	return m;
-}
-
-/* The scope part: is an unmarked multi-link file a cowlink because its
- * directory is under COWLINK_TREES? NAME: its name, when HAVE_NAME. */
-static bool classify_scope(int fd, int dirfd, const char *path, const struct stat *st,
-			   char *name, bool have_name)
-{
-	struct stat lst;
-	int e = 0;
-
-	if (!have_name)
-		e = fd >= 0 ? cl_cow_fd_path(fd, st, name)
-			    : cl_resolve(dirfd, path, name, &lst, CL_RESOLVE_PROVE);
-	/* No name to place it by: not in scope. */
-	return e == 0 && name_in_scope(fd >= 0 ? AT_FDCWD : dirfd, name);
-}
-
-int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
-		    struct cl_record *r)
-{
-	char name[PATH_MAX];
-	int saved = errno, m;
-	bool have_name = false;
+	const struct stat *st = p->st;
+	int saved = errno, c;
 
 	r->version = 0;
 	r->wbits = 0;
 	if (!S_ISREG(st->st_mode) || st->st_nlink <= 1 || cl_cow_off)
 		return 0;
-	m = classify_mark(fd, dirfd, path, st, r, name, &have_name);
-	if (m == 0 && cl_scope_active() &&
-	    classify_scope(fd, dirfd, path, st, name, have_name)) {
-		r->version = 0;
-		r->wbits = 0;
-		m = 1;
+	/* The one decision (docs/DESIGN.md §4) around the decision cache,
+	 * which knows the mark when the inode is as it was last read. */
+	p->mark = decision_cached(st, r);
+	c = cl_verdict(p, 0, r);
+	/* A path replaced between the caller's stat and the read would
+	 * file the new inode's answer under the old one's key: it then needs
+	 * that old inode to keep its ctime and nlink, and to come back. */
+	if (p->mark >= 0) {
+		struct cl_record mr = p->mark ? *r : (struct cl_record){ 0 };
+
+		decision_remember(st, p->mark, &mr);
+		cl_presentcache_put(st, p->mark, &mr);
 	}
 	errno = saved;
-	return m;
+	return c;
+}
+
+int cl_cow_classify(int fd, int dirfd, const char *path, const struct stat *st,
+		    struct cl_record *r)
+{
+	return classify(&(struct cl_pin){ .fd = fd, .dirfd = dirfd, .path = path,
+					  .st = st }, r);
 }
 
 int cl_cow_classify_shown(int fd, int dirfd, const char *path,
@@ -326,7 +233,7 @@ static int break_name(int dirfd, const char *name, const struct stat *st,
 
 	if (!S_ISREG(st->st_mode))
 		return 0;
-	o.scope = cl_scope_active() && name_in_scope(dirfd, name);
+	o.scope = cl_scope_active() && cl_name_in_scope(dirfd, name);
 	cl_debug("break %s (keep %lld)", name, (long long)keep);
 	e = cl_break_at(dirfd, name, &o);
 	/* This process keeps seeing the name as the number it had. */
@@ -404,10 +311,9 @@ static int orphan_mark(int dirfd, const char *path, bool nofollow, char *name,
 	return e;
 }
 
-/* The IF_COW request Q: break DIRFD/PATH if it names a cowlink (or, with
- * ORPHANS, an orphaned mark), the name broken in NAME. 1 broken, 0 nothing
- * to do, -errno. */
-static int break_if_cow(const struct cl_break_req *q, char *name)
+/* break_if_cow by name, where nothing can be pinned (no /proc here: an
+ * O_PATH fd's mark cannot be read, docs/DESIGN.md §4, "Without /proc"). */
+static int break_if_cow_named(const struct cl_break_req *q, char *name)
 {
 	int dirfd = q->dirfd;
 	const char *path = q->path;
@@ -418,8 +324,6 @@ static int break_if_cow(const struct cl_break_req *q, char *name)
 	struct stat st;
 	int e;
 
-	if (cl_cow_off)
-		return 0;
 	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 	e = cl_fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0);
 	if (e < 0 || !S_ISREG(st.st_mode))
@@ -448,6 +352,106 @@ static int break_if_cow(const struct cl_break_req *q, char *name)
 		if (e == 0)
 			e = 1;
 	}
+	return e;
+}
+
+/* Pin what DIRFD/PATH leads to (a final symlink followed unless NOFOLLOW)
+ * by the name it has there, NAME (PATH_MAX bytes; its last component no
+ * symlink): an O_PATH fd into *FD, its fstat in *ST. 0; 1 when there is
+ * nothing there to pin (the real call says what); else -errno (the
+ * resolver's: a link changed under us, a magic link whose file has no
+ * name). */
+static int pin_name(int dirfd, const char *path, bool nofollow, char *name,
+		    int *fd, struct stat *st)
+{
+	struct stat lst;
+	int e;
+
+	if (strlen(path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (name != path)
+		strcpy(name, path);
+	*fd = cl_openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (*fd < 0)
+		return 1;
+	if (cl_fstat(*fd, st) < 0) {
+		st->st_mode = 0;
+	} else if (S_ISLNK(st->st_mode) && !nofollow) {
+		(void)cl_close(*fd);
+		e = cl_resolve(dirfd, path, name, &lst, CL_RESOLVE_PROVE);
+		if (e < 0)
+			return e;
+		*fd = cl_openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+		if (*fd < 0)
+			return 1;
+		if (cl_fstat(*fd, st) < 0)
+			st->st_mode = 0;
+	}
+	return 0;
+}
+
+/* The IF_COW request Q: break DIRFD/PATH if it names a cowlink (or, with
+ * ORPHANS, an orphaned mark), the name broken in NAME. 1 broken, 0 nothing
+ * to do, -errno. Pinned first (docs/DESIGN.md §4, "One decision"): the
+ * object is opened O_PATH by the name a final symlink resolves to, decided
+ * on by that fd, and that inode is broken -- the engine's re-check under
+ * its lock leaves a name that leads elsewhere by then. Without ORPHANS
+ * (truncate, O_RDONLY|O_TRUNC, fopen's ccs=), where most names are no
+ * cowlink, one stat first says when there is nothing to decide. */
+static int break_if_cow(const struct cl_break_req *q, char *name)
+{
+	int dirfd = q->dirfd;
+	const char *path = q->path;
+	bool nofollow = q->nofollow, orphans = q->orphans;
+	off_t keep = q->keep;
+	struct cl_record r;
+	struct timespec t0;
+	struct stat st;
+	int pin, e = 0;
+
+	if (cl_cow_off)
+		return 0;
+	if (cl_proc_gone())
+		return break_if_cow_named(q, name);
+	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
+	if (!orphans &&
+	    (cl_fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
+	     !S_ISREG(st.st_mode) ||
+	     (st.st_nlink <= 1 && !cl_changed_since(&st, &t0))))
+		return 0; /* nothing there (yet), or nothing to decide */
+	e = pin_name(dirfd, path, nofollow, name, &pin, &st);
+	if (e != 0)
+		return e < 0 ? e : 0;
+	/* One link but changed just now: a break may be renaming a private
+	 * copy over PATH, which the kernel shows leading to the old inode,
+	 * one link left and still marked, until the rename is done. Its mark
+	 * says so; breaking it as an orphan waits for that break's lock. */
+	if (!S_ISREG(st.st_mode)) {
+		e = 0;
+	} else if (st.st_nlink > 1) {
+		e = classify(&(struct cl_pin){ .fd = pin, .opath = true, .st = &st }, &r);
+	} else if (orphans || cl_changed_since(&st, &t0)) {
+		e = cl_verdict(&(struct cl_pin){ .fd = pin, .opath = true, .st = &st,
+						 .mark = -1 }, CL_VERDICT_ORPHANS, &r);
+		e = e == CL_VERDICT_ORPHAN ? 1 : e < 0 ? e : 0;
+	}
+	if (e == -ENOENT && cl_proc_missing()) {
+		(void)cl_close(pin);
+		return break_if_cow_named(q, name);
+	}
+	/* A break that empties the name holds the pin across it as the
+	 * spare fd cl_cow_break promises. */
+	if (e <= 0 || keep != 0) {
+		(void)cl_close(pin);
+		pin = -1;
+	}
+	if (e > 0) {
+		e = break_name(dirfd, name, &st, keep, q->need, q->same, q->made);
+		if (e == 0)
+			e = 1;
+	}
+	if (pin >= 0)
+		(void)cl_close(pin);
 	return e;
 }
 

@@ -491,7 +491,6 @@ static long act_open(const struct job *j, const struct open_how *how, const char
 {
 	struct seccomp_notif_addfd add = { .id = j->req.id, .flags = SECCOMP_ADDFD_FLAG_SEND };
 	struct tname t = j->name; /* the same dirfd, not ours to close */
-	char proc[CL_PROC_FD_MAX];
 	int flags = (int)how->flags;
 	struct stat st;
 	long r;
@@ -506,9 +505,8 @@ static long act_open(const struct job *j, const struct open_how *how, const char
 		return fd;
 	/* A name made a cowlink again in between (cowln -f) is not handed on
 	 * for writing. */
-	cl_proc_fd_path(fd, proc);
 	if (cl_fstat(fd, &st) || (S_ISREG(st.st_mode) && st.st_nlink > 1 &&
-				  cl_reaches_cowlink(proc, &st))) {
+				  cl_reaches_cowlink(fd, (flags & O_PATH) != 0, &st))) {
 		cl_close(fd);
 		return -ETXTBSY;
 	}
@@ -573,11 +571,8 @@ static void job_name(struct job *j)
 		fd = cl_tname_open(&j->name, O_PATH | (j->nofollow ? O_NOFOLLOW : 0) | O_CLOEXEC, 0);
 	r = fd < 0 ? fd : cl_fstat(fd, &now);
 	if (!r) {
-		char proc[CL_PROC_FD_MAX];
-
-		cl_proc_fd_path(fd, proc);
 		if ((now.st_dev == old.st_dev && now.st_ino == old.st_ino && now.st_nlink > 1) ||
-		    (S_ISREG(now.st_mode) && now.st_nlink > 1 && cl_reaches_cowlink(proc, &now)))
+		    (S_ISREG(now.st_mode) && now.st_nlink > 1 && cl_reaches_cowlink(fd, true, &now)))
 			r = -ETXTBSY; /* shared again: a relink in between */
 		else
 			r = apply_named(j, fd);

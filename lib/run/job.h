@@ -46,9 +46,10 @@ void cl_answer(int nfd, uint64_t id, long r, bool go_on);
  * fdinfo. 0 or -errno. */
 int cl_fd_info(pid_t pid, int fd, long long *pos, unsigned long *flags);
 
-/* supervise.c: is the inode ST (of the name or fd PATH, a final link
- * followed) something to act on: a marked (or, in scope, any) regular file
- * with several names, or an orphaned mark? */
-bool cl_reaches_cowlink(const char *path, const struct stat *st);
+/* supervise.c: is the inode FD is open on (ST its fstat; OPATH: FD is
+ * O_PATH) something to act on: a marked (or, with COWLINK_TREES set, any)
+ * regular file with several names, or an orphaned mark? cl_verdict with
+ * CL_VERDICT_ORPHANS | CL_VERDICT_WIDE (docs/DESIGN.md §4, "One decision"). */
+bool cl_reaches_cowlink(int fd, bool opath, const struct stat *st);
 
 #endif

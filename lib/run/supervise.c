@@ -29,18 +29,33 @@
 
 #include "banned.h"
 
-/* The mark question is the shim's (cl_cow_mark_of). */
-bool cl_reaches_cowlink(const char *path, const struct stat *st)
+/* The one decision (cl_verdict, docs/DESIGN.md §4), on the fd this loop
+ * holds, the supervisor's way: an orphaned mark counts, and so (WIDE) does
+ * an unreadable mark, or any multi-link file under scope, for the worker's
+ * break under the lock decides. */
+bool cl_reaches_cowlink(int fd, bool opath, const struct stat *st)
 {
+	struct cl_pin p = { .fd = fd, .opath = opath, .st = st, .mark = -1 };
 	struct cl_record r;
-	int m = cl_cow_mark_of(-1, AT_FDCWD, path, st, &r);
 
-	if (m < 0)
-		/* Unreadable: the break decides for a shared inode; a one-link
-		 * file is no reason to fail a call (docs/DESIGN.md §4,
-		 * transparency). */
-		return st->st_nlink > 1;
-	return m > 0 || (S_ISREG(st->st_mode) && st->st_nlink > 1 && cl_scope_active());
+	/* A one-name file with its owner write bit is no orphan: no call. */
+	return cl_cow_candidate(st) &&
+	       cl_verdict(&p, CL_VERDICT_ORPHANS | CL_VERDICT_WIDE, &r) > 0;
+}
+
+/* The same for the file the target's fd (its /proc/PID/fd/N name P, a magic
+ * link) is open on, pinned first: *ST gets the pin's fstat. */
+static bool fd_reaches(const char *p, struct stat *st)
+{
+	int fd = cl_openat(AT_FDCWD, p, O_PATH | O_CLOEXEC, 0);
+	bool reaches;
+
+	if (fd < 0)
+		return false;
+	reaches = cl_fstat(fd, st) == 0 && S_ISREG(st->st_mode) && st->st_nlink > 1 &&
+		  cl_reaches_cowlink(fd, true, st);
+	cl_close(fd);
+	return reaches;
 }
 
 /* The object the name T leads to (a final symlink followed unless
@@ -49,7 +64,6 @@ bool cl_reaches_cowlink(const char *path, const struct stat *st)
  * kernel follows it to an open file, whatever that file's name now is). */
 static int name_reaches(const struct tname *t, bool nofollow, struct stat *st, bool *magic)
 {
-	char p[CL_PROC_FD_MAX];
 	int fd;
 
 	*magic = false;
@@ -77,8 +91,7 @@ static int name_reaches(const struct tname *t, bool nofollow, struct stat *st, b
 		if (cl_fstat(fd, st))
 			goto no;
 	}
-	cl_proc_fd_path(fd, p);
-	if (cl_reaches_cowlink(p, st))
+	if (cl_reaches_cowlink(fd, true, st))
 		return fd;
 no:
 	cl_close(fd);
@@ -92,8 +105,9 @@ static bool fd_write_shared(pid_t pid, int fd, const char *proc, const struct st
 {
 	unsigned long flags;
 	long long pos;
+	struct stat pst;
 
-	if (!S_ISREG(st->st_mode) || st->st_nlink < 2 || !cl_reaches_cowlink(proc, st))
+	if (!S_ISREG(st->st_mode) || st->st_nlink < 2 || !fd_reaches(proc, &pst))
 		return false;
 	return cl_fd_info(pid, fd, &pos, &flags) || (flags & O_ACCMODE) != O_RDONLY;
 }
@@ -127,9 +141,8 @@ static bool handle_shared(pid_t pid, int mountfd, uint64_t addr)
 	cl_close(m);
 	if (f < 0)
 		return false;
-	cl_proc_fd_path(f, p);
 	if (!cl_fstat(f, &st) && S_ISREG(st.st_mode) && st.st_nlink > 1)
-		shared = cl_reaches_cowlink(p, &st);
+		shared = cl_reaches_cowlink(f, true, &st);
 	cl_close(f);
 	return shared;
 }
@@ -251,7 +264,7 @@ static long decide_fd(int nfd, const struct seccomp_notif *req, const struct cal
 	/* An orphan (one name) shares nothing: its change goes on. The shim
 	 * unshares one with calls that come up here while it holds the
 	 * directory's break lock, which a break here would wait for. */
-	if (st.st_nlink < 2 || !cl_reaches_cowlink(p, &st))
+	if (st.st_nlink < 2 || !fd_reaches(p, &st))
 		return 0;
 	j = new_job(nfd, req, JOB_FD);
 	if (!j)
