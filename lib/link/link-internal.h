@@ -59,6 +59,8 @@ struct cl_link_ctx {
 	bool no_empty_path;   /* linkat AT_EMPTY_PATH refused: use /proc/self/fd */
 	bool lease_noted;     /* "no lease" told once */
 	bool sigio_ignored;   /* SIGIO was ignored when the walk began */
+	bool marked_last;     /* the last source had a mark: read the next one's
+			       * before trying to create it (put_mark) */
 	bool same;            /* set on -EEXIST when SRC and DST are one unmarked inode */
 	uint64_t bytes;       /* st_size of the last file handled */
 	enum cl_copy_why copied; /* the last file was copied in full: why */

@@ -332,9 +332,9 @@ static int unsharing(int sfd, bool leased)
  * MARKLEN > 0: read already). 0 or -errno (-EBUSY: an orphan's unshare may
  * be under way, see unsharing()); *U says what was changed, to undo
  * (nothing after a failure). */
-static int put_mark(int sfd, mode_t wbits, bool leased, struct undo *u,
-		    struct cl_record *rec, char *val, size_t *n, const char *mark,
-		    ssize_t marklen)
+static int put_mark(struct cl_link_ctx *c, int sfd, mode_t wbits, bool leased,
+		    struct undo *u, struct cl_record *rec, char *val, size_t *n,
+		    const char *mark, ssize_t marklen)
 {
 	ssize_t old;
 	int e;
@@ -342,10 +342,23 @@ static int put_mark(int sfd, mode_t wbits, bool leased, struct undo *u,
 	rec->wbits = wbits & 0222;
 	*n = cl_record_format(rec, val);
 	/* MARK: the mark already read (MARKLEN > 0), to spare two calls on a
-	 * source that is a set already. */
+	 * source that is a set already. Not read yet: try to create it, one
+	 * call for an unmarked source, or, where the last source had a mark
+	 * (a tree linked again: all of them have), read it first, one call
+	 * instead of a refused create (a journal handle on ext4) and the
+	 * read. Either way it is read after the lease is taken and checked
+	 * again after the link (still_ours), as the create's -EEXIST path
+	 * always did. */
+	if (marklen < 0 && c->marked_last) {
+		marklen = mark_raw(sfd, u->old);
+		if (marklen < 0)
+			return (int)marklen;
+		mark = u->old;
+	}
 	e = marklen > 0 ? -EEXIST : mark_op(sfd, val, *n, XATTR_CREATE, u->mode);
+	c->marked_last = e == -EEXIST;
 	if (e == -EEXIST) {
-		if (marklen > 0)
+		if (marklen > 0 && mark != u->old)
 			memcpy(u->old, mark, (size_t)marklen);
 		old = marklen > 0 ? marklen : mark_raw(sfd, u->old);
 		if (old < 0)
@@ -391,7 +404,7 @@ static int mark_src(struct cl_link_ctx *c, int sfd, const char *src, mode_t wbit
 		note_no_lease(c, src, why);
 
 	/* The mark first: where user xattrs are missing nothing has changed. */
-	e = put_mark(sfd, wbits, *held > 0, u, rec, val, n, mark, marklen);
+	e = put_mark(c, sfd, wbits, *held > 0, u, rec, val, n, mark, marklen);
 	if (!e && protect && (u->mode & 0222)) {
 		e = cl_fchmod(sfd, u->mode & ~(mode_t)0222);
 		if (e)
