@@ -315,17 +315,13 @@ static int orphan_mark(int dirfd, const char *path, bool nofollow, char *name,
  * O_PATH fd's mark cannot be read, docs/DESIGN.md §4, "Without /proc"). */
 static int break_if_cow_named(const struct cl_break_req *q, char *name)
 {
-	int dirfd = q->dirfd;
-	const char *path = q->path;
-	bool nofollow = q->nofollow, orphans = q->orphans;
-	off_t keep = q->keep;
 	struct cl_record r;
 	struct timespec t0;
 	struct stat st;
-	int e;
+	int e, spare;
 
 	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
-	e = cl_fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0);
+	e = cl_fstatat(q->dirfd, q->path, &st, q->nofollow ? AT_SYMLINK_NOFOLLOW : 0);
 	if (e < 0 || !S_ISREG(st.st_mode))
 		return 0; /* nothing there (yet): the real call decides */
 	/* One link but changed just now: a break may be renaming a private
@@ -333,26 +329,24 @@ static int break_if_cow_named(const struct cl_break_req *q, char *name)
 	 * one link left and still marked, until the rename is done. Its mark
 	 * says so; breaking it as an orphan waits for that break's lock. */
 	if (st.st_nlink > 1) {
-		e = cl_cow_classify(-1, dirfd, path, &st, &r);
-	} else if (orphans || cl_changed_since(&st, &t0)) {
-		e = orphan_mark(dirfd, path, nofollow, name, &r);
+		e = cl_cow_classify(-1, q->dirfd, q->path, &st, &r);
+	} else if (q->orphans || cl_changed_since(&st, &t0)) {
+		e = orphan_mark(q->dirfd, q->path, q->nofollow, name, &r);
 	} else {
 		e = 0;
 	}
-	if (e > 0) {
-		int spare = keep == 0 ? cl_openat(AT_FDCWD, "/", O_PATH | O_CLOEXEC, 0)
-				      : -1;
-
-		if (keep == 0 && spare < 0)
-			return spare;
-		e = break_path_need(dirfd, path, nofollow, keep, name, q->need, q->same,
-				    q->made);
-		if (spare >= 0)
-			(void)cl_close(spare);
-		if (e == 0)
-			e = 1;
-	}
-	return e;
+	if (e <= 0)
+		return e;
+	/* A break that empties the name holds the spare fd cl_cow_break
+	 * promises. */
+	spare = q->keep == 0 ? cl_openat(AT_FDCWD, "/", O_PATH | O_CLOEXEC, 0) : -1;
+	if (q->keep == 0 && spare < 0)
+		return spare;
+	e = break_path_need(q->dirfd, q->path, q->nofollow, q->keep, name, q->need, q->same,
+			    q->made);
+	if (spare >= 0)
+		(void)cl_close(spare);
+	return e == 0 ? 1 : e;
 }
 
 /* Pin what DIRFD/PATH leads to (a final symlink followed unless NOFOLLOW)
