@@ -17,17 +17,7 @@ uint8_t cl_fdtab[CL_FDTAB_SIZE];
  * above it is untouched, so a range invalidation (closefrom(3) before an
  * exec, in every subprocess) stops there instead of at 65535. Raised before
  * the byte is read, so a check in flight is always below it. */
-static unsigned hiwater;
-
-static void raise_hiwater(unsigned fd)
-{
-	unsigned h = __atomic_load_n(&hiwater, __ATOMIC_SEQ_CST);
-
-	while (fd > h && !__atomic_compare_exchange_n(&hiwater, &h, fd, true,
-						      __ATOMIC_SEQ_CST,
-						      __ATOMIC_SEQ_CST))
-		;
-}
+unsigned cl_fd_hiwater;
 
 /* The owner's pid, in a page wiped on fork; NULL until cl_fdtab_init. */
 static int *owner;
@@ -72,7 +62,7 @@ uint8_t cl_fd_begin_check(int fd)
 {
 	if ((unsigned)fd >= CL_FDTAB_SIZE)
 		return 0;
-	raise_hiwater((unsigned)fd);
+	cl_fd_raise_hiwater((unsigned)fd);
 	return __atomic_load_n(&cl_fdtab[fd], __ATOMIC_SEQ_CST);
 }
 
@@ -88,22 +78,12 @@ bool cl_fd_mark_safe(int fd, uint8_t seen)
 
 uint8_t cl_fd_invalidate(int fd)
 {
-	uint8_t old, new_;
-
-	if ((unsigned)fd >= CL_FDTAB_SIZE)
-		return 0;
-	raise_hiwater((unsigned)fd);
-	old = __atomic_load_n(&cl_fdtab[fd], __ATOMIC_RELAXED);
-	do
-		new_ = (uint8_t)((old & ~CL_FD_STATE) + CL_FD_GEN_ONE);
-	while (!__atomic_compare_exchange_n(&cl_fdtab[fd], &old, new_, true,
-					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
-	return new_;
+	return cl_fd_invalidate_inline(fd);
 }
 
 void cl_fd_invalidate_range(unsigned lo, unsigned hi)
 {
-	unsigned top = __atomic_load_n(&hiwater, __ATOMIC_SEQ_CST);
+	unsigned top = __atomic_load_n(&cl_fd_hiwater, __ATOMIC_SEQ_CST);
 
 	if (hi > top)
 		hi = top;

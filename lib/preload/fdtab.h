@@ -39,6 +39,36 @@ bool cl_fd_mark_safe(int fd, uint8_t seen);
 /* FD now means something else: bump its generation, state UNKNOWN. Returns
  * the new byte (a check may start from it). Async-signal-safe. */
 uint8_t cl_fd_invalidate(int fd);
+
+/* The highest fd a check or an invalidation ever started on (fdtab.c). */
+extern unsigned cl_fd_hiwater;
+
+/* Raise cl_fd_hiwater to FD. */
+static inline void cl_fd_raise_hiwater(unsigned fd)
+{
+	unsigned h = __atomic_load_n(&cl_fd_hiwater, __ATOMIC_SEQ_CST);
+
+	while (fd > h && !__atomic_compare_exchange_n(&cl_fd_hiwater, &h, fd, true,
+						      __ATOMIC_SEQ_CST,
+						      __ATOMIC_SEQ_CST))
+		;
+}
+
+/* cl_fd_invalidate, inline where a hot path (a write-open) calls it. */
+static inline uint8_t cl_fd_invalidate_inline(int fd)
+{
+	uint8_t old, new_;
+
+	if ((unsigned)fd >= CL_FDTAB_SIZE)
+		return 0;
+	cl_fd_raise_hiwater((unsigned)fd);
+	old = __atomic_load_n(&cl_fdtab[fd], __ATOMIC_RELAXED);
+	do
+		new_ = (uint8_t)((old & ~CL_FD_STATE) + CL_FD_GEN_ONE);
+	while (!__atomic_compare_exchange_n(&cl_fdtab[fd], &old, new_, true,
+					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	return new_;
+}
 /* Invalidate every fd in [lo, hi] (clamped to the table). */
 void cl_fd_invalidate_range(unsigned lo, unsigned hi);
 

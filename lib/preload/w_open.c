@@ -34,7 +34,7 @@
  * instead. */
 static void fresh_fd(int fd)
 {
-	(void)cl_fd_invalidate(fd);
+	(void)cl_fd_invalidate_inline(fd);
 }
 
 /* O_RDONLY|O_TRUNC (Linux truncates; ftruncate needs a writable fd) and
@@ -171,11 +171,16 @@ static int break_opened(struct wopen *w, int c)
 
 /* What the first round of a write-open found (cl_open_write): the open's
  * start T0, its FD or, below 0, its errno ERR, and the fd's fstat in ST when
- * STAT_ERR is 0. */
+ * STAT_ERR is 0. The open's arguments and the caller's errno (SAVED) wait
+ * here across the round's calls: in memory, not in saved registers that
+ * every write-open would push and pop. */
 struct first_round {
 	struct timespec t0;
 	int fd, err, stat_err;
 	struct stat st;
+	const char *path;
+	int dirfd, flags, saved;
+	mode_t mode;
 };
 
 /* Every round of a write-open, from the second on when FIRST says what the
@@ -302,15 +307,67 @@ static __attribute__((noinline)) int open_write_rounds(int dirfd, const char *pa
 	return fd;
 }
 
+/* The real openat64's resolution, on the first write-open: errno as it was
+ * (dlsym may change it). */
+static __attribute__((noinline, cold)) void resolve_openat64(void)
+{
+	int saved = errno;
+
+	cl_real_resolve(CL_SYM_openat64);
+	errno = saved;
+}
+
 /* The first round, without the rounds' frame (a name buffer of PATH_MAX):
  * the common write-open, of a file with one link that the open did not
  * find changed just now (what cl_cow_opened answers CL_OPENED_OURS without
- * a look), ends here; every other goes on in open_write_rounds. */
-__attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
-					    int flags, mode_t mode)
+ * a look), ends here; every other goes on in open_write_rounds. TRUNC: open
+ * without O_TRUNC, which truncate_ours then does.
+ * A round that ends here leaves errno as it was without restoring it: the
+ * coarse clock and the real openat that succeeds do not change it, the raw
+ * fstat and fresh_fd never do; the real openat's resolution on its first
+ * call may (dlsym), so that one puts it back. */
+static inline __attribute__((always_inline)) int first_round(int dirfd, const char *path,
+							     int flags, mode_t mode,
+							     bool trunc)
 {
 	struct first_round f;
-	int saved = errno, oflags = flags;
+	int e;
+
+	f.dirfd = dirfd;
+	f.path = path;
+	f.flags = flags;
+	f.mode = mode;
+	f.saved = errno;
+	if (__builtin_expect(__atomic_load_n(&real_openat64, __ATOMIC_ACQUIRE) == NULL, 0))
+		resolve_openat64();
+	clock_gettime(CLOCK_REALTIME_COARSE, &f.t0);
+	f.fd = __atomic_load_n(&real_openat64, __ATOMIC_ACQUIRE)(
+		f.dirfd, f.path, trunc ? f.flags & ~O_TRUNC : f.flags, f.mode);
+	if (__builtin_expect(f.fd < 0, 0)) {
+		f.err = errno;
+		f.stat_err = -EBADF;
+		goto rounds;
+	}
+	e = cl_fstat(f.fd, &f.st);
+	if (e < 0 || f.st.st_nlink > 1 ||
+	    (!EXCL(f.flags) && (!(f.st.st_mode & S_IWUSR) || cl_changed_since(&f.st, &f.t0)))) {
+		f.err = f.saved;
+		f.stat_err = e;
+		goto rounds;
+	}
+	fresh_fd(f.fd);
+	if (trunc && truncate_ours(f.fd, &f.st, &f.t0, false) < 0)
+		return -1;
+	return f.fd;
+rounds:
+	return open_write_rounds(f.dirfd, f.path, f.flags, f.mode, f.saved, &f);
+}
+
+/* Every write-open but the plain one cl_open_write takes first. */
+static __attribute__((noinline)) int open_write_other(int dirfd, const char *path,
+						       int flags, mode_t mode)
+{
+	int saved = errno;
 	bool trunc = (flags & O_TRUNC) && !EXCL(flags);
 
 	if (cl_cow_off)
@@ -319,19 +376,28 @@ __attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
 	    (trunc && ((flags & O_ACCMODE) == O_RDONLY || (flags & O_DIRECTORY))))
 		return open_write_rounds(dirfd, path, flags, mode, saved, NULL);
 	if (trunc)
-		oflags &= ~O_TRUNC; /* as open_write_rounds does */
-	clock_gettime(CLOCK_REALTIME_COARSE, &f.t0);
-	f.fd = REAL(openat64)(dirfd, path, oflags, mode);
-	f.err = errno;
-	f.stat_err = f.fd < 0 ? -EBADF : cl_fstat(f.fd, &f.st);
-	if (f.fd < 0 || f.stat_err < 0 || f.st.st_nlink > 1 ||
-	    (!EXCL(flags) && (!(f.st.st_mode & S_IWUSR) || cl_changed_since(&f.st, &f.t0))))
-		return open_write_rounds(dirfd, path, flags, mode, saved, &f);
-	fresh_fd(f.fd);
-	if (trunc && truncate_ours(f.fd, &f.st, &f.t0, false) < 0)
-		return -1;
-	errno = saved;
-	return f.fd;
+		return first_round(dirfd, path, flags, mode, true);
+	return first_round(dirfd, path, flags, mode, false);
+}
+
+/* The plain write-open: its first round, in a function of its own so that
+ * its frame holds no register the other paths need. */
+static __attribute__((noinline)) int open_write_plain(int dirfd, const char *path,
+						       int flags, mode_t mode)
+{
+	return first_round(dirfd, path, flags, mode, false);
+}
+
+/* The plain write-open (no O_TRUNC, O_PATH or O_TMPFILE; the shim on, not
+ * under cowlink run) in open_write_plain, every other in open_write_other:
+ * a test and a jump. */
+__attribute__((noinline)) int cl_open_write(int dirfd, const char *path,
+					    int flags, mode_t mode)
+{
+	if (__builtin_expect((flags & (O_TRUNC | O_PATH | (O_TMPFILE & ~O_DIRECTORY))) ||
+			     (cl_cow_off | cl_cfg.under_run), 0))
+		return open_write_other(dirfd, path, flags, mode);
+	return open_write_plain(dirfd, path, flags, mode);
 }
 
 /* The common case first: no write, no mode to read (O_CREAT or O_TMPFILE

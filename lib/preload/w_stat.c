@@ -9,7 +9,6 @@
  * itself never fails because of us. */
 #include <limits.h>
 #include <string.h>
-#include <sys/sysmacros.h>
 
 #include "decide.h"
 #include "identity.h"
@@ -170,6 +169,17 @@ CL_EXPORT int __fxstatat64(int ver, int dirfd, const char *path,
 /* statx's presentation: patch only the fields the kernel says it filled
  * (stx_mask). The type and link count decide; when the kernel left the link
  * count out but filled the mode, one fstatat tells it. */
+/* makedev() of statx's device numbers, inline in every build: glibc's is a
+ * call of gnu_dev_makedev where the compiler does not inline (-O0), which
+ * would add GLIBC_2.3.3 to the versions the shim needs (versions.c). */
+static inline dev_t statx_dev(const struct statx *stx)
+{
+	dev_t maj = stx->stx_dev_major, min = stx->stx_dev_minor;
+
+	return ((maj & 0xfffu) << 8) | ((maj & ~(dev_t)0xfffu) << 32) | (min & 0xffu) |
+	       ((min & ~(dev_t)0xffu) << 12);
+}
+
 static void present_statx(int dirfd, const char *path, int flags, struct statx *stx)
 {
 	struct timespec ctim;
@@ -206,7 +216,7 @@ static void present_statx(int dirfd, const char *path, int flags, struct statx *
 	}
 	if (!cow_bits(fd, dirfd, fd >= 0 ? NULL : path, flags,
 		      (mode_t)stx->stx_mode, nlink,
-		      makedev(stx->stx_dev_major, stx->stx_dev_minor),
+		      statx_dev(stx),
 		      (ino_t)stx->stx_ino, &ctim, &wb))
 		return;
 	if (stx->stx_mask & STATX_MODE)
@@ -227,7 +237,7 @@ CL_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 	if (__builtin_expect(cl_identity_used, 0) && (stx->stx_mask & STATX_INO)) {
 		ino_t ino = (ino_t)stx->stx_ino;
 
-		cl_identity_show(makedev(stx->stx_dev_major, stx->stx_dev_minor), &ino);
+		cl_identity_show(statx_dev(stx), &ino);
 		stx->stx_ino = (uint64_t)ino;
 	}
 	return r;

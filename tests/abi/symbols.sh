@@ -14,6 +14,9 @@
 #     buffer and change no file, so they are not wrapped and need not be),
 #     and the large-file twin X64 of a wrapped X (_FILE_OFFSET_BITS=64
 #     programs call it instead).
+#  4. on x86-64 the shim needs no libc symbol version but GLIBC_2.2.5 and
+#     getauxval's GLIBC_2.16: the dynamic loader checks each version a
+#     library needs in every process it starts (lib/preload/versions.c).
 # Printed as notes, not failures: libc's __X aliases of wrapped X (__open,
 # __write, __close...: no header declares them, compilers never emit calls
 # to them).
@@ -57,6 +60,13 @@ unwrapped=$(comm -12 "$T/twins" "$T/libc" | comm -23 - "$T/ours" | tr '\n' ' ')
 for s in __open_2 __open64_2 __openat_2 __openat64_2; do
 	grep -qx -- "$s" "$T/ours" || fail "fortify twin $s is not wrapped"
 done
+
+# 4. version needs
+if [ "$(uname -m)" = x86_64 ] && command -v readelf >/dev/null; then
+	needs=$(readelf -V "$LIBCOWLINK" | sed -n 's/.*Name: \(GLIBC_[^ ]*\) .*/\1/p' | sort -u |
+		grep -vx -e GLIBC_2.2.5 -e GLIBC_2.16 | tr '\n' ' ' || true)
+	[ -z "$needs" ] || fail "libcowlink.so needs libc symbol versions past GLIBC_2.2.5 and GLIBC_2.16 (each costs every process a check; see lib/preload/versions.c): $needs"
+fi
 
 # Notes.
 aliases=$(sed 's/^/__/' "$T/ours" | sort | comm -12 - "$T/libc" | comm -23 - "$T/ours" | tr '\n' ' ')

@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fixture.h"
 
@@ -58,6 +60,50 @@ static void injected_fault_keeps_errno(void **state)
 	assert_int_equal(errno, SENTINEL);
 }
 
+/* Calls of every arity, 0 to 6 arguments, each reach the kernel with every
+ * argument in its place: without a fault hook, and through the hook's path
+ * with a hook that only counts. */
+static void each_arity(void)
+{
+	const char *a = fx_p(fx_dir, "a"), *b = fx_p(fx_dir, "b");
+	struct stat st;
+	char buf[4];
+	mode_t um = umask(0);
+	long p;
+	int fd;
+
+	umask(um);
+	assert_int_equal(cl_getpid(), getpid());                            /* 0 */
+	fd = cl_openat(AT_FDCWD, a, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0604); /* 4 */
+	assert_true(fd >= 0);
+	assert_int_equal(cl_write(fd, "xyz", 3), 3);                        /* 3 */
+	assert_int_equal(cl_fstat(fd, &st), 0);                             /* 2 */
+	assert_int_equal(st.st_size, 3);
+	assert_int_equal(st.st_mode & 0777, 0604 & ~um);
+	assert_int_equal(cl_pread(fd, buf, sizeof buf, 1), 2);              /* 4 */
+	assert_memory_equal(buf, "yz", 2);
+	assert_int_equal(cl_linkat(AT_FDCWD, a, AT_FDCWD, b, 0), 0);        /* 5 */
+	assert_int_equal(cl_fstat(fd, &st), 0);
+	assert_int_equal(st.st_nlink, 2);
+	p = cl_mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);              /* 6 */
+	assert_false(p < 0 && p >= -4095);
+	assert_memory_equal((const void *)p, "xyz", 3);
+	assert_int_equal(cl_munmap((void *)p, 4096), 0);
+	assert_int_equal(cl_unlinkat(AT_FDCWD, b, 0), 0);
+	assert_int_equal(cl_close(fd), 0);                                  /* 1 */
+	assert_int_equal(cl_unlinkat(AT_FDCWD, a, 0), 0);
+}
+
+static void every_arity_reaches_the_kernel(void **state)
+{
+	(void)state;
+	each_arity();
+	fx_fault_arm(CL_OP_NR, 0, 0);
+	each_arity();
+	assert_true(fx_calls[CL_OP_MMAP] == 1 && fx_calls[CL_OP_LINKAT] == 1 &&
+		    fx_calls[CL_OP_GETPID] == 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
@@ -65,6 +111,7 @@ int main(void)
 		T(kernel_failure_keeps_errno),
 		T(success_keeps_errno),
 		T(injected_fault_keeps_errno),
+		T(every_arity_reaches_the_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
