@@ -183,13 +183,42 @@ struct first_round {
 	mode_t mode;
 };
 
+/* What the fd FD that W's round just opened (ST its fstat, taken after T0;
+ * NEW: O_EXCL) is: cl_cow_opened's answer, but without a second look at
+ * what needs none. PRE: under cowlink run, the first round's stat of a
+ * shared inode by the name before the open (else NULL). */
+static int judge_opened(struct wopen *w, int fd, struct stat *st, const struct timespec *t0,
+			bool new, const struct stat *pre)
+{
+	struct cl_record r;
+
+	if (w->made.ino && st->st_ino == w->made.ino && st->st_dev == w->made.dev &&
+	    st->st_nlink == 1) {
+		/* The copy this open's own break put in place: its fresh ctime
+		 * is the break's, and it is private (a cowln linking it
+		 * meanwhile meets this fd as any writer): no second look
+		 * (docs/DESIGN.md §4, Write-opens). */
+		return CL_OPENED_OURS;
+	}
+	if (pre && st->st_dev == pre->st_dev && st->st_ino != pre->st_ino &&
+	    st->st_nlink == 1 && cl_mark_read_fd(fd, &r) == 0) {
+		/* The supervisor's break and its open of the copy: the name
+		 * may be a magic link that still leads to the old inode
+		 * (another process's fd), so it is not looked at again. */
+		cl_identity_swap(pre->st_dev, pre->st_ino, st->st_ino);
+		return CL_OPENED_OURS;
+	}
+	return cl_cow_opened(fd, w->dirfd, w->cur, w->nofollow, st, t0, false, new, &r);
+}
+
 /* Every round of a write-open, from the second on when FIRST says what the
- * first found (FIRST NULL: from the first). SAVED: the caller's errno. */
+ * first found (FIRST NULL: from the first). SAVED: the caller's errno. Not
+ * for O_PATH, O_TMPFILE, O_RDONLY|O_TRUNC or O_DIRECTORY|O_TRUNC
+ * (open_write_other). */
 static __attribute__((noinline)) int open_write_rounds(int dirfd, const char *path, int flags,
 							mode_t mode, int saved,
 							const struct first_round *first)
 {
-	struct cl_record r;
 	struct timespec t0;
 	struct stat st;
 	struct wopen w; /* not zeroed: NAME is a page, written before it is read */
@@ -206,12 +235,6 @@ static __attribute__((noinline)) int open_write_rounds(int dirfd, const char *pa
 	w.cur = path;
 	w.made.ino = 0;
 
-	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE) {
-		fd = REAL(openat64)(dirfd, path, flags, mode);
-		if (fd >= 0)
-			fresh_fd(fd);
-		return fd;
-	}
 	/* O_TRUNC: open without it and truncate the fd once it is known to be
 	 * ours -- deciding by the name first would let a cowln -f that
 	 * relinks the name in between have the kernel truncate the shared
@@ -219,8 +242,6 @@ static __attribute__((noinline)) int open_write_rounds(int dirfd, const char *pa
 	 * truncation; an existing one gets it even when empty (mtime, ctime).
 	 * A break for it copies nothing. */
 	if ((flags & O_TRUNC) && !EXCL(flags)) {
-		if ((flags & O_ACCMODE) == O_RDONLY || (flags & O_DIRECTORY))
-			return open_trunc(dirfd, path, flags, mode);
 		trunc = true;
 		flags &= ~O_TRUNC;
 		w.keep = 0;
@@ -261,26 +282,7 @@ static __attribute__((noinline)) int open_write_rounds(int dirfd, const char *pa
 			}
 			break;
 		}
-		if (w.made.ino && st.st_ino == w.made.ino && st.st_dev == w.made.dev &&
-		    st.st_nlink == 1) {
-			/* The copy this open's own break put in place: its
-			 * fresh ctime is the break's, and it is private (a
-			 * cowln linking it meanwhile meets this fd as any
-			 * writer): no second look (docs/DESIGN.md §4,
-			 * Write-opens). */
-			c = CL_OPENED_OURS;
-		} else if (seen && tries == 0 && st.st_dev == pre.st_dev && st.st_ino != pre.st_ino &&
-		    st.st_nlink == 1 && cl_mark_read_fd(fd, &r) == 0) {
-			/* The supervisor's break and its open of the copy: the
-			 * name may be a magic link that still leads to the old
-			 * inode (another process's fd), so it is not looked at
-			 * again. */
-			cl_identity_swap(pre.st_dev, pre.st_ino, st.st_ino);
-			c = CL_OPENED_OURS;
-		} else {
-			c = cl_cow_opened(fd, dirfd, w.cur, w.nofollow, &st, &t0, false,
-					  EXCL(flags), &r);
-		}
+		c = judge_opened(&w, fd, &st, &t0, EXCL(flags), seen && tries == 0 ? &pre : NULL);
 		if (c == CL_OPENED_OURS) {
 			fresh_fd(fd);
 			if (trunc && truncate_ours(fd, &st, &t0, tries > 0) < 0)
@@ -370,10 +372,20 @@ static __attribute__((noinline)) int open_write_other(int dirfd, const char *pat
 	int saved = errno;
 	bool trunc = (flags & O_TRUNC) && !EXCL(flags);
 
+	int fd;
+
 	if (cl_cow_off)
 		return REAL(openat64)(dirfd, path, flags, mode);
-	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE || cl_cfg.under_run ||
-	    (trunc && ((flags & O_ACCMODE) == O_RDONLY || (flags & O_DIRECTORY))))
+	if ((flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE) {
+		/* No name written through (O_PATH), or none yet (O_TMPFILE). */
+		fd = REAL(openat64)(dirfd, path, flags, mode);
+		if (fd >= 0)
+			fresh_fd(fd);
+		return fd;
+	}
+	if (trunc && ((flags & O_ACCMODE) == O_RDONLY || (flags & O_DIRECTORY)))
+		return open_trunc(dirfd, path, flags, mode);
+	if (cl_cfg.under_run)
 		return open_write_rounds(dirfd, path, flags, mode, saved, NULL);
 	if (trunc)
 		return first_round(dirfd, path, flags, mode, true);
