@@ -16,6 +16,18 @@ struct break_ctx {
 	uint64_t broken;
 };
 
+static void help(void)
+{
+	printf("Usage: cowlink break [-r] [-v] PATH...\n"
+	       "Give each PATH (a cowlink) its private copy now. A PATH that is not a\n"
+	       "cowlink is left alone. A final symlink is followed.\n\n"
+	       "  -r, --recursive  every regular file under each directory PATH\n"
+	       "                   (symlinks below it are not followed)\n"
+	       "  -v, --verbose    name each file that was broken\n"
+	       "  -h, --help       this text\n\n"
+	       "Exit status: 0, 1 when some PATH could not be broken, 2 on bad usage.\n");
+}
+
 /* Break PATH; under -v say so when it was a cowlink. */
 static void break_one(struct break_ctx *c, const char *path)
 {
@@ -49,18 +61,6 @@ static int tree_entry(const struct cl_walk_ent *e, void *arg)
 	if (!e->post && S_ISREG(e->st->st_mode))
 		break_one(c, e->path);
 	return 0;
-}
-
-static void help(void)
-{
-	printf("Usage: cowlink break [-r] [-v] PATH...\n"
-	       "Give each PATH (a cowlink) its private copy now. A PATH that is not a\n"
-	       "cowlink is left alone. A final symlink is followed.\n\n"
-	       "  -r, --recursive  every regular file under each directory PATH\n"
-	       "                   (symlinks below it are not followed)\n"
-	       "  -v, --verbose    name each file that was broken\n"
-	       "  -h, --help       this text\n\n"
-	       "Exit status: 0, 1 when some PATH could not be broken, 2 on bad usage.\n");
 }
 
 int cmd_break(int argc, char **argv)

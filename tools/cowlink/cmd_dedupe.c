@@ -17,6 +17,26 @@ struct dedupe_ctx {
 	bool dry_run, verbose;
 };
 
+static void help(void)
+{
+	printf("Usage: cowlink dedupe [-n] [-v] [--no-protect] [--cowlink-only] DIR...\n"
+	       "Deduplicate regular files under each DIR that are copies of each other (same\n"
+	       "content, size, mode, owner, mtime, xattrs, ACL and inode flags, one\n"
+	       "filesystem) against the first of each group by path: where the filesystem\n"
+	       "can share extents (btrfs, XFS with reflink) each keeps its own inode and\n"
+	       "shares the first one's extents (the kernel compares the bytes); elsewhere\n"
+	       "it becomes a cowlink of the first, compared again under read leases just\n"
+	       "before the link. Empty files, plain hard links, immutable and append-only\n"
+	       "files, and files open for writing where cowlinks are made, are left alone.\n\n"
+	       "  -n, --dry-run       only say what would be done\n"
+	       "  -v, --verbose       also say what was left alone and why, and which way\n"
+	       "                      each filesystem went\n"
+	       "      --no-protect    do not clear the write bits of the shared inodes\n"
+	       "      --cowlink-only  make cowlinks even where extents could be shared\n"
+	       "      --help          this text\n\n"
+	       "Exit status: 0, or 1 when some file could not be read or replaced.\n");
+}
+
 static const char *skip_why(int r)
 {
 	switch (r) {
@@ -85,26 +105,6 @@ static void note(void *arg, const char *msg)
 {
 	(void)arg;
 	warnmsg("%s", msg);
-}
-
-static void help(void)
-{
-	printf("Usage: cowlink dedupe [-n] [-v] [--no-protect] [--cowlink-only] DIR...\n"
-	       "Deduplicate regular files under each DIR that are copies of each other (same\n"
-	       "content, size, mode, owner, mtime, xattrs, ACL and inode flags, one\n"
-	       "filesystem) against the first of each group by path: where the filesystem\n"
-	       "can share extents (btrfs, XFS with reflink) each keeps its own inode and\n"
-	       "shares the first one's extents (the kernel compares the bytes); elsewhere\n"
-	       "it becomes a cowlink of the first, compared again under read leases just\n"
-	       "before the link. Empty files, plain hard links, immutable and append-only\n"
-	       "files, and files open for writing where cowlinks are made, are left alone.\n\n"
-	       "  -n, --dry-run       only say what would be done\n"
-	       "  -v, --verbose       also say what was left alone and why, and which way\n"
-	       "                      each filesystem went\n"
-	       "      --no-protect    do not clear the write bits of the shared inodes\n"
-	       "      --cowlink-only  make cowlinks even where extents could be shared\n"
-	       "      --help          this text\n\n"
-	       "Exit status: 0, or 1 when some file could not be read or replaced.\n");
 }
 
 int cmd_dedupe(int argc, char **argv)

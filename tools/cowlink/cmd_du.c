@@ -42,6 +42,24 @@ struct du_ctx {
 	struct du_sum total;
 };
 
+static void help(void)
+{
+	printf("Usage: cowlink du [-s] [-b] [-h] [-c] DIR...\n"
+	       "Print, after a header line, for each directory under each DIR four\n"
+	       "columns: APPARENT, the size with every name counted (as copies would be);\n"
+	       "USED, the space really used (each inode once), which removing the DIRs\n"
+	       "would free; SAVED, the space of names sharing an inode with a name already\n"
+	       "counted or with a name outside the DIRs (so 'du -s copy' shows what a\n"
+	       "copy saves against its source), and the extents a file shares with one\n"
+	       "counted before it (reflinks); and the path.\n\n"
+	       "  -s, --summarize  one line per DIR\n"
+	       "  -b, --bytes      sizes in bytes (default: human-readable, as du -h)\n"
+	       "  -h, --human-readable  human-readable sizes (the default)\n"
+	       "  -c, --total      a last line with the grand total\n"
+	       "      --help       this text\n\n"
+	       "Exit status: 0, or 1 when something could not be read.\n");
+}
+
 static void print_line(const struct du_ctx *c, const struct du_sum *s, const char *path)
 {
 	char a[32], u[32], v[32];
@@ -204,24 +222,6 @@ static int tree_entry(const struct cl_walk_ent *e, void *arg)
 	}
 	account(c, e->path, e->st, &c->stack[d - 1]);
 	return 0;
-}
-
-static void help(void)
-{
-	printf("Usage: cowlink du [-s] [-b] [-h] [-c] DIR...\n"
-	       "Print, after a header line, for each directory under each DIR four\n"
-	       "columns: APPARENT, the size with every name counted (as copies would be);\n"
-	       "USED, the space really used (each inode once), which removing the DIRs\n"
-	       "would free; SAVED, the space of names sharing an inode with a name already\n"
-	       "counted or with a name outside the DIRs (so 'du -s copy' shows what a\n"
-	       "copy saves against its source), and the extents a file shares with one\n"
-	       "counted before it (reflinks); and the path.\n\n"
-	       "  -s, --summarize  one line per DIR\n"
-	       "  -b, --bytes      sizes in bytes (default: human-readable, as du -h)\n"
-	       "  -h, --human-readable  human-readable sizes (the default)\n"
-	       "  -c, --total      a last line with the grand total\n"
-	       "      --help       this text\n\n"
-	       "Exit status: 0, or 1 when something could not be read.\n");
 }
 
 int cmd_du(int argc, char **argv)

@@ -37,6 +37,27 @@ struct fsck_ctx {
 	int rc;
 };
 
+static void help(void)
+{
+	printf("Usage: cowlink fsck [-n] [--orphans] DIR...\n"
+	       "       cowlink fsck [-n] --adopt PATH...\n"
+	       "Find and repair what a crash or a change behind the shim's back can leave\n"
+	       "under each DIR: temp names of interrupted breaks, orphaned marks,\n"
+	       "malformed records, shared inodes made writable. One line per finding.\n"
+	       "Hard links without a mark and without write bits (a set restored from a\n"
+	       "backup without its xattrs, or a read-only hard-link group) are reported,\n"
+	       "one line per inode, never changed.\n\n"
+	       "  -n, --dry-run  report only, change nothing\n"
+	       "      --orphans  only the orphans (one name left, read-only): unshare\n"
+	       "                 each, then say how many; reads nothing of other files\n"
+	       "      --adopt    make the hard links of each PATH one cowlink set again,\n"
+	       "                 recording the owner's write bit when the owner may read\n"
+	       "  -h, --help     this text\n\n"
+	       "Exit status (OR'ed, as fsck(8)): 0 nothing found, 1 found and repaired\n"
+	       "(or adopted), 4 found and left (always so with -n; a PATH not adopted),\n"
+	       "8 something could not be examined, 16 bad usage.\n");
+}
+
 /* "repaired text", "would text" or "cannot: why" after the finding. */
 static void outcome(const struct cl_fsck_finding *f, struct fsck_ctx *c,
 		    const char *done, const char *would)
@@ -234,27 +255,6 @@ static int adopt(struct fsck_ctx *c, char **paths, int n)
 	}
 	inoset_free(&done);
 	return c->rc;
-}
-
-static void help(void)
-{
-	printf("Usage: cowlink fsck [-n] [--orphans] DIR...\n"
-	       "       cowlink fsck [-n] --adopt PATH...\n"
-	       "Find and repair what a crash or a change behind the shim's back can leave\n"
-	       "under each DIR: temp names of interrupted breaks, orphaned marks,\n"
-	       "malformed records, shared inodes made writable. One line per finding.\n"
-	       "Hard links without a mark and without write bits (a set restored from a\n"
-	       "backup without its xattrs, or a read-only hard-link group) are reported,\n"
-	       "one line per inode, never changed.\n\n"
-	       "  -n, --dry-run  report only, change nothing\n"
-	       "      --orphans  only the orphans (one name left, read-only): unshare\n"
-	       "                 each, then say how many; reads nothing of other files\n"
-	       "      --adopt    make the hard links of each PATH one cowlink set again,\n"
-	       "                 recording the owner's write bit when the owner may read\n"
-	       "  -h, --help     this text\n\n"
-	       "Exit status (OR'ed, as fsck(8)): 0 nothing found, 1 found and repaired\n"
-	       "(or adopted), 4 found and left (always so with -n; a PATH not adopted),\n"
-	       "8 something could not be examined, 16 bad usage.\n");
 }
 
 int cmd_fsck(int argc, char **argv)
