@@ -251,6 +251,15 @@ int cl_fd_reopen(int fd, const char *name, int fl);
  * else unshared it first. */
 int cl_unshare_orphan(int fd, const struct stat *st, const struct cl_record *r);
 
+/* makedev(), inline in every build: glibc's is a call of gnu_dev_makedev
+ * where the compiler does not inline (-O0), which would add GLIBC_2.3.3 to
+ * the versions the shim needs (lib/preload/versions.c). */
+static inline dev_t cl_makedev(dev_t maj, dev_t min)
+{
+	return ((maj & 0xfffu) << 8) | ((maj & ~(dev_t)0xfffu) << 32) | (min & 0xffu) |
+	       ((min & ~(dev_t)0xffu) << 12);
+}
+
 /* ---- ordered.c: durability ---------------------------------------------- */
 
 /* Does a rename replacing a name on the filesystem DEV (of type FTYPE, the

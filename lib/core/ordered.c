@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sysmacros.h>
 
 #include "banned.h"
 
@@ -67,7 +66,7 @@ static int line_orders(const char *line, size_t n, dev_t dev)
 	if (q + 1 >= end || *q != ':' || q[1] < '0' || q[1] > '9')
 		return -1;
 	min = strtoul(q + 1, &q, 10);
-	if (q > end || makedev(maj, min) != dev)
+	if (q > end || cl_makedev(maj, min) != dev)
 		return -1;
 	for (p = q; p + 3 <= end && memcmp(p, " - ", 3); p++)
 		;

@@ -169,15 +169,9 @@ CL_EXPORT int __fxstatat64(int ver, int dirfd, const char *path,
 /* statx's presentation: patch only the fields the kernel says it filled
  * (stx_mask). The type and link count decide; when the kernel left the link
  * count out but filled the mode, one fstatat tells it. */
-/* makedev() of statx's device numbers, inline in every build: glibc's is a
- * call of gnu_dev_makedev where the compiler does not inline (-O0), which
- * would add GLIBC_2.3.3 to the versions the shim needs (versions.c). */
 static inline dev_t statx_dev(const struct statx *stx)
 {
-	dev_t maj = stx->stx_dev_major, min = stx->stx_dev_minor;
-
-	return ((maj & 0xfffu) << 8) | ((maj & ~(dev_t)0xfffu) << 32) | (min & 0xffu) |
-	       ((min & ~(dev_t)0xffu) << 12);
+	return cl_makedev(stx->stx_dev_major, stx->stx_dev_minor);
 }
 
 static void present_statx(int dirfd, const char *path, int flags, struct statx *stx)
