@@ -171,7 +171,7 @@ compare() {
 	if [ "${limit#cpu:}" != "$limit" ]; then
 		limit=${limit#cpu:}
 		r=$(awk -v a="$(median "$W/c.$cow")" -v b="$(median "$W/c.$base")" \
-			'BEGIN {printf "%.3f", b > 0 ? a / b : 0}')
+			'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')
 	fi
 	row "$name" "$(fmt_us "$mc")" "$basecol" "$(ratio "$mc" "$mb") (cpu $cr)" "$target" "$(verdict "$r" "$limit")"
 }
