@@ -14,17 +14,8 @@
 bool cl_name_in_scope(int dirfd, const char *name)
 {
 	char dir[PATH_MAX];
-	size_t n = strlen(name);
 
-	while (n && name[n - 1] != '/')
-		n--;
-	if (n == 0)
-		return cl_scope_contains_dir(dirfd, NULL);
-	if (n >= sizeof dir)
-		return false;
-	memcpy(dir, name, n);
-	dir[n] = '\0';
-	return cl_scope_contains_dir(dirfd, dir);
+	return cl_path_split(name, dir, sizeof dir) && cl_scope_contains_dir(dirfd, dir);
 }
 
 int cl_fd_path(int fd, const struct stat *fdst, char *path)
