@@ -5,6 +5,14 @@
  *     <fnv64 of content> <raw mode> <mode with recorded bits> <uid> <gid>
  *     <size> <mtime.ns> <nlink> <dev:ino> <record or -> <user xattrs or ->
  *     <ctime.ns> (last: the checks that compare lines leave it out)
+ *   snap --plain PATH what lib.sh's snapshot compares, in one process:
+ *                     <fnv64 of content> <mode and type, hex> <uid> <gid>
+ *                     <size> <mtime> <user xattrs but the mark, or ->
+ *                     (content and xattrs through a final symlink, the
+ *                     rest of the name itself, as sha256sum <PATH, stat -c
+ *                     and getfattr -d gave them; "missing", status 0, if
+ *                     there is no PATH)
+ *   snap --copy PATH  the same without the mtime (lib.sh's run_plain_meta)
  *   snap --link A B   make B a cowlink of A by hand, as cowln does: link;
  *                     once per set, record A's write bits and clear them. */
 #include <errno.h>
@@ -41,10 +49,11 @@ static uint64_t hash_file(const char *path)
 }
 
 /* The user xattrs but the mark: name=hexvalue, sorted, comma-separated. */
-static void print_xattrs(const char *path)
+static void print_xattrs(const char *path, int follow)
 {
 	char list[8192], *names[256], val[4096];
-	ssize_t n = llistxattr(path, list, sizeof list), i, v;
+	ssize_t n = follow ? listxattr(path, list, sizeof list) : llistxattr(path, list, sizeof list);
+	ssize_t i, v;
 	size_t k = 0, j;
 
 	for (i = 0; n > 0 && i < n && k < 256; i += (ssize_t)strlen(list + i) + 1)
@@ -57,7 +66,8 @@ static void print_xattrs(const char *path)
 	qsort(names, k, sizeof *names, cmpstr);
 	for (j = 0; j < k; j++) {
 		printf("%s%s=", j ? "," : " ", names[j]);
-		v = lgetxattr(path, names[j], val, sizeof val);
+		v = follow ? getxattr(path, names[j], val, sizeof val)
+			   : lgetxattr(path, names[j], val, sizeof val);
 		for (i = 0; i < v; i++)
 			printf("%02x", (unsigned char)val[i]);
 	}
@@ -92,8 +102,28 @@ static int snap(const char *path)
 	       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
 	       (unsigned long)st.st_nlink, (unsigned long)st.st_dev,
 	       (unsigned long)st.st_ino, rec);
-	print_xattrs(path);
+	print_xattrs(path, 0);
 	printf(" %lld.%09ld\n", (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	return 0;
+}
+
+/* --plain (with_mtime) and --copy: see the head of the file. */
+static int plain(const char *path, int with_mtime)
+{
+	struct stat st, target;
+
+	if (lstat(path, &st) < 0) {
+		printf("missing\n"); /* a line that differs, and no error: as before */
+		return 0;
+	}
+	printf("%016" PRIx64 " %x %u %u %lld",
+	       stat(path, &target) == 0 && S_ISREG(target.st_mode) ? hash_file(path) : 0,
+	       (unsigned)st.st_mode, (unsigned)st.st_uid, (unsigned)st.st_gid,
+	       (long long)st.st_size);
+	if (with_mtime)
+		printf(" %lld", (long long)st.st_mtim.tv_sec);
+	print_xattrs(path, 1);
+	putchar('\n');
 	return 0;
 }
 
@@ -124,6 +154,8 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "--link"))
 		return link_by_hand(argv[2], argv[3]);
+	if (argc == 3 && (!strcmp(argv[1], "--plain") || !strcmp(argv[1], "--copy")))
+		return plain(argv[2], argv[1][2] == 'p');
 	for (i = 1; i < argc; i++)
 		r |= snap(argv[i]);
 	return r;
