@@ -496,6 +496,8 @@ int main(int argc, char **argv)
 	/* A lease break must never kill us (lib/link also moves its signal
 	 * off SIGIO; this covers any other path to one). */
 	signal(SIGIO, SIG_IGN);
+	/* cowln never forks: its hidden names' pid can be asked once. */
+	cl_tmp_pin_pid();
 	cl_config_load();
 	status = parse_options(argc, argv, &flags, &recursive);
 	if (status >= 0)

@@ -47,9 +47,18 @@ bool cl_proc_gone(void)
 	return __atomic_load_n(&proc_gone, __ATOMIC_RELAXED);
 }
 
+static pid_t pinned_pid; /* cl_tmp_pin_pid's, or 0 */
+
+void cl_tmp_pin_pid(void)
+{
+	__atomic_store_n(&pinned_pid, getpid(), __ATOMIC_RELAXED);
+}
+
 void cl_tmp_name(char *buf, size_t n)
 {
-	snprintf(buf, n, CL_TMP_PREFIX "%d.%u", (int)getpid(),
+	pid_t pid = __atomic_load_n(&pinned_pid, __ATOMIC_RELAXED);
+
+	snprintf(buf, n, CL_TMP_PREFIX "%d.%u", (int)(pid ? pid : getpid()),
 		 atomic_fetch_add(&tmp_counter, 1));
 }
 

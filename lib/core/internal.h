@@ -145,8 +145,13 @@ void cl_proc_fd_path(int fd, char *buf);
 bool cl_proc_missing(void);
 bool cl_proc_gone(void);
 /* The next hidden name, CL_TMP_PREFIX "<pid>.<counter>" (cowlink fsck knows
- * the pattern: a name whose process is alive is in use), into BUF. */
+ * the pattern: a name whose process is alive is in use), into BUF. The pid
+ * is asked of the kernel each time: a remembered one would be the parent's
+ * in a child that a raw clone() made, past any atfork handler. A program
+ * that never forks (cowln) may pin it once with cl_tmp_pin_pid, which
+ * spares `cowln -r` one system call a file. */
 void cl_tmp_name(char *buf, size_t n);
+void cl_tmp_pin_pid(void);
 /* Create a new empty file (0600, O_RDWR) under a fresh hidden name TMP (N
  * bytes) in PFD, for a filesystem without O_TMPFILE: the fd, or -errno
  * with TMP "". */

@@ -26,6 +26,12 @@
 /* cl_path_base, cl_path_split: a path's directory and last name. */
 #include "path.h"
 
+/* ---- hidden names (lib/core/fdname.c) ----------------------------------- */
+
+/* For a tool that never forks: ask the pid of its hidden names once, not
+ * once a name (declared with cl_tmp_name in internal.h). */
+void cl_tmp_pin_pid(void);
+
 /* ---- notes: what a link may want to tell the user (link.c) ------------- */
 
 /* Diagnostics a link may want to tell the user under -v (no lease, ...). */

@@ -132,4 +132,23 @@ page=$(sed -n '/^\.BR \\-r ", "/,/^\.TP/p' "$COWLINK_SRC/tools/man/cowln.1" | tr
 grep -q "is an existing directory" <<<"$page" && ! grep -q "which must not exist" <<<"$page" ||
 	fail "cowln(1) does not say where -r copies into an existing directory: $page"
 note "ok: into an existing directory"
+
+# One getpid a process, not one a file: cowln never forks, so it asks its
+# hidden names' pid once (cl_tmp_pin_pid), and every hidden name still
+# carries it (cowlink fsck keeps a name whose process is alive).
+if command -v strace >/dev/null; then
+	mkdir pids && for i in 1 2 3 4 5 6 7 8 9 10 11 12; do printf '%s\n' "$i" >"pids/f$i"; done
+	strace -f -qq -e trace=execve,getpid,linkat -o "$T/pids.trace" \
+		"$COWLN" -r --reflink=never pids pids-c || fail "cowln -r pids under strace"
+	n=$(grep -c 'getpid()' "$T/pids.trace" || true)
+	[ "$n" -le 1 ] || fail "cowln -r asked for its pid $n times for 12 files"
+	pid=$(awk 'NR == 1 { print $1 }' "$T/pids.trace")
+	tmps=$(grep -o '"\.cowlink-tmp\.[0-9]*\.' "$T/pids.trace" | sort | uniq -c)
+	[ "$(wc -l <<<"$tmps")" = 1 ] && grep -q "\"\.cowlink-tmp\.$pid\.\$" <<<"$tmps" &&
+		[ "$(awk '{ print $1 }' <<<"$tmps")" -ge 12 ] ||
+		fail "hidden names of cowln -r (pid $pid): $tmps"
+	note "ok: one getpid"
+else
+	note "no strace: the getpid count is not checked"
+fi
 exit 0
