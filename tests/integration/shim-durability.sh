@@ -7,7 +7,7 @@
 # synced before the rename, or a power loss may leave the name short or
 # empty. Counted with strace on a loop-mounted ext4 in each mode, for a
 # break by the shim, by cowlink run (its shim in a dynamic program, its
-# supervisor for a static one) and by a user who is not root.
+# supervisor for a static C or Go one) and by a user who is not root.
 . "$(dirname "$0")/lib.sh"
 need_shim
 need_root
@@ -17,8 +17,9 @@ img=$mnt.img
 
 # The break is made by whoever the writer runs under: the shim preloaded
 # into a dynamic program, the shim that cowlink run preloads, or cowlink
-# run's supervisor for a static program (which no preload reaches); and by
-# a user who is not root, in a sticky directory open to all (as /tmp).
+# run's supervisor for a static C or Go program (which no preload
+# reaches); and by a user who is not root, in a sticky directory open to
+# all (as /tmp).
 ways=(preload)
 SV=
 if [ -x "${COWLINK_TOOL:-}" ]; then
@@ -28,6 +29,14 @@ if [ -x "${COWLINK_TOOL:-}" ]; then
 		ways+=(run-static)
 	else
 		note "gcc -static cannot link here: no static program ($(head -c 200 "$T/gcc.err"))"
+	fi
+	if ! command -v go >/dev/null; then
+		note "no go (Debian golang-go): the Go case is left out"
+	elif GOCACHE=$T/gocache GOPATH=$T/gopath GO111MODULE=off CGO_ENABLED=0 \
+		go build -o "$T/gowriter" "$COWLINK_SRC/tests/integration/static/gowriter.go" 2>"$T/go.err"; then
+		ways+=(run-go)
+	else
+		fail "go build failed: $(head -c 300 "$T/go.err")"
 	fi
 else
 	note "no cowlink tool: the cowlink run cases are left out"
@@ -53,6 +62,7 @@ syncs() {
 	case $way in
 	run-dyn) cmd=(env LD_PRELOAD= "$COWLINK_TOOL" run -- sh -c "echo more >>'$d/b'") ;;
 	run-static) cmd=(env LD_PRELOAD= "$COWLINK_TOOL" run -- "$SV" open "$d/b") line=appended ;;
+	run-go) cmd=(env LD_PRELOAD= "$COWLINK_TOOL" run -- "$T/gowriter" append "$d/b") line=appended ;;
 	nobody) cmd=(setpriv --reuid=65534 --regid=65534 --clear-groups "${cmd[@]}") ;;
 	esac
 	env "$@" strace -f -qq -e trace=fdatasync,fsync -o "$T/trace" "${cmd[@]}" >/dev/null ||
