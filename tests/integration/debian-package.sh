@@ -17,9 +17,10 @@
 #     cache in /dev/shm, and ld.so.cache forgets the shim.
 # Nothing of the packages may be on the machine before (else skip), and a
 # trap purges them and removes the test user whatever fails.
-# The package build runs make -j2 (parallel=2): it takes both cores
-# (PROCESSORS 2: nothing else runs beside it) and the "heavy" lock, and 600 s
-# (measured: 47 s alone, over 300 s with pjdfstest beside it).
+# The package build runs make -j2 (parallel=2): it takes two of the test
+# command's three slots (PROCESSORS 2: one light test at most beside it)
+# and the "heavy" lock, and 600 s (measured: 47 s alone, over 300 s with
+# pjdfstest beside it).
 # ctest: RESOURCE_LOCK heavy LABELS heavy PROCESSORS 2 TIMEOUT 600
 . "$(dirname "$0")/lib.sh"
 [ -z "${COWLINK_ASAN_RUNTIME:-}" ] || skip "the package build does not use the sanitizer build; checked in the plain build's run"
