@@ -103,11 +103,9 @@ shim_only() {
 # same_file A B: both names still refer to one inode.
 same_inode() { [ "$(stat -c %d:%i "$1")" = "$(stat -c %d:%i "$2")" ]; }
 
-# meta PATH: the metadata a copy must keep, raw (without the shim).
-meta() { stat -c '%f %u %g %s %Y' "$1"; }
-
-# snapshot PATH: content hash, metadata (meta's) and user xattrs but the
-# mark, to compare later. One process (progs/snap.c), where sha256sum,
+# snapshot PATH: content hash, metadata a copy must keep (type and mode,
+# owner, size, mtime; raw, without the shim) and user xattrs but the mark,
+# to compare later. One process (progs/snap.c), where sha256sum,
 # stat, getfattr, grep and sed were five: the cowlink run tests take one
 # before and after every call they try (some 350 in run-seccomp-static).
 snapshot() { "$COWLINK_PROGS/snap" --plain "$1"; }
